@@ -1,0 +1,71 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+HTMX_VERSION := 2.0.11
+HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
+HTMX := static/vendor/htmx.min.js
+
+.PHONY: run test install test-install htmx chromium db lint bench-schedule clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when a requirements file changes.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: tests/requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r tests/requirements.txt
+	touch $@
+
+install: $(VENV)/.installed htmx
+test-install: install $(VENV)/.test-installed chromium
+
+# htmx from the npm package at a pinned version, checked against a pinned sha256.
+htmx: $(HTMX)
+$(HTMX):
+	@mkdir -p $(@D)
+	@tmp=$$(mktemp -d) && \
+	  (cd $$tmp && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null) && \
+	  tar -xzf $$tmp/htmx.org-$(HTMX_VERSION).tgz -C $$tmp package/dist/htmx.min.js && \
+	  echo "$(HTMX_SHA256)  $$tmp/package/dist/htmx.min.js" | sha256sum --check --quiet && \
+	  cp $$tmp/package/dist/htmx.min.js $@ && rm -rf $$tmp && \
+	  echo "htmx $(HTMX_VERSION) verified into $@"
+
+# Debian's chromium for the real-browser tests (never `playwright install`).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+db: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+
+run: db
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	@echo "Demo logins, password sciatica-demo: therapist@example.com, client@example.com"
+	@echo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: test-install
+	$(BIN)/ruff check tracker tests wsgi.py
+	$(BIN)/python -m pytest
+
+bench-schedule: install
+	$(BIN)/python tests/benchmarks/schedule_bench.py
+
+clean:
+	rm -rf $(VENV) $(HTMX)

@@ -1,0 +1,27 @@
+"""The sciatica care-plan tracker: a Flask app factory."""
+from flask import Flask
+
+from tracker import config, db, extensions, nav
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, database, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    config.load(app, test_config)
+    db.init_app(app)
+    extensions.init_app(app)
+    nav.init_app(app)
+
+    from tracker import cli
+    from tracker.views import auth, errors, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

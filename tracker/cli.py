@@ -1,0 +1,38 @@
+"""Command-line tasks: ``flask --app wsgi seed-demo``."""
+import click
+from flask import Flask
+
+from tracker.db import create_tables, database
+from tracker.models import CLIENT, THERAPIST, CareLink, User
+
+DEMO_PASSWORD = "sciatica-demo"
+DEMO_ACCOUNTS = (
+    ("therapist@example.com", "Demo Therapist", THERAPIST),
+    ("client@example.com", "Demo Client", CLIENT),
+)
+
+
+def seed_demo() -> tuple[User, User]:
+    """Create the demo therapist and client, linked (idempotent)."""
+    create_tables()
+    with database.connection_context(), database.atomic():
+        therapist, client = (
+            User.by_email(email)
+            or User.create_account(email, name, DEMO_PASSWORD, role, "Europe/London")
+            for email, name, role in DEMO_ACCOUNTS
+        )
+        CareLink.get_or_create(therapist=therapist, client=client)
+    return therapist, client
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo accounts (safe to run again)."""
+    seed_demo()
+    click.echo("Demo logins (password: %s):" % DEMO_PASSWORD)
+    for email, name, _role in DEMO_ACCOUNTS:
+        click.echo(f"  {name}: {email}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)

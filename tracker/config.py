@@ -1,0 +1,47 @@
+"""Configuration: defaults, then ``TRACKER_*`` environment variables, then test_config."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # None means SQLite in the instance folder
+    "SECRET_KEY": None,  # None means generated once into the instance folder
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a clock: long phone sessions
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config in order of precedence and derive what was left unset."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env(prefix="TRACKER")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'tracker.db'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it on first run."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting at once must agree on one key
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,35 @@
+"""The bottom navigation, per role."""
+from typing import NamedTuple
+
+from flask import Flask, request
+from flask_login import current_user
+
+from tracker.models import THERAPIST
+
+
+class NavItem(NamedTuple):
+    endpoint: str
+    label: str
+    icon: str
+    current: bool = False
+
+
+_CLIENT = (
+    ("main.home", "Home", "⌂"),
+    ("auth.change_password", "Account", "⚙"),
+)
+_THERAPIST = (
+    ("main.home", "Home", "⌂"),
+    ("auth.change_password", "Account", "⚙"),
+)
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    entries = _THERAPIST if current_user.role == THERAPIST else _CLIENT
+    return [NavItem(e, label, icon, e == request.endpoint) for e, label, icon in entries]
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"nav_items": nav_items()})

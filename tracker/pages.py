@@ -1,0 +1,16 @@
+"""Rendering a page or just the fragment htmx swaps: the one place that reads HX-* headers."""
+from flask import Response, make_response, render_template, request
+
+
+def wants_fragment() -> bool:
+    """True for an htmx swap; False for a normal load, a boosted link or a history restore."""
+    hx = request.htmx
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context) -> Response:
+    """Render the full page, or only ``fragment`` when htmx asked for a swap."""
+    template = fragment if fragment and wants_fragment() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
