@@ -29,7 +29,7 @@ def seed_demo() -> tuple[User, User]:
 def seed_demo_command() -> None:
     """Create the demo accounts (safe to run again)."""
     seed_demo()
-    click.echo("Demo logins (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for email, name, _role in DEMO_ACCOUNTS:
         click.echo(f"  {name}: {email}")
 

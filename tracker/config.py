@@ -28,6 +28,8 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'tracker.db'}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    # from_prefixed_env parses JSON, so an all-digit key would arrive as an int
+    app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
 
 
 def _instance_secret(path: Path) -> str:
