@@ -47,3 +47,12 @@ def test_wrong_password_shows_a_clear_error(page: Page, live_server, tmp_path):
     expect(page.get_by_text("don't match an account")).to_be_visible()
     expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
     page.screenshot(path=tmp_path / "login-error.png", full_page=True)
+
+
+@pytest.mark.parametrize("path", ["/login", "/register"])
+def test_account_pages_have_no_axe_violations(page: Page, live_server, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(f"{live_server}{path}")
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
