@@ -1,0 +1,98 @@
+"""Leg-pain trends that drive symptom-based step-downs and flare-up step-backs.
+
+Pure: check-ins are a mapping of day -> leg pain 0-10 (one per day); callers
+pass `today`. In sciatica the leg pain is the number that matters most, so it is
+the only input here.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .schedule import SYMPTOM_PHASE_MIN_DAYS, SYMPTOMS, ExitRule
+
+__all__ = ["MEANINGFUL_CHANGE_POINTS", "MIN_CHECK_INS", "WINDOW_DAYS", "Verdict",
+           "baseline", "flare_up", "ready_to_step_down", "seven_day_mean"]
+
+MEANINGFUL_CHANGE_POINTS = 2  # a 2-point change on a 0-10 pain scale is one people notice
+WINDOW_DAYS = 7
+MIN_CHECK_INS = 3  # fewer check-ins than this in a week say too little to act on
+_EPSILON = 1e-9  # means are floats: 10 * (1 - 0.3) must still count as 7
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A yes/no answer with the reason to show; truthy when `ok`."""
+
+    ok: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _window(leg_pain: Mapping[date, int], first: date, last: date) -> list[int]:
+    days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+    return [leg_pain[day] for day in days if day in leg_pain]
+
+
+def _mean(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def baseline(leg_pain: Mapping[date, int], plan_start: date) -> float | None:
+    """Mean leg pain over the plan's first 7 days; None without a check-in."""
+    return _mean(_window(leg_pain, plan_start, plan_start + timedelta(days=WINDOW_DAYS - 1)))
+
+
+def seven_day_mean(leg_pain: Mapping[date, int], today: date) -> float | None:
+    """Mean leg pain over the 7 days ending today; None with fewer than 3 check-ins."""
+    values = _window(leg_pain, today - timedelta(days=WINDOW_DAYS - 1), today)
+    return _mean(values) if len(values) >= MIN_CHECK_INS else None
+
+
+def ready_to_step_down(rule: ExitRule, leg_pain: Mapping[date, int], plan_start: date,
+                       phase_start: date, today: date) -> Verdict:
+    """Whether a symptoms exit is met today: the phase has run 7 days (today
+    included) and the 7-day mean is at or below the threshold, or at least
+    `drop_pct` percent below the baseline."""
+    if rule.kind != SYMPTOMS:
+        return Verdict(False, "this phase does not step down on symptoms")
+    if (today - phase_start).days + 1 < SYMPTOM_PHASE_MIN_DAYS:
+        return Verdict(False, f"the phase has run for less than {SYMPTOM_PHASE_MIN_DAYS} days")
+    mean = seven_day_mean(leg_pain, today)
+    if mean is None:
+        return Verdict(False, f"fewer than {MIN_CHECK_INS} check-ins in the last 7 days")
+    if rule.threshold is not None and mean <= rule.threshold + _EPSILON:
+        return Verdict(True, f"7-day leg pain {mean:.1f} is at or below {rule.threshold:g}")
+    return _compare_to_baseline(rule, mean, baseline(leg_pain, plan_start))
+
+
+def _compare_to_baseline(rule: ExitRule, mean: float, start: float | None) -> Verdict:
+    if start is None:
+        return Verdict(False, "no starting pain level to compare with")
+    target = start * (100 - rule.drop_pct) / 100
+    if mean <= target + _EPSILON:
+        return Verdict(True, f"7-day leg pain {mean:.1f} is {rule.drop_pct}% or more "
+                             f"below the starting {start:.1f}")
+    return Verdict(False, f"7-day leg pain {mean:.1f} has not come down to {target:.1f} yet")
+
+
+def flare_up(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Verdict:
+    """Whether today's leg pain is a flare-up: 2+ points above the previous 7
+    days' mean (with 3+ check-ins there), or, after the first week, back at or
+    above the starting level."""
+    pain = leg_pain.get(today)
+    if pain is None:
+        return Verdict(False, "no check-in today")
+    previous = _window(leg_pain, today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1))
+    if len(previous) >= MIN_CHECK_INS:
+        mean = sum(previous) / len(previous)
+        if pain >= mean + MEANINGFUL_CHANGE_POINTS - _EPSILON:
+            return Verdict(True, f"leg pain {pain} is {MEANINGFUL_CHANGE_POINTS}+ points "
+                                 f"above last week's {mean:.1f}")
+    start = baseline(leg_pain, plan_start)
+    if (today - plan_start).days >= WINDOW_DAYS and start is not None and pain >= start - _EPSILON:
+        return Verdict(True, f"leg pain {pain} is back at the starting level {start:.1f}")
+    return Verdict(False, "no flare-up")
