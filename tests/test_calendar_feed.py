@@ -1,0 +1,256 @@
+"""The .ics feed, read back and expanded the way a calendar app would, against the engine."""
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from tracker import calendar_feed, library, schedule
+
+NEW_YORK = ZoneInfo("America/New_York")
+START = date(2027, 3, 1)  # a Monday; New York springs forward on 2027-03-14
+END = date(2027, 6, 30)  # weekly, then fortnightly, then monthly massage
+GENERATED = datetime(2027, 2, 20, 9, 30, tzinfo=UTC)
+PLAN_ID = 7
+
+
+def plan_input(*, moves=(), untimed_sessions=False):
+    """The acute therapist-led template as an assigned plan starting on START."""
+    spec = library.template("acute-therapist-led")["spec"]
+    if untimed_sessions:
+        for phase in spec["phases"]:
+            for item in phase["items"]:
+                if item["kind"] == "session":
+                    item["time_of_day"] = None
+    revision = schedule.Revision(START, schedule.PlanSpec.from_dict(spec))
+    return schedule.PlanInput(start=START, revisions=(revision,), moves=moves)
+
+
+def engine(plan=None, start=START, end=END):
+    return schedule.occurrences(plan or plan_input(), start, end)
+
+
+def feed(occurrences, **overrides):
+    kwargs = dict(tz=NEW_YORK, plan_id=PLAN_ID, calendar_name="Sciatica care plan",
+                  generated_at=GENERATED)
+    kwargs.update(overrides)
+    return calendar_feed.build_feed(occurrences, **kwargs)
+
+
+def expand(ics, start=START, end=END):
+    """Events from `start` to `end` inclusive, as a calendar app would show them."""
+    cal = icalendar.Calendar.from_ical(ics)
+    return recurring_ical_events.of(cal).between(start, end + timedelta(days=1))
+
+
+def is_session(event):
+    return str(event["UID"]).startswith("session-")
+
+
+def day_of(value):
+    return value.date() if isinstance(value, datetime) else value
+
+
+@pytest.fixture(scope="module")
+def occurrences():
+    return engine()
+
+
+@pytest.fixture(scope="module")
+def ics(occurrences):
+    return feed(occurrences)
+
+
+@pytest.fixture(scope="module")
+def events(ics):
+    return expand(ics)
+
+
+# --------------------------------------------------------------------------- calendar
+
+def test_calendar_properties():
+    cal = icalendar.Calendar.from_ical(feed(engine(end=START)))
+    assert str(cal["PRODID"]) == "-//Sciatica care plan//EN"
+    assert str(cal["VERSION"]) == "2.0"
+    assert str(cal["X-WR-CALNAME"]) == "Sciatica care plan"
+    assert str(cal["X-WR-TIMEZONE"]) == "America/New_York"
+
+
+def test_lines_end_in_crlf_and_are_folded(occurrences):
+    ics = feed(occurrences, url_for_today="https://example.test/today")
+    assert ics.endswith(b"\r\n")
+    lines = ics.split(b"\r\n")
+    assert all(b"\n" not in line and b"\r" not in line for line in lines)
+    assert max(len(line) for line in lines) <= 75  # octets, RFC 5545 3.1
+
+
+def test_vtimezone_for_the_client_zone_switches_offset_at_dst(ics):
+    cal = icalendar.Calendar.from_ical(ics)
+    assert [vtz.tz_name for vtz in cal.timezones] == ["America/New_York"]
+    assert cal.get_missing_tzids() == set()
+    # the offsets come from the VTIMEZONE itself, as an app without tzdata would read them
+    zone = cal.timezones[0].to_tz()
+    assert datetime(2027, 3, 8, 10, tzinfo=zone).utcoffset() == timedelta(hours=-5)
+    assert datetime(2027, 3, 15, 10, tzinfo=zone).utcoffset() == timedelta(hours=-4)
+
+
+def test_empty_plan_is_a_valid_empty_calendar():
+    ics = feed([])
+    cal = icalendar.Calendar.from_ical(ics)
+    assert ics.startswith(b"BEGIN:VCALENDAR\r\n") and ics.endswith(b"END:VCALENDAR\r\n")
+    assert str(cal["PRODID"]) == "-//Sciatica care plan//EN"
+    assert cal.walk("VEVENT") == [] and cal.timezones == []
+    assert expand(ics) == []
+
+
+def test_naive_generated_at_is_refused():
+    with pytest.raises(ValueError, match="aware"):
+        feed([], generated_at=datetime(2027, 2, 20, 9, 30))
+
+
+def test_dtstamp_is_generated_at_in_utc(occurrences):
+    berlin = GENERATED.astimezone(ZoneInfo("Europe/Berlin"))
+    ics = feed(occurrences[:5], generated_at=berlin)
+    stamps = {e["DTSTAMP"].dt for e in icalendar.Calendar.from_ical(ics).walk("VEVENT")}
+    assert stamps == {GENERATED}
+    assert b"DTSTAMP:20270220T093000Z\r\n" in ics
+
+
+# --------------------------------------------------------------------------- sessions
+
+def test_sessions_match_the_engine(occurrences, events):
+    expected = {(o.date, o.item.name) for o in occurrences if o.item.is_session}
+    shown = {(day_of(e.start), str(e["SUMMARY"])) for e in events if is_session(e)}
+    assert shown == expected
+    assert len(expected) == 9  # 4 weekly + 3 fortnightly + 2 monthly
+    assert {summary for _, summary in shown} == {"Deep tissue massage"}
+
+
+def test_sessions_are_at_ten_local_across_the_dst_change(events):
+    sessions = sorted((e for e in events if is_session(e)), key=lambda e: e.start)
+    assert all(e.start.tzinfo.key == "America/New_York" for e in sessions)
+    assert {e.start.time() for e in sessions} == {time(10, 0)}
+    utc_hours = {e.start.date(): e.start.astimezone(UTC).hour for e in sessions[:4]}
+    assert utc_hours == {date(2027, 3, 1): 15, date(2027, 3, 8): 15,
+                         date(2027, 3, 15): 14, date(2027, 3, 22): 14}
+
+
+def test_session_lasts_its_dose_and_describes_phase_dose_and_note(events):
+    first = min((e for e in events if is_session(e)), key=lambda e: e.start)
+    assert first.end - first.start == timedelta(minutes=60)
+    description = str(first["DESCRIPTION"])
+    assert "Acute" in description and "60 min" in description
+    assert "Swedish massage" in description  # the template's note
+
+
+def test_session_tzid_is_written_in_the_feed():
+    ics = feed(engine(end=START))
+    assert b"DTSTART;TZID=America/New_York:20270301T100000\r\n" in ics
+    assert b"DTEND;TZID=America/New_York:20270301T110000\r\n" in ics
+
+
+def test_untimed_sessions_are_all_day():
+    occurrences = [o for o in engine(plan_input(untimed_sessions=True)) if o.item.is_session]
+    ics = feed(occurrences)
+    sessions = expand(ics)
+    assert len(sessions) == 9
+    for event in sessions:
+        assert type(event.start) is date and event.end - event.start == timedelta(days=1)
+    assert b"DTSTART;VALUE=DATE:20270301\r\n" in ics
+
+
+def test_moved_session_keeps_its_original_uid():
+    move = schedule.Move("massage", date(2027, 3, 8), date(2027, 3, 10), time(14, 0))
+    occurrences = engine(plan_input(moves=(move,)), end=date(2027, 3, 31))
+    shown = expand(feed(occurrences), end=date(2027, 3, 31))
+    sessions = {day_of(e.start): e for e in shown if is_session(e)}
+    assert date(2027, 3, 8) not in sessions
+    moved = sessions[date(2027, 3, 10)]
+    assert str(moved["UID"]) == "session-7-massage-20270308@sciatica-tracker"
+    assert moved.start == datetime(2027, 3, 10, 14, tzinfo=NEW_YORK)
+
+
+# --------------------------------------------------------------------------- self-care
+
+def test_one_self_care_event_per_day_with_the_engine_count(occurrences, events):
+    expected = Counter(o.date for o in occurrences if not o.item.is_session)
+    self_care = [e for e in events if not is_session(e)]
+    assert Counter(e.start for e in self_care) == Counter(dict.fromkeys(expected, 1))
+    for event in self_care:
+        assert type(event.start) is date and event.end - event.start == timedelta(days=1)
+        assert str(event["SUMMARY"]) == f"Self-care: {expected[event.start]} items"
+        assert str(event["UID"]) == f"selfcare-7-{event.start:%Y%m%d}@sciatica-tracker"
+
+
+def test_self_care_description_lists_the_items_in_day_order(occurrences, events):
+    day = date(2027, 3, 3)
+    items = [o.item for o in occurrences if o.date == day and not o.item.is_session]
+    event = next(e for e in events if e.start == day and not is_session(e))
+    assert str(event["DESCRIPTION"]).split("\n") == [
+        f"{item.name}: {item.dose.describe()}" for item in items]
+    assert str(event["DESCRIPTION"]).startswith("Piriformis stretch: hold 15 s, 3 times")
+
+
+def test_a_single_self_care_item_is_singular(occurrences):
+    one = [next(o for o in occurrences if not o.item.is_session)]
+    (event,) = expand(feed(one))
+    assert str(event["SUMMARY"]) == "Self-care: 1 item"
+
+
+def test_self_care_links_to_today_only_when_given(occurrences):
+    day = [o for o in occurrences if o.date == START]
+    with_url = icalendar.Calendar.from_ical(feed(day, url_for_today="https://example.test/today"))
+    without = icalendar.Calendar.from_ical(feed(day))
+    by_uid = {str(e["UID"]): e for e in with_url.walk("VEVENT")}
+    assert str(by_uid["selfcare-7-20270301@sciatica-tracker"]["URL"]) == "https://example.test/today"
+    assert all("URL" not in e for e in without.walk("VEVENT"))
+
+
+# --------------------------------------------------------------------------- identity
+
+def test_uids_are_unique_and_stable_across_builds(events):
+    uids = [str(e["UID"]) for e in events]
+    assert len(uids) == len(set(uids))
+    # a fresh engine run and a later generation time, as the next feed request would be
+    later = engine(end=date(2027, 4, 30))
+    relist = expand(feed(later, generated_at=GENERATED + timedelta(days=3)), end=date(2027, 4, 30))
+    assert {str(e["UID"]) for e in relist} <= set(uids)
+    assert len(relist) == len([e for e in events if day_of(e.start) <= date(2027, 4, 30)])
+
+
+def test_same_inputs_give_the_same_bytes(occurrences, ics):
+    assert feed(iter(occurrences)) == ics
+
+
+# --------------------------------------------------------------------------- alarms
+
+def test_no_alarms_by_default(ics):
+    assert b"BEGIN:VALARM" not in ics
+
+
+def test_alarms_are_added_to_every_event(occurrences):
+    deltas = (timedelta(minutes=30), timedelta(days=1))
+    ics = feed(occurrences[:60], alarms=deltas)  # a few weeks is plenty
+    cal = icalendar.Calendar.from_ical(ics)
+    for event in cal.walk("VEVENT"):
+        alarms = event.walk("VALARM")
+        assert [a["TRIGGER"].dt for a in alarms] == [-d for d in deltas]
+        assert {str(a["ACTION"]) for a in alarms} == {"DISPLAY"}
+        assert all(str(a["DESCRIPTION"]) == str(event["SUMMARY"]) for a in alarms)
+    assert b"TRIGGER:-PT30M\r\n" in ics and b"TRIGGER:-P1D\r\n" in ics
+
+
+def test_session_alarms_expand_to_the_right_instant(occurrences):
+    # recurring-ical-events 3.8.2 cannot expand a relative alarm on an all-day
+    # event (upstream issue #234), so expand the timed sessions on their own
+    sessions = [o for o in occurrences if o.item.is_session]
+    cal = icalendar.Calendar.from_ical(feed(sessions, alarms=(timedelta(minutes=30),)))
+    fired = recurring_ical_events.of(cal, components=["VALARM"]).between(
+        datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 3, 20, tzinfo=UTC))
+    triggers = sorted(a["TRIGGER"].dt.astimezone(UTC)
+                      for e in fired for a in e.walk("VALARM"))
+    assert triggers == [datetime(2027, 3, 1, 14, 30, tzinfo=UTC),
+                        datetime(2027, 3, 8, 14, 30, tzinfo=UTC),
+                        datetime(2027, 3, 15, 13, 30, tzinfo=UTC)]
