@@ -1,7 +1,7 @@
 """The sciatica care-plan tracker: a Flask app factory."""
 from flask import Flask
 
-from tracker import config, db, extensions, nav
+from tracker import config, db, extensions, nav, templating
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -16,12 +16,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     extensions.init_app(app)
     nav.init_app(app)
+    templating.init_app(app)
 
     from tracker import cli
-    from tracker.views import auth, errors, main
+    from tracker.views import auth, calendar, errors, library, main, plans
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(library.bp)
+    app.register_blueprint(plans.bp)
+    app.register_blueprint(calendar.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

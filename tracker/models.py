@@ -1,4 +1,5 @@
 """Peewee models and the ownership-scoped queries views use."""
+import json
 import secrets
 from datetime import UTC, datetime
 
@@ -6,9 +7,12 @@ from flask_login import UserMixin
 from peewee import (
     BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     ForeignKeyField,
+    IntegerField,
     IntegrityError,
+    TextField,
     fn,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -44,6 +48,8 @@ class User(UserMixin, BaseModel):
     timezone = CharField(max_length=64, default="UTC")
     # Flask-Login's id: changing it logs out every session of this user.
     session_token = CharField(max_length=64, unique=True, default=new_token)
+    # Secret in the calendar subscribe URL; None until asked for, replaced to revoke.
+    calendar_token = CharField(max_length=64, unique=True, null=True)
     created_at = DateTimeField(default=utcnow)
 
     @property
@@ -56,6 +62,12 @@ class User(UserMixin, BaseModel):
     @classmethod
     def by_session_token(cls, token: str) -> "User | None":
         return cls.get_or_none(cls.session_token == token)
+
+    @classmethod
+    def by_calendar_token(cls, token: str) -> "User | None":
+        if not token or len(token) > 64:
+            return None
+        return cls.get_or_none(cls.calendar_token == token)
 
     @classmethod
     def by_email(cls, email: str) -> "User | None":
@@ -107,4 +119,103 @@ class CareLink(BaseModel):
         indexes = ((("therapist", "client"), True),)
 
 
-ALL_MODELS = [User, CareLink]
+class JSONField(TextField):
+    """JSON kept as text: the same on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class Technique(BaseModel):
+    """A technique in the library: built in (owner None, read-only) or a therapist's own."""
+
+    slug = CharField(max_length=80, unique=True)
+    name = CharField(max_length=100)
+    kind = CharField(max_length=16)
+    body_area = CharField(max_length=100, default="")
+    summary = TextField(default="")
+    instructions = JSONField(default=list)
+    dose = JSONField(default=dict)
+    cautions = JSONField(default=list)
+    owner = ForeignKeyField(User, backref="techniques", null=True, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.owner_id is None
+
+    @classmethod
+    def visible_to(cls, user):
+        """Built-ins plus the user's own."""
+        return cls.select().where(cls.owner.is_null() | (cls.owner == user))
+
+
+class Plan(BaseModel):
+    """A client's care plan. Its phases and items live in dated revisions."""
+
+    ACTIVE, PAUSED, FINISHED = "active", "paused", "finished"
+
+    client = ForeignKeyField(User, backref="plans", on_delete="CASCADE")
+    therapist = ForeignKeyField(User, backref="assigned_plans", null=True, on_delete="SET NULL")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    title = CharField(max_length=120)
+    template_slug = CharField(max_length=80, null=True)
+    start = DateField()
+    status = CharField(max_length=16, default=ACTIVE)
+    created_at = DateTimeField(default=utcnow)
+
+    @property
+    def self_guided(self) -> bool:
+        return self.therapist_id is None
+
+    @classmethod
+    def current_for(cls, client):
+        """The client's newest plan that is not finished, or None."""
+        return (
+            cls.select()
+            .where((cls.client == client) & (cls.status != cls.FINISHED))
+            .order_by(cls.start.desc(), cls.id.desc())
+            .first()
+        )
+
+
+class PlanRevision(BaseModel):
+    """The plan's phases and items as in force from a date (a schedule.PlanSpec as JSON)."""
+
+    plan = ForeignKeyField(Plan, backref="revisions", on_delete="CASCADE")
+    effective_from = DateField()
+    spec = JSONField()
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    note = CharField(max_length=200, default="")
+
+
+class PhaseTransition(BaseModel):
+    """A dated move to another phase: automatic (time, sessions) or confirmed by a person."""
+
+    plan = ForeignKeyField(Plan, backref="transitions", on_delete="CASCADE")
+    on = DateField()
+    to_phase = IntegerField()
+    reason = CharField(max_length=200, default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("plan", "on", "to_phase"), True),)
+
+
+class PlanPause(BaseModel):
+    """A span with nothing due (end exclusive; None while still paused)."""
+
+    plan = ForeignKeyField(Plan, backref="pauses", on_delete="CASCADE")
+    start = DateField()
+    end = DateField(null=True)
+    reason = CharField(max_length=200, default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS = [User, CareLink, Technique, Plan, PlanRevision, PhaseTransition, PlanPause]

@@ -16,10 +16,13 @@ class NavItem(NamedTuple):
 
 _CLIENT = (
     ("main.home", "Home", "⌂"),
+    ("library.index", "Library", "☰"),
+    ("plans.plan", "Plan", "▤"),
     ("auth.change_password", "Account", "⚙"),
 )
 _THERAPIST = (
     ("main.home", "Home", "⌂"),
+    ("library.index", "Library", "☰"),
     ("auth.change_password", "Account", "⚙"),
 )
 
@@ -28,7 +31,12 @@ def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     entries = _THERAPIST if current_user.role == THERAPIST else _CLIENT
-    return [NavItem(e, label, icon, e == request.endpoint) for e, label, icon in entries]
+    # A tab stays lit on every page of its blueprint (a technique's page is in Library).
+    here = request.blueprint
+    return [
+        NavItem(e, label, icon, e == request.endpoint or e.split(".")[0] == here != "main")
+        for e, label, icon in entries
+    ]
 
 
 def init_app(app: Flask) -> None:

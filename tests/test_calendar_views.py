@@ -1,0 +1,115 @@
+import re
+from datetime import timedelta
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from tests.conftest import Auth, csrf_token
+from tracker import plans, schedule
+from tracker.db import database
+from tracker.models import Plan, User
+
+
+@pytest.fixture
+def demo(app, runner):
+    runner.invoke(args=["seed-demo"])
+
+
+@pytest.fixture
+def logged_in(demo, auth):
+    auth.login("client@example.com", "sciatica-demo")
+    return auth.client
+
+
+def _link(client):
+    match = re.search(r'id="subscribe-url" type="text" readonly value="([^"]+)"',
+                      client.get("/plan").get_data(as_text=True))
+    return match and match.group(1).replace("http://localhost", "")
+
+
+def test_feed_matches_the_engine_for_the_next_12_months(logged_in):
+    response = logged_in.get("/calendar.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    cal = icalendar.Calendar.from_ical(response.data)
+    assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/London"
+    with database.connection_context():
+        plan = Plan.get()
+        today = plans.local_today(plan.client)
+        expected = {
+            (o.date, o.item.name)
+            for o in schedule.occurrences(plans.plan_input(plan), today, today + timedelta(365))
+            if o.item.is_session
+        }
+    events = recurring_ical_events.of(cal).between(today, today + timedelta(366))
+    sessions = {
+        (e["DTSTART"].dt.date(), str(e["SUMMARY"]))
+        for e in events
+        if not str(e["SUMMARY"]).startswith("Self-care")
+    }
+    assert sessions == expected
+    assert ("Deep tissue massage" in {s for _, s in sessions})
+
+
+def test_feed_needs_login_and_a_plan(app, client, demo, auth):
+    assert client.get("/calendar.ics").location.startswith("/login")
+    auth.login("therapist@example.com", "sciatica-demo")
+    assert client.get("/calendar.ics").status_code == 404
+
+
+def test_subscribe_link_create_replace_and_turn_off(logged_in, app):
+    assert _link(logged_in) is None
+    token = csrf_token(logged_in, "/plan")
+    assert logged_in.post("/calendar/link", data={"csrf_token": token}).status_code == 302
+    first = _link(logged_in)
+    anonymous = app.test_client()
+    assert anonymous.get(first).status_code == 200
+
+    logged_in.post("/calendar/link", data={"csrf_token": token})
+    second = _link(logged_in)
+    assert second != first
+    assert anonymous.get(first).status_code == 404
+    assert anonymous.get(second).status_code == 200
+
+    logged_in.post("/calendar/link/delete", data={"csrf_token": token})
+    assert _link(logged_in) is None
+    assert anonymous.get(second).status_code == 404
+
+
+def test_link_actions_answer_htmx_with_the_fragment(logged_in):
+    token = csrf_token(logged_in, "/plan")
+    response = logged_in.post(
+        "/calendar/link", headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.startswith('<section id="calendar-link"') and "<html" not in html
+    assert "Replace link" in html
+
+
+@pytest.mark.parametrize("path", ["/calendar/link", "/calendar/link/delete"])
+def test_link_actions_need_csrf_and_login(app, client, demo, auth, path):
+    assert client.post(path).status_code in (302, 400)
+    auth.login("client@example.com", "sciatica-demo")
+    assert client.post(path).status_code == 400
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 500, "%00", ""])
+def test_unknown_tokens_are_404(client, demo, token):
+    assert client.get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_each_token_shows_only_its_owners_plan(app, logged_in):
+    other = app.test_client()
+    with database.connection_context():
+        user = User.create_account("b@example.org", "Bea", "a password!", "client", "Asia/Tokyo")
+        plans.create_from_template(user, "maintenance", plans.local_today(user), created_by=user)
+    Auth(other).login("b@example.org", "a password!")
+    for c in (logged_in, other):
+        c.post("/calendar/link", data={"csrf_token": csrf_token(c, "/plan")})
+    anonymous = app.test_client()
+    mine = icalendar.Calendar.from_ical(anonymous.get(_link(logged_in)).data)
+    theirs = icalendar.Calendar.from_ical(anonymous.get(_link(other)).data)
+    assert "Demo Client" in str(mine["X-WR-CALNAME"])
+    assert "Bea" in str(theirs["X-WR-CALNAME"])
+    assert theirs.walk("VTIMEZONE")[0]["TZID"] == "Asia/Tokyo"

@@ -1,0 +1,82 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from tests.conftest import make_user
+from tracker import library, plans, schedule
+from tracker.db import database
+from tracker.models import PhaseTransition, Plan, PlanRevision, Technique
+
+
+@pytest.fixture
+def db(app):
+    with database.connection_context():
+        yield
+
+
+def test_local_today_follows_the_users_zone(db):
+    user = make_user(tz="Pacific/Auckland")
+    late_utc = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
+    assert plans.local_today(user, late_utc) == date(2026, 11, 22)
+    user.timezone = "America/Los_Angeles"
+    assert plans.local_today(user, late_utc) == date(2026, 11, 21)
+
+
+def test_monday_of():
+    assert plans.monday_of(date(2026, 11, 22)) == date(2026, 11, 16)
+    assert plans.monday_of(date(2026, 11, 16)) == date(2026, 11, 16)
+
+
+def test_a_template_is_copied_so_editing_the_plan_never_changes_it(db):
+    client = make_user()
+    original = library.template("acute-therapist-led")["spec"]
+    plan = plans.create_from_template(client, "acute-therapist-led", date(2026, 11, 16),
+                                      created_by=client)
+    revision = plan.revisions.get()
+    revision.spec["phases"][0]["name"] = "Changed"
+    revision.save()
+    assert library.template("acute-therapist-led")["spec"] == original
+    assert plan.title == "Acute sciatica, therapist-led" and plan.self_guided
+
+
+def test_create_plan_rejects_a_bad_spec_and_stores_nothing(db):
+    client = make_user()
+    with pytest.raises(ValueError):
+        plans.create_plan(client, {"phases": []}, date(2026, 11, 16), title="x", created_by=client)
+    assert Plan.select().count() == PlanRevision.select().count() == 0
+
+
+def test_plan_input_round_trips_through_the_database(db):
+    client = make_user()
+    plan = plans.create_from_template(client, "acute-therapist-led", date(2026, 11, 16),
+                                      created_by=client)
+    loaded = plans.plan_input(plan)
+    spec = schedule.PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
+    assert loaded.revisions == (schedule.Revision(date(2026, 11, 16), spec),)
+    assert loaded.start == date(2026, 11, 16)
+
+
+def test_auto_transitions_are_stored_once(db):
+    client = make_user()
+    plan = plans.create_from_template(client, "acute-therapist-led", date(2026, 11, 16),
+                                      created_by=client)
+    assert plans.record_auto_transitions(plan, date(2026, 12, 20)) == 1
+    assert plans.record_auto_transitions(plan, date(2026, 12, 20)) == 0
+    stored = PhaseTransition.get()
+    assert (stored.on, stored.to_phase) == (date(2026, 12, 14), 1)
+    # Stored transitions and computed ones agree: the schedule is unchanged.
+    before = schedule.occurrences(
+        schedule.PlanInput(start=plan.start, revisions=plans.plan_input(plan).revisions),
+        date(2026, 11, 16), date(2027, 3, 1),
+    )
+    assert schedule.occurrences(plans.plan_input(plan), date(2026, 11, 16), date(2027, 3, 1)) == (
+        before
+    )
+
+
+def test_seed_library_is_idempotent_and_read_only_builtins(db):
+    plans.seed_library()
+    plans.seed_library()
+    assert Technique.select().count() == len(library.TECHNIQUES)
+    piriformis = Technique.get(Technique.slug == "piriformis-stretch")
+    assert piriformis.is_builtin and piriformis.instructions

@@ -1,0 +1,74 @@
+from datetime import date
+
+import pytest
+
+from tracker import library, schedule, wording
+
+
+def cadence(**kw):
+    return schedule.Cadence(**kw)
+
+
+@pytest.mark.parametrize(
+    "c, text",
+    [
+        (cadence(kind="every_n_days", interval=1), "daily"),
+        (cadence(kind="every_n_days", interval=3), "every 3 days"),
+        (cadence(kind="weekly_days", weekdays=(4, 0, 2)), "Mon, Wed, Fri"),
+        (cadence(kind="every_n_weeks", interval=1, weekdays=(0,)), "every week on Monday"),
+        (cadence(kind="every_n_weeks", interval=2, weekdays=(3,)), "every 2 weeks on Thursday"),
+        (cadence(kind="monthly", interval=1), "monthly"),
+        (
+            cadence(kind="every_n_days", interval=7, anchor="after_done"),
+            "every 7 days, counted from the last time it was done",
+        ),
+    ],
+)
+def test_cadence_text(c, text):
+    assert wording.cadence_text(c) == text
+
+
+@pytest.mark.parametrize(
+    "rule, text",
+    [
+        (schedule.ExitRule("after_weeks", 4), "after 4 weeks"),
+        (schedule.ExitRule("after_sessions", 1), "after 1 session"),
+        (schedule.ExitRule("manual"), "when your plan is changed by hand"),
+        (
+            schedule.ExitRule("symptoms", threshold=3.0),
+            "when your 7-day average leg pain is 3 or lower, or it has dropped at least 30% "
+            "from your first week, and the change is confirmed",
+        ),
+    ],
+)
+def test_exit_text(rule, text):
+    assert wording.exit_text(rule) == text
+
+
+def _plan(slug, start):
+    spec = schedule.PlanSpec.from_dict(library.template(slug)["spec"])
+    return schedule.PlanInput(start=start, revisions=(schedule.Revision(start, spec),))
+
+
+def test_phase_cards_for_the_acute_template():
+    plan = _plan("acute-therapist-led", date(2026, 11, 16))
+    cards = wording.phase_cards(plan, date(2026, 12, 20))
+    assert [(c.name, c.state) for c in cards] == [
+        ("Acute", "past"),
+        ("Improving", "current"),
+        ("Maintenance", "future"),
+    ]
+    assert [c.badge for c in cards] == ["done", "now", "next"]
+    assert cards[0].start == date(2026, 11, 16) and cards[0].last_day == date(2026, 12, 13)
+    assert cards[1].sessions == ("Deep tissue massage, every 2 weeks on Monday",)
+    assert "Piriformis stretch: hold 30 s, 3 times, each side (daily)" in cards[1].self_care
+    assert cards[1].exit == "after 6 weeks" and cards[2].exit == ""
+    now, upcoming = wording.now_and_next(cards)
+    assert now.name == "Improving" and upcoming.name == "Maintenance"
+
+
+def test_symptom_exits_are_projected():
+    cards = wording.phase_cards(_plan("self-guided-relief", date(2026, 11, 16)), date(2026, 12, 1))
+    now, upcoming = wording.now_and_next(cards)
+    assert now.exit.startswith("when your 7-day average")
+    assert upcoming.projected and upcoming.start is not None

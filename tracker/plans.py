@@ -1,0 +1,112 @@
+"""Plans in the database: creating them, and loading them as the engine's input.
+
+Not pure (it queries); the rules themselves live in tracker.schedule and tracker.symptoms.
+"""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tracker import library, schedule
+from tracker.db import database
+from tracker.models import PhaseTransition, Plan, PlanPause, PlanRevision, Technique, User, utcnow
+
+
+def local_today(user: User, now: datetime | None = None) -> date:
+    """The date it is now where the user lives."""
+    return (now or utcnow()).astimezone(ZoneInfo(user.timezone)).date()
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def plan_input(plan: Plan) -> schedule.PlanInput:
+    """Everything the engine needs about a plan, in a fixed number of queries."""
+    revisions = tuple(
+        schedule.Revision(r.effective_from, schedule.PlanSpec.from_dict(r.spec))
+        for r in plan.revisions.order_by(PlanRevision.effective_from, PlanRevision.id)
+    )
+    transitions = tuple(
+        schedule.Transition(t.on, t.to_phase, t.reason)
+        for t in plan.transitions.order_by(PhaseTransition.on, PhaseTransition.id)
+    )
+    pauses = tuple(
+        schedule.Pause(p.start, p.end) for p in plan.pauses.order_by(PlanPause.start)
+    )
+    return schedule.PlanInput(
+        start=plan.start, revisions=revisions, transitions=transitions, pauses=pauses
+    )
+
+
+def create_plan(
+    client: User,
+    spec: dict,
+    start: date,
+    *,
+    title: str,
+    created_by: User,
+    therapist: User | None = None,
+    template_slug: str | None = None,
+) -> Plan:
+    """A new plan for ``client`` from a spec (validated by the engine; ValueError if bad)."""
+    parsed = schedule.PlanSpec.from_dict(spec)
+    with database.atomic():
+        plan = Plan.create(
+            client=client,
+            therapist=therapist,
+            created_by=created_by,
+            title=title,
+            template_slug=template_slug,
+            start=start,
+        )
+        PlanRevision.create(
+            plan=plan, effective_from=start, spec=parsed.to_dict(), created_by=created_by
+        )
+    return plan
+
+
+def create_from_template(
+    client: User, slug: str, start: date, *, created_by: User, therapist: User | None = None
+) -> Plan:
+    """Copy a built-in template into a new plan: later edits never touch the template."""
+    template = library.template(slug)
+    return create_plan(
+        client,
+        template["spec"],
+        start,
+        title=template["name"],
+        created_by=created_by,
+        therapist=therapist,
+        template_slug=slug,
+    )
+
+
+def record_auto_transitions(plan: Plan, today: date) -> int:
+    """Store the time- and session-based phase changes that have happened by ``today``."""
+    stored = 0
+    for transition in schedule.auto_transitions(plan_input(plan), today):
+        _, created = PhaseTransition.get_or_create(
+            plan=plan,
+            on=transition.on,
+            to_phase=transition.to_phase,
+            defaults={"reason": transition.reason or "automatic"},
+        )
+        stored += created
+    return stored
+
+
+def seed_library() -> None:
+    """Insert or refresh the built-in techniques (idempotent)."""
+    fields = ("name", "kind", "body_area", "summary", "instructions", "dose", "cautions")
+    with database.atomic():
+        for entry in library.TECHNIQUES:
+            values = {f: _plain(entry[f]) for f in fields}
+            technique, created = Technique.get_or_create(
+                slug=entry["slug"], owner=None, defaults=values
+            )
+            if not created:
+                Technique.update(**values).where(Technique.id == technique.id).execute()
+
+
+def _plain(value):
+    """Tuples become lists so that JSON round-trips compare equal."""
+    return list(value) if isinstance(value, tuple) else value

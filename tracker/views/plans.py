@@ -1,0 +1,52 @@
+"""The client's plan: its phase timeline, and starting a self-guided plan."""
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from tracker import library, plans, wording
+from tracker.models import Plan
+from tracker.pages import render
+from tracker.plan_forms import StartPlanForm
+
+bp = Blueprint("plans", __name__)
+
+
+def _client_only() -> None:
+    if current_user.is_therapist:
+        abort(404)
+
+
+@bp.get("/plan")
+@login_required
+def plan():
+    """The current plan as a timeline of phases, or a choice of plans to start."""
+    _client_only()
+    today = plans.local_today(current_user)
+    current = Plan.current_for(current_user)
+    if current is None:
+        return render(
+            "plans/plan.html", plan=None, form=StartPlanForm(today), templates=library.TEMPLATES
+        )
+    cards = wording.phase_cards(plans.plan_input(current), today)
+    now, upcoming = wording.now_and_next(cards)
+    return render("plans/plan.html", plan=current, cards=cards, now=now, upcoming=upcoming)
+
+
+@bp.post("/plan/start")
+@login_required
+def start():
+    """Start a built-in plan (self-guided: no therapist)."""
+    _client_only()
+    today = plans.local_today(current_user)
+    form = StartPlanForm(today)
+    if Plan.current_for(current_user) is not None:
+        flash("You already have a plan. Finish it before starting another.", "error")
+        return redirect(url_for("plans.plan"))
+    if not form.validate_on_submit():
+        return render(
+            "plans/plan.html", plan=None, form=form, templates=library.TEMPLATES, status=422
+        )
+    plans.create_from_template(
+        current_user, form.template.data, form.start.data, created_by=current_user
+    )
+    flash("Your plan has started.", "success")
+    return redirect(url_for("plans.plan"))
