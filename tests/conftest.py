@@ -131,3 +131,24 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args, playwright):
     return {**browser_context_args, **playwright.devices["Pixel 7"]}
+
+
+class QueryCounter:
+    """Counts the SQL statements run while it is active."""
+
+    def __init__(self, monkeypatch):
+        from tracker.db import database
+
+        self.count = 0
+        real = database.obj.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            self.count += 1
+            return real(sql, params, *args, **kwargs)
+
+        monkeypatch.setattr(database.obj, "execute_sql", counting)
+
+
+@pytest.fixture
+def queries(monkeypatch):
+    return lambda: QueryCounter(monkeypatch)

@@ -14,7 +14,9 @@ def test_register_log_out_log_in_lands_home(page: Page, live_server, tmp_path):
     expect(page.get_by_label("Time zone")).not_to_have_value("")
     page.get_by_label("Time zone").select_option("Europe/Paris")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Hello, Pat Phone")).to_be_visible()
+    # A new client lands on today's page: no plan yet, and a way to choose one.
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(page.get_by_text("Welcome, Pat Phone")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
@@ -22,7 +24,9 @@ def test_register_log_out_log_in_lands_home(page: Page, live_server, tmp_path):
     page.get_by_label("Email").fill("PHONE@example.org")
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Hello, Pat Phone")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    page.get_by_role("link", name="Account").click()
+    page.goto(f"{live_server}/home")
     expect(page.get_by_text("Europe/Paris")).to_be_visible()
 
     # Phone layout: nothing wider than the screen.

@@ -10,7 +10,7 @@ def test_home_greets_the_user_in_their_zone(app, client, auth):
     with database.connection_context():
         make_user(tz="America/New_York")
     auth.login()
-    assert client.get("/").location == "/home"
+    assert client.get("/").location == "/today"
     html = client.get("/home").get_data(as_text=True)
     assert "Hello, Casey Client" in html and "America/New York" in html
 

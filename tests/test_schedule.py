@@ -475,7 +475,7 @@ _ITEM = "phases.0.items.0"
     (_set("phases", []), "a plan needs 1 to 10 phases (got 0)"),
     (_set("phases", [EXAMPLE_SPEC["phases"][1]] * 11), "a plan needs 1 to 10 phases (got 11)"),
     (_set("phases.1.items", [{**EXAMPLE_SPEC["phases"][0]["items"][1], "key": f"k{i}"}
-                             for i in range(41)]), "phases[1]: a phase holds at most 40 items"),
+                             for i in range(61)]), "phases[1]: a phase holds at most 60 items"),
     (_set("phases", {"name": "x"}), "phases must be a list"),
     (_set(f"{_ITEM}.dose", [60]), "items[0].dose: must be an object"),
 ])
@@ -692,3 +692,35 @@ def test_occurrence_is_frozen():
     assert isinstance(first, Occurrence)
     with pytest.raises(AttributeError):
         first.date = d(1, 2)  # type: ignore[misc]
+
+
+# --- partial pauses (red flag: self-care; contraindication: sessions) ----------------------
+
+
+def _acute(start):
+    from tracker import library
+
+    spec = PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
+    return PlanInput(start=start, revisions=(Revision(start, spec),))
+
+
+@pytest.mark.parametrize(
+    "scope, sessions_left, self_care_left",
+    [("self_care", True, False), ("sessions", False, True), ("all", False, False)],
+)
+def test_a_partial_pause_drops_only_its_kind(scope, sessions_left, self_care_left):
+    start = date(2026, 11, 16)
+    plan = _acute(start)
+    paused = replace(plan, pauses=(Pause(start, date(2026, 11, 30), scope),))
+    inside = occurrences(paused, start, date(2026, 11, 29))
+    assert any(o.item.is_session for o in inside) is sessions_left
+    assert any(not o.item.is_session for o in inside) is self_care_left
+    after = date(2026, 11, 30)
+    assert occurrences(paused, after, after + timedelta(days=7)) == occurrences(
+        plan, after, after + timedelta(days=7)
+    )
+
+
+def test_an_unknown_pause_scope_is_refused():
+    with pytest.raises(ValueError):
+        Pause(date(2026, 1, 1), None, "everything")

@@ -165,6 +165,12 @@ class Plan(BaseModel):
     template_slug = CharField(max_length=80, null=True)
     start = DateField()
     status = CharField(max_length=16, default=ACTIVE)
+    # A suggestion from the symptom rules, waiting for a person to confirm or decline:
+    # "step_down" (ready for the next phase) or "step_back" (flare-up).
+    suggestion = CharField(max_length=16, null=True)
+    suggestion_reason = CharField(max_length=200, default="")
+    suggested_on = DateField(null=True)
+    red_flag_on = DateField(null=True)  # the last day a red flag was reported
     created_at = DateTimeField(default=utcnow)
 
     @property
@@ -208,14 +214,78 @@ class PhaseTransition(BaseModel):
 
 
 class PlanPause(BaseModel):
-    """A span with nothing due (end exclusive; None while still paused)."""
+    """A span with nothing due (end exclusive; None while still paused).
+
+    scope: "all", "self_care" (after a red flag) or "sessions" (a contraindication).
+    """
 
     plan = ForeignKeyField(Plan, backref="pauses", on_delete="CASCADE")
     start = DateField()
     end = DateField(null=True)
+    scope = CharField(max_length=16, default="all")
     reason = CharField(max_length=200, default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
 
 
-ALL_MODELS = [User, CareLink, Technique, Plan, PlanRevision, PhaseTransition, PlanPause]
+class CheckOff(BaseModel):
+    """An item done (or skipped, with a reason) for one day: at most one per item and day."""
+
+    DONE, SKIPPED = "done", "skipped"
+
+    plan = ForeignKeyField(Plan, backref="checkoffs", on_delete="CASCADE")
+    item_key = CharField(max_length=64)
+    day = DateField()  # the day it was due, in the client's zone
+    status = CharField(max_length=16, default=DONE)
+    skip_reason = CharField(max_length=32, null=True)
+    logged_at = DateTimeField(default=utcnow)  # when it was recorded (late check-offs)
+
+    class Meta:
+        indexes = ((("plan", "item_key", "day"), True),)
+
+
+class SessionBooking(BaseModel):
+    """A professional session booked for another date or time than the cadence said."""
+
+    plan = ForeignKeyField(Plan, backref="bookings", on_delete="CASCADE")
+    item_key = CharField(max_length=64)
+    original_day = DateField()
+    day = DateField()
+    time = CharField(max_length=5, null=True)  # "HH:MM" local
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("plan", "item_key", "original_day"), True),)
+
+
+class CheckIn(BaseModel):
+    """How the client is on one day: pain, nerve symptoms, safety answers. One per day."""
+
+    client = ForeignKeyField(User, backref="checkins", on_delete="CASCADE")
+    day = DateField()
+    back_pain = IntegerField()
+    leg_pain = IntegerField()
+    numbness = BooleanField(default=False)
+    weakness = BooleanField(default=False)
+    note = TextField(default="")
+    red_flags = JSONField(default=list)  # keys of library.RED_FLAGS answered yes
+    contraindications = JSONField(default=list)  # keys of library.CONTRAINDICATIONS
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("client", "day"), True),)
+
+
+ALL_MODELS = [
+    User,
+    CareLink,
+    Technique,
+    Plan,
+    PlanRevision,
+    PhaseTransition,
+    PlanPause,
+    CheckOff,
+    SessionBooking,
+    CheckIn,
+]

@@ -15,9 +15,9 @@ class NavItem(NamedTuple):
 
 
 _CLIENT = (
-    ("main.home", "Home", "⌂"),
-    ("library.index", "Library", "☰"),
+    ("today.today", "Today", "✓"),
     ("plans.plan", "Plan", "▤"),
+    ("library.index", "Library", "☰"),
     ("auth.change_password", "Account", "⚙"),
 )
 _THERAPIST = (

@@ -2,12 +2,23 @@
 
 Not pure (it queries); the rules themselves live in tracker.schedule and tracker.symptoms.
 """
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from tracker import library, schedule
+from tracker import today as today_model
 from tracker.db import database
-from tracker.models import PhaseTransition, Plan, PlanPause, PlanRevision, Technique, User, utcnow
+from tracker.models import (
+    CheckOff,
+    PhaseTransition,
+    Plan,
+    PlanPause,
+    PlanRevision,
+    SessionBooking,
+    Technique,
+    User,
+    utcnow,
+)
 
 
 def local_today(user: User, now: datetime | None = None) -> date:
@@ -30,11 +41,45 @@ def plan_input(plan: Plan) -> schedule.PlanInput:
         for t in plan.transitions.order_by(PhaseTransition.on, PhaseTransition.id)
     )
     pauses = tuple(
-        schedule.Pause(p.start, p.end) for p in plan.pauses.order_by(PlanPause.start)
+        schedule.Pause(p.start, p.end, p.scope) for p in plan.pauses.order_by(PlanPause.start)
+    )
+    completions = tuple(
+        schedule.Completion(c.item_key, c.day)
+        for c in plan.checkoffs.where(CheckOff.status == CheckOff.DONE).order_by(CheckOff.day)
+    )
+    moves = tuple(
+        schedule.Move(b.item_key, b.original_day, b.day, _hhmm(b.time))
+        for b in plan.bookings.order_by(SessionBooking.original_day)
     )
     return schedule.PlanInput(
-        start=plan.start, revisions=revisions, transitions=transitions, pauses=pauses
+        start=plan.start,
+        revisions=revisions,
+        transitions=transitions,
+        pauses=pauses,
+        completions=completions,
+        moves=moves,
     )
+
+
+def _hhmm(text: str | None) -> time | None:
+    return None if not text else time.fromisoformat(text)
+
+
+def day_view(plan: Plan, day: date) -> today_model.DayView:
+    """The plan's items for ``day`` with what the client recorded (a fixed number of queries)."""
+    from tracker import checkoffs
+
+    occurrences = schedule.occurrences(plan_input(plan), day, day)
+    return today_model.build_day(day, occurrences, checkoffs.marks_for(plan, day))
+
+
+def technique_ids(slugs) -> dict[str, int]:
+    """Library page ids for technique slugs, for "how to" links (one query)."""
+    slugs = set(slugs)
+    if not slugs:
+        return {}
+    rows = Technique.select(Technique.id, Technique.slug).where(Technique.slug.in_(slugs))
+    return {row.slug: row.id for row in rows}
 
 
 def create_plan(

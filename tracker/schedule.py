@@ -40,8 +40,11 @@ AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL = (
     "after_sessions", "after_weeks", "symptoms", "manual")
 EXIT_KINDS = (AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL)
 
+PAUSE_ALL, PAUSE_SELF_CARE, PAUSE_SESSIONS = "all", "self_care", "sessions"
+PAUSE_SCOPES = (PAUSE_ALL, PAUSE_SELF_CARE, PAUSE_SESSIONS)
+
 MAX_PHASES = 10
-MAX_ITEMS_PER_PHASE = 40
+MAX_ITEMS_PER_PHASE = 60
 MAX_INTERVAL = 52
 MAX_EXIT_COUNT = 52
 DOSE_LIMITS = {"hold_seconds": (1, 600), "repetitions": (1, 50), "sets": (1, 50),
@@ -416,14 +419,28 @@ class Transition:
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    """Nothing is due from `start` until `end` (exclusive; None = still paused)."""
+    """Nothing is due from `start` until `end` (exclusive; None = still paused).
+
+    `scope` narrows it: "self_care" (e.g. after a red flag) or "sessions" (e.g. a
+    contraindication in the treated area) leave the other kind of item due.
+    """
 
     start: date
     end: date | None = None
+    scope: str = PAUSE_ALL
 
     def __post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"pause ends ({self.end}) before it starts ({self.start})")
+        _one_of(self.scope, PAUSE_SCOPES, "scope")
+
+    def covers(self, occurrence: Occurrence) -> bool:
+        """True when this pause stops the occurrence (by date and by kind of item)."""
+        if occurrence.date < self.start or (self.end is not None and occurrence.date >= self.end):
+            return False
+        if self.scope == PAUSE_ALL:
+            return True
+        return occurrence.item.is_session == (self.scope == PAUSE_SESSIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,7 +613,7 @@ class _Plan:
     @classmethod
     def of(cls, plan: PlanInput) -> _Plan:
         revisions = sorted(plan.revisions, key=lambda r: r.effective_from)
-        pauses = _merge_pauses(plan.pauses)
+        pauses = _merge_pauses([p for p in plan.pauses if p.scope == PAUSE_ALL])
         done: dict[str, list[int]] = {}
         for c in plan.completions:
             done.setdefault(c.item_key, []).append(c.on.toordinal())
@@ -1108,7 +1125,12 @@ def _collect(plan: _Plan, lo: int, hi: int,
 
 def occurrences(plan: PlanInput, start: date, end: date) -> list[Occurrence]:
     """Everything due from `start` to `end` inclusive, sorted by date, time, phase order."""
-    return _collect(_Plan.of(plan), start.toordinal(), end.toordinal() + 1)
+    found = _collect(_Plan.of(plan), start.toordinal(), end.toordinal() + 1)
+    # Partial pauses only drop items; whole-plan pauses also shape the schedule itself.
+    partial = [p for p in plan.pauses if p.scope != PAUSE_ALL]
+    if partial:
+        found = [o for o in found if not any(p.covers(o) for p in partial)]
+    return found
 
 
 def spec_on(plan: PlanInput, day: date) -> PlanSpec:

@@ -28,6 +28,8 @@ def _http_error(error: HTTPException):
         404: "We couldn't find that page.",
         405: "That action isn't available here.",
         413: "That was too much data to send at once.",
+        500: "Something went wrong on our side. Nothing you saved before is lost; "
+        "please try again in a moment.",
     }
     return render(
         "errors/error.html",

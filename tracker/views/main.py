@@ -14,7 +14,9 @@ def index():
     """Send visitors to their home page, or to log in."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for("main.home"))
+    if current_user.is_therapist:
+        return redirect(url_for("main.home"))
+    return redirect(url_for("today.today"))
 
 
 @bp.get("/home")

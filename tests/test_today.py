@@ -1,0 +1,61 @@
+from datetime import date, time
+
+from tracker import library, schedule
+from tracker import today as day_model
+
+
+def _occurrences(day):
+    spec = schedule.PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
+    plan = schedule.PlanInput(start=date(2026, 11, 16), revisions=(schedule.Revision(
+        date(2026, 11, 16), spec),))
+    return schedule.occurrences(plan, day, day)
+
+
+MONDAY = date(2026, 11, 23)
+
+
+def test_items_are_grouped_in_the_order_they_are_done():
+    view = day_model.build_day(MONDAY, _occurrences(MONDAY), {})
+    assert [label for label, _ in view.groups] == [
+        "With your therapist", "Heat", "Self-massage", "Stretches", "Ice",
+    ]
+    session = view.groups[0][1][0]
+    assert session.name == "Deep tissue massage" and session.time == time(10, 0)
+    assert session.is_session and not session.has_timer
+
+
+def test_a_stretch_line_reads_like_a_person_would_say_it():
+    view = day_model.build_day(MONDAY, _occurrences(MONDAY), {})
+    piriformis = view.item("piriformis")
+    assert piriformis.line == "Piriformis stretch: hold 15 s, 3 times, each side"
+    assert (piriformis.hold_seconds, piriformis.repetitions, piriformis.sides) == (15, 3, 2)
+    assert piriformis.has_timer
+    assert view.item("heat").group == "heat" and view.item("ice").group == "ice"
+    assert not view.item("heat").has_timer
+
+
+def test_progress_counts_done_and_leaves_skips_out():
+    marks = {
+        "piriformis": day_model.Mark("done"),
+        "heat": day_model.Mark("done"),
+        "ice": day_model.Mark("skipped", "no_time"),
+    }
+    view = day_model.build_day(MONDAY, _occurrences(MONDAY), marks)
+    total = len(view.items)
+    assert view.progress.done == 2 and view.progress.counted == total - 1
+    assert view.item("ice").skipped and view.item("ice").skip_label == "No time"
+    assert not view.progress.complete
+
+
+def test_a_day_with_everything_done_or_skipped_is_complete():
+    occurrences = _occurrences(MONDAY)
+    marks = {o.item.key: day_model.Mark("done") for o in occurrences}
+    marks["ice"] = day_model.Mark("skipped", "too_painful")
+    view = day_model.build_day(MONDAY, occurrences, marks)
+    assert view.progress.complete and view.progress.percent == 100
+
+
+def test_marks_for_items_not_due_are_ignored_and_other_days_left_out():
+    view = day_model.build_day(MONDAY, _occurrences(MONDAY), {"nope": day_model.Mark("done")})
+    assert view.progress.done == 0
+    assert day_model.build_day(date(2026, 11, 24), _occurrences(MONDAY), {}).items == ()

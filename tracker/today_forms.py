@@ -1,0 +1,26 @@
+"""Forms behind the buttons on /today (they carry the CSRF token and validate input)."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Optional
+
+from tracker.today import SKIP_REASONS
+
+
+class CheckForm(FlaskForm):
+    """Check an item off ("1") or undo it ("0"): the wanted state, so retries are harmless."""
+
+    done = StringField(validators=[InputRequired(), AnyOf(["0", "1"])])
+
+
+class SkipForm(FlaskForm):
+    reason = RadioField(
+        "Why are you skipping it?",
+        choices=[SelectChoice(key, label) for key, label in SKIP_REASONS],
+        invalid_choice_message="Please pick a reason.",
+    )
+
+
+class BookForm(FlaskForm):
+    day = DateField("Booked for", validators=[InputRequired("Please pick the date.")])
+    at = TimeField("Time", validators=[Optional()])
