@@ -89,6 +89,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class LiveServer(str):
+    """The server's base URL, also carrying the path of its SQLite file."""
+
+    db_path: Path
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        import sqlite3
+
+        with sqlite3.connect(self.db_path) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app served by a subprocess on 127.0.0.1 with its own temp database."""
@@ -107,7 +119,8 @@ def live_server(tmp_path_factory):
         [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = LiveServer(f"http://127.0.0.1:{port}")
+    url.db_path = tmp / "live.db"
     for _ in range(100):
         try:
             urllib.request.urlopen(f"{url}/healthz", timeout=1)
