@@ -19,13 +19,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from tracker import cli
-    from tracker.views import auth, calendar, errors, library, main, plans, today
+    from tracker.views import auth, calendar, errors, library, main, plans, progress, today
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(plans.bp)
     app.register_blueprint(today.bp)
+    app.register_blueprint(progress.bp)
     app.register_blueprint(calendar.bp)
     errors.init_app(app)
     cli.init_app(app)

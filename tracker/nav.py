@@ -17,6 +17,7 @@ class NavItem(NamedTuple):
 _CLIENT = (
     ("today.today", "Today", "✓"),
     ("plans.plan", "Plan", "▤"),
+    ("progress.progress", "Progress", "↗"),
     ("library.index", "Library", "☰"),
     ("auth.change_password", "Account", "⚙"),
 )
