@@ -96,3 +96,56 @@ def test_the_demo_plan_shows_its_timeline(app, client, auth, runner):
         plan = Plan.get()
         assert plan.start == plans.monday_of(plans.local_today(plan.client))
         assert plan.therapist.email == "therapist@example.com"
+
+
+# --- confirming a symptom suggestion (self-guided) -------------------------------------------
+
+
+def _suggest(kind):
+    with database.connection_context():
+        Plan.update(suggestion=kind, suggestion_reason="Leg pain is 30% lower.").execute()
+
+
+@pytest.mark.parametrize("decision, phase", [("accept", 1), ("decline", 0)])
+def test_self_guided_client_confirms_or_declines_stepping_down(
+    client_user, client, auth, decision, phase
+):
+    from tracker import schedule
+
+    auth.login()
+    start(client)
+    _suggest("step_down")
+    assert b"Ready for the next step?" in client.get("/plan").data
+    response = client.post(
+        "/plan/suggestion", data={"decision": decision, "csrf_token": csrf_token(client, "/plan")}
+    )
+    assert response.status_code == 302
+    with database.connection_context():
+        plan = Plan.get()
+        assert plan.suggestion is None
+        today = plans.local_today(plan.client)
+        assert schedule.phase_on(plans.plan_input(plan), today) == phase
+
+
+def test_suggestion_decision_needs_a_pending_suggestion_and_a_valid_answer(
+    client_user, client, auth
+):
+    auth.login()
+    start(client)
+    token = csrf_token(client, "/plan")
+    assert client.post("/plan/suggestion", data={"decision": "accept", "csrf_token": token}
+                       ).status_code == 404
+    _suggest("step_down")
+    assert client.post("/plan/suggestion", data={"decision": "maybe", "csrf_token": token}
+                       ).status_code == 400
+
+
+def test_therapist_led_plans_wait_for_the_therapist(app, client, auth, runner):
+    runner.invoke(args=["seed-demo"])
+    _suggest("step_back")
+    auth.login("client@example.com", "sciatica-demo")
+    html = client.get("/plan").get_data(as_text=True)
+    assert "A flare-up?" in html and "Your therapist will see this" in html
+    token = csrf_token(client, "/plan")
+    assert client.post("/plan/suggestion", data={"decision": "accept", "csrf_token": token}
+                       ).status_code == 404

@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from tracker import library
 
@@ -32,3 +32,12 @@ class StartPlanForm(FlaskForm):
             return
         if not self.today - START_WINDOW_PAST <= field.data <= self.today + START_WINDOW_FUTURE:
             raise ValidationError("Pick a start date within the last 30 days or the next 90.")
+
+
+class SuggestionForm(FlaskForm):
+    """Yes or no to a suggested phase change."""
+
+    decision = SelectField(
+        choices=[SelectChoice("accept", "Move"), SelectChoice("decline", "Not now")],
+        validators=[AnyOf(["accept", "decline"])],
+    )

@@ -139,6 +139,39 @@ def record_auto_transitions(plan: Plan, today: date) -> int:
     return stored
 
 
+STEP_DOWN, STEP_BACK = "step_down", "step_back"
+
+
+def decide_suggestion(plan: Plan, accept: bool, today: date, user: User) -> int | None:
+    """Confirm or decline the plan's pending suggestion; returns the new phase if it moved.
+
+    Stepping down moves to the next phase, a flare-up back to the previous one, from today:
+    a dated transition, so the days before keep the rules they had.
+    """
+    suggestion = plan.suggestion
+    if suggestion not in (STEP_DOWN, STEP_BACK):
+        return None
+    moved = None
+    with database.atomic():
+        if accept:
+            plan_in = plan_input(plan)
+            current = schedule.phase_on(plan_in, today)
+            last = len(schedule.spec_on(plan_in, today).phases) - 1
+            target = current + 1 if suggestion == STEP_DOWN else current - 1
+            if 0 <= target <= last and target != current:
+                reason = "ready to step down" if suggestion == STEP_DOWN else "flare-up"
+                PhaseTransition.get_or_create(
+                    plan=plan, on=today, to_phase=target,
+                    defaults={"reason": f"{reason}, confirmed by {user.name}", "created_by": user},
+                )
+                moved = target
+        plan.suggestion = None
+        plan.suggestion_reason = ""
+        plan.suggested_on = None
+        plan.save()
+    return moved
+
+
 def seed_library() -> None:
     """Insert or refresh the built-in techniques (idempotent)."""
     fields = ("name", "kind", "body_area", "summary", "instructions", "dose", "cautions")

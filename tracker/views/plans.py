@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from tracker import library, plans, wording
 from tracker.models import Plan
 from tracker.pages import render
-from tracker.plan_forms import StartPlanForm
+from tracker.plan_forms import StartPlanForm, SuggestionForm
 
 bp = Blueprint("plans", __name__)
 
@@ -29,6 +29,26 @@ def plan():
     cards = wording.phase_cards(plans.plan_input(current), today)
     now, upcoming = wording.now_and_next(cards)
     return render("plans/plan.html", plan=current, cards=cards, now=now, upcoming=upcoming)
+
+
+@bp.post("/plan/suggestion")
+@login_required
+def suggestion():
+    """A self-guided client confirms or declines moving phase after a symptom change."""
+    _client_only()
+    plan = Plan.current_for(current_user)
+    form = SuggestionForm()
+    if plan is None or not plan.self_guided or plan.suggestion is None:
+        abort(404)
+    if not form.validate_on_submit():
+        abort(400)
+    accept = form.decision.data == "accept"
+    moved = plans.decide_suggestion(plan, accept, plans.local_today(current_user), current_user)
+    if moved is None:
+        flash("OK, your plan stays as it is.", "info")
+    else:
+        flash("Your plan has moved to its next step from today.", "success")
+    return redirect(url_for("plans.plan"))
 
 
 @bp.post("/plan/start")
