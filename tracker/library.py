@@ -653,8 +653,7 @@ URGENT_CARE_TEXT = (
     "local emergency number. Don't wait for your next appointment.\n\n"
     "One of your answers is on the list of warning signs that need a doctor to check you "
     "quickly. This app can't tell what is causing it, and this is not a diagnosis.\n\n"
-    "Your stretches and self-massage are paused until you have been seen. Your therapist "
-    "will see your answer."
+    "Your stretches and self-massage are paused until you have been seen."
 )
 
 CONTRAINDICATIONS: tuple[dict, ...] = (

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import checkoffs, plans, schedule
+from tracker import checkins, checkoffs, plans, schedule
 from tracker.models import Plan
 from tracker.pages import render, wants_fragment
 from tracker.today_forms import BookForm, CheckForm, SkipForm
@@ -50,6 +50,7 @@ def _page(plan: Plan | None, day: date, today: date, status: int = 200):
         previous_day=day - timedelta(days=1) if day > first else None,
         next_day=day + timedelta(days=1) if day < today else None,
         forms=_forms(),
+        **checkins.status_context(current_user, plan, today),
     )
 
 
