@@ -101,3 +101,40 @@ def test_today_has_no_axe_violations(page: Page, live_server, new_client):
 
     violations = Axe().run(page).response["violations"]
     assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
+def test_progress_shows_the_pain_chart_after_a_check_in(page: Page, live_server, new_client,
+                                                        tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.get_by_role("link", name="How are you today? Check in").click()
+    page.get_by_role("group", name="Leg pain").get_by_label("5", exact=True).click()
+    page.get_by_role("group", name="Back pain").get_by_label("2", exact=True).click()
+    page.get_by_role("button", name="Save check-in").click()
+    safety = page.get_by_role("heading", name="A few safety questions")
+    expect(safety).to_be_visible()  # the first check-in asks the red-flag questions
+    for group in page.get_by_role("group").all():
+        group.get_by_label("No").check()
+    page.get_by_role("button", name="Send answers").click()
+    expect(page.get_by_text("Today: leg 5, back 2")).to_be_visible()
+
+    page.get_by_role("link", name="Progress").click()
+    chart = page.get_by_role("img", name="Leg and back pain")
+    expect(chart).to_be_visible()
+    assert chart.locator(".pain-dots circle").count() == 1  # one dot per check-in
+    page.get_by_text("Pain check-ins as a table").click()
+    expect(page.get_by_role("cell", name="5", exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    page.screenshot(path=tmp_path / "progress.png", full_page=True)
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
+def test_plan_page_has_no_axe_violations(page: Page, live_server, new_client, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.get_by_role("link", name="Plan", exact=True).click()
+    expect(page.get_by_role("heading", name="Self-guided sciatica relief")).to_be_visible()
+    page.screenshot(path=tmp_path / "plan.png", full_page=True)
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
