@@ -12,6 +12,17 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a clock: long phone sessions
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+        "text/calendar",
+    ],
 }
 
 

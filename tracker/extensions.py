@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound in create_app."""
 from flask import Flask, Response, redirect, request, url_for
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -7,10 +8,12 @@ from htmx_flask import Htmx
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+compress = Compress()
 
 
 def init_app(app: Flask) -> None:
     htmx.init_app(app)
+    compress.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
