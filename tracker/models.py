@@ -108,15 +108,51 @@ class User(UserMixin, BaseModel):
 
 
 class CareLink(BaseModel):
-    """A therapist looking after a client."""
+    """A therapist looking after a client.
+
+    ``active`` goes False when the client ends the link; ``archived`` is the therapist
+    putting a client away (still linked, off the roster).
+    """
 
     therapist = ForeignKeyField(User, backref="client_links", on_delete="CASCADE")
     client = ForeignKeyField(User, backref="therapist_links", on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
     active = BooleanField(default=True)
+    archived = BooleanField(default=False)
+    ended_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("therapist", "client"), True),)
+
+    @classmethod
+    def clients_of(cls, therapist):
+        """The therapist's linked clients (a query of User), archived ones included."""
+        return (
+            User.select()
+            .join(cls, on=(cls.client == User.id))
+            .where((cls.therapist == therapist) & cls.active)
+        )
+
+    @classmethod
+    def is_linked(cls, therapist, client) -> bool:
+        return (
+            cls.select()
+            .where((cls.therapist == therapist) & (cls.client == client) & cls.active)
+            .exists()
+        )
+
+
+class Invite(BaseModel):
+    """A single-use link a therapist gives a client; only a hash of its token is stored."""
+
+    therapist = ForeignKeyField(User, backref="invites", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    note = CharField(max_length=100, default="")  # e.g. the client's name, for the therapist
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+    used_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    revoked = BooleanField(default=False)
 
 
 class JSONField(TextField):
@@ -228,6 +264,27 @@ class PlanPause(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class PlanTemplate(BaseModel):
+    """A therapist's own plan template (private to them): a plan spec to copy from."""
+
+    owner = ForeignKeyField(User, backref="plan_templates", on_delete="CASCADE")
+    name = CharField(max_length=120)
+    description = CharField(max_length=500, default="")
+    spec = JSONField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class PlanEvent(BaseModel):
+    """A change to a plan, who made it and when, worded for the client to read."""
+
+    plan = ForeignKeyField(Plan, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
+    kind = CharField(max_length=32)  # assigned, edited, paused, resumed, stepped, suggestion...
+    message = CharField(max_length=300)  # e.g. "Your therapist moved you to every 2 weeks"
+    effective_from = DateField(null=True)
+
+
 class CheckOff(BaseModel):
     """An item done (or skipped, with a reason) for one day: at most one per item and day."""
 
@@ -288,4 +345,7 @@ ALL_MODELS = [
     CheckOff,
     SessionBooking,
     CheckIn,
+    Invite,
+    PlanTemplate,
+    PlanEvent,
 ]
