@@ -5,13 +5,14 @@ Not pure (it queries); the rules themselves live in tracker.schedule and tracker
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tracker import library, schedule
+from tracker import library, schedule, wording
 from tracker import today as today_model
 from tracker.db import database
 from tracker.models import (
     CheckOff,
     PhaseTransition,
     Plan,
+    PlanEvent,
     PlanPause,
     PlanRevision,
     SessionBooking,
@@ -139,6 +140,91 @@ def record_auto_transitions(plan: Plan, today: date) -> int:
     return stored
 
 
+def log_event(
+    plan: Plan, actor: User | None, kind: str, message: str, effective_from: date | None = None
+) -> PlanEvent:
+    """Record a change to a plan, worded for the client ("Your therapist paused your plan")."""
+    return PlanEvent.create(
+        plan=plan, actor=actor, kind=kind, message=message[:300], effective_from=effective_from
+    )
+
+
+def _by(actor: User, plan: Plan) -> str:
+    return "You" if actor.id == plan.client_id else f"Your therapist {actor.name}"
+
+
+def assign(
+    client: User, spec: dict, start: date, *, therapist: User, title: str,
+    template_slug: str | None = None,
+) -> Plan:
+    """Give a client a new plan from ``start``; a plan they had before is finished."""
+    with database.atomic():
+        Plan.update(status=Plan.FINISHED).where(
+            (Plan.client == client) & (Plan.status != Plan.FINISHED)
+        ).execute()
+        plan = create_plan(
+            client, spec, start, title=title, created_by=therapist, therapist=therapist,
+            template_slug=template_slug,
+        )
+        log_event(plan, therapist, "assigned",
+                  f"{_by(therapist, plan)} gave you the plan “{title}”.", start)
+    return plan
+
+
+def revise(plan: Plan, spec: dict, effective_from: date, actor: User, summary: str = "") -> None:
+    """Change a plan from a date on; days before it keep the rules they had."""
+    parsed = schedule.PlanSpec.from_dict(spec)
+    with database.atomic():
+        PlanRevision.create(
+            plan=plan, effective_from=effective_from, spec=parsed.to_dict(), created_by=actor,
+            note=summary[:200],
+        )
+        message = f"{_by(actor, plan)} changed your plan from {effective_from:%-d %B}"
+        log_event(plan, actor, "edited", f"{message}: {summary}" if summary else message + ".",
+                  effective_from)
+
+
+def pause(plan: Plan, start: date, actor: User, reason: str = "") -> None:
+    """Pause the whole plan from ``start``: nothing is due and nothing counts as missed."""
+    with database.atomic():
+        if not plan.pauses.where(PlanPause.end.is_null() & (PlanPause.scope == "all")).exists():
+            PlanPause.create(plan=plan, start=start, reason=reason[:200], created_by=actor)
+        plan.status = Plan.PAUSED
+        plan.save()
+        log_event(plan, actor, "paused", f"{_by(actor, plan)} paused your plan.", start)
+
+
+def resume(plan: Plan, day: date, actor: User) -> None:
+    """End the whole-plan pause on ``day``."""
+    with database.atomic():
+        PlanPause.update(end=day).where(
+            (PlanPause.plan == plan) & PlanPause.end.is_null() & (PlanPause.scope == "all")
+        ).execute()
+        plan.status = Plan.ACTIVE
+        plan.save()
+        log_event(plan, actor, "resumed", f"{_by(actor, plan)} resumed your plan.", day)
+
+
+def step_to(plan: Plan, to_phase: int, day: date, actor: User, reason: str) -> None:
+    """Move the plan to another phase from ``day`` (a dated transition)."""
+    plan_in = plan_input(plan)
+    spec = schedule.spec_on(plan_in, day)
+    if not 0 <= to_phase < len(spec.phases):
+        raise ValueError("no such phase")
+    with database.atomic():
+        PhaseTransition.get_or_create(
+            plan=plan, on=day, to_phase=to_phase,
+            defaults={"reason": reason[:200], "created_by": actor},
+        )
+        name = spec.phase(to_phase).name
+        sessions = [i for i in spec.phase(to_phase).items if i.is_session]
+        detail = ""
+        if sessions:
+            detail = f": {sessions[0].name}, {wording.cadence_text(sessions[0].cadence)}"
+        log_event(plan, actor, "stepped",
+                  f"{_by(actor, plan)} moved you to “{name}”{detail}.", day)
+
+
 STEP_DOWN, STEP_BACK = "step_down", "step_back"
 
 
@@ -160,11 +246,10 @@ def decide_suggestion(plan: Plan, accept: bool, today: date, user: User) -> int 
             target = current + 1 if suggestion == STEP_DOWN else current - 1
             if 0 <= target <= last and target != current:
                 reason = "ready to step down" if suggestion == STEP_DOWN else "flare-up"
-                PhaseTransition.get_or_create(
-                    plan=plan, on=today, to_phase=target,
-                    defaults={"reason": f"{reason}, confirmed by {user.name}", "created_by": user},
-                )
+                step_to(plan, target, today, user, f"{reason}, confirmed by {user.name}")
                 moved = target
+        else:
+            log_event(plan, user, "suggestion", f"{_by(user, plan)} kept the plan as it is.")
         plan.suggestion = None
         plan.suggestion_reason = ""
         plan.suggested_on = None
