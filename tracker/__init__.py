@@ -19,7 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from tracker import cli
-    from tracker.views import auth, calendar, checkin, errors, library, main, plans, progress, today
+    from tracker.views import auth, calendar, checkin, client_page, errors, library, main, plans, progress, today
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(progress.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(checkin.bp)
+    app.register_blueprint(client_page.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app
