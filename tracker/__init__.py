@@ -19,7 +19,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from tracker import cli
-    from tracker.views import auth, calendar, checkin, client_page, errors, library, main, plans, progress, today
+    from tracker.views import (
+        auth,
+        calendar,
+        checkin,
+        client_page,
+        errors,
+        library,
+        main,
+        plans,
+        progress,
+        today,
+    )
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
