@@ -272,3 +272,28 @@ def test_week_ahead_has_seven_days_with_sessions_apart():
 
 def test_week_ahead_with_nothing_due():
     assert [p.empty for p in week_ahead([], day(0))] == [True] * 7
+
+
+# --- adherence calendar ---------------------------------------------------------------
+
+
+def test_adherence_calendar_marks_each_day():
+    from tracker.progress import DayRecord, adherence_calendar
+
+    first, today = date(2026, 11, 4), date(2026, 11, 12)  # a Wednesday to a Thursday
+    records = [
+        DayRecord(date(2026, 11, 4), due=4, done=4, skipped=0),
+        DayRecord(date(2026, 11, 5), due=4, done=1, skipped=0),
+        DayRecord(date(2026, 11, 6), due=4, done=0, skipped=0),
+        DayRecord(date(2026, 11, 7), due=2, done=0, skipped=2),
+    ]
+    weeks = adherence_calendar(records, first, today, today)
+    assert [len(w) for w in weeks] == [7, 7]
+    assert weeks[0][0].day == date(2026, 11, 2) and weeks[0][0].state == "rest"
+    states = {d.day: d.state for w in weeks for d in w}
+    assert states[date(2026, 11, 4)] == "done"
+    assert states[date(2026, 11, 5)] == "partial"
+    assert states[date(2026, 11, 6)] == "missed"
+    assert states[date(2026, 11, 7)] == "rest"  # all skipped is not a miss
+    assert states[date(2026, 11, 13)] == "future"
+    assert weeks[0][3].label == "Thu 5 Nov: 1 of 4 done"

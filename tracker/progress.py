@@ -280,3 +280,43 @@ def week_ahead(occurrences: Iterable[Occurrence], today: date) -> list[DayPlan]:
             bucket = sessions if occurrence.item.is_session else items
             bucket[occurrence.date].append(occurrence.item.name)
     return [DayPlan(day, tuple(items[day]), tuple(sessions[day])) for day in items]
+
+
+# --------------------------------------------------------------------------- calendar
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    """One square of the adherence calendar."""
+
+    day: date
+    state: str  # "done", "partial", "missed", "rest" (nothing due) or "future"
+    label: str  # for screen readers and tooltips, e.g. "Mon 3 Nov: 4 of 6 done"
+
+
+def _calendar_state(record: DayRecord | None, day: date, today: date) -> tuple[str, str]:
+    if day > today:
+        return "future", "not yet"
+    if record is None or record.counted == 0:
+        return "rest", "nothing due" if record is None else "all skipped"
+    text = f"{record.done} of {record.counted} done"
+    if record.done >= record.counted:
+        return "done", text
+    return ("partial" if record.done else "missed"), text
+
+
+def adherence_calendar(
+    records: Iterable[DayRecord], first: date, last: date, today: date
+) -> list[list[CalendarDay]]:
+    """Monday-to-Sunday weeks covering [first, last], each day marked by what was done."""
+    by_day = {r.day: r for r in records}
+    start = first - timedelta(days=first.weekday())
+    end = last + timedelta(days=6 - last.weekday())
+    weeks: list[list[CalendarDay]] = []
+    for day in _days(start, end):
+        if day.weekday() == 0:
+            weeks.append([])
+        state, text = _calendar_state(by_day.get(day), day, today)
+        if day < first:
+            state, text = "rest", "before the plan"
+        weeks[-1].append(CalendarDay(day, state, f"{day:%a} {day.day} {day:%b}: {text}"))
+    return weeks

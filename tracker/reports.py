@@ -8,8 +8,9 @@ from datetime import date, timedelta
 
 from markupsafe import Markup
 
-from tracker import charts, plans, progress, schedule, symptoms, wording
-from tracker.models import CheckIn, CheckOff, Plan
+from tracker import charts, library, plans, progress, schedule, symptoms, wording
+from tracker import today as today_model
+from tracker.models import CheckIn, CheckOff, Plan, PlanEvent
 
 WEEKS_SHOWN = 12
 
@@ -27,6 +28,7 @@ class Report:
     streak: int
     week: list[progress.DayPlan]
     cards: list[wording.PhaseCard]
+    calendar: list[list[progress.CalendarDay]]
 
 
 def _marks(plan: Plan, first: date, last: date) -> dict:
@@ -69,4 +71,64 @@ def progress_report(plan: Plan, today: date) -> Report:
         streak=progress.current_streak(records, today),
         week=progress.week_ahead(ahead, today),
         cards=wording.phase_cards(plan_in, today),
+        calendar=progress.adherence_calendar(records, first, today, today),
     )
+
+
+@dataclass(frozen=True)
+class SafetyNote:
+    day: date
+    red_flags: tuple[str, ...]  # the questions answered yes, in plain words
+    contraindications: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class History:
+    """What the therapist reads between appointments."""
+
+    notes: list[CheckIn]  # check-ins with a note, newest first
+    skips: list[tuple[date, str, str]]  # (day, item name, reason label)
+    safety: list[SafetyNote]
+    events: list[PlanEvent]
+
+
+HISTORY_DAYS = 90
+
+
+def history(plan: Plan, today: date) -> History:
+    """Notes, skip reasons, red flags and plan changes of the last 90 days (fixed queries)."""
+    since = today - timedelta(days=HISTORY_DAYS)
+    checkins = list(
+        CheckIn.select()
+        .where((CheckIn.client == plan.client) & (CheckIn.day >= since))
+        .order_by(CheckIn.day.desc())
+    )
+    names = _item_names(plan, today)
+    skips = [
+        (c.day, names.get(c.item_key, c.item_key), today_model.SKIP_LABELS.get(c.skip_reason, ""))
+        for c in CheckOff.select()
+        .where((CheckOff.plan == plan) & (CheckOff.status == CheckOff.SKIPPED)
+               & (CheckOff.day >= since))
+        .order_by(CheckOff.day.desc())
+    ]
+    red_flags = {f["key"]: f["question"] for f in library.RED_FLAGS}
+    contra = {c["key"]: c["question"] for c in library.CONTRAINDICATIONS}
+    safety = [
+        SafetyNote(
+            c.day,
+            tuple(red_flags.get(k, k) for k in c.red_flags),
+            tuple(contra.get(k, k) for k in c.contraindications),
+        )
+        for c in checkins
+        if c.red_flags or c.contraindications
+    ]
+    events = list(plan.events.order_by(PlanEvent.at.desc()).limit(30))
+    return History(
+        notes=[c for c in checkins if c.note.strip()], skips=skips, safety=safety, events=events
+    )
+
+
+def _item_names(plan: Plan, today: date) -> dict[str, str]:
+    """Item keys to names across every phase of the plan as it stands (no query)."""
+    spec = schedule.spec_on(plans.plan_input(plan), today)
+    return {item.key: item.name for phase in spec.phases for item in phase.items}

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from tracker import library, plans, wording
-from tracker.models import Plan
+from tracker.models import Plan, PlanEvent
 from tracker.pages import render
 from tracker.plan_forms import StartPlanForm, SuggestionForm
 
@@ -28,7 +28,10 @@ def plan():
         )
     cards = wording.phase_cards(plans.plan_input(current), today)
     now, upcoming = wording.now_and_next(cards)
-    return render("plans/plan.html", plan=current, cards=cards, now=now, upcoming=upcoming)
+    events = current.events.order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(5)
+    return render(
+        "plans/plan.html", plan=current, cards=cards, now=now, upcoming=upcoming, events=events
+    )
 
 
 @bp.post("/plan/suggestion")
