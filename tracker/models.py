@@ -334,6 +334,63 @@ class CheckIn(BaseModel):
         indexes = ((("client", "day"), True),)
 
 
+class ReminderPreference(BaseModel):
+    """A user's reminder settings (local wall times) and the next time one fires (UTC).
+
+    ``next_fire_at`` is indexed: a worker tick reads only the rows that are due, so its cost
+    follows the reminders due, not the number of users. Recomputed after each send and
+    each settings change.
+    """
+
+    user = ForeignKeyField(User, backref="reminder_preference", unique=True, on_delete="CASCADE")
+    selfcare_time = CharField(max_length=5, default="08:00")
+    second_time = CharField(max_length=5, null=True)
+    session_day_before = BooleanField(default=True)
+    session_day_before_time = CharField(max_length=5, default="18:00")
+    quiet_start = CharField(max_length=5, null=True)
+    quiet_end = CharField(max_length=5, null=True)
+    email = BooleanField(default=False)
+    push = BooleanField(default=False)
+    next_fire_at = DateTimeField(null=True, index=True)
+    # Reminders were claimed up to here; the next tick looks back to it so none is missed.
+    checked_until = DateTimeField(null=True)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class PushSubscription(BaseModel):
+    """One browser or device that accepts web push for a user."""
+
+    user = ForeignKeyField(User, backref="push_subscriptions", on_delete="CASCADE")
+    endpoint = CharField(max_length=1000, unique=True)
+    p256dh = CharField(max_length=200)
+    auth = CharField(max_length=100)
+    label = CharField(max_length=120, default="")  # e.g. "Chrome on Android"
+    created_at = DateTimeField(default=utcnow)
+
+
+class ReminderClaim(BaseModel):
+    """A reminder claimed before it is sent: the unique key makes sending exactly-once.
+
+    status: "claimed" (being sent), "sent", "failed" (will be retried), "gave_up".
+    """
+
+    user = ForeignKeyField(User, backref="reminder_claims", on_delete="CASCADE")
+    local_date = DateField()
+    slot = CharField(max_length=16)
+    channel = CharField(max_length=8)
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    items = JSONField(default=list)
+    due_at = DateTimeField()
+    next_attempt_at = DateTimeField(null=True, index=True)
+    sent_at = DateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "local_date", "slot", "channel"), True),)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -348,4 +405,7 @@ ALL_MODELS = [
     Invite,
     PlanTemplate,
     PlanEvent,
+    ReminderPreference,
+    PushSubscription,
+    ReminderClaim,
 ]
