@@ -53,12 +53,16 @@ db: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 
+# The web server and, beside it, the huey worker that sends reminders (log: instance/worker.log).
 run: db
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	@echo "Demo logins, password sciatica-demo: therapist@example.com, client@example.com"
+	@echo "Reminder emails go to instance/outbox/ unless TRACKER_SMTP_URL is set."
 	@echo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(BIN)/huey_consumer tracker.tasks.huey -w 2 -k thread > instance/worker.log 2>&1 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: test-install
 	$(BIN)/ruff check tracker tests wsgi.py

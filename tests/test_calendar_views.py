@@ -32,7 +32,7 @@ def test_feed_matches_the_engine_for_the_next_12_months(logged_in):
     response = logged_in.get("/calendar.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     cal = icalendar.Calendar.from_ical(response.data)
-    assert cal.walk("VTIMEZONE")[0]["TZID"] == "Europe/London"
+    assert cal.walk("VTIMEZONE")[0]["TZID"] == "America/New_York"  # the demo client's zone
     with database.connection_context():
         plan = Plan.get()
         today = plans.local_today(plan.client)
@@ -113,3 +113,36 @@ def test_each_token_shows_only_its_owners_plan(app, logged_in):
     assert "Demo Client" in str(mine["X-WR-CALNAME"])
     assert "Bea" in str(theirs["X-WR-CALNAME"])
     assert theirs.walk("VTIMEZONE")[0]["TZID"] == "Asia/Tokyo"
+
+
+def test_feed_alarms_follow_the_reminder_settings(logged_in):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from tracker.models import ReminderPreference
+
+    with database.connection_context():
+        ReminderPreference.update(selfcare_time="07:30", session_day_before=True,
+                                  session_day_before_time="19:00").execute()
+    cal = icalendar.Calendar.from_ical(logged_in.get("/calendar.ics").data)
+    zone = ZoneInfo("America/New_York")
+    selfcare = next(e for e in cal.walk("VEVENT") if str(e["SUMMARY"]).startswith("Self-care"))
+    trigger = selfcare.walk("VALARM")[0]["TRIGGER"].dt
+    assert trigger == timedelta(hours=7, minutes=30)  # 07:30 on the day (all-day event)
+    # Sessions: expanded the way a calendar app does, the alarm rings at 19:00 the day before.
+    session = next(e for e in cal.walk("VEVENT") if str(e["SUMMARY"]) == "Deep tissue massage")
+    start = session["DTSTART"].dt
+    ring = (start + session.walk("VALARM")[0]["TRIGGER"].dt).astimezone(zone)
+    assert ring.date() == start.astimezone(zone).date() - timedelta(days=1)
+    assert ring.time() == time(19, 0)
+    assert isinstance(start, datetime)
+    # Expand the session's alarm as a calendar app would (recurring-ical-events 3.8.2 cannot
+    # expand alarms on all-day events, so the self-care days stay out of this calendar).
+    only_session = icalendar.Calendar()
+    for component in cal.walk("VTIMEZONE") + [session]:
+        only_session.add_component(component)
+    alarms = list(recurring_ical_events.of(only_session, components=["VALARM"]).between(
+        start - timedelta(days=2), start))
+    # each expanded event carries its alarm with the trigger resolved to a moment
+    rings = [a.walk("VALARM")[0]["TRIGGER"].dt.astimezone(zone) for a in alarms]
+    assert rings and all(r.time() == time(19, 0) for r in rings)

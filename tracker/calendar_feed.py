@@ -22,8 +22,14 @@ DEFAULT_SESSION_MINUTES = 60
 
 def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan_id: int,
                calendar_name: str, generated_at: datetime, url_for_today: str | None = None,
-               alarms: Sequence[timedelta] = ()) -> bytes:
-    """The plan's occurrences as an .ics feed: one event per session, one per self-care day."""
+               alarms: Sequence[timedelta] = (), selfcare_alarm: time | None = None,
+               session_alarm: time | None = None) -> bytes:
+    """The plan's occurrences as an .ics feed: one event per session, one per self-care day.
+
+    `alarms` go on every event (before its start). `selfcare_alarm` rings at that local time
+    on each self-care day; `session_alarm` at that local time the day before each session,
+    matching the client's reminder settings.
+    """
     stamp = _utc(generated_at)
     sessions, self_care = _split(occurrences)
     events = [(o.date, 1, _session_event(o, tz, plan_id, stamp)) for o in sessions]
@@ -32,8 +38,14 @@ def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan
     # by day, the all-day self-care event first; sort() is stable for the rest
     events.sort(key=lambda e: e[:2])
     cal = _calendar(tz, plan_id, calendar_name)
-    for _, _, event in events:
-        for delta in alarms:
+    for day, is_session, event in events:
+        befores = list(alarms)
+        if is_session and session_alarm is not None:
+            befores.append(_before_day_before(event, day, session_alarm, tz))
+        elif not is_session and selfcare_alarm is not None:
+            # an all-day event starts at local midnight: a negative lead rings later that day
+            befores.append(-timedelta(hours=selfcare_alarm.hour, minutes=selfcare_alarm.minute))
+        for delta in befores:
             event.add_component(_alarm(delta, str(event["SUMMARY"])))
         cal.add_component(event)
     if events:
@@ -42,6 +54,16 @@ def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan
         cal.add_missing_timezones(events[0][0] - timedelta(days=1),
                                   events[-1][0] + timedelta(days=2))
     return cal.to_ical()
+
+
+def _before_day_before(event: Event, day: date, at: time, tz: ZoneInfo) -> timedelta:
+    """How long before the session's start the day-before reminder rings."""
+    start = event["DTSTART"].dt
+    if not isinstance(start, datetime):  # an all-day session starts at local midnight
+        start = datetime.combine(day, time(0), tz)
+    ring = schedule.to_utc(day - timedelta(days=1), at, tz)
+    # in UTC: same-zone subtraction would ignore a DST change between the two
+    return start.astimezone(UTC) - ring
 
 
 def _utc(moment: datetime) -> datetime:

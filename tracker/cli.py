@@ -1,15 +1,19 @@
 """Command-line tasks: ``flask --app wsgi seed-demo``."""
+from datetime import UTC, datetime
+
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from tracker import plans
 from tracker.db import create_tables, database
-from tracker.models import CLIENT, THERAPIST, CareLink, Plan, User
+from tracker.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
+from tracker.reminders import service as reminders
 
 DEMO_PASSWORD = "sciatica-demo"
 DEMO_ACCOUNTS = (
-    ("therapist@example.com", "Demo Therapist", THERAPIST),
-    ("client@example.com", "Demo Client", CLIENT),
+    ("therapist@example.com", "Demo Therapist", THERAPIST, "Europe/London"),
+    ("client@example.com", "Demo Client", CLIENT, "America/New_York"),
 )
 
 
@@ -26,9 +30,8 @@ def seed_demo() -> tuple[User, User]:
     with database.connection_context(), database.atomic():
         plans.seed_library()
         therapist, client = (
-            User.by_email(email)
-            or User.create_account(email, name, DEMO_PASSWORD, role, "Europe/London")
-            for email, name, role in DEMO_ACCOUNTS
+            User.by_email(email) or User.create_account(email, name, DEMO_PASSWORD, role, tz)
+            for email, name, role, tz in DEMO_ACCOUNTS
         )
         CareLink.get_or_create(therapist=therapist, client=client)
         if Plan.current_for(client) is None:
@@ -36,17 +39,45 @@ def seed_demo() -> tuple[User, User]:
             plans.create_from_template(
                 client, DEMO_TEMPLATE, start, created_by=therapist, therapist=therapist
             )
+        pref = reminders.preference_for(client)
+        if not pref.email:
+            pref.email, pref.selfcare_time = True, "08:00"  # email reminders at 08:00
+            reminders.reschedule(pref, client, utcnow())
     return therapist, client
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo accounts (safe to run again)."""
     seed_demo()
     click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
-    for email, name, _role in DEMO_ACCOUNTS:
+    for email, name, _role, _tz in DEMO_ACCOUNTS:
         click.echo(f"  {name}: {email}")
+
+
+@click.command("remind")
+@with_appcontext
+@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601; default: now).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
+def remind_command(now_text: str | None, dry_run: bool) -> None:
+    """Run one reminder tick by hand (for cron deployments and tests)."""
+    from tracker.reminders import service
+
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {now_text}") from exc
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    with database.connection_context():
+        outcomes = service.tick(now, dry_run=dry_run)
+    for o in outcomes:
+        click.echo(f"{o.status}: {o.channel} {o.slot} {o.local_date} to {o.user_email}"
+                   + (f" ({o.detail})" if o.detail else ""))
+    click.echo(f"{len(outcomes)} reminder(s) {'would be sent' if dry_run else 'handled'}.")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(remind_command)

@@ -12,6 +12,11 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a clock: long phone sessions
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Reminders: links in emails point here; SMTP when set, else instance/outbox/*.eml.
+    "BASE_URL": "http://127.0.0.1:5000",
+    "SMTP_URL": None,
+    "MAIL_FROM": "Sciatica care plan <reminders@localhost>",
+    "REDIS_URL": None,
     # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIMETYPES": [

@@ -1,6 +1,7 @@
 """The database: one proxy bound at app creation, a connection per request, CLI."""
 import click
 from flask import Flask, request
+from flask.cli import with_appcontext
 from peewee import DatabaseProxy, Model
 from playhouse.db_url import connect
 
@@ -56,6 +57,7 @@ def create_tables() -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database tables (safe to run again)."""
     create_tables()

@@ -1,12 +1,12 @@
 """The calendar feed: the plan's next 12 months for any calendar app."""
-from datetime import timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from tracker import calendar_feed, plans, schedule
-from tracker.models import Plan, User, new_token, utcnow
+from tracker.models import Plan, ReminderPreference, User, new_token, utcnow
 from tracker.pages import render, wants_fragment
 
 bp = Blueprint("calendar", __name__)
@@ -22,18 +22,30 @@ def _feed_response(user: User) -> Response:
     occurrences = schedule.occurrences(
         plans.plan_input(plan), today, today + timedelta(days=FEED_DAYS)
     )
+    pref = ReminderPreference.get_or_none(ReminderPreference.user == user)
     body = calendar_feed.build_feed(
         occurrences,
         tz=ZoneInfo(user.timezone),
         plan_id=plan.id,
         calendar_name=f"{plan.title} ({user.name})",
         generated_at=utcnow(),
-        url_for_today=url_for("plans.plan", _external=True),
+        url_for_today=url_for("today.today", _external=True),
+        **_alarms(pref),
     )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="care-plan.ics"'
     response.headers["Cache-Control"] = "private, max-age=900"
     return response
+
+
+def _alarms(pref: ReminderPreference | None) -> dict:
+    """VALARMs that match the user's reminder settings (the defaults until they set any)."""
+    pref = pref or ReminderPreference()
+    session = pref.session_day_before_time if pref.session_day_before else None
+    return {
+        "selfcare_alarm": time.fromisoformat(pref.selfcare_time),
+        "session_alarm": time.fromisoformat(session) if session else None,
+    }
 
 
 @bp.get("/calendar.ics")

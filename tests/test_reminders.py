@@ -1,0 +1,254 @@
+import email
+import threading
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import csrf_token, make_user
+from tracker import checkoffs, plans
+from tracker.db import database
+from tracker.models import Plan, ReminderClaim, ReminderPreference
+from tracker.reminders import service
+
+NY = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def setup(app):
+    """A New York client on the acute plan with email reminders at 08:00."""
+    with database.connection_context():
+        user = make_user(tz="America/New_York")
+        today = plans.local_today(user)
+        plan = plans.create_from_template(user, "acute-therapist-led", today, created_by=user)
+        pref = service.preference_for(user)
+        pref.email = True
+        service.reschedule(pref, user, datetime.now(UTC))
+    tomorrow = today + timedelta(days=1)
+    at_eight = datetime.combine(tomorrow, time(8, 0), NY).astimezone(UTC)
+    return {"user": user, "plan": plan, "day": tomorrow, "at": at_eight, "app": app}
+
+
+def outbox(app) -> list[email.message.EmailMessage]:
+    folder = Path(app.instance_path) / "outbox"
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
+
+
+_current = {}
+
+
+@pytest.fixture(autouse=True)
+def clean_outbox(app):
+    """An empty outbox; ticks run in an app context of this app, as the worker's do."""
+    for path in (Path(app.instance_path) / "outbox").glob("*.eml"):
+        path.unlink()
+    _current["app"] = app
+
+
+def tick(now, **kwargs):
+    with _current["app"].app_context(), database.connection_context():
+        return service.tick(now, **kwargs)
+
+
+def test_the_0800_reminder_is_emailed_with_what_is_left(setup):
+    with database.connection_context():
+        checkoffs.set_done(setup["plan"], "piriformis", setup["day"], True)
+    outcomes = tick(setup["at"])
+    assert [(o.slot, o.channel, o.status) for o in outcomes] == [("selfcare-1", "email", "sent")]
+    [message] = outbox(setup["app"])
+    assert message["To"].addresses[0].addr_spec == "client@example.org"
+    assert message["Subject"] == "Today's plan: 5 items to do"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Knee-to-chest stretch" in text and "Piriformis stretch" not in text
+    assert "/today" in text and "/reminders/unsubscribe/" in text
+    assert "Open today's plan" in html and "<li>" in html
+    assert message["List-Unsubscribe"].strip().startswith("<http")
+
+
+def test_nothing_is_sent_when_everything_is_done(setup):
+    with database.connection_context():
+        for item in plans.day_view(setup["plan"], setup["day"]).items:
+            checkoffs.set_done(setup["plan"], item.key, setup["day"], True)
+    assert tick(setup["at"]) == [] and outbox(setup["app"]) == []
+
+
+def test_nothing_is_sent_when_the_plan_is_paused(setup):
+    with database.connection_context():
+        plans.pause(setup["plan"], setup["day"] - timedelta(days=1), setup["user"])
+    assert tick(setup["at"]) == [] and outbox(setup["app"]) == []
+
+
+def test_a_tick_before_the_time_sends_nothing_and_a_rerun_never_twice(setup):
+    assert tick(setup["at"] - timedelta(minutes=5)) == []
+    assert len(tick(setup["at"])) == 1
+    assert tick(setup["at"]) == []  # the same minute again
+    assert tick(setup["at"] + timedelta(minutes=1)) == []
+    assert len(outbox(setup["app"])) == 1
+    with database.connection_context():
+        claim = ReminderClaim.get()
+        assert claim.status == "sent" and claim.sent_at is not None
+        pref = ReminderPreference.get()
+    # The next fire is the session reminder (day before Monday) or tomorrow's 08:00.
+    assert pref.next_fire_at > setup["at"].replace(tzinfo=None)
+
+
+def test_dry_run_sends_and_records_nothing(setup):
+    outcomes = tick(setup["at"], dry_run=True)
+    assert [o.status for o in outcomes] == ["dry-run"]
+    with database.connection_context():
+        assert ReminderClaim.select().count() == 0
+    assert outbox(setup["app"]) == []
+    assert len(tick(setup["at"])) == 1  # a dry run doesn't use the reminder up
+
+
+def test_two_concurrent_ticks_send_exactly_once(setup):
+    results = []
+
+    def run():
+        results.append(tick(setup["at"]))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = [o.status for r in results for o in r]
+    assert statuses.count("sent") == 1
+    assert len(outbox(setup["app"])) == 1
+
+
+def test_a_failed_send_is_retried_with_backoff_and_kept(setup, monkeypatch):
+    calls = []
+
+    def flaky(user, reminder):
+        calls.append(reminder)
+        if len(calls) == 1:
+            raise ConnectionError("SMTP server unavailable")
+        return "ok"
+
+    monkeypatch.setitem(service.SENDERS, "email", flaky)
+    assert [o.status for o in tick(setup["at"])] == ["failed"]
+    with database.connection_context():
+        claim = ReminderClaim.get()
+        assert claim.status == "failed" and "unavailable" in claim.last_error
+        retry_at = claim.next_attempt_at
+    assert tick(setup["at"] + timedelta(seconds=30)) == []  # not yet
+    later = retry_at.replace(tzinfo=UTC)
+    assert [o.status for o in tick(later)] == ["sent"]
+    assert len(calls) == 2 and calls[1].items == calls[0].items
+    with database.connection_context():
+        assert ReminderClaim.get().status == "sent"
+
+
+def test_the_day_before_a_session(setup):
+    with database.connection_context():
+        pref = ReminderPreference.get()
+        pref.email, pref.selfcare_time = True, "07:00"
+        service.reschedule(pref, setup["user"], datetime.now(UTC))
+        monday = setup["plan"].start + timedelta(days=7 - setup["plan"].start.weekday())
+    eve = datetime.combine(monday - timedelta(days=1), time(18, 0), NY).astimezone(UTC)
+    with database.connection_context():
+        ReminderPreference.update(next_fire_at=eve.replace(tzinfo=None),
+                                  checked_until=(eve - timedelta(minutes=1)).replace(tzinfo=None)
+                                  ).execute()
+    outcomes = tick(eve)
+    assert [(o.slot, o.status) for o in outcomes] == [("session-eve", "sent")]
+    message = outbox(setup["app"])[-1]
+    assert message["Subject"] == "Your session is tomorrow"
+    assert "Deep tissue massage at 10:00" in message.get_body(("plain",)).get_content()
+
+
+def test_huey_task_runs_a_tick_in_immediate_mode(setup, monkeypatch):
+    from tracker import tasks
+
+    monkeypatch.setattr(tasks, "_app", setup["app"])
+    monkeypatch.setattr(tasks.huey, "immediate", True)
+    # Immediate mode runs the task on the call (huey keeps no result for periodic tasks).
+    tasks.reminder_tick(setup["at"].isoformat())
+    assert len(outbox(setup["app"])) == 1
+    with database.connection_context():
+        assert ReminderClaim.get().status == "sent"
+
+
+def test_cli_remind(setup, runner):
+    result = runner.invoke(args=["remind", "--now", setup["at"].isoformat(), "--dry-run"])
+    assert result.exit_code == 0 and "dry-run: email selfcare-1" in result.output
+    result = runner.invoke(args=["remind", "--now", setup["at"].isoformat()])
+    assert "sent: email selfcare-1" in result.output and "1 reminder(s) handled" in result.output
+    bad = runner.invoke(args=["remind", "--now", "yesterday-ish"])
+    assert bad.exit_code != 0 and "not an ISO 8601 time" in bad.output
+
+
+# --- the settings page and unsubscribing --------------------------------------------------
+
+
+def test_settings_save_and_reschedule(setup, client, auth):
+    auth.login()
+    page = client.get("/settings/reminders").get_data(as_text=True)
+    assert "Self-care reminder" in page and 'value="08:00"' in page
+    response = client.post("/settings/reminders", data={
+        "selfcare_time": "07:15", "second_time": "19:00", "session_day_before": "y",
+        "session_day_before_time": "18:30", "quiet_start": "", "quiet_end": "", "email": "y",
+        "csrf_token": csrf_token(client, "/settings/reminders"),
+    })
+    assert response.status_code == 302
+    with database.connection_context():
+        pref = ReminderPreference.get()
+    assert (pref.selfcare_time, pref.second_time, pref.session_day_before_time) == (
+        "07:15", "19:00", "18:30")
+    fire = pref.next_fire_at.replace(tzinfo=UTC).astimezone(NY)
+    assert fire.time() in (time(7, 15), time(18, 30), time(19, 0))
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"selfcare_time": ""}, "Pick a time"),
+        ({"selfcare_time": "25:00"}, "Not a valid time"),
+        ({"quiet_start": "22:00"}, "both a start and an end"),
+        ({"quiet_start": "22:00", "quiet_end": "22:00"}, "different times"),
+    ],
+)
+def test_settings_reject_bad_input(setup, client, auth, data, message):
+    auth.login()
+    base = {"selfcare_time": "08:00", "session_day_before_time": "18:00",
+            "csrf_token": csrf_token(client, "/settings/reminders")}
+    response = client.post("/settings/reminders", data={**base, **data})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    with database.connection_context():
+        assert ReminderPreference.get().selfcare_time == "08:00"
+
+
+def test_settings_need_login_and_csrf(setup, client, auth):
+    assert client.get("/settings/reminders").location.startswith("/login")
+    auth.login()
+    assert client.post("/settings/reminders", data={"selfcare_time": "09:00"}).status_code == 400
+
+
+def test_unsubscribe_link_works_without_logging_in(setup, client):
+    tick(setup["at"])
+    text = outbox(setup["app"])[0].get_body(("plain",)).get_content()
+    link = next(w for w in text.split() if "/reminders/unsubscribe/" in w)
+    path = link[link.index("/reminders/"):]
+    assert b"Stop reminder emails?" in client.get(path).data
+    assert b"Reminder emails are off" in client.post(path).data
+    with database.connection_context():
+        assert ReminderPreference.get().email is False
+    assert client.get(path.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 404
+    assert client.get("/reminders/unsubscribe/garbage").status_code == 404
+    # With email off (and no push), nothing more is sent.
+    assert tick(setup["at"] + timedelta(days=1)) == []
+
+
+def test_a_client_without_a_plan_gets_nothing(app):
+    with database.connection_context():
+        user = make_user(email="noplan@example.org", tz="Asia/Kolkata")
+        pref = service.preference_for(user)
+        pref.email = True
+        service.reschedule(pref, user, datetime(2026, 11, 21, tzinfo=UTC))
+        fire = pref.next_fire_at.replace(tzinfo=UTC)
+        assert Plan.select().count() == 0
+    assert tick(fire) == []

@@ -1,0 +1,256 @@
+"""Reminders in the database: preferences, the worker's tick, exactly-once claims.
+
+The rules of what is due live in ``tracker.reminders.select`` (pure). This module reads
+the users whose stored next fire time has come (an indexed column, so a tick's cost follows
+the reminders due, not the number of users), claims each reminder under a unique key
+before sending it, sends it, and records the outcome.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from peewee import IntegrityError
+
+from tracker import plans
+from tracker.db import database
+from tracker.models import Plan, ReminderClaim, ReminderPreference, User, utcnow
+from tracker.reminders import email as email_channel
+from tracker.reminders import select
+
+LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+                timedelta(hours=1))
+_UNSUBSCRIBE_SALT = "reminders-unsubscribe-email"
+
+
+def _hhmm(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def _required(text: str | None, default: str) -> time:
+    return time.fromisoformat(text or default)
+
+
+def preferences_of(pref: ReminderPreference, timezone: str) -> select.Preferences:
+    channels = tuple(c for c, on in ((select.PUSH, pref.push), (select.EMAIL, pref.email)) if on)
+    return select.Preferences(
+        timezone=timezone,
+        selfcare_time=_required(pref.selfcare_time, "08:00"),
+        second_time=_hhmm(pref.second_time),
+        session_day_before=pref.session_day_before,
+        session_day_before_time=_required(pref.session_day_before_time, "18:00"),
+        quiet_start=_hhmm(pref.quiet_start),
+        quiet_end=_hhmm(pref.quiet_end),
+        channels=channels,
+    )
+
+
+def preference_for(user: User) -> ReminderPreference:
+    """The user's settings row (created with defaults on first use)."""
+    pref, _ = ReminderPreference.get_or_create(user=user)
+    return pref
+
+
+def reschedule(pref: ReminderPreference, user: User, now: datetime) -> None:
+    """Store when this user's next reminder fires; call after each send and settings change."""
+    fire = select.next_fire_at(preferences_of(pref, user.timezone), now)
+    pref.next_fire_at = None if fire is None else _naive(fire)
+    pref.checked_until = _naive(now)
+    pref.updated_at = utcnow()
+    pref.save()
+
+
+def day_state(plan: Plan | None, local_day: date) -> select.DayState:
+    """What is still to do on a local day, for the pure selection."""
+    if plan is None:
+        return select.DayState()
+    if plan.status == Plan.PAUSED:
+        return select.DayState(paused=True)
+    return select.day_state(
+        plans.day_view(plan, local_day), plans.day_view(plan, local_day + timedelta(days=1))
+    )
+
+
+@dataclass
+class Outcome:
+    user_email: str
+    slot: str
+    local_date: date
+    channel: str
+    status: str  # "sent", "failed", "claimed-elsewhere", "dry-run"
+    detail: str = ""
+
+
+# --- links that work outside a request (the worker has none) -----------------------------
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL on BASE_URL (a request context here would close the worker's
+    database connection on teardown, so the URL map is bound directly)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def unsubscribe_token(user: User) -> str:
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+    return serializer.dumps(user.id)
+
+
+def user_from_unsubscribe_token(token: str) -> User | None:
+    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
+    try:
+        user_id = serializer.loads(token)
+    except BadSignature:
+        return None
+    return User.get_or_none(User.id == user_id) if isinstance(user_id, int) else None
+
+
+# --- sending ---------------------------------------------------------------------------
+
+
+def _send_email(user: User, reminder: select.Reminder) -> str:
+    config = current_app.config
+    message = email_channel.compose(
+        to_name=user.name,
+        to_email=user.email,
+        sender=config["MAIL_FROM"],
+        reminder=reminder,
+        today_url=external_url("today.today"),
+        unsubscribe_url=external_url("reminders.unsubscribe", token=unsubscribe_token(user)),
+    )
+    outbox = Path(current_app.instance_path) / "outbox"
+    return email_channel.deliver(message, config.get("SMTP_URL"), outbox)
+
+
+def _send_push(user: User, reminder: select.Reminder) -> str:
+    from tracker.reminders import push
+
+    return push.send_reminder(user, reminder)
+
+
+SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {
+    select.EMAIL: _send_email,
+    select.PUSH: _send_push,
+}
+
+
+def _claim(user: User, reminder: select.Reminder) -> ReminderClaim | None:
+    """Take the reminder's unique key; None when another tick (or an earlier run) has it."""
+    try:
+        with database.atomic():
+            return ReminderClaim.create(
+                user=user,
+                local_date=reminder.local_date,
+                slot=reminder.slot,
+                channel=reminder.channel,
+                items=list(reminder.items) + ([reminder.session] if reminder.session else []),
+                due_at=_naive(reminder.due_at),
+            )
+    except IntegrityError:
+        return None
+
+
+def _attempt(claim: ReminderClaim, user: User, reminder: select.Reminder, now: datetime) -> str:
+    """Send once; record sent, or failed with the next retry time (never lost)."""
+    claim.attempts += 1
+    try:
+        detail = SENDERS[reminder.channel](user, reminder)
+    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
+        delay_index = min(claim.attempts - 1, len(RETRY_DELAYS) - 1)
+        gave_up = claim.attempts > len(RETRY_DELAYS)
+        claim.status = "gave_up" if gave_up else "failed"
+        claim.next_attempt_at = None if gave_up else _naive(now + RETRY_DELAYS[delay_index])
+        claim.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        claim.save()
+        return claim.status
+    claim.status, claim.sent_at, claim.next_attempt_at = "sent", _naive(now), None
+    claim.last_error = detail[:300]
+    claim.save()
+    return "sent"
+
+
+def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
+    session = claim.items[-1] if claim.slot == select.SESSION_EVE and claim.items else None
+    items = () if session else tuple(claim.items)
+    return select.Reminder(
+        claim.user_id, claim.slot, claim.local_date, claim.channel, items, session,
+        _aware(claim.due_at),
+    )
+
+
+def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
+    """One worker tick: send what is due by ``now`` (exactly once), retry what failed."""
+    now = now.astimezone(UTC)
+    outcomes: list[Outcome] = []
+    due = (
+        ReminderPreference.select(ReminderPreference, User)
+        .join(User)
+        .where(ReminderPreference.next_fire_at <= _naive(now))
+        .order_by(ReminderPreference.next_fire_at)
+    )
+    for pref in list(due):
+        outcomes += _tick_user(pref, pref.user, now, dry_run)
+    if not dry_run:
+        outcomes += _retry_failed(now)
+    return outcomes
+
+
+def _naive(moment: datetime) -> datetime:
+    """Reminder times are stored as naive UTC (same on SQLite and PostgreSQL)."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def _tick_user(pref: ReminderPreference, user: User, now: datetime, dry_run: bool):
+    prefs = preferences_of(pref, user.timezone)
+    since = max(_aware(pref.checked_until) or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
+    window = max(now - since, timedelta(seconds=1))
+    plan = Plan.current_for(user)
+    reminders = select.select(now, prefs, lambda day: day_state(plan, day), user.id, window)
+    outcomes = []
+    for reminder in reminders:
+        outcome = Outcome(user.email, reminder.slot, reminder.local_date, reminder.channel, "")
+        if dry_run:
+            outcome.status = "dry-run"
+        elif (claim := _claim(user, reminder)) is None:
+            outcome.status = "claimed-elsewhere"
+        else:
+            outcome.status = _attempt(claim, user, reminder, now)
+        outcomes.append(outcome)
+    if not dry_run:
+        reschedule(pref, user, now)
+    return outcomes
+
+
+def _retry_failed(now: datetime) -> list[Outcome]:
+    outcomes = []
+    waiting = (
+        ReminderClaim.select(ReminderClaim, User)
+        .join(User)
+        .where((ReminderClaim.status == "failed")
+               & (ReminderClaim.next_attempt_at <= _naive(now)))
+    )
+    for claim in list(waiting):
+        # Take the retry with a conditional update, so two workers never both resend it.
+        taken = (
+            ReminderClaim.update(status="claimed")
+            .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == "failed"))
+            .execute()
+        )
+        if not taken:
+            continue
+        reminder = _reminder_from_claim(claim)
+        status = _attempt(claim, claim.user, reminder, now)
+        outcomes.append(Outcome(claim.user.email, claim.slot, claim.local_date, claim.channel,
+                                status, "retry"))
+    return outcomes
