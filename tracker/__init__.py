@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         main,
         plans,
         progress,
+        push,
         reminders,
         today,
     )
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(checkin.bp)
     app.register_blueprint(client_page.bp)
     app.register_blueprint(reminders.bp)
+    app.register_blueprint(push.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

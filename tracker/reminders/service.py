@@ -35,7 +35,8 @@ def _required(text: str | None, default: str) -> time:
     return time.fromisoformat(text or default)
 
 
-def preferences_of(pref: ReminderPreference, timezone: str) -> select.Preferences:
+def preferences_of(pref, timezone: str) -> select.Preferences:
+    """The pure selection's view of a settings row (a model or a plain row)."""
     channels = tuple(c for c, on in ((select.PUSH, pref.push), (select.EMAIL, pref.email)) if on)
     return select.Preferences(
         timezone=timezone,
@@ -188,18 +189,33 @@ def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
 def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
     """One worker tick: send what is due by ``now`` (exactly once), retry what failed."""
     now = now.astimezone(UTC)
-    outcomes: list[Outcome] = []
-    due = (
-        ReminderPreference.select(ReminderPreference, User)
+    # Plain rows, not model objects: a busy minute has thousands of users due.
+    due = list(
+        ReminderPreference.select(ReminderPreference, User.timezone)
         .join(User)
         .where(ReminderPreference.next_fire_at <= _naive(now))
         .order_by(ReminderPreference.next_fire_at)
+        .namedtuples()
     )
-    for pref in list(due):
-        outcomes += _tick_user(pref, pref.user, now, dry_run)
+    current_plans = _current_plans([row.user for row in due])
+    outcomes: list[Outcome] = []
+    rescheduled = []
+    for row in due:
+        outcomes += _tick_user(row, current_plans.get(row.user), now, dry_run)
+        prefs = preferences_of(row, row.timezone)
+        rescheduled.append((row.id, select.next_fire_at(prefs, now)))
     if not dry_run:
+        _store_next_fires(rescheduled, now)
         outcomes += _retry_failed(now)
     return outcomes
+
+
+def _store_next_fires(rows: list[tuple[int, datetime | None]], now: datetime) -> None:
+    with database.atomic():
+        for pref_id, fire in rows:
+            ReminderPreference.update(
+                next_fire_at=None if fire is None else _naive(fire), checked_until=_naive(now)
+            ).where(ReminderPreference.id == pref_id).execute()
 
 
 def _naive(moment: datetime) -> datetime:
@@ -211,12 +227,28 @@ def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
 
 
-def _tick_user(pref: ReminderPreference, user: User, now: datetime, dry_run: bool):
-    prefs = preferences_of(pref, user.timezone)
-    since = max(_aware(pref.checked_until) or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
+def _current_plans(user_ids: list[int]) -> dict[int, Plan]:
+    """Each user's current plan, in one query whatever the number of users due."""
+    found: dict[int, Plan] = {}
+    for start in range(0, len(user_ids), 500):  # stay under SQLite's parameter limit
+        rows = (
+            Plan.select()
+            .where(Plan.client.in_(user_ids[start:start + 500]) & (Plan.status != Plan.FINISHED))
+            .order_by(Plan.start, Plan.id)
+        )
+        found.update({plan.client_id: plan for plan in rows})  # the newest wins
+    return found
+
+
+def _tick_user(row, plan: Plan | None, now: datetime, dry_run: bool) -> list[Outcome]:
+    """Select and send one user's due reminders; ``row`` is their settings and zone."""
+    prefs = preferences_of(row, row.timezone)
+    since = max(_aware(row.checked_until) or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
     window = max(now - since, timedelta(seconds=1))
-    plan = Plan.current_for(user)
-    reminders = select.select(now, prefs, lambda day: day_state(plan, day), user.id, window)
+    reminders = select.select(now, prefs, lambda day: day_state(plan, day), row.user, window)
+    if not reminders:
+        return []
+    user = User.get_by_id(row.user)
     outcomes = []
     for reminder in reminders:
         outcome = Outcome(user.email, reminder.slot, reminder.local_date, reminder.channel, "")
@@ -227,8 +259,6 @@ def _tick_user(pref: ReminderPreference, user: User, now: datetime, dry_run: boo
         else:
             outcome.status = _attempt(claim, user, reminder, now)
         outcomes.append(outcome)
-    if not dry_run:
-        reschedule(pref, user, now)
     return outcomes
 
 
