@@ -18,6 +18,7 @@ from tracker.extensions import csrf
 from tracker.models import Plan, PushSubscription, ReminderPreference, utcnow
 from tracker.pages import render, wants_fragment
 from tracker.reminders import push
+from tracker.reminders import service as reminder_service
 
 bp = Blueprint("push", __name__)
 
@@ -86,6 +87,9 @@ def subscribe():
         conflict_target=[ReminderPreference.user],
         update={ReminderPreference.push: True, ReminderPreference.updated_at: utcnow()},
     ).execute()
+    # The next reminder may now be due sooner (push was off): store its time again.
+    reminder_service.reschedule(reminder_service.preference_for(current_user), current_user,
+                                utcnow())
     if wants_fragment():
         return _devices()
     return jsonify(subscribed=True, label=label), 201
