@@ -72,3 +72,9 @@ def test_symptom_exits_are_projected():
     now, upcoming = wording.now_and_next(cards)
     assert now.exit.startswith("when your 7-day average")
     assert upcoming.projected and upcoming.start is not None
+
+
+def test_a_plan_that_starts_later_has_every_phase_to_come():
+    cards = wording.phase_cards(_plan("acute-therapist-led", date(2026, 12, 7)), date(2026, 11, 21))
+    assert [c.state for c in cards] == ["future", "future", "future"]
+    assert [c.badge for c in cards] == ["next", "later", "later"]

@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker import cli
     from tracker.views import (
         auth,
+        builder,
         calendar,
         checkin,
         client_page,
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(calendar.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(client_page.bp)
+    app.register_blueprint(builder.bp)
     app.register_blueprint(reminders.bp)
     app.register_blueprint(push.bp)
     errors.init_app(app)

@@ -69,14 +69,15 @@ def phase_cards(plan: schedule.PlanInput, today: date) -> list[PhaseCard]:
     """The plan's phase timeline with what each phase holds and what ends it."""
     cards = []
     spans = schedule.timeline(plan, today)
-    current_seen = False
+    # Before the plan starts no phase is current, and every phase is still to come.
+    current_seen = not any(span.current for span in spans)
     for span in spans:
         # Each phase is described by the rules in force when it starts (or today, if unknown).
         plan_spec = schedule.spec_on(plan, span.start or today)
         spec = plan_spec.phase(span.phase_index)
         is_last = span.phase_index + 1 >= len(plan_spec.phases)
         state = "current" if span.current else ("future" if current_seen else "past")
-        first_future = bool(cards) and cards[-1].state != "future"
+        first_future = not cards or cards[-1].state != "future"
         badge = _badge(state, span.projected, first_future)
         current_seen = current_seen or span.current
         cards.append(
