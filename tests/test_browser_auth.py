@@ -25,7 +25,6 @@ def test_register_log_out_log_in_lands_home(page: Page, live_server, tmp_path):
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Today")).to_be_visible()
-    page.get_by_role("link", name="Account").click()
     page.goto(f"{live_server}/home")
     expect(page.get_by_text("Europe/Paris")).to_be_visible()
 

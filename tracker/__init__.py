@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         calendar,
         checkin,
         client_page,
+        clients,
         errors,
         library,
         main,
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         progress,
         push,
         reminders,
+        settings,
         today,
     )
 
@@ -46,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(client_page.bp)
     app.register_blueprint(builder.bp)
     app.register_blueprint(reminders.bp)
+    app.register_blueprint(clients.bp)
+    app.register_blueprint(settings.bp)
     app.register_blueprint(push.bp)
     errors.init_app(app)
     cli.init_app(app)

@@ -19,10 +19,11 @@ _CLIENT = (
     ("plans.plan", "Plan", "▤"),
     ("progress.progress", "Progress", "↗"),
     ("library.index", "Library", "☰"),
-    ("auth.change_password", "Account", "⚙"),
+    ("settings.index", "Settings", "⚙"),
 )
 _THERAPIST = (
-    ("main.home", "Home", "⌂"),
+    ("clients.roster", "Clients", "☷"),
+    ("builder.templates", "Plans", "▤"),
     ("library.index", "Library", "☰"),
     ("auth.change_password", "Account", "⚙"),
 )

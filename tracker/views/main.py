@@ -15,7 +15,7 @@ def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if current_user.is_therapist:
-        return redirect(url_for("main.home"))
+        return redirect(url_for("clients.roster"))
     return redirect(url_for("today.today"))
 
 

@@ -1,0 +1,107 @@
+"""A therapist's roster: which clients need a look, and in what order.
+
+Pure: imports neither Flask nor peewee and never reads the clock; the caller passes each
+client's facts and their own local `today`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NamedTuple
+
+__all__ = [
+    "FLARE_UP", "INACTIVE", "INACTIVE_DAYS", "RED_FLAG", "RED_FLAG_DAYS", "STEP_DOWN",
+    "Facts", "Flag", "Row", "days_ago", "flags", "sort_rows",
+]
+
+RED_FLAG_DAYS = 14  # a red flag stays on the roster this long after it was reported
+INACTIVE_DAYS = 5
+
+
+class Flag(NamedTuple):
+    key: str
+    label: str  # shown as text: a flag never relies on colour alone
+
+
+RED_FLAG = Flag("red-flag", "Red flag")
+FLARE_UP = Flag("flare-up", "Flare-up")
+STEP_DOWN = Flag("step-down", "Ready to step down")
+INACTIVE = Flag("inactive", f"No activity for {INACTIVE_DAYS} days")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the roster knows about one client, on the client's own `today`."""
+
+    today: date
+    plan_start: date | None = None  # None: no current plan
+    suggestion: str | None = None  # the plan's pending "step_down" or "step_back"
+    red_flag_on: date | None = None
+    self_care_paused: bool = False  # an open self-care pause (a red flag's doing)
+    last_checkin: date | None = None
+    last_checkoff: date | None = None  # the latest day anything was checked off or skipped
+
+
+def flags(facts: Facts) -> tuple[Flag, ...]:
+    """The client's flags, most urgent first."""
+    found = []
+    recent = facts.today - timedelta(days=RED_FLAG_DAYS - 1)
+    if facts.self_care_paused or (
+        facts.red_flag_on is not None and recent <= facts.red_flag_on <= facts.today
+    ):
+        found.append(RED_FLAG)
+    if facts.suggestion == "step_back":
+        found.append(FLARE_UP)
+    elif facts.suggestion == "step_down":
+        found.append(STEP_DOWN)
+    if _inactive(facts):
+        found.append(INACTIVE)
+    return tuple(found)
+
+
+def _inactive(facts: Facts) -> bool:
+    """Nothing checked in or off in the last 5 days (today included) of a plan that has
+    been running at least that long."""
+    window_start = facts.today - timedelta(days=INACTIVE_DAYS - 1)
+    if facts.plan_start is None or facts.plan_start > facts.today - timedelta(days=INACTIVE_DAYS):
+        return False
+    activity = [d for d in (facts.last_checkin, facts.last_checkoff) if d is not None]
+    return not activity or max(activity) < window_start
+
+
+def days_ago(day: date | None, today: date) -> str:
+    """ "today", "yesterday", "3 days ago" or "never"."""
+    if day is None:
+        return "never"
+    days = (today - day).days
+    if days <= 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One client on the roster, ready to show."""
+
+    client_id: int
+    name: str
+    flags: tuple[Flag, ...] = ()
+    adherence: int | None = None  # percent over the last 14 days; None: nothing was due
+    last_checkin: date | None = None
+    last_checkin_ago: str = "never"
+    leg_pain: int | None = None  # at the last check-in
+    phase: str | None = None  # None: no current plan
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+    @property
+    def urgent(self) -> bool:
+        return RED_FLAG in self.flags
+
+
+def sort_rows(rows: Iterable[Row]) -> list[Row]:
+    """Flagged clients first, then everyone by name (case-insensitively)."""
+    return sorted(rows, key=lambda r: (not r.flagged, r.name.casefold(), r.name, r.client_id))

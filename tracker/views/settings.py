@@ -1,0 +1,54 @@
+"""Settings: the account, and for clients the therapists who can see their plan."""
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+from peewee import fn
+
+from tracker.models import CareLink, User, utcnow
+from tracker.pages import render
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _therapist_links(client_id: int):
+    """The client's own care links with each therapist loaded (one query)."""
+    return (
+        CareLink.select(CareLink, User)
+        .join(User, on=CareLink.therapist)
+        .where(CareLink.client == client_id)
+    )
+
+
+@bp.get("")
+@login_required
+def index():
+    """Account links; a client also sees and can end their therapist links."""
+    links = []
+    if not current_user.is_therapist:
+        links = list(
+            _therapist_links(current_user.id)
+            .where(CareLink.active)
+            .order_by(fn.LOWER(User.name), CareLink.id)
+        )
+    return render("settings/index.html", links=links,
+                  show_therapists=not current_user.is_therapist)
+
+
+@bp.post("/therapists/<int:link_id>/end")
+@login_required
+def end_link(link_id: int):
+    """End a therapist link: from now on they no longer see this client's plan."""
+    link = _therapist_links(current_user.id).where(CareLink.id == link_id).first()
+    if link is None:
+        abort(404)
+    name = link.therapist.name
+    ended = (
+        CareLink.update(active=False, ended_at=utcnow())
+        .where((CareLink.id == link.id) & (CareLink.client == current_user.id) & CareLink.active)
+        .execute()
+    )
+    if ended:
+        flash(f"You ended the link with {name}. They can no longer see your plan or "
+              "progress.", "success")
+    else:
+        flash(f"Your link with {name} had already ended.", "info")
+    return redirect(url_for("settings.index"))
