@@ -2,6 +2,7 @@
 
 Not pure (it queries); the rules themselves live in tracker.schedule and tracker.symptoms.
 """
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,33 +34,66 @@ def monday_of(day: date) -> date:
 
 def plan_input(plan: Plan) -> schedule.PlanInput:
     """Everything the engine needs about a plan, in a fixed number of queries."""
-    revisions = tuple(
-        schedule.Revision(r.effective_from, schedule.PlanSpec.from_dict(r.spec))
-        for r in plan.revisions.order_by(PlanRevision.effective_from, PlanRevision.id)
-    )
-    transitions = tuple(
-        schedule.Transition(t.on, t.to_phase, t.reason)
-        for t in plan.transitions.order_by(PhaseTransition.on, PhaseTransition.id)
-    )
-    pauses = tuple(
-        schedule.Pause(p.start, p.end, p.scope) for p in plan.pauses.order_by(PlanPause.start)
-    )
-    completions = tuple(
-        schedule.Completion(c.item_key, c.day)
-        for c in plan.checkoffs.where(CheckOff.status == CheckOff.DONE).order_by(CheckOff.day)
-    )
-    moves = tuple(
-        schedule.Move(b.item_key, b.original_day, b.day, _hhmm(b.time))
-        for b in plan.bookings.order_by(SessionBooking.original_day)
-    )
-    return schedule.PlanInput(
-        start=plan.start,
-        revisions=revisions,
-        transitions=transitions,
-        pauses=pauses,
-        completions=completions,
-        moves=moves,
-    )
+    return plan_inputs([plan])[plan.id]
+
+
+def _grouped(query) -> dict[int, list]:
+    grouped: dict[int, list] = defaultdict(list)
+    for row in query:
+        grouped[row.plan_id].append(row)
+    return grouped
+
+
+def plan_inputs(plan_list: list[Plan]) -> dict[int, schedule.PlanInput]:
+    """The engine's input for many plans at once: five queries whatever their number."""
+    ids = [p.id for p in plan_list]
+    if not ids:
+        return {}
+    revisions = _grouped(PlanRevision.select().where(PlanRevision.plan.in_(ids))
+                         .order_by(PlanRevision.effective_from, PlanRevision.id))
+    transitions = _grouped(PhaseTransition.select().where(PhaseTransition.plan.in_(ids))
+                           .order_by(PhaseTransition.on, PhaseTransition.id))
+    pauses = _grouped(PlanPause.select().where(PlanPause.plan.in_(ids))
+                      .order_by(PlanPause.start, PlanPause.id))
+    done = _grouped(CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day)
+                    .where(CheckOff.plan.in_(ids) & (CheckOff.status == CheckOff.DONE))
+                    .order_by(CheckOff.day))
+    bookings = _grouped(SessionBooking.select().where(SessionBooking.plan.in_(ids))
+                        .order_by(SessionBooking.original_day))
+    return {
+        plan.id: schedule.PlanInput(
+            start=plan.start,
+            revisions=tuple(
+                schedule.Revision(r.effective_from, schedule.PlanSpec.from_dict(r.spec))
+                for r in revisions[plan.id]
+            ),
+            transitions=tuple(
+                schedule.Transition(t.on, t.to_phase, t.reason) for t in transitions[plan.id]
+            ),
+            pauses=tuple(schedule.Pause(p.start, p.end, p.scope) for p in pauses[plan.id]),
+            completions=tuple(schedule.Completion(c.item_key, c.day) for c in done[plan.id]),
+            moves=tuple(
+                schedule.Move(b.item_key, b.original_day, b.day, _hhmm(b.time))
+                for b in bookings[plan.id]
+            ),
+        )
+        for plan in plan_list
+    }
+
+
+def current_plans(client_ids: list[int]) -> dict[int, Plan]:
+    """Each client's current plan (as Plan.current_for picks it), in batched queries."""
+    found: dict[int, Plan] = {}
+    for start in range(0, len(client_ids), 500):  # stay under SQLite's parameter limit
+        query = (
+            Plan.select()
+            .where(Plan.client.in_(client_ids[start:start + 500])
+                   & (Plan.status != Plan.FINISHED))
+            .order_by(Plan.start.desc(), Plan.id.desc())
+        )
+        for plan in query:
+            found.setdefault(plan.client_id, plan)
+    return found
 
 
 def _hhmm(text: str | None) -> time | None:

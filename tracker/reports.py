@@ -3,14 +3,17 @@
 Used by the client's /progress page and (later) by the therapist's client page, so both
 show the same figures and the same charts.
 """
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from markupsafe import Markup
+from peewee import fn
 
-from tracker import charts, library, plans, progress, schedule, symptoms, wording
+from tracker import charts, library, plans, progress, roster, schedule, symptoms, wording
 from tracker import today as today_model
-from tracker.models import CheckIn, CheckOff, Plan, PlanEvent
+from tracker.models import CheckIn, CheckOff, Plan, PlanEvent, User
 
 WEEKS_SHOWN = 12
 
@@ -132,3 +135,107 @@ def _item_names(plan: Plan, today: date) -> dict[str, str]:
     """Item keys to names across every phase of the plan as it stands (no query)."""
     spec = schedule.spec_on(plans.plan_input(plan), today)
     return {item.key: item.name for phase in spec.phases for item in phase.items}
+
+
+# --- the therapist's roster: a fixed number of queries, whatever its size ---------------
+
+ADHERENCE_DAYS = 14
+
+
+class _PlanData(NamedTuple):
+    input: schedule.PlanInput
+    marks: dict  # (item key, day) -> "done" / "skipped", from `since` on
+    last_checkoff: date | None
+
+
+def _plan_data(plan_list: list[Plan], since: date) -> dict[int, _PlanData]:
+    """The engine's input for each plan plus its recent check-offs (six queries in all)."""
+    inputs = plans.plan_inputs(plan_list)
+    recent: dict[int, list] = defaultdict(list)
+    last: dict[int, date] = {}
+    for row in (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status)
+                .where(CheckOff.plan.in_([p.id for p in plan_list]))):
+        last[row.plan_id] = max(last.get(row.plan_id, row.day), row.day)
+        if row.day >= since:
+            recent[row.plan_id].append(row)
+    return {
+        plan.id: _PlanData(
+            input=inputs[plan.id],
+            marks={(c.item_key, c.day): c.status for c in recent[plan.id]},
+            last_checkoff=last.get(plan.id),
+        )
+        for plan in plan_list
+    }
+
+
+def _last_checkins(client_ids: list[int]) -> dict[int, CheckIn]:
+    """Each client's latest check-in (one query; a client has one check-in a day)."""
+    latest = (
+        CheckIn.select(CheckIn.client.alias("who"), fn.MAX(CheckIn.day).alias("last"))
+        .where(CheckIn.client.in_(client_ids))
+        .group_by(CheckIn.client)
+    )
+    query = CheckIn.select(CheckIn.client, CheckIn.day, CheckIn.leg_pain).join(
+        latest, on=((CheckIn.client == latest.c.who) & (CheckIn.day == latest.c.last))
+    )
+    return {c.client_id: c for c in query}
+
+
+def _adherence(data: _PlanData, first: date, today: date) -> int | None:
+    if first > today:
+        return None
+    due = schedule.occurrences(data.input, first, today)
+    records = progress.day_records(due, data.marks, first, today)
+    done = sum(r.done for r in records)
+    counted = sum(r.counted for r in records)
+    return progress.percent(done, counted) if counted > 0 else None
+
+
+def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
+                checkin: CheckIn | None, today: date) -> roster.Row:
+    last_checkin = checkin.day if checkin else None
+    facts = roster.Facts(today=today, last_checkin=last_checkin)
+    adherence = phase = None
+    if plan is not None:
+        facts = roster.Facts(
+            today=today,
+            plan_start=plan.start,
+            suggestion=plan.suggestion,
+            red_flag_on=plan.red_flag_on,
+            self_care_paused=any(p.end is None and p.scope == schedule.PAUSE_SELF_CARE
+                                 for p in data.input.pauses),
+            last_checkin=last_checkin,
+            last_checkoff=data.last_checkoff,
+        )
+        first = max(plan.start, today - timedelta(days=ADHERENCE_DAYS - 1))
+        adherence = _adherence(data, first, today)
+        spec = schedule.spec_on(data.input, today)
+        phase = spec.phase(schedule.phase_on(data.input, today)).name
+    return roster.Row(
+        client_id=client.id,
+        name=client.name,
+        flags=roster.flags(facts),
+        adherence=adherence,
+        last_checkin=last_checkin,
+        last_checkin_ago=roster.days_ago(last_checkin, today),
+        leg_pain=checkin.leg_pain if checkin else None,
+        phase=phase,
+    )
+
+
+def roster_rows(clients: list[User], now: datetime) -> list[roster.Row]:
+    """The roster's rows for these clients, sorted, each on the client's own today."""
+    if not clients:
+        return []
+    ids = [c.id for c in clients]
+    todays = {c.id: plans.local_today(c, now) for c in clients}
+    current = plans.current_plans(ids)
+    since = min(todays.values()) - timedelta(days=ADHERENCE_DAYS - 1)
+    data = _plan_data(list(current.values()), since) if current else {}
+    checkins = _last_checkins(ids)
+    rows = []
+    for client in clients:
+        plan = current.get(client.id)
+        rows.append(_roster_row(client, plan, data.get(plan.id) if plan else None,
+                                checkins.get(client.id), todays[client.id]))
+    return roster.sort_rows(rows)

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tracker import create_app  # noqa: E402
+from tracker import plans as tracker_plans  # noqa: E402
 from tracker.db import create_tables, database  # noqa: E402
 from tracker.models import ReminderPreference, User  # noqa: E402
 from tracker.reminders import select, service  # noqa: E402
@@ -118,7 +119,7 @@ def _phases(now: datetime, busiest: datetime) -> dict:
         .where(ReminderPreference.next_fire_at <= busiest).namedtuples()
     )
     query = clock.perf_counter()
-    plans = service._current_plans([r.user for r in rows])
+    plans = tracker_plans.current_plans([r.user for r in rows])
     loaded = clock.perf_counter()
     for row in rows:
         prefs = service.preferences_of(row, row.timezone)

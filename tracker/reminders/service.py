@@ -197,7 +197,7 @@ def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
         .order_by(ReminderPreference.next_fire_at)
         .namedtuples()
     )
-    current_plans = _current_plans([row.user for row in due])
+    current_plans = plans.current_plans([row.user for row in due])
     outcomes: list[Outcome] = []
     rescheduled = []
     for row in due:
@@ -225,19 +225,6 @@ def _naive(moment: datetime) -> datetime:
 
 def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
-
-
-def _current_plans(user_ids: list[int]) -> dict[int, Plan]:
-    """Each user's current plan, in one query whatever the number of users due."""
-    found: dict[int, Plan] = {}
-    for start in range(0, len(user_ids), 500):  # stay under SQLite's parameter limit
-        rows = (
-            Plan.select()
-            .where(Plan.client.in_(user_ids[start:start + 500]) & (Plan.status != Plan.FINISHED))
-            .order_by(Plan.start, Plan.id)
-        )
-        found.update({plan.client_id: plan for plan in rows})  # the newest wins
-    return found
 
 
 def _tick_user(row, plan: Plan | None, now: datetime, dry_run: bool) -> list[Outcome]:

@@ -1,6 +1,5 @@
 """A therapist's clients: the roster, invite links, archive and restore; joining by invite."""
-from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import wraps
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -12,18 +11,11 @@ from peewee import fn
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length, ValidationError
 
-from tracker import invites, plans, progress, roster, schedule
+from tracker import invites, reports
 from tracker.forms import RegisterForm
 from tracker.models import (
     CareLink,
-    CheckIn,
-    CheckOff,
     Invite,
-    PhaseTransition,
-    Plan,
-    PlanPause,
-    PlanRevision,
-    SessionBooking,
     User,
     utcnow,
 )
@@ -31,7 +23,6 @@ from tracker.pages import render
 
 bp = Blueprint("clients", __name__)
 
-ADHERENCE_DAYS = 14
 INVALID_INVITE = (
     "This invite link has expired or was already used. Ask your therapist for a new one."
 )
@@ -73,17 +64,7 @@ class JoinForm(RegisterForm):
     role = None
 
 
-# --- gathering the roster: a fixed number of queries, whatever its size ----------------
-
-
-class _PlanData(NamedTuple):
-    input: schedule.PlanInput
-    marks: dict  # (item key, day) -> "done" / "skipped", from `since` on
-    last_checkoff: date | None
-    self_care_paused: bool
-
-
-def _links(therapist: User) -> list[CareLink]:
+def _links(therapist) -> list[CareLink]:
     """The therapist's active links with each client loaded (one query)."""
     return list(
         CareLink.select(CareLink, User)
@@ -91,144 +72,6 @@ def _links(therapist: User) -> list[CareLink]:
         .where((CareLink.therapist == therapist) & CareLink.active)
         .order_by(fn.LOWER(User.name), User.id)
     )
-
-
-def _current_plans(client_ids: list[int]) -> dict[int, Plan]:
-    """Each client's newest unfinished plan, as Plan.current_for picks it (one query)."""
-    found: dict[int, Plan] = {}
-    query = (
-        Plan.select()
-        .where(Plan.client.in_(client_ids) & (Plan.status != Plan.FINISHED))
-        .order_by(Plan.start.desc(), Plan.id.desc())
-    )
-    for plan in query:
-        found.setdefault(plan.client_id, plan)
-    return found
-
-
-def _by_plan(query) -> dict[int, list]:
-    grouped = defaultdict(list)
-    for row in query:
-        grouped[row.plan_id].append(row)
-    return grouped
-
-
-def _plan_data(plan_list: list[Plan], since: date) -> dict[int, _PlanData]:
-    """What the schedule engine needs for each plan, as plans.plan_input builds it, plus
-    the recent check-offs (five queries for all the plans together)."""
-    ids = [p.id for p in plan_list]
-    revisions = _by_plan(PlanRevision.select().where(PlanRevision.plan.in_(ids))
-                         .order_by(PlanRevision.effective_from, PlanRevision.id))
-    transitions = _by_plan(PhaseTransition.select().where(PhaseTransition.plan.in_(ids))
-                           .order_by(PhaseTransition.on, PhaseTransition.id))
-    pauses = _by_plan(PlanPause.select().where(PlanPause.plan.in_(ids))
-                      .order_by(PlanPause.start))
-    bookings = _by_plan(SessionBooking.select().where(SessionBooking.plan.in_(ids))
-                        .order_by(SessionBooking.original_day))
-    # Every completion (the engine counts sessions and anchors cadences on them), and
-    # skips only where adherence looks.
-    checkoffs = _by_plan(
-        CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status)
-        .where(CheckOff.plan.in_(ids)
-               & ((CheckOff.status == CheckOff.DONE) | (CheckOff.day >= since)))
-        .order_by(CheckOff.day)
-    )
-    data = {}
-    for plan in plan_list:
-        done = [c for c in checkoffs[plan.id] if c.status == CheckOff.DONE]
-        plan_in = schedule.PlanInput(
-            start=plan.start,
-            revisions=tuple(schedule.Revision(r.effective_from,
-                                              schedule.PlanSpec.from_dict(r.spec))
-                            for r in revisions[plan.id]),
-            transitions=tuple(schedule.Transition(t.on, t.to_phase, t.reason)
-                              for t in transitions[plan.id]),
-            pauses=tuple(schedule.Pause(p.start, p.end, p.scope) for p in pauses[plan.id]),
-            completions=tuple(schedule.Completion(c.item_key, c.day) for c in done),
-            moves=tuple(schedule.Move(b.item_key, b.original_day, b.day,
-                                      time.fromisoformat(b.time) if b.time else None)
-                        for b in bookings[plan.id]),
-        )
-        data[plan.id] = _PlanData(
-            input=plan_in,
-            marks={(c.item_key, c.day): c.status for c in checkoffs[plan.id] if c.day >= since},
-            last_checkoff=max((c.day for c in checkoffs[plan.id]), default=None),
-            self_care_paused=any(p.end is None and p.scope == schedule.PAUSE_SELF_CARE
-                                 for p in pauses[plan.id]),
-        )
-    return data
-
-
-def _last_checkins(client_ids: list[int]) -> dict[int, CheckIn]:
-    """Each client's latest check-in (one query; a client has one check-in a day)."""
-    latest = (
-        CheckIn.select(CheckIn.client.alias("who"), fn.MAX(CheckIn.day).alias("last"))
-        .where(CheckIn.client.in_(client_ids))
-        .group_by(CheckIn.client)
-    )
-    query = CheckIn.select(CheckIn.client, CheckIn.day, CheckIn.leg_pain).join(
-        latest, on=((CheckIn.client == latest.c.who) & (CheckIn.day == latest.c.last))
-    )
-    return {c.client_id: c for c in query}
-
-
-def _adherence(data: _PlanData, first: date, today: date) -> int | None:
-    if first > today:
-        return None
-    due = schedule.occurrences(data.input, first, today)
-    records = progress.day_records(due, data.marks, first, today)
-    done = sum(r.done for r in records)
-    counted = sum(r.counted for r in records)
-    return progress.percent(done, counted) if counted > 0 else None
-
-
-def _row(client: User, plan: Plan | None, data: _PlanData | None,
-         checkin: CheckIn | None, today: date) -> roster.Row:
-    last_checkin = checkin.day if checkin else None
-    facts = roster.Facts(today=today, last_checkin=last_checkin)
-    adherence = phase = None
-    if plan is not None:
-        facts = roster.Facts(
-            today=today,
-            plan_start=plan.start,
-            suggestion=plan.suggestion,
-            red_flag_on=plan.red_flag_on,
-            self_care_paused=data.self_care_paused,
-            last_checkin=last_checkin,
-            last_checkoff=data.last_checkoff,
-        )
-        first = max(plan.start, today - timedelta(days=ADHERENCE_DAYS - 1))
-        adherence = _adherence(data, first, today)
-        spec = schedule.spec_on(data.input, today)
-        phase = spec.phase(schedule.phase_on(data.input, today)).name
-    return roster.Row(
-        client_id=client.id,
-        name=client.name,
-        flags=roster.flags(facts),
-        adherence=adherence,
-        last_checkin=last_checkin,
-        last_checkin_ago=roster.days_ago(last_checkin, today),
-        leg_pain=checkin.leg_pain if checkin else None,
-        phase=phase,
-    )
-
-
-def roster_rows(clients: list[User], now: datetime) -> list[roster.Row]:
-    """The roster's rows for these clients, sorted, each on the client's own today."""
-    if not clients:
-        return []
-    ids = [c.id for c in clients]
-    todays = {c.id: plans.local_today(c, now) for c in clients}
-    current = _current_plans(ids)
-    since = min(todays.values()) - timedelta(days=ADHERENCE_DAYS - 1)
-    data = _plan_data(list(current.values()), since) if current else {}
-    checkins = _last_checkins(ids)
-    rows = []
-    for client in clients:
-        plan = current.get(client.id)
-        rows.append(_row(client, plan, data.get(plan.id) if plan else None,
-                         checkins.get(client.id), todays[client.id]))
-    return roster.sort_rows(rows)
 
 
 # --- the roster ------------------------------------------------------------------------
@@ -241,7 +84,7 @@ def roster_page():
     links = _links(current_user.id)
     return render(
         "clients/roster.html",
-        rows=roster_rows([link.client for link in links if not link.archived], utcnow()),
+        rows=reports.roster_rows([link.client for link in links if not link.archived], utcnow()),
         archived=[link.client for link in links if link.archived],
     )
 
