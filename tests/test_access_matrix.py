@@ -1,0 +1,203 @@
+"""Who may reach what: every route in the URL map against five people.
+
+Anonymous, client A, client B, A's therapist T and another therapist T2. The table below
+says, for each endpoint, whose it is; a route missing from the table fails the test, so a
+new route cannot be forgotten. Other people's things answer 404 (or a redirect to log in,
+for anonymous visitors), never a 500 and never A's data.
+"""
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import PASSWORD, Auth, csrf_token
+from tracker import invites, library, plans
+from tracker.db import database
+from tracker.models import CareLink, CheckIn, PlanTemplate, PushSubscription, Technique, User
+
+A_SECRET = "PRIVATE-NOTE-OF-ANN"  # in A's check-in: only A and T may ever see it
+ROLES = ("anonymous", "A", "B", "T", "T2")
+
+PUBLIC = "public"  # anyone (pages before logging in, tokens that are themselves the key)
+ANY_USER = "any user"  # anyone logged in, each acting on their own account
+CLIENT = "clients"  # any client, on their own plan
+THERAPIST = "therapists"  # any therapist, on their own work
+OWNER_A = "A only"  # A's own things, named in the URL
+OWNER_T = "T only"  # T's things, or A's things that T looks after
+
+# endpoint -> (who, URL values). "{x}" values are filled from the world fixture.
+MATRIX = {
+    "static": (PUBLIC, {"filename": "css/app.css"}),
+    "main.healthz": (PUBLIC, {}),
+    "main.index": (PUBLIC, {}),
+    "main.home": (ANY_USER, {}),
+    "auth.login": (PUBLIC, {}),
+    "auth.register": (PUBLIC, {}),
+    "auth.logout": (ANY_USER, {}),
+    "auth.change_password": (ANY_USER, {}),
+    "push.service_worker": (PUBLIC, {}),
+    # Token routes: the matrix uses a token that opens nothing; their own tests cover
+    # the right tokens.
+    "calendar.subscribed_feed": (PUBLIC, {"token": "not-a-real-token"}),
+    "reminders.unsubscribe": (PUBLIC, {"token": "not-a-real-token"}),
+    "push.done": (PUBLIC, {"token": "not-a-real-token"}),
+    "clients.join": (PUBLIC, {"token": "not-a-real-token"}),
+    "clients.accept": (PUBLIC, {"token": "not-a-real-token"}),
+    "library.index": (ANY_USER, {}),
+    "library.detail": (OWNER_T, {"technique_id": "{technique}"}),
+    "library.copy": (OWNER_T, {"technique_id": "{technique}"}),
+    "library.edit": (OWNER_T, {"technique_id": "{technique}"}),
+    "library.delete": (OWNER_T, {"technique_id": "{technique}"}),
+    "library.new": (THERAPIST, {}),
+    "settings.index": (ANY_USER, {}),
+    "settings.end_link": (OWNER_A, {"link_id": "{link}"}),
+    "reminders.settings": (ANY_USER, {}),
+    "push.subscribe": (ANY_USER, {}),
+    "push.unsubscribe": (ANY_USER, {}),
+    "push.delete": (OWNER_A, {"sub_id": "{subscription}"}),
+    "calendar.new_link": (ANY_USER, {}),
+    "calendar.delete_link": (ANY_USER, {}),
+    "calendar.feed": (CLIENT, {}),
+    "today.today": (CLIENT, {}),
+    "today.check": (CLIENT, {"day_text": "{today}", "item_key": "piriformis"}),
+    "today.skip": (CLIENT, {"day_text": "{today}", "item_key": "piriformis"}),
+    "today.book": (CLIENT, {"day_text": "{today}", "item_key": "massage"}),
+    "checkin.form": (CLIENT, {}),
+    "checkin.safety": (CLIENT, {}),
+    "checkin.urgent": (CLIENT, {}),
+    "checkin.paused": (CLIENT, {}),
+    "checkin.resume": (CLIENT, {}),
+    "plans.plan": (CLIENT, {}),
+    "plans.start": (CLIENT, {}),
+    "plans.suggestion": (CLIENT, {}),
+    "progress.progress": (CLIENT, {}),
+    "clients.roster": (THERAPIST, {}),
+    "clients.invite": (THERAPIST, {}),
+    "clients.cancel_invite": (OWNER_T, {"invite_id": "{invite}"}),
+    "clients.archive": (OWNER_T, {"client_id": "{a}"}),
+    "clients.restore": (OWNER_T, {"client_id": "{a}"}),
+    "client_page.show": (OWNER_T, {"client_id": "{a}"}),
+    "client_page.summary": (OWNER_T, {"client_id": "{a}"}),
+    "client_page.pause": (OWNER_T, {"client_id": "{a}"}),
+    "client_page.resume": (OWNER_T, {"client_id": "{a}"}),
+    "client_page.step": (OWNER_T, {"client_id": "{a}"}),
+    "client_page.suggestion": (OWNER_T, {"client_id": "{a}"}),
+    "builder.templates": (THERAPIST, {}),
+    "builder.new": (THERAPIST, {}),
+    "builder.techniques": (THERAPIST, {}),
+    "builder.update": (THERAPIST, {}),
+    "builder.edit": (OWNER_T, {"plan_id": "{plan}"}),
+    "builder.delete_template": (OWNER_T, {"template_id": "{template}"}),
+}
+
+
+def allowed(who: str, role: str) -> bool:
+    return {
+        PUBLIC: True,
+        ANY_USER: role != "anonymous",
+        CLIENT: role in ("A", "B"),
+        THERAPIST: role in ("T", "T2"),
+        OWNER_A: role == "A",
+        OWNER_T: role == "T",
+    }[who]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """One database for the whole matrix (the requests only read or act on their own)."""
+    from tracker import create_app
+    from tracker.db import create_tables
+
+    app = create_app({"TESTING": True,
+                      "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('m')}/m.db",
+                      "PUSH_ALLOW_INSECURE_LOCALHOST": True})
+    create_tables()
+    with database.connection_context():
+        plans.seed_library()
+        make = User.create_account
+        a = make("a@example.org", "Ann Owner", PASSWORD, "client", "Europe/London")
+        make("b@example.org", "Bob Other", PASSWORD, "client", "Asia/Tokyo")
+        t = make("t@example.org", "Theo Therapist", PASSWORD, "therapist", "Europe/London")
+        make("t2@example.org", "Tara Elsewhere", PASSWORD, "therapist", "Europe/Paris")
+        link = CareLink.create(therapist=t, client=a)
+        today = plans.local_today(a)
+        plan = plans.assign(a, library.template("acute-therapist-led")["spec"],
+                            plans.monday_of(today), therapist=t, title="Ann's plan")
+        CheckIn.create(client=a, day=today - timedelta(days=1), back_pain=2, leg_pain=5,
+                       note=A_SECRET)
+        technique = Technique.create(slug="theos-own-abc123", name="Theo's own stretch",
+                                     kind="stretch", owner=t)
+        template = PlanTemplate.create(owner=t, name="Theo's taper",
+                                       spec=library.template("maintenance")["spec"])
+        invite, _ = invites.create(t, "for someone")
+        subscription = PushSubscription.create(user=a, endpoint="https://fcm.googleapis.com/x",
+                                               p256dh="k" * 87, auth="a" * 22)
+    values = {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
+              "invite": invite.id, "link": link.id, "subscription": subscription.id,
+              "today": today.isoformat()}
+    clients = {}
+    for role, email in (("A", "a@example.org"), ("B", "b@example.org"),
+                        ("T", "t@example.org"), ("T2", "t2@example.org")):
+        clients[role] = app.test_client()
+        Auth(clients[role]).login(email)
+    return app, values, clients
+
+
+def _cases():
+    for endpoint, (who, args) in MATRIX.items():
+        for role in ROLES:
+            yield pytest.param(endpoint, who, args, role, id=f"{endpoint}-{role}")
+
+
+def _url(app, endpoint, args, values):
+    filled = {k: (v.format(**values) if isinstance(v, str) else v) for k, v in args.items()}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **filled)
+
+
+def test_every_route_is_in_the_matrix(world):
+    app, _, _ = world
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX"
+    assert MATRIX.keys() - endpoints == set(), "remove routes that no longer exist"
+
+
+@pytest.mark.parametrize("role", ["A", "T"])
+def test_the_owners_do_see_it(world, role):
+    """Runs before the matrix, whose allowed requests may change the world (A ends a link)."""
+    app, values, clients = world
+    html = clients[role].get(
+        "/progress" if role == "A" else f"/clients/{values['a']}").get_data(as_text=True)
+    assert ("Your progress" if role == "A" else A_SECRET) in html
+
+
+@pytest.mark.parametrize("endpoint, who, args, role", list(_cases()))
+def test_access(world, endpoint, who, args, role):
+    app, values, clients = world
+    client = clients.get(role) or app.test_client()
+    url = _url(app, endpoint, args, values)
+    methods = next(r.methods for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    token = csrf_token(client, "/login" if role == "anonymous" else "/library")
+    for method in sorted(methods - {"HEAD", "OPTIONS"}):
+        if endpoint == "auth.logout" or (method == "POST" and endpoint.startswith("auth.")):
+            continue  # logging out or in again would change who this client is
+        if method == "GET":
+            response = client.get(url)
+        else:
+            response = client.post(url, data={}, headers={"X-CSRFToken": token})
+        body = response.get_data(as_text=True)
+        where = f"{method} {url} as {role}"
+        assert response.status_code < 500, where
+        if allowed(who, role):
+            continue
+        # Not theirs: no data of A's, and a refusal (or the way to log in).
+        assert A_SECRET not in body and "Ann Owner" not in body, where
+        if role == "anonymous":
+            assert response.status_code in (302, 404, 410), where
+            if response.status_code == 302:
+                assert response.location.startswith("/login"), where
+        else:
+            assert response.status_code in (302, 403, 404, 410), where
+            if response.status_code == 302:
+                assert response.location in ("/home", "/clients", "/today"), where
