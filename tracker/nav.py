@@ -25,7 +25,7 @@ _THERAPIST = (
     ("clients.roster", "Clients", "☷"),
     ("builder.templates", "Plans", "▤"),
     ("library.index", "Library", "☰"),
-    ("auth.change_password", "Account", "⚙"),
+    ("settings.index", "Settings", "⚙"),
 )
 
 
