@@ -1,6 +1,6 @@
 """Account forms. Labels and button names are a contract: outside tests drive them."""
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -86,3 +86,14 @@ class PasswordForm(FlaskForm):
         validators=[EqualTo("new", message="The two new passwords differ.")],
     )
     submit = SubmitField("Change password")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Please enter your password to confirm.")]
+    )
+    confirm = BooleanField(
+        "I understand this deletes my account and all my data for good",
+        validators=[DataRequired("Please tick the box to confirm.")],
+    )
+    submit = SubmitField("Delete my account")

@@ -1,8 +1,10 @@
 """Settings: the account, and for clients the therapists who can see their plan."""
-from flask import Blueprint, abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, abort, flash, redirect, session, url_for
+from flask_login import current_user, login_required, logout_user
 from peewee import fn
 
+from tracker import privacy
+from tracker.forms import DeleteAccountForm
 from tracker.models import CareLink, User, utcnow
 from tracker.pages import render
 
@@ -52,3 +54,39 @@ def end_link(link_id: int):
     else:
         flash(f"Your link with {name} had already ended.", "info")
     return redirect(url_for("settings.index"))
+
+
+@bp.get("/data")
+@login_required
+def data():
+    """Download or delete everything we hold about you."""
+    return render("settings/data.html", form=DeleteAccountForm())
+
+
+@bp.post("/data/export")
+@login_required
+def export():
+    """All your data as a zip of JSON and CSV files."""
+    body = privacy.export_zip(current_user)
+    response = Response(body, mimetype="application/zip")
+    stamp = utcnow().strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = f'attachment; filename="my-care-data-{stamp}.zip"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/data/delete")
+@login_required
+def delete_account():
+    """Delete the account and all its data, after the password confirms it."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.password.data):
+            user = User.get_by_id(current_user.id)
+            logout_user()
+            session.clear()
+            privacy.delete_account(user)
+            flash("Your account and all its data have been deleted.", "info")
+            return redirect(url_for("auth.login"))
+        form.password.errors.append("That is not your password.")
+    return render("settings/data.html", form=form, status=422)
