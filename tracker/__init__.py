@@ -1,7 +1,7 @@
 """The sciatica care-plan tracker: a Flask app factory."""
 from flask import Flask
 
-from tracker import config, db, extensions, nav, templating
+from tracker import config, db, extensions, nav, security, templating
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     db.init_app(app)
     extensions.init_app(app)
+    security.init_app(app)
     nav.init_app(app)
     templating.init_app(app)
 

@@ -17,6 +17,18 @@ DEFAULTS = {
     "SMTP_URL": None,
     "MAIL_FROM": "Sciatica care plan <reminders@localhost>",
     "REDIS_URL": None,
+    # TRACKER_HTTPS=1 behind TLS: HSTS, Secure cookies, https URLs.
+    "HTTPS": False,
+    # Login rate limit (Flask-Limiter): only POST /login counts, per account and per address.
+    # Storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory:// (see tracker/security.py).
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": None,
+    "RATELIMIT_KEY_PREFIX": "tracker",
+    "RATELIMIT_SWALLOW_ERRORS": True,  # a storage outage must not stop logins
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": False,  # the 429 page sets Retry-After itself
+    "LOGIN_LIMIT_PER_ACCOUNT": "20 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "100 per 15 minutes",
     # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIMETYPES": [

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound in create_app."""
 from flask import Flask, Response, redirect, request, url_for
 from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -9,6 +11,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 compress = Compress()
+# Bound in tracker.security.init_app (storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def init_app(app: Flask) -> None:

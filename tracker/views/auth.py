@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from tracker import security
+from tracker.extensions import limiter
 from tracker.forms import LoginForm, PasswordForm, RegisterForm
 from tracker.models import User
 from tracker.pages import render
@@ -46,6 +48,10 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(security.login_limit_per_account, key_func=security.login_account_key,
+               methods=["POST"])
+@limiter.limit(security.login_limit_per_address, key_func=security.login_address_key,
+               methods=["POST"])
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:

@@ -1,15 +1,20 @@
 """Error pages: plain words, never a stack trace."""
+import math
+import time
+
 from flask import Flask, current_app
 from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from tracker.extensions import limiter
 from tracker.pages import render
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(TooManyRequests, _too_many_requests)
     app.register_error_handler(OperationalError, _database_down)
 
 
@@ -48,3 +53,21 @@ def _database_down(error: OperationalError):
         message="The service can't reach its database right now. Please try again in a minute; "
         "nothing you saved before is lost.",
     )
+
+
+def _too_many_requests(error: TooManyRequests):
+    """The login rate limit: say when to try again, in minutes, and send Retry-After."""
+    current = limiter.current_limit
+    seconds = 60
+    if current is not None and current.breached:
+        seconds = max(1, math.ceil(current.window.reset_time - time.time()))
+    minutes = max(1, math.ceil(seconds / 60))
+    response = render(
+        "errors/error.html",
+        status=429,
+        title="Too many attempts",
+        message="There have been too many login attempts for now. "
+        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+    )
+    response.headers["Retry-After"] = str(seconds)
+    return response
