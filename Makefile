@@ -49,8 +49,9 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Migrate the schema to the current version (creating it when new), then the demo data.
 db: install
-	$(FLASK) init-db
+	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
 # The web server and, beside it, the huey worker that sends reminders (log: instance/worker.log).

@@ -6,7 +6,8 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from tracker import plans
-from tracker.db import create_tables, database
+from tracker.db import database
+from tracker.migrations import upgrade
 from tracker.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
 from tracker.reminders import service as reminders
 
@@ -26,7 +27,7 @@ def seed_demo() -> tuple[User, User]:
     The plan is the acute template from the Monday of the current week; its phases end by
     time, so the demo schedule is the same every time.
     """
-    create_tables()
+    upgrade()
     with database.connection_context(), database.atomic():
         plans.seed_library()
         therapist, client = (

@@ -28,6 +28,9 @@ def open_database(url: str):
     """A peewee database for a URL, with SQLite's pragmas when it is SQLite."""
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS)
+    if url.startswith("postgres"):
+        # Aware UTC datetimes go into TIMESTAMP columns converted to the session's zone.
+        return connect(url, options="-c timezone=UTC")
     return connect(url)
 
 
@@ -36,6 +39,9 @@ def init_app(app: Flask) -> None:
     app.before_request(_connect)
     app.teardown_request(_close)
     app.cli.add_command(init_db_command)
+    from tracker.migrations import db_cli  # imports this module: register it here
+
+    app.cli.add_command(db_cli)
 
 
 def _connect() -> None:
@@ -49,7 +55,11 @@ def _close(exc: BaseException | None) -> None:
 
 
 def create_tables() -> None:
-    """Create every table that is missing (idempotent)."""
+    """Create every table that is missing (idempotent), unversioned.
+
+    Tests use it for speed; real databases go through ``tracker.migrations.upgrade()``
+    (``flask db upgrade``), which also applies migrations and records the version.
+    """
     from tracker.models import ALL_MODELS
 
     with database.connection_context():
@@ -59,6 +69,11 @@ def create_tables() -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create the database tables (safe to run again)."""
-    create_tables()
-    click.echo("Database ready.")
+    """Create or upgrade the database schema (safe to run again; same as ``db upgrade``)."""
+    from tracker.migrations import SchemaTooNew, upgrade
+
+    try:
+        version, _applied = upgrade()
+    except SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Database ready (schema version {version}).")
