@@ -32,6 +32,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTimeField(DateTimeField):
+    """A moment stored in UTC (written aware), always read back aware in UTC.
+
+    PostgreSQL's TIMESTAMP column returns naive datetimes where SQLite's text returns
+    the "+00:00" it was given; naive values are UTC (the connection's time zone is UTC).
+    """
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -50,7 +64,7 @@ class User(UserMixin, BaseModel):
     session_token = CharField(max_length=64, unique=True, default=new_token)
     # Secret in the calendar subscribe URL; None until asked for, replaced to revoke.
     calendar_token = CharField(max_length=64, unique=True, null=True)
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
     @property
     def is_therapist(self) -> bool:
@@ -65,12 +79,14 @@ class User(UserMixin, BaseModel):
 
     @classmethod
     def by_calendar_token(cls, token: str) -> "User | None":
-        if not token or len(token) > 64:
+        if not token or len(token) > 64 or "\x00" in token:  # PostgreSQL rejects NUL
             return None
         return cls.get_or_none(cls.calendar_token == token)
 
     @classmethod
     def by_email(cls, email: str) -> "User | None":
+        if "\x00" in email:  # no stored email has one, and PostgreSQL rejects NUL
+            return None
         return cls.get_or_none(fn.LOWER(cls.email) == normalise_email(email))
 
     @classmethod
@@ -116,10 +132,10 @@ class CareLink(BaseModel):
 
     therapist = ForeignKeyField(User, backref="client_links", on_delete="CASCADE")
     client = ForeignKeyField(User, backref="therapist_links", on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
     active = BooleanField(default=True)
     archived = BooleanField(default=False)
-    ended_at = DateTimeField(null=True)
+    ended_at = UTCDateTimeField(null=True)
 
     class Meta:
         indexes = ((("therapist", "client"), True),)
@@ -148,9 +164,9 @@ class Invite(BaseModel):
     therapist = ForeignKeyField(User, backref="invites", on_delete="CASCADE")
     token_hash = CharField(max_length=64, unique=True)
     note = CharField(max_length=100, default="")  # e.g. the client's name, for the therapist
-    created_at = DateTimeField(default=utcnow)
-    expires_at = DateTimeField()
-    used_at = DateTimeField(null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
     used_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     revoked = BooleanField(default=False)
 
@@ -177,7 +193,7 @@ class Technique(BaseModel):
     dose = JSONField(default=dict)
     cautions = JSONField(default=list)
     owner = ForeignKeyField(User, backref="techniques", null=True, on_delete="CASCADE")
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
     @property
     def is_builtin(self) -> bool:
@@ -207,7 +223,7 @@ class Plan(BaseModel):
     suggestion_reason = CharField(max_length=200, default="")
     suggested_on = DateField(null=True)
     red_flag_on = DateField(null=True)  # the last day a red flag was reported
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
     @property
     def self_guided(self) -> bool:
@@ -231,7 +247,7 @@ class PlanRevision(BaseModel):
     effective_from = DateField()
     spec = JSONField()
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
     note = CharField(max_length=200, default="")
 
 
@@ -243,7 +259,7 @@ class PhaseTransition(BaseModel):
     to_phase = IntegerField()
     reason = CharField(max_length=200, default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("plan", "on", "to_phase"), True),)
@@ -261,7 +277,7 @@ class PlanPause(BaseModel):
     scope = CharField(max_length=16, default="all")
     reason = CharField(max_length=200, default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
 
 class PlanTemplate(BaseModel):
@@ -271,7 +287,7 @@ class PlanTemplate(BaseModel):
     name = CharField(max_length=120)
     description = CharField(max_length=500, default="")
     spec = JSONField()
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
 
 class PlanEvent(BaseModel):
@@ -279,7 +295,7 @@ class PlanEvent(BaseModel):
 
     plan = ForeignKeyField(Plan, backref="events", on_delete="CASCADE")
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    at = DateTimeField(default=utcnow)
+    at = UTCDateTimeField(default=utcnow)
     kind = CharField(max_length=32)  # assigned, edited, paused, resumed, stepped, suggestion...
     message = CharField(max_length=300)  # e.g. "Your therapist moved you to every 2 weeks"
     effective_from = DateField(null=True)
@@ -295,10 +311,13 @@ class CheckOff(BaseModel):
     day = DateField()  # the day it was due, in the client's zone
     status = CharField(max_length=16, default=DONE)
     skip_reason = CharField(max_length=32, null=True)
-    logged_at = DateTimeField(default=utcnow)  # when it was recorded (late check-offs)
+    logged_at = UTCDateTimeField(default=utcnow)  # when it was recorded (late check-offs)
 
     class Meta:
-        indexes = ((("plan", "item_key", "day"), True),)
+        indexes = (
+            (("plan", "item_key", "day"), True),
+            (("plan", "day"), False),  # a plan's check-offs by day or range (migration 2)
+        )
 
 
 class SessionBooking(BaseModel):
@@ -309,7 +328,7 @@ class SessionBooking(BaseModel):
     original_day = DateField()
     day = DateField()
     time = CharField(max_length=5, null=True)  # "HH:MM" local
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("plan", "item_key", "original_day"), True),)
@@ -327,8 +346,8 @@ class CheckIn(BaseModel):
     note = TextField(default="")
     red_flags = JSONField(default=list)  # keys of library.RED_FLAGS answered yes
     contraindications = JSONField(default=list)  # keys of library.CONTRAINDICATIONS
-    created_at = DateTimeField(default=utcnow)
-    updated_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("client", "day"), True),)
@@ -354,7 +373,7 @@ class ReminderPreference(BaseModel):
     next_fire_at = DateTimeField(null=True, index=True)
     # Reminders were claimed up to here; the next tick looks back to it so none is missed.
     checked_until = DateTimeField(null=True)
-    updated_at = DateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
 
 
 class PushSubscription(BaseModel):
@@ -365,7 +384,7 @@ class PushSubscription(BaseModel):
     p256dh = CharField(max_length=200)
     auth = CharField(max_length=100)
     label = CharField(max_length=120, default="")  # e.g. "Chrome on Android"
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
 
 class ReminderClaim(BaseModel):
@@ -385,7 +404,7 @@ class ReminderClaim(BaseModel):
     next_attempt_at = DateTimeField(null=True, index=True)
     sent_at = DateTimeField(null=True)
     last_error = CharField(max_length=300, default="")
-    created_at = DateTimeField(default=utcnow)
+    created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("user", "local_date", "slot", "channel"), True),)
