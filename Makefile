@@ -65,9 +65,25 @@ run: db
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite on SQLite; then, when TRACKER_TEST_POSTGRES_URL is set (a server URL, e.g.
+# postgresql://postgres@127.0.0.1:5432/), again on PostgreSQL in a fresh database that
+# tests/conftest.py creates and drops. Both runs always run; it fails if either fails.
+TRACKER_TEST_POSTGRES_URL ?=
 test: test-install
 	$(BIN)/ruff check tracker tests wsgi.py
-	$(BIN)/python -m pytest
+	@echo "== Test suite on SQLite =="
+	@status=0; \
+	  env -u TRACKER_TEST_POSTGRES_URL $(BIN)/python -m pytest || status=1; \
+	  if [ -n "$(TRACKER_TEST_POSTGRES_URL)" ]; then \
+	    echo "== Test suite again on PostgreSQL (TRACKER_TEST_POSTGRES_URL), in a fresh database;" \
+	      "browser tests skipped there (they ran on SQLite above) =="; \
+	    TRACKER_TEST_POSTGRES_URL='$(TRACKER_TEST_POSTGRES_URL)' \
+	      $(BIN)/python -m pytest -m "not browser" || status=1; \
+	  else \
+	    echo "TRACKER_TEST_POSTGRES_URL is not set: the PostgreSQL run is skipped"; \
+	  fi; \
+	  if [ $$status -ne 0 ]; then echo "== Tests FAILED (see above) =="; fi; \
+	  exit $$status
 
 bench-schedule: install
 	$(BIN)/python tests/benchmarks/schedule_bench.py

@@ -1,18 +1,28 @@
-"""Shared fixtures: an app on a temp SQLite file, a client, login helpers, a live server."""
+"""Shared fixtures: an app on a temp SQLite file, a client, login helpers, a live server.
+
+With ``TRACKER_TEST_POSTGRES_URL`` set (e.g. ``postgresql://postgres@127.0.0.1:5432/``) the
+``app`` fixture uses PostgreSQL instead: the session creates a fresh database with a unique
+name on that server and the tables once, empties them (ids from 1 again) before each test
+and drops the database at the end. Tests that build their own app from a tmp_path SQLite
+URL stay on SQLite.
+"""
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from peewee import sort_models
 
 from tracker import create_app
-from tracker.db import create_tables
-from tracker.models import User
+from tracker.db import create_tables, database, open_database
+from tracker.models import ALL_MODELS, User
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -30,11 +40,103 @@ CHROMIUM_ARGS = [
 ]
 
 
+# --- the database: SQLite, or PostgreSQL when TRACKER_TEST_POSTGRES_URL is set ----------
+
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "").strip()
+ON_POSTGRES = bool(POSTGRES_URL)
+
+# Tests of SQLite itself, skipped on the PostgreSQL run ("file.py::test": reason).
+SQLITE_ONLY = {
+    "test_db.py::test_sqlite_pragmas_are_set":
+        "checks SQLite's PRAGMAs (WAL, foreign_keys, busy_timeout); PostgreSQL has none",
+}
+
+
+def pytest_report_header(config):
+    if ON_POSTGRES:
+        server = urlsplit(POSTGRES_URL)
+        return (f"database: PostgreSQL on {server.hostname}:{server.port or 5432} "
+                "(a fresh tracker_test_* database, dropped at the end)")
+    return "database: SQLite (a temp file per test)"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not ON_POSTGRES:
+        return
+    for item in items:
+        reason = SQLITE_ONLY.get(f"{item.path.name}::{item.originalname}")
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def _with_database(url: str, name: str) -> str:
+    """The URL with its path set to this database name."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database with every table, for this session; dropped at the end."""
+    import psycopg2
+
+    admin_db = urlsplit(POSTGRES_URL).path.strip("/") or "postgres"
+    name = f"tracker_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = psycopg2.connect(_with_database(POSTGRES_URL, admin_db))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(POSTGRES_URL, name)
+    try:
+        database.initialize(open_database(url))
+        create_tables()
+        database.close()
+        yield url
+    finally:
+        with admin.cursor() as cur:
+            # FORCE: connections a test left open (threads, unclosed apps) must not block it
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _empty_tables() -> None:
+    """Every table empty and its id sequence back at 1, as in a new database.
+
+    DELETE, children first, then setval: ~20 ms, where TRUNCATE ... RESTART IDENTITY
+    CASCADE takes ~400 ms a test (it recreates every table's files).
+    """
+    tables = [model._meta.table_name for model in reversed(sort_models(ALL_MODELS))]
+    sql = "; ".join(f'DELETE FROM "{table}"' for table in tables) + "; SELECT " + ", ".join(
+        f"setval(pg_get_serial_sequence('\"{table}\"', 'id'), 1, false)" for table in tables)
+    with database.connection_context(), database.atomic():
+        # fail loudly rather than wait forever on a connection left inside a transaction
+        database.execute_sql("SET LOCAL lock_timeout = '10s'")
+        database.execute_sql(sql)
+
+
+def _close(db) -> None:
+    """Close this thread's connection of a peewee database, even inside a transaction."""
+    if db.is_closed():
+        return
+    try:
+        db.close()
+    except Exception:
+        db._state.conn.close()
+        db._state.reset()
+
+
 @pytest.fixture
-def app(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}"})
-    create_tables()
-    return app
+def app(tmp_path, request):
+    if not ON_POSTGRES:
+        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}"})
+        create_tables()
+        yield app
+        return
+    url = request.getfixturevalue("postgres_url")
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    db = database.obj
+    _empty_tables()
+    yield app
+    _close(db)
 
 
 @pytest.fixture
@@ -103,7 +205,11 @@ class LiveServer(str):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """The app served by a subprocess on 127.0.0.1 with its own temp database."""
+    """The app served by a subprocess on 127.0.0.1 with its own temp database.
+
+    Always SQLite, also when TRACKER_TEST_POSTGRES_URL is set: tests read its rows with
+    sqlite3 (LiveServer.rows), and `make test` runs the browser tests on SQLite only.
+    """
     tmp = tmp_path_factory.mktemp("live")
     port = _free_port()
     env = {
