@@ -182,6 +182,29 @@ def auth(client):
     return Auth(client)
 
 
+@pytest.fixture
+def as_user(client):
+    """Log the test client in as someone, by email; returns the client."""
+
+    def login(email):
+        assert Auth(client).login(email).status_code == 302
+        return client
+
+    return login
+
+
+# A daily stretch item in the plan spec format, for tests that build their own plans.
+STRETCH_ITEM = {
+    "technique": "piriformis-stretch",
+    "kind": "stretch",
+    "cadence": {"kind": "every_n_days", "interval": 1, "weekdays": [], "anchor": "calendar"},
+    "dose": {"hold_seconds": 30, "repetitions": 3, "sets": None, "minutes": None,
+             "per_side": True},
+    "time_of_day": None,
+    "note": "",
+}
+
+
 # --- real browser ----------------------------------------------------------------
 
 

@@ -35,18 +35,6 @@ def world(app):
         return World()
 
 
-@pytest.fixture
-def as_user(client):
-    """Log the test client in as one of the world's people, by email."""
-
-    def login(email):
-        response = Auth(client).login(email)
-        assert response.status_code == 302
-        return client
-
-    return login
-
-
 def post(client, url, token_page="/settings", htmx=False, **data):
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(url, data={**data, "csrf_token": csrf_token(client, token_page)},

@@ -13,7 +13,7 @@ from flask import Flask
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 import tracker
-from tests.conftest import Auth, csrf_token, make_user
+from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
 from tests.fake_push_service import FakePushService, b64url
 from tracker import checkoffs, create_app, plans
 from tracker.db import create_tables, database
@@ -27,15 +27,7 @@ VAPID_PUBLIC = push.public_key_b64(push.load_private_key(VAPID_PEM))
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 "
                   "(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36")
 
-STRETCH = {
-    "technique": "piriformis-stretch",
-    "kind": "stretch",
-    "cadence": {"kind": "every_n_days", "interval": 1, "weekdays": [], "anchor": "calendar"},
-    "dose": {"hold_seconds": 30, "repetitions": 3, "sets": None, "minutes": None,
-             "per_side": True},
-    "time_of_day": None,
-    "note": "",
-}
+STRETCH = STRETCH_ITEM
 SPEC = {"phases": [{"name": "Acute", "exit": {"kind": "manual"},
                     "items": [{**STRETCH, "key": f"s{i}", "name": f"Stretch {i}"}
                               for i in range(4)]}]}

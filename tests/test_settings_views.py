@@ -27,15 +27,6 @@ def world(app):
         return World()
 
 
-@pytest.fixture
-def as_user(client):
-    def login(email):
-        assert Auth(client).login(email).status_code == 302
-        return client
-
-    return login
-
-
 def end(client, link_id, **extra):
     data = {"csrf_token": csrf_token(client, "/settings"), **extra}
     return client.post(f"/settings/therapists/{link_id}/end", data=data)

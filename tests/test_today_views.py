@@ -3,20 +3,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import Auth, csrf_token, make_user
+from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
 from tracker import checkoffs, plans
 from tracker.db import database
 from tracker.models import CheckOff, Plan, SessionBooking
 
-STRETCH = {
-    "technique": "piriformis-stretch",
-    "kind": "stretch",
-    "cadence": {"kind": "every_n_days", "interval": 1, "weekdays": [], "anchor": "calendar"},
-    "dose": {"hold_seconds": 30, "repetitions": 3, "sets": None, "minutes": None,
-             "per_side": True},
-    "time_of_day": None,
-    "note": "",
-}
+STRETCH = STRETCH_ITEM
 SESSION = {
     "key": "massage",
     "technique": "deep-tissue-massage",
