@@ -1,17 +1,148 @@
 // The app's service worker. Served by the app at /sw.js (not /static/) with
-// Service-Worker-Allowed: / so its scope is the whole site.
+// Service-Worker-Allowed: / so its scope is the whole site. The server fills in the
+// placeholders (tracker/views/offline.py): this deployment's version, the files to store
+// when installing, and the outbox script's URL.
 //
 // Sections:
-//   --- lifecycle ---  install and activate
+//   --- lifecycle ---  install (store the app shell) and activate (drop old versions)
+//   --- offline ---    pages network-first with a stored copy for offline; static cache-first
+//   --- outbox ---     replay changes made offline (Background Sync)
 //   --- push ---       show reminders; open the app or check items off from a notification
-// Offline caching is to come as its own section; keep each section self-contained.
+// Keep each section self-contained.
 "use strict";
 
-// --- lifecycle ---
+const VERSION = "__VERSION__";
+const PRECACHE = ["__PRECACHE__"];
+const OUTBOX_URL = "__OUTBOX_URL__";
 
-// A new version takes over at once: nothing here depends on the page's version.
-self.addEventListener("install", () => self.skipWaiting());
-self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+// --- lifecycle ---
+//
+// Caches are named by version: a new deployment (any change to the worker, the outbox or a
+// stored file's content, whose URLs carry a content hash) installs a new worker, which
+// stores the new shell, takes over at once and deletes every older cache. Pages are
+// fetched network-first, so an online user always gets the current page.
+
+const STATIC_CACHE = `static-${VERSION}`;
+const PAGES_CACHE = `pages-${VERSION}`;
+const OFFLINE_PAGE = PRECACHE[PRECACHE.length - 1];
+// Pages kept for offline use, by path prefix: the day's plan, the plan, the check-in,
+// progress and the how-to instructions.
+const OFFLINE_PAGES = ["/today", "/plan", "/checkin", "/progress", "/library/"];
+// Stored again when a new version takes over, so they work offline straight away.
+const WARM_PAGES = ["/today", "/plan", "/checkin"];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(STATIC_CACHE)
+      .then((cache) => cache.addAll(PRECACHE))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+async function dropOldCaches() {
+  const names = await caches.keys();
+  await Promise.all(
+    names.filter((n) => n !== STATIC_CACHE && n !== PAGES_CACHE).map((n) => caches.delete(n)),
+  );
+}
+
+async function warmPages() {
+  const cache = await caches.open(PAGES_CACHE);
+  await Promise.all(WARM_PAGES.map(async (path) => {
+    try {
+      const response = await fetch(path, { credentials: "same-origin" });
+      if (storable(response)) await cache.put(path, response);
+    } catch (e) {
+      // offline or logged out: the pages are stored when next opened
+    }
+  }));
+}
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(dropOldCaches().then(() => self.clients.claim()).then(warmPages));
+});
+
+// --- offline ---
+
+function storable(response) {
+  return response && response.ok && !response.redirected && response.type === "basic";
+}
+
+function keptOffline(url) {
+  return OFFLINE_PAGES.some((p) => url.pathname === p || url.pathname.startsWith(p));
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(PAGES_CACHE);
+  try {
+    const response = await fetch(request);
+    if (storable(response)) await cache.put(request.url, response.clone());
+    return response;
+  } catch (e) {
+    const stored = await cache.match(request.url, { ignoreVary: true });
+    if (stored) return stored;
+    return (await caches.match(OFFLINE_PAGE)) || Response.error();
+  }
+}
+
+async function cacheFirst(request) {
+  const stored = await caches.match(request, { ignoreVary: true });
+  if (stored) return stored;
+  const response = await fetch(request);
+  if (storable(response)) {
+    const cache = await caches.open(STATIC_CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+async function networkOrOfflinePage(request) {
+  try {
+    return await fetch(request);
+  } catch (e) {
+    return (await caches.match(OFFLINE_PAGE)) || Response.error();
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(cacheFirst(request));
+  } else if (request.mode === "navigate") {
+    event.respondWith(keptOffline(url) ? networkFirst(request) : networkOrOfflinePage(request));
+  }
+  // Everything else (htmx fragments, JSON, feeds) goes to the network as usual.
+});
+
+// Logging out forgets the stored pages: they hold this person's plan and diary.
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "forget-pages") {
+    event.waitUntil(caches.keys().then((names) => Promise.all(
+      names.filter((n) => n.startsWith("pages-")).map((n) => caches.delete(n)),
+    )));
+  }
+});
+
+// --- outbox ---
+
+importScripts(OUTBOX_URL);
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") {
+    event.waitUntil(self.Outbox.replay().then((outcome) => {
+      // Tell open pages, so they can update their notes; a stop makes the sync retry.
+      self.clients.matchAll({ type: "window" }).then((windows) => windows.forEach(
+        (w) => w.postMessage({ type: "outbox-replayed", outcome }),
+      ));
+      if (outcome.stopped === "offline" || outcome.stopped === "server") {
+        throw new Error("outbox not sent yet");
+      }
+    }));
+  }
+});
 
 // --- push ---
 //

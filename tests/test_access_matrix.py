@@ -34,7 +34,10 @@ MATRIX = {
     "auth.register": (PUBLIC, {}),
     "auth.logout": (ANY_USER, {}),
     "auth.change_password": (ANY_USER, {}),
-    "push.service_worker": (PUBLIC, {}),
+    "offline.service_worker": (PUBLIC, {}),
+    "offline.manifest": (PUBLIC, {}),
+    "offline.page": (PUBLIC, {}),
+    "offline.session": (ANY_USER, {}),
     # Token routes: the matrix uses a token that opens nothing; their own tests cover
     # the right tokens.
     "calendar.subscribed_feed": (PUBLIC, {"token": "not-a-real-token"}),

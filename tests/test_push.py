@@ -317,7 +317,7 @@ def test_service_worker_is_served_from_the_root(client, app):
     with app.test_request_context():
         from flask import url_for
 
-        assert url_for("push.service_worker") == "/sw.js"
+        assert url_for("offline.service_worker") == "/sw.js"
 
 
 # --- POST /push/subscribe -----------------------------------------------------------------

@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         library,
         main,
+        offline,
         plans,
         progress,
         push,
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(clients.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(push.bp)
+    app.register_blueprint(offline.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -1,11 +1,19 @@
 """Check-in forms. Labels and button names are a contract: outside tests drive them."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from tracker import library, safety
 from tracker.checkins import NOTE_MAX, PAIN_SCALE, RESUMABLE_SCOPES
+from tracker.today_forms import OfflineForm
 
 YES, NO = "yes", "no"
 
@@ -28,8 +36,14 @@ def _no_control_characters(form, field) -> None:
         raise ValidationError("Please remove control characters.")
 
 
-class CheckInForm(FlaskForm):
-    """How the client is today: the form is the same for a new check-in and an edit."""
+class CheckInForm(OfflineForm):
+    """How the client is today: the form is the same for a new check-in and an edit.
+
+    ``day`` is set only by a phone replaying a check-in it saved offline (the day it was
+    made); otherwise the check-in is for the client's today.
+    """
+
+    day = DateField(validators=[Optional()], invalid_value_message="Please give a valid date.")
 
     back_pain = _pain_field("Back pain", "back pain")
     leg_pain = _pain_field("Leg pain", "leg pain")

@@ -14,6 +14,7 @@ SELF_CARE, SESSIONS = schedule.PAUSE_SELF_CARE, schedule.PAUSE_SESSIONS
 RESUMABLE_SCOPES = (SELF_CARE, SESSIONS)
 STEP_DOWN, STEP_BACK = "step_down", "step_back"
 NOTE_MAX = 2000
+LATE_DAYS = 7  # how far back a client may still record a check-off or a check-in
 PAIN_SCALE = range(0, 11)
 
 _CHECKIN_FIELDS = ("back_pain", "leg_pain", "numbness", "weakness", "note", "contraindications")

@@ -76,9 +76,17 @@ def _0002_checkoff_plan_day_index(migrator: SchemaMigrator, db: Database) -> Non
         migrate(migrator.add_index("checkoff", ("plan_id", "day"), name=CHECKOFF_PLAN_DAY_INDEX))
 
 
+def _0003_applied_operation(migrator: SchemaMigrator, db: Database) -> None:
+    """The idempotency keys of offline changes a device replays (issue 7)."""
+    from tracker.models import AppliedOperation
+
+    db.create_tables([AppliedOperation], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
+    _0003_applied_operation,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -410,6 +410,18 @@ class ReminderClaim(BaseModel):
         indexes = ((("user", "local_date", "slot", "channel"), True),)
 
 
+class AppliedOperation(BaseModel):
+    """An offline change (check-off, undo, skip, check-in) the server has applied, by the
+    idempotency key the device gave it: a replay of the same key is not applied again."""
+
+    user = ForeignKeyField(User, backref="applied_operations", on_delete="CASCADE")
+    key = CharField(max_length=64)
+    applied_at = UTCDateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("user", "key"), True),)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -427,4 +439,5 @@ ALL_MODELS = [
     ReminderPreference,
     PushSubscription,
     ReminderClaim,
+    AppliedOperation,
 ]

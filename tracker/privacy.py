@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from tracker.db import database
 from tracker.models import (
+    AppliedOperation,
     CareLink,
     CheckIn,
     CheckOff,
@@ -120,6 +121,7 @@ def export_zip(user: User) -> bytes:
 
 # What a person's account owns outright, by the field that says whose it is.
 _OWNED_BY = (
+    AppliedOperation.user,
     PushSubscription.user,
     ReminderClaim.user,
     ReminderPreference.user,

@@ -45,3 +45,13 @@ def reminder_tick(now: str | None = None) -> int:
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
     with app().app_context(), database.connection_context():
         return len(service.tick(moment))
+
+
+@huey.periodic_task(crontab(minute="17", hour="3"))
+def forget_old_offline_keys() -> int:
+    """Once a day: drop the idempotency keys of offline changes older than a month."""
+    from tracker import offline
+    from tracker.db import database
+
+    with app().app_context(), database.connection_context():
+        return offline.forget_old_keys()

@@ -2,18 +2,26 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Optional
+from wtforms.validators import AnyOf, InputRequired, Optional, Regexp
 
+from tracker.offline import KEY_PATTERN
 from tracker.today import SKIP_REASONS
 
 
-class CheckForm(FlaskForm):
+class OfflineForm(FlaskForm):
+    """A change a phone may have queued offline: ``op_id`` is its idempotency key
+    (tracker/offline.py); an ordinary online post leaves it out."""
+
+    op_id = StringField(validators=[Optional(), Regexp(KEY_PATTERN)])
+
+
+class CheckForm(OfflineForm):
     """Check an item off ("1") or undo it ("0"): the wanted state, so retries are harmless."""
 
     done = StringField(validators=[InputRequired(), AnyOf(["0", "1"])])
 
 
-class SkipForm(FlaskForm):
+class SkipForm(OfflineForm):
     reason = RadioField(
         "Why are you skipping it?",
         choices=[SelectChoice(key, label) for key, label in SKIP_REASONS],

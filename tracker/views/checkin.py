@@ -1,11 +1,12 @@
 """The client's daily check-in, its safety questions, and resuming a paused plan."""
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from tracker import checkins, library, plans
+from tracker import checkins, library, offline, plans
 from tracker.checkin_forms import CheckInForm, RedFlagForm, ResumeForm
 from tracker.models import Plan
 from tracker.pages import render
@@ -49,14 +50,31 @@ def form():
     existing = checkins.today_for(current_user, today)
     # Pre-fill from today's answers only when showing the form: a post stands on its own.
     form = CheckInForm(obj=existing if request.method == "GET" else None)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or not _valid_day(form, today):
         status = 422 if form.is_submitted() else 200
         return render("checkin/form.html", form=form, existing=existing, today=today,
                       status=status)
-    checkin, assessment, ask = checkins.record_checkin(current_user, today, **form.values())
+    day = form.day.data or today
+    recorded = []
+    offline.apply_once(
+        current_user, form.op_id.data,
+        lambda: recorded.append(checkins.record_checkin(current_user, day, **form.values())),
+    )
+    if not recorded:  # a replay of a check-in saved already
+        return redirect(_after_checkin_url())
+    checkin, assessment, ask = recorded[0]
     if ask:
         return redirect(url_for("checkin.safety"))
     return redirect(_next_step(checkin, assessment))
+
+
+def _valid_day(form: CheckInForm, today) -> bool:
+    """A replayed check-in may be for one of the last 7 days, never a later one."""
+    day = form.day.data
+    if day is None or today - timedelta(days=checkins.LATE_DAYS) <= day <= today:
+        return True
+    form.day.errors = [*form.day.errors, "A check-in can be for today or the 7 days before."]
+    return False
 
 
 @bp.route("/safety", methods=["GET", "POST"])

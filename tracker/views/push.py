@@ -6,7 +6,6 @@ from flask import (
     jsonify,
     redirect,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -50,16 +49,6 @@ def _back():
     if "reminders.settings" in current_app.view_functions:
         return redirect(url_for("reminders.settings"))
     return redirect(url_for("today.today"))
-
-
-@bp.get("/sw.js")
-def service_worker():
-    """The service worker, served from the root so its scope can be the whole site."""
-    response = send_from_directory(current_app.static_folder, "sw.js",
-                                   mimetype="text/javascript", max_age=0)
-    response.headers["Service-Worker-Allowed"] = "/"
-    response.headers["Cache-Control"] = "no-cache"  # revalidate: updates reach clients
-    return response
 
 
 @bp.post("/push/subscribe")

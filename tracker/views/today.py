@@ -4,14 +4,14 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import checkins, checkoffs, plans, schedule
+from tracker import checkins, checkoffs, offline, plans, schedule
 from tracker.models import Plan
 from tracker.pages import render, wants_fragment
 from tracker.today_forms import BookForm, CheckForm, SkipForm
 
 bp = Blueprint("today", __name__)
 
-LATE_DAYS = 7  # how far back a client may still check things off
+LATE_DAYS = checkins.LATE_DAYS  # how far back a client may still check things off
 BOOK_AHEAD_DAYS = 120
 
 
@@ -112,7 +112,10 @@ def check(day_text: str, item_key: str):
     form = CheckForm()
     if not form.validate_on_submit():
         abort(400)
-    checkoffs.set_done(plan, item.key, day, form.done.data == "1")
+    offline.apply_once(
+        current_user, form.op_id.data,
+        lambda: checkoffs.set_done(plan, item.key, day, form.done.data == "1"),
+    )
     return _answer(plan, day, item.key)
 
 
@@ -125,7 +128,10 @@ def skip(day_text: str, item_key: str):
     if not form.validate_on_submit():
         flash("Please pick a reason for skipping.", "error")
         return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item.key}"))
-    checkoffs.skip(plan, item.key, day, form.reason.data)
+    offline.apply_once(
+        current_user, form.op_id.data,
+        lambda: checkoffs.skip(plan, item.key, day, form.reason.data),
+    )
     return _answer(plan, day, item.key)
 
 
