@@ -1,0 +1,141 @@
+"""Offline on a phone (Pixel 7): the stored page, queued check-offs replayed exactly once,
+an offline check-in, the offline page, and installability."""
+import itertools
+import time
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+_numbers = itertools.count()
+
+
+@pytest.fixture
+def offline_client(page: Page, live_server):
+    """A fresh client with the self-guided plan, on /today with the service worker in
+    control (so /today is stored for offline use)."""
+    email = f"offline{next(_numbers)}@example.org"
+    page.goto(f"{live_server}/register")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Name").fill("Olly Offline")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create account").click()
+    page.goto(f"{live_server}/plan")
+    page.get_by_label("Plan").select_option("self-guided-relief")
+    page.get_by_role("button", name="Start this plan").click()
+    page.goto(f"{live_server}/today")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now through the worker, which stores the page
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return email
+
+
+def checkoffs(live_server, email):
+    return live_server.rows(
+        "SELECT c.item_key, c.status FROM checkoff c JOIN plan p ON p.id = c.plan_id "
+        "JOIN user u ON u.id = p.client_id WHERE u.email = ? ORDER BY c.item_key",
+        email,
+    )
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def item_button(page: Page, name: str):
+    return page.get_by_role("button", name=name).and_(page.locator(".check-button"))
+
+
+def test_offline_check_offs_are_sent_once_when_back_online(
+        page: Page, context: BrowserContext, live_server, offline_client, tmp_path):
+    context.set_offline(True)
+    page.reload()  # from the stored copy
+    banner = page.get_by_role("status").and_(page.locator("#connection"))
+    expect(banner).to_contain_text("You're offline")
+
+    item_button(page, "Seated forward bend").click()
+    item_button(page, "Knee-to-chest stretch").click()
+    expect(item_button(page, "Knee-to-chest stretch")).to_have_attribute("aria-pressed", "true")
+    item_button(page, "Knee-to-chest stretch").click()  # undo
+    expect(item_button(page, "Seated forward bend")).to_have_attribute("aria-pressed", "true")
+    expect(item_button(page, "Knee-to-chest stretch")).to_have_attribute("aria-pressed", "false")
+    expect(banner).to_contain_text("3 changes waiting")
+    page.screenshot(path=tmp_path / "today-offline.png", full_page=True)
+    queued = page.evaluate("Outbox.list()")
+    assert [c["kind"] for c in queued] == ["check", "check", "check"]
+    assert checkoffs(live_server, offline_client) == []
+
+    # Reloaded offline, the page still shows what is waiting.
+    page.reload()
+    expect(item_button(page, "Seated forward bend")).to_have_attribute("aria-pressed", "true")
+
+    context.set_offline(False)
+    assert wait_for(lambda: checkoffs(live_server, offline_client) == [("forward-bend", "done")])
+    page.wait_for_function("Outbox.list().then(l => l.length === 0)")
+    expect(banner).to_be_hidden()
+
+    # The same three changes replayed again (a lost response): the server keeps one record.
+    outcome = page.evaluate(
+        """async (changes) => {
+             for (const c of changes) { delete c.seq; await Outbox.add(c); }
+             return Outbox.replay();
+           }""",
+        queued,
+    )
+    assert outcome["sent"] == 3 and outcome["stopped"] is None
+    assert checkoffs(live_server, offline_client) == [("forward-bend", "done")]
+    page.reload()
+    expect(item_button(page, "Seated forward bend")).to_have_attribute("aria-pressed", "true")
+    expect(item_button(page, "Knee-to-chest stretch")).to_have_attribute("aria-pressed", "false")
+
+
+def test_an_offline_check_in_is_sent_when_back_online(
+        page: Page, context: BrowserContext, live_server, offline_client):
+    page.goto(f"{live_server}/checkin")  # stored for offline use
+    context.set_offline(True)
+    page.reload()
+    page.get_by_role("group", name="Leg pain").get_by_label("6", exact=True).click()
+    page.get_by_role("group", name="Back pain").get_by_label("2", exact=True).click()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.get_by_text("Check-in saved on this phone.")).to_be_visible()
+    context.set_offline(False)
+    assert wait_for(lambda: live_server.rows(
+        "SELECT c.leg_pain, c.back_pain FROM checkin c JOIN user u ON u.id = c.client_id "
+        "WHERE u.email = ?", offline_client) == [(6, 2)])
+
+
+def test_a_page_never_opened_shows_the_offline_page(
+        page: Page, context: BrowserContext, live_server, offline_client):
+    context.set_offline(True)
+    page.goto(f"{live_server}/settings")
+    expect(page.get_by_role("heading", name="You're offline")).to_be_visible()
+
+
+def test_the_app_is_installable(playwright, live_server, tmp_path):
+    """Chromium's own installability check (what Lighthouse's audit used), in a normal
+    profile: Playwright's usual contexts are off the record, which is never installable."""
+    phone = {k: v for k, v in playwright.devices["Pixel 7"].items()
+             if k != "default_browser_type"}
+    context = playwright.chromium.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS, **phone,
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill("client@example.com")
+        page.get_by_label("Password").fill("sciatica-demo")
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server}/today")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        assert not cdp.send("Page.getAppManifest").get("errors")
+    finally:
+        context.close()
