@@ -67,6 +67,7 @@ def test_offline_check_offs_are_sent_once_when_back_online(
     expect(item_button(page, "Seated forward bend")).to_have_attribute("aria-pressed", "true")
     expect(item_button(page, "Knee-to-chest stretch")).to_have_attribute("aria-pressed", "false")
     expect(banner).to_contain_text("3 changes waiting")
+    expect(page.locator("#day-progress")).to_contain_text("1 of")
     page.screenshot(path=tmp_path / "today-offline.png", full_page=True)
     queued = page.evaluate("Outbox.list()")
     assert [c["kind"] for c in queued] == ["check", "check", "check"]

@@ -82,10 +82,27 @@
     note(item, "Skipped. Saved on this phone; it will be sent when you're online.");
   }
 
+  // The day's count, as tracker/today.py counts it: done of (due minus skipped).
+  function recount() {
+    const box = document.getElementById("day-progress");
+    if (!box) return;
+    const items = [...document.querySelectorAll(".items > .item")];
+    const counted = items.filter((i) => !i.classList.contains("item-skipped")).length;
+    const done = items.filter((i) => i.classList.contains("item-done")).length;
+    const figure = box.querySelector("strong");
+    if (figure) figure.textContent = `${done} of ${counted}`;
+    const bar = box.querySelector("progress");
+    if (bar) {
+      bar.max = Math.max(counted, 1);
+      bar.value = done;
+    }
+  }
+
   function show(form, change) {
     const fields = new URLSearchParams(change.fields);
     if (change.kind === "check") showCheck(form, fields.get("done") === "1");
     if (change.kind === "skip") showSkip(form);
+    recount();
   }
 
   function formFor(change) {
@@ -185,7 +202,7 @@
   // --- replaying ---
 
   function showOutcome(outcome) {
-    if (!outcome) return;
+    if (!outcome) return;  // nothing was waiting
     if (outcome.sent) {
       document.querySelectorAll(".sync-note").forEach((p) => p.remove());
     }
@@ -210,7 +227,8 @@
   function replay() {
     if (!canQueue || !navigator.onLine) return Promise.resolve(null);
     if (!replaying) {
-      replaying = Outbox.replay()
+      replaying = Outbox.pending(user)
+        .then((waiting) => (waiting.length ? Outbox.replay() : null))
         .then((outcome) => { showOutcome(outcome); return outcome; })
         .catch(() => null)
         .finally(() => { replaying = null; });
