@@ -114,9 +114,35 @@ def test_an_offline_check_in_is_sent_when_back_online(
 
 def test_a_page_never_opened_shows_the_offline_page(
         page: Page, context: BrowserContext, live_server, offline_client):
+    from axe_playwright_python.sync_playwright import Axe
+
     context.set_offline(True)
     page.goto(f"{live_server}/settings")
     expect(page.get_by_role("heading", name="You're offline")).to_be_visible()
+    assert Axe().run(page).response["violations"] == []
+    page.goto(f"{live_server}/today")  # the stored copy, with the offline banner
+    expect(page.locator("#connection")).to_contain_text("You're offline")
+    assert Axe().run(page).response["violations"] == []
+
+
+def test_caches_carry_this_deployments_version(page: Page, live_server, offline_client):
+    """Old versions' caches are gone once the current worker is active."""
+    version = page.evaluate(
+        "fetch('/sw.js').then(r => r.text()).then(t => t.match(/const VERSION = \"(\\w+)\"/)[1])"
+    )
+    names = page.evaluate("caches.keys()")
+    assert sorted(names) == [f"pages-{version}", f"static-{version}"]
+    # A worker taking over (as after a deployment) deletes every other version's caches.
+    page.evaluate(
+        "caches.open('static-0123456789abcdef').then(c => c.put('/x', new Response('old')))")
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.unregister())")
+    page.evaluate("navigator.serviceWorker.register('/sw.js', {scope: '/'})")
+    page.wait_for_function(
+        f"caches.keys().then(n => n.sort().join() === 'pages-{version},static-{version}')")
+    stored = page.evaluate(
+        f"caches.open('pages-{version}').then(c => c.keys()).then(k => k.map(r => r.url))"
+    )
+    assert f"{live_server}/today" in stored
 
 
 def test_the_app_is_installable(playwright, live_server, tmp_path):

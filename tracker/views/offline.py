@@ -62,17 +62,18 @@ def manifest():
 def service_worker_source() -> str:
     """static/sw.js with this deployment's version and the files to store filled in.
 
-    The version is a hash of the worker, the outbox script and the (content-hashed) URLs it
-    stores, so any change to them makes a new worker that replaces the old caches.
+    The version is a hash of the worker, the files it stores (their URLs and contents) and
+    the outbox script, so any change to them makes a new worker that replaces the old caches.
     """
     static = Path(current_app.static_folder)
     source = (static / "sw.js").read_text(encoding="utf-8")
     precache = [_static(name) for name in PRECACHE_STATIC] + [url_for("offline.page")]
     outbox = _static("js/outbox.js")
     digest = hashlib.sha256()
-    for part in (source, (static / "js/outbox.js").read_text(encoding="utf-8"),
-                 json.dumps(precache), outbox):
+    for part in (source, json.dumps(precache), outbox):
         digest.update(part.encode())
+    for name in (*PRECACHE_STATIC, "js/outbox.js"):  # also when names carry no hash
+        digest.update((static / name).read_bytes())
     return (
         source.replace('"__VERSION__"', json.dumps(digest.hexdigest()[:16]))
         .replace('["__PRECACHE__"]', json.dumps(precache))
