@@ -166,3 +166,36 @@ def test_the_app_is_installable(playwright, live_server, tmp_path):
         assert not cdp.send("Page.getAppManifest").get("errors")
     finally:
         context.close()
+
+
+def test_online_check_offs_carry_a_key_too(page: Page, live_server, offline_client):
+    """So a tap whose response is lost can be queued and replayed under the same key."""
+    item_button(page, "Seated forward bend").click()
+    expect(item_button(page, "Seated forward bend")).to_have_attribute("aria-pressed", "true")
+    keys = live_server.rows(
+        "SELECT a.key FROM appliedoperation a JOIN user u ON u.id = a.user_id WHERE u.email = ?",
+        offline_client,
+    )
+    assert len(keys) == 1 and len(keys[0][0]) >= 32
+    assert checkoffs(live_server, offline_client) == [("forward-bend", "done")]
+
+
+def test_iphone_gets_the_add_to_home_screen_steps(browser, playwright, live_server):
+    context = browser.new_context(**{
+        k: v for k, v in playwright.devices["iPhone 13"].items() if k != "default_browser_type"
+    })
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email").fill("client@example.com")
+        page.get_by_label("Password").fill("sciatica-demo")
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server}/today")
+        card = page.get_by_role("region", name="Put your plan on your home screen")
+        expect(card).to_contain_text("Add to Home Screen")
+        card.get_by_role("button", name="Not now").click()
+        expect(card).to_be_hidden()
+        page.reload()
+        expect(page.locator("#install-app")).to_be_hidden()
+    finally:
+        context.close()
