@@ -128,7 +128,7 @@ def test_confirm_a_step_down_suggestion(world, client):
         ("pause", {"pause-day": "2000-01-01"}, "Pick a date from"),
         ("pause", {"pause-day": "garbage"}, "Not a valid date"),
         ("pause", {"pause-day": "", "pause-reason": "x"}, "Please pick a date"),
-        ("pause", {"pause-reason": "x" * 500}, "Field cannot be longer than 200"),
+        ("pause", {"pause-reason": "x" * 500}, "Please keep it to 200 characters or fewer."),
         ("step", {"step-to_phase": "7"}, "Pick one of the plan"),
         ("step", {"step-to_phase": "abc"}, "Pick one of the plan"),
     ],

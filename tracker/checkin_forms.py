@@ -6,6 +6,7 @@ from wtforms.validators import Length, ValidationError
 
 from tracker import library, safety
 from tracker.checkins import NOTE_MAX, PAIN_SCALE, RESUMABLE_SCOPES
+from tracker.forms import LINE_BREAKS, plain_text
 
 YES, NO = "yes", "no"
 
@@ -21,13 +22,6 @@ def _pain_field(label: str, what: str) -> RadioField:
     )
 
 
-def _no_control_characters(form, field) -> None:
-    # Line breaks and tabs are fine in a note; other control characters are not text.
-    if any((ord(ch) < 32 and ch not in "\r\n\t") or 127 <= ord(ch) < 160
-           for ch in field.data or ""):
-        raise ValidationError("Please remove control characters.")
-
-
 class CheckInForm(FlaskForm):
     """How the client is today: the form is the same for a new check-in and an edit."""
 
@@ -41,7 +35,7 @@ class CheckInForm(FlaskForm):
             Length(
                 max=NOTE_MAX, message=f"Please keep your note to {NOTE_MAX} characters or fewer."
             ),
-            _no_control_characters,
+            plain_text(LINE_BREAKS + "\t"),
         ],
     )
     contraindications = SelectMultipleField(
