@@ -268,6 +268,22 @@ def test_junk_in_form_fields(app, endpoint):
     _assert_nothing_stored_is_garbage()
 
 
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_nul_in_each_field(app, endpoint):
+    """Not left to chance: NUL in every field once, the others realistic."""
+    world = _world(app)
+    who, args, fields = ROUTES[endpoint]
+    client, token = _client_for(app, who)
+    url = _url(app, endpoint, args, world)
+    kinds = _kinds(world["today_date"])
+    realistic = {name: (kinds[kind] if isinstance(kind, str) else kind)[0]
+                 for name, kind in fields.items()}
+    for name in fields:
+        posted = [(k, "a\x00b" if k == name else v) for k, v in realistic.items()]
+        _check_answer(_post(client, url, posted, token, raw=False), f"POST {url} {posted!r}")
+    _assert_nothing_stored_is_garbage()
+
+
 @pytest.mark.parametrize("endpoint", sorted(NO_FIELDS))
 def test_junk_where_no_fields_are_read(app, endpoint):
     world = _world(app)
