@@ -9,7 +9,6 @@ sometimes the raw body with invalid UTF-8. The answer is never a 5xx: it is a su
 a refusal that says why; and afterwards no stored text has control characters, no pain is
 outside 0-10, no date is absurd and no text is longer than its column.
 """
-import json
 import math
 from datetime import date, timedelta
 from urllib.parse import quote_from_bytes
@@ -134,8 +133,8 @@ NO_FIELDS = {
 # The builder's fields are many and numbered: fuzzed separately from a real draft.
 BUILDER = {"builder.update"}
 
-MAX_EXAMPLES = 12
-MANY_FIELDS_EXAMPLES = 20  # forms with many fields that store text
+MAX_EXAMPLES = 15
+MANY_FIELDS_EXAMPLES = 25  # forms with many fields that store text
 
 
 # --- the world ------------------------------------------------------------------------
@@ -450,8 +449,6 @@ def _assert_nothing_stored_is_garbage() -> None:
                             problems.append(f"control character in {where}")
                         if any(not math.isfinite(n) for n in _numbers_in(value)):
                             problems.append(f"not a finite number in {where}")
-                        if "\\u0000" in json.dumps(value):
-                            problems.append(f"NUL in {where}")
             if model is CheckIn:
                 for checkin in CheckIn.select():
                     for pain in (checkin.back_pain, checkin.leg_pain):

@@ -140,7 +140,10 @@ def _copy(source: Path, target: Path, standalone: bool = False) -> None:
 
 
 def _database_file() -> Path:
-    path = sqlite_path(current_app.config["DATABASE_URL"])
+    try:
+        path = sqlite_path(current_app.config["DATABASE_URL"])
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
     if path is None:
         raise click.ClickException(POSTGRES_ADVICE)
     return path
