@@ -309,6 +309,13 @@ def test_resume_needs_the_confirmation(paused_plan, client, auth, scope, page):
     assert set(open_pauses()) == {"self_care", "sessions"}
 
 
+def test_resume_without_confirmation_when_nothing_is_paused_says_so(plan, client, auth):
+    auth.login()
+    response = resume(client, "self_care")
+    assert response.status_code == 422
+    assert "Nothing is paused, so there was nothing to resume." in text(response)
+
+
 @pytest.mark.parametrize("scope, message", [
     ("self_care", "Your stretches and self-massage are back on your plan."),
     ("sessions", "Your professional sessions are back on your plan."),

@@ -93,6 +93,15 @@ def test_pause_and_resume(world, client):
     assert any("resumed your plan" in m for m in messages)
 
 
+def test_pausing_a_paused_plan_says_so(world, client):
+    """Its pause form is no longer on the page, so an error there would go unseen."""
+    cid, today = world["client"].id, world["today"]
+    assert _post(client, cid, "pause", **{"pause-day": today.isoformat()}).status_code == 302
+    again = _post(client, cid, "pause", **{"pause-day": ""})
+    assert again.status_code == 302
+    assert "is already paused" in client.get(again.location).get_data(as_text=True)
+
+
 def test_step_down_by_hand_is_dated_and_told_to_the_client(world, client, app):
     cid, today = world["client"].id, world["today"]
     _post(client, cid, "step", **{"step-to_phase": "1", "step-day": today.isoformat(),
@@ -128,7 +137,7 @@ def test_confirm_a_step_down_suggestion(world, client):
         ("pause", {"pause-day": "2000-01-01"}, "Pick a date from"),
         ("pause", {"pause-day": "garbage"}, "Not a valid date"),
         ("pause", {"pause-day": "", "pause-reason": "x"}, "Please pick a date"),
-        ("pause", {"pause-reason": "x" * 500}, "Field cannot be longer than 200"),
+        ("pause", {"pause-reason": "x" * 500}, "Please keep it to 200 characters or fewer."),
         ("step", {"step-to_phase": "7"}, "Pick one of the plan"),
         ("step", {"step-to_phase": "abc"}, "Pick one of the plan"),
     ],

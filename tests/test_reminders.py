@@ -252,3 +252,24 @@ def test_a_client_without_a_plan_gets_nothing(app):
         fire = pref.next_fire_at.replace(tzinfo=UTC)
         assert Plan.select().count() == 0
     assert tick(fire) == []
+
+
+def test_a_claim_whose_send_never_finished_is_sent_after_its_lease(setup, monkeypatch):
+    """The worker died between claiming and recording (here: interrupted mid-send)."""
+    def die(user, reminder):
+        raise KeyboardInterrupt  # not an Exception: nothing records a failure
+
+    monkeypatch.setitem(service.SENDERS, "email", die)
+    with pytest.raises(KeyboardInterrupt):
+        tick(setup["at"])
+    monkeypatch.undo()
+    with database.connection_context():
+        assert [c.status for c in ReminderClaim.select()] == ["claimed"]
+    # Within the lease the claim may still be sending elsewhere: nothing is sent.
+    assert [o.status for o in tick(setup["at"] + timedelta(minutes=5))] == ["claimed-elsewhere"]
+    assert outbox(setup["app"]) == []
+    after = tick(setup["at"] + service.CLAIM_LEASE + timedelta(minutes=1))
+    assert [(o.status, o.detail) for o in after] == [("sent", "retry")]
+    assert len(outbox(setup["app"])) == 1
+    assert tick(setup["at"] + service.CLAIM_LEASE + timedelta(minutes=30)) == []
+    assert len(outbox(setup["app"])) == 1

@@ -11,6 +11,8 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from tracker.forms import LINE_BREAKS, plain_text
+
 TITLE_MAX = 120
 TEMPLATE_NAME_MAX = 120
 DESCRIPTION_MAX = 500
@@ -29,11 +31,6 @@ class _Date(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a date, like 2026-03-14.") from None
-
-
-def _no_controls(form, field) -> None:
-    if any(ord(ch) < 32 and ch not in "\r\n" for ch in field.data or ""):
-        raise ValidationError("Please remove control characters.")
 
 
 def _within(low: date, high: date, message: str):
@@ -77,7 +74,7 @@ class BuilderForm(FlaskForm):
         return self._valid(
             (self.title, [DataRequired("Please give the plan a title."),
                           Length(max=TITLE_MAX, message=f"Keep the title to {TITLE_MAX} "
-                                 "characters or fewer."), _no_controls]),
+                                 "characters or fewer."), plain_text()]),
             (self.client, [InputRequired("Choose the client to give this plan to."),
                            self._known_client]),
             self._start_checks(),
@@ -91,10 +88,11 @@ class BuilderForm(FlaskForm):
             (self.template_name, [DataRequired("Please give the template a name."),
                                   Length(max=TEMPLATE_NAME_MAX, message="Keep the name to "
                                          f"{TEMPLATE_NAME_MAX} characters or fewer."),
-                                  _no_controls]),
+                                  plain_text()]),
             (self.template_description, [Length(max=DESCRIPTION_MAX, message="Keep the "
                                                 f"description to {DESCRIPTION_MAX} "
-                                                "characters or fewer."), _no_controls]),
+                                                "characters or fewer."),
+                                         plain_text(LINE_BREAKS)]),
         )
 
     def _start_checks(self):

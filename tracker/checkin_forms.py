@@ -13,6 +13,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from tracker import library, safety
 from tracker.checkins import NOTE_MAX, PAIN_SCALE, RESUMABLE_SCOPES
+from tracker.forms import LINE_BREAKS, plain_text
 from tracker.today_forms import OfflineForm
 
 YES, NO = "yes", "no"
@@ -27,13 +28,6 @@ def _pain_field(label: str, what: str) -> RadioField:
         invalid_choice_message=message,
         invalid_value_message=message,
     )
-
-
-def _no_control_characters(form, field) -> None:
-    # Line breaks and tabs are fine in a note; other control characters are not text.
-    if any((ord(ch) < 32 and ch not in "\r\n\t") or 127 <= ord(ch) < 160
-           for ch in field.data or ""):
-        raise ValidationError("Please remove control characters.")
 
 
 class CheckInForm(OfflineForm):
@@ -55,7 +49,7 @@ class CheckInForm(OfflineForm):
             Length(
                 max=NOTE_MAX, message=f"Please keep your note to {NOTE_MAX} characters or fewer."
             ),
-            _no_control_characters,
+            plain_text(LINE_BREAKS + "\t"),
         ],
     )
     contraindications = SelectMultipleField(

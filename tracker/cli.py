@@ -1,4 +1,4 @@
-"""Command-line tasks: ``flask --app wsgi seed-demo``."""
+"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``."""
 from datetime import UTC, datetime
 
 import click
@@ -6,6 +6,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from tracker import plans
+from tracker.backup import backup_command, restore_command
 from tracker.db import database
 from tracker.migrations import upgrade
 from tracker.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
@@ -82,3 +83,5 @@ def remind_command(now_text: str | None, dry_run: bool) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -6,6 +6,8 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from tracker.forms import plain_text
+
 WINDOW_PAST = timedelta(days=7)
 WINDOW_FUTURE = timedelta(days=90)
 
@@ -32,8 +34,18 @@ class _DatedForm(FlaskForm):
             )
 
 
+REASON_MAX = 200
+
+
+def _reason_field(label: str) -> StringField:
+    return StringField(label, validators=[
+        Length(max=REASON_MAX, message=f"Please keep it to {REASON_MAX} characters or fewer."),
+        plain_text(),
+    ])
+
+
 class PauseForm(_DatedForm):
-    reason = StringField("Reason (the client sees it)", validators=[Length(max=200)])
+    reason = _reason_field("Reason (the client sees it)")
 
 
 class ResumeForm(_DatedForm):
@@ -50,7 +62,7 @@ def _phase_index(value) -> int:
 
 class StepForm(_DatedForm):
     to_phase = SelectField("Move to phase", coerce=_phase_index, validate_choice=True)
-    reason = StringField("Why (the client sees it)", validators=[Length(max=200)])
+    reason = _reason_field("Why (the client sees it)")
 
     def __init__(self, today, phases, *args, **kwargs):
         super().__init__(today, None, *args, **kwargs)

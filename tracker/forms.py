@@ -11,9 +11,23 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 
 
-def _no_control_characters(form, field) -> None:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data or ""):
-        raise ValidationError("Please remove control characters.")
+CONTROL_MESSAGE = "Please remove control characters."
+
+
+LINE_BREAKS = "\r\n"
+
+
+def plain_text(allow: str = ""):
+    """A validator for every free-text field: no control characters (C0, DEL, C1; NUL
+    included, which PostgreSQL refuses in text) except those in ``allow``, e.g. LINE_BREAKS
+    in a textarea."""
+
+    def check(form, field) -> None:
+        if any((ord(ch) < 32 or 127 <= ord(ch) < 160) and ch not in allow
+               for ch in field.data or ""):
+            raise ValidationError(CONTROL_MESSAGE)
+
+    return check
 
 
 def _password_field(label: str) -> PasswordField:
@@ -31,7 +45,11 @@ def _password_field(label: str) -> PasswordField:
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", validators=[DataRequired(message="Please enter your email.")])
+    email = StringField("Email", validators=[
+        DataRequired(message="Please enter your email."),
+        Length(max=254, message="That email is too long."),
+        plain_text(),
+    ])
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
     submit = SubmitField("Log in")
 
@@ -42,6 +60,7 @@ class RegisterForm(FlaskForm):
         validators=[
             DataRequired(message="Please enter your email."),
             Length(max=254, message="That email is too long."),
+            plain_text(),
             Email(message="Please enter a valid email address, like name@example.com."),
         ],
     )
@@ -50,7 +69,7 @@ class RegisterForm(FlaskForm):
         validators=[
             DataRequired(message="Please enter your name."),
             Length(max=100, message="Please keep your name under 100 characters."),
-            _no_control_characters,
+            plain_text(),
         ],
     )
     password = _password_field("Password")

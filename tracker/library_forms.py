@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from tracker.forms import LINE_BREAKS, plain_text
 from tracker.schedule import DOSE_LIMITS
 
 NAME_MAX = 100
@@ -27,20 +28,6 @@ KIND_LABELS = {
     "stretch": "Stretch",
     "session": "Professional session",
 }
-
-
-def _is_control(ch: str, allow_newlines: bool) -> bool:
-    if allow_newlines and ch in "\r\n":
-        return False
-    return ord(ch) < 32 or 127 <= ord(ch) < 160
-
-
-def _no_control_characters(allow_newlines: bool = False):
-    def check(form, field) -> None:
-        if any(_is_control(ch, allow_newlines) for ch in field.data or ""):
-            raise ValidationError("Please remove control characters.")
-
-    return check
 
 
 def _at_most(most: int, what: str) -> Length:
@@ -108,7 +95,7 @@ class TechniqueForm(FlaskForm):
         validators=[
             DataRequired(message="Please enter a name."),
             _at_most(NAME_MAX, "the name"),
-            _no_control_characters(),
+            plain_text(),
         ],
     )
     kind = SelectField(
@@ -120,20 +107,20 @@ class TechniqueForm(FlaskForm):
         "Body area",
         validators=[
             _at_most(BODY_AREA_MAX, "the body area"),
-            _no_control_characters(),
+            plain_text(),
         ],
     )
     summary = TextAreaField(
         "Summary",
         validators=[
             _at_most(SUMMARY_MAX, "the summary"),
-            _no_control_characters(allow_newlines=True),
+            plain_text(LINE_BREAKS),
         ],
     )
     instructions = TextAreaField(
         "Instructions",
         validators=[
-            _no_control_characters(allow_newlines=True),
+            plain_text(LINE_BREAKS),
             _lines_within(STEPS_MAX, "step", required=True),
         ],
     )
@@ -153,7 +140,7 @@ class TechniqueForm(FlaskForm):
     cautions = TextAreaField(
         "Cautions",
         validators=[
-            _no_control_characters(allow_newlines=True),
+            plain_text(LINE_BREAKS),
             _lines_within(CAUTIONS_MAX, "caution", required=False),
         ],
     )

@@ -22,6 +22,10 @@ from tracker.reminders import email as email_channel
 from tracker.reminders import select
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
+# A claim is a lease: when its send has not finished (the worker died between claiming
+# and recording the outcome), the reminder is sent again after this long. Far longer than
+# a send can take (SMTP gives up after 20 s), so a live worker is never overtaken.
+CLAIM_LEASE = timedelta(minutes=10)
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                 timedelta(hours=1))
 _UNSUBSCRIBE_SALT = "reminders-unsubscribe-email"
@@ -142,8 +146,12 @@ SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {
 }
 
 
-def _claim(user: User, reminder: select.Reminder) -> ReminderClaim | None:
-    """Take the reminder's unique key; None when another tick (or an earlier run) has it."""
+def _claim(user: User, reminder: select.Reminder, now: datetime) -> ReminderClaim | None:
+    """Take the reminder's unique key; None when another tick (or an earlier run) has it.
+
+    The claim holds until ``now + CLAIM_LEASE`` (``next_attempt_at``); after that, a claim
+    still not sent is taken again by ``_retry_failed``, so a crash loses no reminder.
+    """
     try:
         with database.atomic():
             return ReminderClaim.create(
@@ -153,6 +161,7 @@ def _claim(user: User, reminder: select.Reminder) -> ReminderClaim | None:
                 channel=reminder.channel,
                 items=list(reminder.items) + ([reminder.session] if reminder.session else []),
                 due_at=_naive(reminder.due_at),
+                next_attempt_at=_naive(now + CLAIM_LEASE),
             )
     except IntegrityError:
         return None
@@ -241,7 +250,7 @@ def _tick_user(row, plan: Plan | None, now: datetime, dry_run: bool) -> list[Out
         outcome = Outcome(user.email, reminder.slot, reminder.local_date, reminder.channel, "")
         if dry_run:
             outcome.status = "dry-run"
-        elif (claim := _claim(user, reminder)) is None:
+        elif (claim := _claim(user, reminder, now)) is None:
             outcome.status = "claimed-elsewhere"
         else:
             outcome.status = _attempt(claim, user, reminder, now)
@@ -250,18 +259,21 @@ def _tick_user(row, plan: Plan | None, now: datetime, dry_run: bool) -> list[Out
 
 
 def _retry_failed(now: datetime) -> list[Outcome]:
+    """Send again what failed, and what was claimed but never finished (its lease ran out)."""
     outcomes = []
     waiting = (
         ReminderClaim.select(ReminderClaim, User)
         .join(User)
-        .where((ReminderClaim.status == "failed")
+        .where(ReminderClaim.status.in_(("failed", "claimed"))
                & (ReminderClaim.next_attempt_at <= _naive(now)))
     )
     for claim in list(waiting):
-        # Take the retry with a conditional update, so two workers never both resend it.
+        # Take the retry with a conditional update on the row as read, so two workers
+        # never both resend it; the taker holds a new lease while it sends.
         taken = (
-            ReminderClaim.update(status="claimed")
-            .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == "failed"))
+            ReminderClaim.update(status="claimed", next_attempt_at=_naive(now + CLAIM_LEASE))
+            .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == claim.status)
+                   & (ReminderClaim.next_attempt_at == claim.next_attempt_at))
             .execute()
         )
         if not taken:

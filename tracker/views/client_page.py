@@ -86,6 +86,9 @@ def pause(client_id: int):
     client = linked_client_or_404(client_id)
     plan = _plan_or_404(client)
     form = PauseForm(plans.local_today(client), plan.start, prefix="pause")
+    if plan.status == Plan.PAUSED:  # its form is gone from the page: an error there is unseen
+        flash(f"{client.name}'s plan is already paused.", "info")
+        return redirect(url_for("client_page.show", client_id=client.id))
     if not form.validate_on_submit():
         return _invalid(client, plan, "pause", form)
     plans.pause(plan, form.day.data, current_user, form.reason.data or "")

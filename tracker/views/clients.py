@@ -9,10 +9,10 @@ from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from peewee import fn
 from wtforms import StringField, SubmitField
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Length
 
 from tracker import invites, reports
-from tracker.forms import RegisterForm
+from tracker.forms import RegisterForm, plain_text
 from tracker.models import (
     CareLink,
     Invite,
@@ -41,18 +41,13 @@ def therapist_only(view):
     return login_required(wrapped)
 
 
-def _printable(form, field) -> None:
-    if any(not ch.isprintable() for ch in field.data or ""):
-        raise ValidationError("Please remove control characters.")
-
-
 class InviteForm(FlaskForm):
     note = StringField(
         "Client's name (for you)",
         validators=[
             Length(max=invites.NOTE_MAX,
                    message=f"Please keep it under {invites.NOTE_MAX} characters."),
-            _printable,
+            plain_text(),
         ],
     )
     submit = SubmitField("Create invite link")

@@ -2,7 +2,7 @@
 import math
 import time
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException, TooManyRequests
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(TooManyRequests, _too_many_requests)
     app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(UnicodeDecodeError, _undecodable_address)
 
 
 def _csrf_error(error: CSRFError):
@@ -42,6 +43,23 @@ def _http_error(error: HTTPException):
         title=error.name,
         message=messages.get(error.code, error.description),
     )
+
+
+def _undecodable_address(error: UnicodeDecodeError):
+    """Raw bytes that aren't UTF-8 in the query string: Werkzeug's ``request.args`` raises
+    instead of replacing them (percent-escaped ones it keeps as text). That is the
+    visitor's address, not our bug: a 400. Any other decoding error is still a 500."""
+    try:
+        request.query_string.decode()
+    except UnicodeDecodeError:
+        return render(
+            "errors/error.html",
+            status=400,
+            title="Bad Request",
+            message="That address has characters that aren't text. Check the link, or go "
+            "back and try again.",
+        )
+    raise error
 
 
 def _database_down(error: OperationalError):
