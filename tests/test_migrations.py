@@ -55,12 +55,13 @@ def app(db_url):
 
 
 def make_v1_schema() -> None:
-    """The schema as first versioned: the baseline, without migration 2's index (which the
-    models may declare by now, so the baseline may have made it)."""
+    """The schema as first versioned: the baseline, without migration 2's index and
+    migration 3's table (which the models declare by now, so the baseline made them)."""
     upgrade(target=1)
     with database.connection_context():
         if migrations.has_index(database.obj, "checkoff", CHECKOFF_PLAN_DAY_INDEX):
             database.execute_sql(f"DROP INDEX {CHECKOFF_PLAN_DAY_INDEX}")
+        database.execute_sql("DROP TABLE appliedoperation")
     assert current_version() == 1
 
 
@@ -117,6 +118,26 @@ def test_upgrade_from_the_first_schema_keeps_the_data(app):
     assert has_v2_index()
     assert_data_survived()
     assert upgrade() == (LATEST, [])  # a second run changes nothing
+    assert_data_survived()
+
+
+def test_upgrade_gives_claims_stuck_without_a_lease_one_that_has_ended(app):
+    from datetime import datetime
+
+    from tracker.models import ReminderClaim
+
+    upgrade(target=3)
+    add_data()
+    due = datetime(2026, 11, 20, 13, 0)
+    with database.connection_context():
+        user = User.by_email("kim@example.org")
+        for slot, status in (("selfcare", "claimed"), ("second", "sent")):
+            ReminderClaim.create(user=user, local_date=due.date(), slot=slot, channel="email",
+                                 status=status, due_at=due, next_attempt_at=None)
+    upgrade()
+    with database.connection_context():
+        leases = {c.slot: c.next_attempt_at for c in ReminderClaim.select()}
+    assert leases == {"selfcare": due, "second": None}
     assert_data_survived()
 
 

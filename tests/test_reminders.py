@@ -273,3 +273,25 @@ def test_a_claim_whose_send_never_finished_is_sent_after_its_lease(setup, monkey
     assert len(outbox(setup["app"])) == 1
     assert tick(setup["at"] + service.CLAIM_LEASE + timedelta(minutes=30)) == []
     assert len(outbox(setup["app"])) == 1
+
+
+def test_a_reminder_sent_again_has_the_same_message_id():
+    """Mail apps that drop duplicate Message-IDs then show a resent reminder once."""
+    from datetime import date
+
+    from tracker.reminders import email as email_channel
+    from tracker.reminders.select import Reminder
+
+    def message_id(slot, day):
+        reminder = Reminder(user_key=7, slot=slot, local_date=day, channel="email",
+                            items=("Piriformis stretch",), session=None,
+                            due_at=datetime(2026, 11, 21, 13, tzinfo=UTC))
+        return email_channel.compose(
+            to_name="Ann", to_email="ann@example.org", sender="care@example.org",
+            reminder=reminder, today_url="http://x/today", unsubscribe_url="http://x/u",
+        )["Message-ID"]
+
+    first = message_id("selfcare", date(2026, 11, 21))
+    assert first == message_id("selfcare", date(2026, 11, 21))
+    assert first != message_id("selfcare", date(2026, 11, 22))
+    assert first != message_id("second", date(2026, 11, 21))

@@ -83,10 +83,21 @@ def _0003_applied_operation(migrator: SchemaMigrator, db: Database) -> None:
     db.create_tables([AppliedOperation], safe=True)
 
 
+def _0004_claims_without_a_lease(migrator: SchemaMigrator, db: Database) -> None:
+    """Claims left "claimed" by a version without leases get one that has already ended,
+    so the next tick sends them instead of leaving them stuck."""
+    from tracker.models import ReminderClaim
+
+    ReminderClaim.update(next_attempt_at=ReminderClaim.due_at).where(
+        (ReminderClaim.status == "claimed") & ReminderClaim.next_attempt_at.is_null()
+    ).execute()
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
     _0003_applied_operation,
+    _0004_claims_without_a_lease,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -391,6 +391,8 @@ class ReminderClaim(BaseModel):
     """A reminder claimed before it is sent: the unique key makes sending exactly-once.
 
     status: "claimed" (being sent), "sent", "failed" (will be retried), "gave_up".
+    ``next_attempt_at`` is when a failed send is retried and also where a claim's lease
+    ends: a claim still "claimed" then (its worker died mid-send) is sent again.
     """
 
     user = ForeignKeyField(User, backref="reminder_claims", on_delete="CASCADE")

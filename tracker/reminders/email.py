@@ -7,7 +7,7 @@ import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,7 +34,13 @@ def compose(
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = formataddr((to_name, to_email))
-    message["Message-ID"] = make_msgid(domain="sciatica-tracker.local")
+    # The same reminder always has the same Message-ID, so in the rare case it is sent again
+    # (the worker died after the mail server took it, before the claim was marked sent),
+    # mail servers and apps that drop duplicate Message-IDs show it once.
+    message["Message-ID"] = (
+        f"<reminder.{reminder.user_key}.{reminder.local_date.isoformat()}.{reminder.slot}"
+        "@sciatica-tracker.local>"
+    )
     # One-click unsubscribe for mail apps that offer it (RFC 8058).
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
