@@ -124,15 +124,20 @@ def _close(db) -> None:
         db._state.reset()
 
 
+# Tests create many accounts from one address (tests/test_rate_limit.py tests the limit).
+MANY_ACCOUNTS = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour"}
+
+
 @pytest.fixture
 def app(tmp_path, request):
     if not ON_POSTGRES:
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}"})
+        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+                          **MANY_ACCOUNTS})
         create_tables()
         yield app
         return
     url = request.getfixturevalue("postgres_url")
-    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    app = create_app({"TESTING": True, "DATABASE_URL": url, **MANY_ACCOUNTS})
     db = database.obj
     _empty_tables()
     yield app
@@ -239,6 +244,7 @@ def live_server(tmp_path_factory):
         **os.environ,
         "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
         "TRACKER_SECRET_KEY": "live-server-test-key",
+        "TRACKER_REGISTER_LIMIT_PER_ADDRESS": MANY_ACCOUNTS["REGISTER_LIMIT_PER_ADDRESS"],
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)

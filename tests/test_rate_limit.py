@@ -15,6 +15,7 @@ def limited_app(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'limited.db'}",
         "LOGIN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "5 per 15 minutes",
+        "REGISTER_LIMIT_PER_ADDRESS": "3 per hour",
     })
     create_tables()
     with database.connection_context():
@@ -132,3 +133,30 @@ def test_default_limits_allow_a_busy_test_run(app, client):
     for n in range(80):  # 100 in all
         assert login(client, f"x{n}@example.org", address="127.0.0.1").status_code == 422
     assert login(client, "nobody@example.org", address="127.0.0.1").status_code == 429
+
+
+def register(client, email, address="10.0.0.9"):
+    token = csrf_token(client, "/register")
+    return client.post("/register", data={
+        "email": email, "name": "Rita", "password": PASSWORD, "timezone": "UTC",
+        "role": "client", "csrf_token": token,
+    }, environ_base={"REMOTE_ADDR": address})
+
+
+def test_creating_accounts_is_limited_per_address(limited_app):
+    """Registering says when an email has an account: the limit slows anyone probing."""
+    with limited_app.test_client() as client:
+        assert register(client, "client@example.org").status_code == 422  # taken
+        assert register(client, "other@example.org").status_code == 422
+        assert register(client, "new@example.org").status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/home")})
+        response = register(client, "probe@example.org")
+        assert response.status_code == 429
+        assert "Retry-After" in response.headers
+        assert client.get("/register").status_code == 200  # showing the form is never limited
+        # An invitation link shares the budget.
+        token = csrf_token(client, "/register")
+        joined = client.post("/join/not-a-real-token", data={"csrf_token": token},
+                             environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        assert joined.status_code == 429
+        assert register(client, "elsewhere@example.org", address="10.0.0.10").status_code == 302

@@ -29,6 +29,9 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,  # the 429 page sets Retry-After itself
     "LOGIN_LIMIT_PER_ACCOUNT": "20 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "100 per 15 minutes",
+    # New accounts (register and invitation links) per address: slows anyone probing which
+    # emails have an account, as registering says so.
+    "REGISTER_LIMIT_PER_ADDRESS": "30 per hour",
     # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIMETYPES": [

@@ -76,3 +76,13 @@ def login_limit_per_account() -> str:
 
 def login_limit_per_address() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def register_limit_per_address() -> str:
+    return current_app.config["REGISTER_LIMIT_PER_ADDRESS"]
+
+
+# One budget for every way of creating an account (auth.register and clients.join).
+register_limit = limiter.shared_limit(
+    register_limit_per_address, scope="register", key_func=login_address_key, methods=["POST"]
+)

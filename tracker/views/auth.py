@@ -29,6 +29,7 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@security.register_limit
 def register():
     """Create an account (client by default, therapist by choice)."""
     if current_user.is_authenticated:

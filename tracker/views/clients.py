@@ -11,7 +11,7 @@ from peewee import fn
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 
-from tracker import invites, reports
+from tracker import invites, reports, security
 from tracker.forms import RegisterForm, plain_text
 from tracker.models import (
     CareLink,
@@ -186,6 +186,7 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
+@security.register_limit
 def join(token: str):
     """Sign up through an invite; a signed-in client is asked to accept it instead."""
     now = utcnow()
