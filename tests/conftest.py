@@ -114,14 +114,19 @@ def _empty_tables() -> None:
 
 
 def _close(db) -> None:
-    """Close this thread's connection of a peewee database, even inside a transaction."""
-    if db.is_closed():
-        return
-    try:
-        db.close()
-    except Exception:
-        db._state.conn.close()
-        db._state.reset()
+    """Close this thread's connection of a peewee database, even inside a transaction.
+
+    A pooled database then closes every connection it holds: each test's app has its own
+    pool, and idle connections left behind would add up to the server's limit.
+    """
+    if not db.is_closed():
+        try:
+            db.close()
+        except Exception:
+            db._state.conn.close()
+            db._state.reset()
+    if hasattr(db, "close_all"):
+        db.close_all()
 
 
 @pytest.fixture
