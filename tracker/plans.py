@@ -2,8 +2,11 @@
 
 Not pure (it queries); the rules themselves live in tracker.schedule and tracker.symptoms.
 """
+import json
+import operator
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from zoneinfo import ZoneInfo
 
 from tracker import library, schedule, wording
@@ -44,34 +47,90 @@ def _grouped(query) -> dict[int, list]:
     return grouped
 
 
+# Parsed plan specs by their JSON: a plan's revisions never change once written, and
+# parsing (with the engine's validation) is the dearest part of loading a plan.
+_SPECS: dict[str, schedule.PlanSpec] = {}
+_SPECS_MAX = 1024
+
+
+def parsed_spec(data: dict) -> schedule.PlanSpec:
+    """``schedule.PlanSpec.from_dict(data)``, remembered by content (specs are immutable)."""
+    key = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = schedule.PlanSpec.from_dict(data)
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
+def _after_done_keys(revisions: list[schedule.Revision]) -> set[str]:
+    """Items whose next due day counts from when they were last done, in any revision."""
+    return {item.key for r in revisions for phase in r.spec.phases for item in phase.items
+            if item.cadence.anchor == schedule.AFTER_DONE}
+
+
+def _checkoffs(ids: list[int], keys: set[str], day: date | None):
+    """One query: the items of ``keys`` done (the engine needs those only: the other
+    cadences do not depend on what was done), and every mark on ``day``.
+
+    Returns completions by plan id, oldest first, and the marks on ``day`` by plan id.
+    """
+    done: dict[int, list[schedule.Completion]] = defaultdict(list)
+    marks: dict[int, dict[str, today_model.Mark]] = defaultdict(dict)
+    wanted = []
+    if keys:
+        wanted.append((CheckOff.status == CheckOff.DONE) & CheckOff.item_key.in_(sorted(keys)))
+    if day is not None:
+        wanted.append(CheckOff.day == day)
+    if not wanted:
+        return done, marks
+    query = (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status,
+                             CheckOff.skip_reason)
+             .where(CheckOff.plan.in_(ids) & reduce(operator.or_, wanted))
+             .order_by(CheckOff.day).tuples())  # plain tuples: there can be thousands
+    for plan_id, item_key, on, status, skip_reason in query:
+        if status == CheckOff.DONE and item_key in keys:
+            done[plan_id].append(schedule.Completion(item_key, on))
+        if on == day:
+            marks[plan_id][item_key] = today_model.Mark(status, skip_reason)
+    return done, marks
+
+
 def plan_inputs(plan_list: list[Plan]) -> dict[int, schedule.PlanInput]:
     """The engine's input for many plans at once: five queries whatever their number."""
+    return _load(plan_list)[0]
+
+
+def _load(plan_list: list[Plan], day: date | None = None):
+    """The engine's input for each plan and, when ``day`` is given, the marks on that day."""
     ids = [p.id for p in plan_list]
     if not ids:
-        return {}
-    revisions = _grouped(PlanRevision.select().where(PlanRevision.plan.in_(ids))
-                         .order_by(PlanRevision.effective_from, PlanRevision.id))
+        return {}, {}
+    revisions: dict[int, list[schedule.Revision]] = defaultdict(list)
+    for r in (PlanRevision.select(PlanRevision.plan, PlanRevision.effective_from,
+                                  PlanRevision.spec)
+              .where(PlanRevision.plan.in_(ids))
+              .order_by(PlanRevision.effective_from, PlanRevision.id)):
+        revisions[r.plan_id].append(schedule.Revision(r.effective_from, parsed_spec(r.spec)))
     transitions = _grouped(PhaseTransition.select().where(PhaseTransition.plan.in_(ids))
                            .order_by(PhaseTransition.on, PhaseTransition.id))
     pauses = _grouped(PlanPause.select().where(PlanPause.plan.in_(ids))
                       .order_by(PlanPause.start, PlanPause.id))
-    done = _grouped(CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day)
-                    .where(CheckOff.plan.in_(ids) & (CheckOff.status == CheckOff.DONE))
-                    .order_by(CheckOff.day))
+    keys = set().union(*(_after_done_keys(revs) for revs in revisions.values()))
+    done, marks = _checkoffs(ids, keys, day)
     bookings = _grouped(SessionBooking.select().where(SessionBooking.plan.in_(ids))
                         .order_by(SessionBooking.original_day))
-    return {
+    inputs = {
         plan.id: schedule.PlanInput(
             start=plan.start,
-            revisions=tuple(
-                schedule.Revision(r.effective_from, schedule.PlanSpec.from_dict(r.spec))
-                for r in revisions[plan.id]
-            ),
+            revisions=tuple(revisions[plan.id]),
             transitions=tuple(
                 schedule.Transition(t.on, t.to_phase, t.reason) for t in transitions[plan.id]
             ),
             pauses=tuple(schedule.Pause(p.start, p.end, p.scope) for p in pauses[plan.id]),
-            completions=tuple(schedule.Completion(c.item_key, c.day) for c in done[plan.id]),
+            completions=tuple(done[plan.id]),
             moves=tuple(
                 schedule.Move(b.item_key, b.original_day, b.day, _hhmm(b.time))
                 for b in bookings[plan.id]
@@ -79,6 +138,7 @@ def plan_inputs(plan_list: list[Plan]) -> dict[int, schedule.PlanInput]:
         )
         for plan in plan_list
     }
+    return inputs, marks
 
 
 def current_plans(client_ids: list[int]) -> dict[int, Plan]:
@@ -101,11 +161,11 @@ def _hhmm(text: str | None) -> time | None:
 
 
 def day_view(plan: Plan, day: date) -> today_model.DayView:
-    """The plan's items for ``day`` with what the client recorded (a fixed number of queries)."""
-    from tracker import checkoffs
-
-    occurrences = schedule.occurrences(plan_input(plan), day, day)
-    return today_model.build_day(day, occurrences, checkoffs.marks_for(plan, day))
+    """The plan's items for ``day`` with what the client recorded (a fixed number of queries:
+    the engine's input and the day's marks come from the same five)."""
+    inputs, marks = _load([plan], day)
+    occurrences = schedule.occurrences(inputs[plan.id], day, day)
+    return today_model.build_day(day, occurrences, marks[plan.id])
 
 
 def technique_ids(slugs) -> dict[str, int]:
