@@ -4,6 +4,7 @@ Not pure (it queries); the rules themselves live in tracker.schedule and tracker
 """
 import json
 import operator
+import weakref
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from functools import reduce
@@ -168,13 +169,28 @@ def day_view(plan: Plan, day: date) -> today_model.DayView:
     return today_model.build_day(day, occurrences, marks[plan.id])
 
 
+# Built-in techniques' page ids by slug, per database: built-ins are seeded once and never
+# deleted or renumbered, so a process looks each one up once. Therapists' own techniques
+# (which can be deleted) are looked up every time.
+_BUILTIN_IDS: "weakref.WeakKeyDictionary[object, dict[str, int]]" = weakref.WeakKeyDictionary()
+
+
 def technique_ids(slugs) -> dict[str, int]:
-    """Library page ids for technique slugs, for "how to" links (one query)."""
+    """Library page ids for technique slugs, for "how to" links (at most one query)."""
     slugs = set(slugs)
     if not slugs:
         return {}
-    rows = Technique.select(Technique.id, Technique.slug).where(Technique.slug.in_(slugs))
-    return {row.slug: row.id for row in rows}
+    builtin = _BUILTIN_IDS.setdefault(database.obj, {})
+    found = {slug: builtin[slug] for slug in slugs if slug in builtin}
+    missing = slugs - found.keys()
+    if missing:
+        rows = Technique.select(Technique.id, Technique.slug, Technique.owner).where(
+            Technique.slug.in_(missing))
+        for row in rows:
+            found[row.slug] = row.id
+            if row.owner_id is None:
+                builtin[row.slug] = row.id
+    return found
 
 
 def create_plan(
