@@ -49,6 +49,13 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's wrk for `make bench`.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
 # Migrate the schema to the current version (creating it when new), then the demo data.
 db: install
 	$(FLASK) db upgrade
@@ -99,6 +106,13 @@ test: test-install
 	  fi; \
 	  if [ $$status -ne 0 ]; then echo "== Tests FAILED (see above) =="; fi; \
 	  exit $$status
+
+# The app under gunicorn and wrk on a seeded database (2,000 clients, 90 days each): a temp
+# SQLite file, or PostgreSQL with BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tracker_bench
+# (created and dropped). Its last line sums it up: see tests/benchmarks/bench.py.
+BENCH_DATABASE_URL ?=
+bench: install wrk
+	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(BIN)/python tests/benchmarks/bench.py
 
 bench-schedule: install
 	$(BIN)/python tests/benchmarks/schedule_bench.py

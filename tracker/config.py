@@ -23,6 +23,9 @@ DEFAULTS = {
     "REDIS_URL": None,
     # TRACKER_HTTPS=1 behind TLS: HSTS, Secure cookies, https URLs.
     "HTTPS": False,
+    # Behind a load balancer or proxy: how many of them set X-Forwarded-For/-Proto/-Host
+    # (the client's address for the login rate limit comes from there). 0: none trusted.
+    "PROXIES": 0,
     # Login rate limit (Flask-Limiter): only POST /login counts, per account and per address.
     # Storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory:// (see tracker/security.py).
     "RATELIMIT_ENABLED": True,
