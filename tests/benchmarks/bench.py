@@ -121,6 +121,20 @@ def _insert(model, rows: list[dict]) -> None:
             model.insert_many(rows[start:start + BATCH]).execute()
 
 
+def _bulk(model, fields: list, rows: list[tuple]) -> None:
+    """Many rows in multi-row INSERTs with plain parameters: ~10x faster than building
+    each row through peewee, for the hundreds of thousands of check-offs."""
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    one = "(" + ", ".join([database.param] * len(fields)) + ")"
+    table = model._meta.table_name
+    with database.atomic():
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start:start + BATCH]
+            database.execute_sql(
+                f'INSERT INTO "{table}" ({columns}) VALUES ' + ", ".join([one] * len(batch)),
+                [value for row in batch for value in row])
+
+
 def _ids(model, field, prefix: str) -> list[int]:
     return [r.id for r in model.select(model.id).where(field.startswith(prefix))
             .order_by(model.id)]
@@ -158,6 +172,7 @@ def seed(therapists: int, clients: int, days: int, today: date, rng: random.Rand
     # Each template's spec checked by the engine, as plans.create_from_template does.
     specs = {slug: schedule.PlanSpec.from_dict(library.template(slug)["spec"]) for slug in slugs}
     revisions, checkoffs, checkins, prefs = [], [], [], []
+    logged_at = CheckOff.logged_at.db_value(datetime.now(UTC))
     past = {slug: schedule.occurrences(
         schedule.PlanInput(start, (schedule.Revision(start, spec),)), start,
         today - timedelta(days=1)) for slug, spec in specs.items()}
@@ -167,17 +182,21 @@ def seed(therapists: int, clients: int, days: int, today: date, rng: random.Rand
                           "spec": specs[slug].to_dict(), "created_by": row["therapist"]})
         for occurrence in past[slug]:
             if rng.random() < 0.75:
-                checkoffs.append({"plan": plan_id, "item_key": occurrence.item.key,
-                                  "day": occurrence.date, "status": CheckOff.DONE})
+                checkoffs.append((plan_id, occurrence.item.key, occurrence.date.isoformat(),
+                                  CheckOff.DONE, logged_at))
         for d in range(days - 1):
             if rng.random() < 0.7:
-                checkins.append({"client": row["client"], "day": start + timedelta(days=d),
-                                 "back_pain": rng.randint(0, 8), "leg_pain": rng.randint(0, 8)})
+                checkins.append((row["client"], (start + timedelta(days=d)).isoformat(),
+                                 rng.randint(0, 8), rng.randint(0, 8), False, False, "", "[]",
+                                 "[]", logged_at, logged_at))
         prefs.append({"user": client_ids[i], "email": True,
                       "selfcare_time": f"{rng.randint(6, 21):02d}:00"})
     _insert(PlanRevision, revisions)
-    _insert(CheckOff, checkoffs)
-    _insert(CheckIn, checkins)
+    _bulk(CheckOff, [CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status,
+                     CheckOff.logged_at], checkoffs)
+    _bulk(CheckIn, [CheckIn.client, CheckIn.day, CheckIn.back_pain, CheckIn.leg_pain,
+                    CheckIn.numbness, CheckIn.weakness, CheckIn.note, CheckIn.red_flags,
+                    CheckIn.contraindications, CheckIn.created_at, CheckIn.updated_at], checkins)
     _insert(ReminderPreference, prefs)
     return {"users": len(people), "plans": len(plan_ids), "check-offs": len(checkoffs),
             "check-ins": len(checkins), "seconds": clock.perf_counter() - started}
