@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 from functools import reduce
 from zoneinfo import ZoneInfo
 
+from peewee import SQL, Value
+
 from tracker import library, schedule, wording
 from tracker import today as today_model
 from tracker.db import database
@@ -66,6 +68,48 @@ def parsed_spec(data: dict) -> schedule.PlanSpec:
     return spec
 
 
+def _changes(ids: list[int]):
+    """The plans' phase transitions, pauses and booked sessions, in one query.
+
+    Three small tables read on every page that shows a plan: one UNION ALL instead of three
+    round trips. Columns: kind, plan, first day, second day, phase, text, time, id.
+    """
+    null = SQL("NULL")
+    query = (
+        PhaseTransition.select(Value("t"), PhaseTransition.plan, PhaseTransition.on, null,
+                               PhaseTransition.to_phase, PhaseTransition.reason, null,
+                               PhaseTransition.id)
+        .where(PhaseTransition.plan.in_(ids))
+        .union_all(PlanPause.select(Value("p"), PlanPause.plan, PlanPause.start, PlanPause.end,
+                                    null, PlanPause.scope, null, PlanPause.id)
+                   .where(PlanPause.plan.in_(ids)))
+        .union_all(SessionBooking.select(Value("b"), SessionBooking.plan,
+                                         SessionBooking.original_day, SessionBooking.day, null,
+                                         SessionBooking.item_key, SessionBooking.time,
+                                         SessionBooking.id)
+                   .where(SessionBooking.plan.in_(ids)))
+        .order_by(SQL("1"), SQL("3"), SQL("8"))  # each kind by its first day, then id
+        .tuples()
+    )
+    transitions, pauses, moves = defaultdict(list), defaultdict(list), defaultdict(list)
+    for kind, plan_id, first, second, phase, text, at, _id in query:
+        first, second = _day(first), _day(second)
+        if kind == "t":
+            transitions[plan_id].append(schedule.Transition(first, phase, text))
+        elif kind == "p":
+            pauses[plan_id].append(schedule.Pause(first, second, text))
+        else:
+            moves[plan_id].append(schedule.Move(text, first, second, _hhmm(at)))
+    return transitions, pauses, moves
+
+
+def _day(value) -> date | None:
+    """A date from a UNION's column: a date (PostgreSQL) or ISO text (SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def _after_done_keys(revisions: list[schedule.Revision]) -> set[str]:
     """Items whose next due day counts from when they were last done, in any revision."""
     return {item.key for r in revisions for phase in r.spec.phases for item in phase.items
@@ -115,27 +159,17 @@ def _load(plan_list: list[Plan], day: date | None = None):
               .where(PlanRevision.plan.in_(ids))
               .order_by(PlanRevision.effective_from, PlanRevision.id)):
         revisions[r.plan_id].append(schedule.Revision(r.effective_from, parsed_spec(r.spec)))
-    transitions = _grouped(PhaseTransition.select().where(PhaseTransition.plan.in_(ids))
-                           .order_by(PhaseTransition.on, PhaseTransition.id))
-    pauses = _grouped(PlanPause.select().where(PlanPause.plan.in_(ids))
-                      .order_by(PlanPause.start, PlanPause.id))
+    transitions, pauses, bookings = _changes(ids)
     keys = set().union(*(_after_done_keys(revs) for revs in revisions.values()))
     done, marks = _checkoffs(ids, keys, day)
-    bookings = _grouped(SessionBooking.select().where(SessionBooking.plan.in_(ids))
-                        .order_by(SessionBooking.original_day))
     inputs = {
         plan.id: schedule.PlanInput(
             start=plan.start,
             revisions=tuple(revisions[plan.id]),
-            transitions=tuple(
-                schedule.Transition(t.on, t.to_phase, t.reason) for t in transitions[plan.id]
-            ),
-            pauses=tuple(schedule.Pause(p.start, p.end, p.scope) for p in pauses[plan.id]),
+            transitions=tuple(transitions[plan.id]),
+            pauses=tuple(pauses[plan.id]),
             completions=tuple(done[plan.id]),
-            moves=tuple(
-                schedule.Move(b.item_key, b.original_day, b.day, _hhmm(b.time))
-                for b in bookings[plan.id]
-            ),
+            moves=tuple(bookings[plan.id]),
         )
         for plan in plan_list
     }
