@@ -43,13 +43,6 @@ def plan_input(plan: Plan) -> schedule.PlanInput:
     return plan_inputs([plan])[plan.id]
 
 
-def _grouped(query) -> dict[int, list]:
-    grouped: dict[int, list] = defaultdict(list)
-    for row in query:
-        grouped[row.plan_id].append(row)
-    return grouped
-
-
 # Parsed plan specs by their JSON: a plan's revisions never change once written, and
 # parsing (with the engine's validation) is the dearest part of loading a plan.
 _SPECS: dict[str, schedule.PlanSpec] = {}
