@@ -137,7 +137,9 @@ def app(tmp_path, request):
         yield app
         return
     url = request.getfixturevalue("postgres_url")
-    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    # A pool as large as the most threads a test runs at once (test_reliability: 50 writers
+    # holding connections at a barrier), where a server process has far fewer.
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "DB_MAX_CONNECTIONS": 60})
     db = database.obj
     _empty_tables()
     yield app
