@@ -13,7 +13,7 @@ HTMX_VERSION := 2.0.11
 HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: run test install test-install htmx chromium db lint bench-schedule clean
+.PHONY: run serve worker test install test-install htmx chromium wrk db lint bench bench-schedule clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's wrk for `make bench`.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
 # Migrate the schema to the current version (creating it when new), then the demo data.
 db: install
 	$(FLASK) db upgrade
@@ -64,6 +71,21 @@ run: db
 	@$(BIN)/huey_consumer tracker.tasks.huey -w 2 -k thread > instance/worker.log 2>&1 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production: gunicorn (tracker/gunicorn_conf.py: TRACKER_BIND, default 127.0.0.1:8000, and
+# TRACKER_WORKERS, default 2 per core + 1) after migrating the schema, and beside it the huey
+# worker (WORKER=0 leaves it out, e.g. on all hosts but one; `make worker` runs it alone).
+WORKER ?= 1
+serve: install
+	$(FLASK) db upgrade
+	@if [ "$(WORKER)" = 1 ]; then \
+	  $(BIN)/huey_consumer tracker.tasks.huey -w 2 -k thread & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	fi; \
+	$(BIN)/gunicorn -c python:tracker.gunicorn_conf wsgi:app
+
+worker: install
+	$(BIN)/huey_consumer tracker.tasks.huey -w 2 -k thread
 
 # The suite on SQLite; then, when TRACKER_TEST_POSTGRES_URL is set (a server URL, e.g.
 # postgresql://postgres@127.0.0.1:5432/), again on PostgreSQL in a fresh database that
@@ -84,6 +106,13 @@ test: test-install
 	  fi; \
 	  if [ $$status -ne 0 ]; then echo "== Tests FAILED (see above) =="; fi; \
 	  exit $$status
+
+# The app under gunicorn and wrk on a seeded database (2,000 clients, 90 days each): a temp
+# SQLite file, or PostgreSQL with BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tracker_bench
+# (created and dropped). Its last line sums it up: see tests/benchmarks/bench.py.
+BENCH_DATABASE_URL ?=
+bench: install wrk
+	BENCH_DATABASE_URL='$(BENCH_DATABASE_URL)' $(BIN)/python tests/benchmarks/bench.py
 
 bench-schedule: install
 	$(BIN)/python tests/benchmarks/schedule_bench.py

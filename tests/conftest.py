@@ -114,14 +114,19 @@ def _empty_tables() -> None:
 
 
 def _close(db) -> None:
-    """Close this thread's connection of a peewee database, even inside a transaction."""
-    if db.is_closed():
-        return
-    try:
-        db.close()
-    except Exception:
-        db._state.conn.close()
-        db._state.reset()
+    """Close this thread's connection of a peewee database, even inside a transaction.
+
+    A pooled database then closes every connection it holds: each test's app has its own
+    pool, and idle connections left behind would add up to the server's limit.
+    """
+    if not db.is_closed():
+        try:
+            db.close()
+        except Exception:
+            db._state.conn.close()
+            db._state.reset()
+    if hasattr(db, "close_all"):
+        db.close_all()
 
 
 # Tests create many accounts from one address (tests/test_rate_limit.py tests the limit).
@@ -137,7 +142,10 @@ def app(tmp_path, request):
         yield app
         return
     url = request.getfixturevalue("postgres_url")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, **MANY_ACCOUNTS})
+    # A pool as large as the most threads a test runs at once (test_reliability: 50 writers
+    # holding connections at a barrier), where a server process has far fewer.
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "DB_MAX_CONNECTIONS": 60,
+                      **MANY_ACCOUNTS})
     db = database.obj
     _empty_tables()
     yield app

@@ -1,5 +1,12 @@
+import threading
+
+import pytest
+from peewee import PostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase
+
+from tests.conftest import ON_POSTGRES, make_user
 from tracker import create_app
-from tracker.db import create_tables, database
+from tracker.db import create_tables, database, open_database
 
 
 def test_sqlite_pragmas_are_set(app):
@@ -37,3 +44,49 @@ def test_pages_say_unavailable_not_500_when_database_unreachable(tmp_path):
     response = app.test_client().get("/login")
     assert response.status_code == 503
     assert b"Temporarily unavailable" in response.data
+
+
+def test_postgres_urls_get_a_pool_of_the_configured_size():
+    pooled = open_database("postgresql://u@db.example/tracker", max_connections=5,
+                           stale_timeout=60)
+    assert isinstance(pooled, PooledPostgresqlDatabase)
+    assert pooled._max_connections == 5 and pooled._stale_timeout == 60
+    assert not isinstance(open_database("postgresql://u@db.example/tracker"),
+                          PooledPostgresqlDatabase)
+    assert isinstance(open_database("postgresql://u@db.example/tracker"), PostgresqlDatabase)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (TRACKER_TEST_POSTGRES_URL)")
+def test_postgres_pool_gets_every_connection_back_after_many_requests(app, as_user):
+    """Requests from several threads at once: each returns its connection at the end."""
+    pool = database.obj
+    assert isinstance(pool, PooledPostgresqlDatabase)
+    make_user()
+    errors = []
+
+    def browse() -> None:
+        client = app.test_client()
+        try:
+            for _ in range(25):
+                for path in ("/login", "/healthz"):
+                    assert client.get(path).status_code == 200
+        except AssertionError as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=browse) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    client = as_user("client@example.org")
+    for _ in range(25):
+        assert client.get("/today").status_code == 200
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert pool._in_use == {}
+    assert 1 <= len(pool._connections) <= 5  # one per thread at most, reused
+    with database.connection_context():
+        (connected,) = database.execute_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        ).fetchone()
+    assert connected <= 5
+    assert pool._in_use == {}

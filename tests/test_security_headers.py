@@ -1,4 +1,6 @@
 """Security headers on every kind of response, HTTPS-only settings, session cookie flags."""
+from flask import request
+
 from tests.conftest import CSRF_RE, PASSWORD, make_user
 from tracker import create_app
 from tracker.db import create_tables, database
@@ -146,3 +148,22 @@ def test_https_from_the_environment(tmp_path, monkeypatch):
 
 def test_no_hsts_without_https(client):
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
+
+
+def _address_app(tmp_path, proxies: int):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+                      "PROXIES": proxies})
+    app.add_url_rule("/_seen", "seen", lambda: f"{request.remote_addr} {request.scheme}")
+    return app.test_client()
+
+
+def test_behind_a_load_balancer_the_client_address_and_scheme_come_from_it(tmp_path):
+    client = _address_app(tmp_path, proxies=1)
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    assert client.get("/_seen", headers=headers).data == b"203.0.113.7 https"
+
+
+def test_forwarded_headers_are_ignored_unless_proxies_are_trusted(tmp_path):
+    client = _address_app(tmp_path, proxies=0)
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    assert client.get("/_seen", headers=headers).data == b"127.0.0.1 http"

@@ -1,7 +1,7 @@
 """The sciatica care-plan tracker: a Flask app factory."""
 from flask import Flask
 
-from tracker import config, db, extensions, nav, security, templating
+from tracker import assets, config, db, extensions, nav, security, templating
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     nav.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
 
     from tracker import cli
     from tracker.views import (

@@ -7,6 +7,10 @@ from flask import Flask
 
 DEFAULTS = {
     "DATABASE_URL": None,  # None means SQLite in the instance folder
+    # PostgreSQL: a pool per process of at most this many connections (0: no pool, a
+    # connection per request); one idle longer than DB_STALE_TIMEOUT seconds is not reused.
+    "DB_MAX_CONNECTIONS": 8,
+    "DB_STALE_TIMEOUT": 300,
     "SECRET_KEY": None,  # None means generated once into the instance folder
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -19,6 +23,9 @@ DEFAULTS = {
     "REDIS_URL": None,
     # TRACKER_HTTPS=1 behind TLS: HSTS, Secure cookies, https URLs.
     "HTTPS": False,
+    # Behind a load balancer or proxy: how many of them set X-Forwarded-For/-Proto/-Host
+    # (the client's address for the login rate limit comes from there). 0: none trusted.
+    "PROXIES": 0,
     # Login rate limit (Flask-Limiter): only POST /login counts, per account and per address.
     # Storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory:// (see tracker/security.py).
     "RATELIMIT_ENABLED": True,

@@ -24,18 +24,34 @@ class BaseModel(Model):
         database = database
 
 
-def open_database(url: str):
-    """A peewee database for a URL, with SQLite's pragmas when it is SQLite."""
+def open_database(url: str, max_connections: int | None = None, stale_timeout: int = 300):
+    """A peewee database for a URL, with SQLite's pragmas when it is SQLite.
+
+    PostgreSQL goes through a connection pool (``playhouse.pool``) when ``max_connections``
+    is given: closing a connection at the end of a request returns it to the pool, and a
+    connection idle longer than ``stale_timeout`` seconds is closed instead of reused.
+    """
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS)
     if url.startswith("postgres"):
+        scheme, rest = url.split("://", 1)
+        pool = {}
+        if max_connections:
+            scheme = scheme if scheme.endswith("+pool") else "postgresql+pool"
+            # timeout: a thread finding every connection in use waits up to 10 s for one
+            pool = {"max_connections": max_connections, "stale_timeout": stale_timeout,
+                    "timeout": 10}
         # Aware UTC datetimes go into TIMESTAMP columns converted to the session's zone.
-        return connect(url, options="-c timezone=UTC")
+        return connect(f"{scheme}://{rest}", options="-c timezone=UTC", **pool)
     return connect(url)
 
 
 def init_app(app: Flask) -> None:
-    database.initialize(open_database(app.config["DATABASE_URL"]))
+    database.initialize(open_database(
+        app.config["DATABASE_URL"],
+        max_connections=app.config["DB_MAX_CONNECTIONS"],
+        stale_timeout=app.config["DB_STALE_TIMEOUT"],
+    ))
     app.before_request(_connect)
     app.teardown_request(_close)
     app.cli.add_command(init_db_command)

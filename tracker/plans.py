@@ -2,9 +2,15 @@
 
 Not pure (it queries); the rules themselves live in tracker.schedule and tracker.symptoms.
 """
+import json
+import operator
+import weakref
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from zoneinfo import ZoneInfo
+
+from peewee import SQL, Value
 
 from tracker import library, schedule, wording
 from tracker import today as today_model
@@ -37,48 +43,130 @@ def plan_input(plan: Plan) -> schedule.PlanInput:
     return plan_inputs([plan])[plan.id]
 
 
-def _grouped(query) -> dict[int, list]:
-    grouped: dict[int, list] = defaultdict(list)
-    for row in query:
-        grouped[row.plan_id].append(row)
-    return grouped
+# Parsed plan specs by their JSON: a plan's revisions never change once written, and
+# parsing (with the engine's validation) is the dearest part of loading a plan.
+_SPECS: dict[str, schedule.PlanSpec] = {}
+_SPECS_MAX = 1024
+
+
+def parsed_spec(data: dict) -> schedule.PlanSpec:
+    """``schedule.PlanSpec.from_dict(data)``, remembered by content (specs are immutable)."""
+    key = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = schedule.PlanSpec.from_dict(data)
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
+def _changes(ids: list[int]):
+    """The plans' phase transitions, pauses and booked sessions, in one query.
+
+    Three small tables read on every page that shows a plan: one UNION ALL instead of three
+    round trips. Columns: kind, plan, first day, second day, phase, text, time, id.
+    """
+    null = SQL("NULL")
+    query = (
+        PhaseTransition.select(Value("t"), PhaseTransition.plan, PhaseTransition.on, null,
+                               PhaseTransition.to_phase, PhaseTransition.reason, null,
+                               PhaseTransition.id)
+        .where(PhaseTransition.plan.in_(ids))
+        .union_all(PlanPause.select(Value("p"), PlanPause.plan, PlanPause.start, PlanPause.end,
+                                    null, PlanPause.scope, null, PlanPause.id)
+                   .where(PlanPause.plan.in_(ids)))
+        .union_all(SessionBooking.select(Value("b"), SessionBooking.plan,
+                                         SessionBooking.original_day, SessionBooking.day, null,
+                                         SessionBooking.item_key, SessionBooking.time,
+                                         SessionBooking.id)
+                   .where(SessionBooking.plan.in_(ids)))
+        .order_by(SQL("1"), SQL("3"), SQL("8"))  # each kind by its first day, then id
+        .tuples()
+    )
+    transitions, pauses, moves = defaultdict(list), defaultdict(list), defaultdict(list)
+    for kind, plan_id, first, second, phase, text, at, _id in query:
+        first, second = _day(first), _day(second)
+        if kind == "t":
+            transitions[plan_id].append(schedule.Transition(first, phase, text))
+        elif kind == "p":
+            pauses[plan_id].append(schedule.Pause(first, second, text))
+        else:
+            moves[plan_id].append(schedule.Move(text, first, second, _hhmm(at)))
+    return transitions, pauses, moves
+
+
+def _day(value) -> date | None:
+    """A date from a UNION's column: a date (PostgreSQL) or ISO text (SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _after_done_keys(revisions: list[schedule.Revision]) -> set[str]:
+    """Items whose next due day counts from when they were last done, in any revision."""
+    return {item.key for r in revisions for phase in r.spec.phases for item in phase.items
+            if item.cadence.anchor == schedule.AFTER_DONE}
+
+
+def _checkoffs(ids: list[int], keys: set[str], day: date | None):
+    """One query: the items of ``keys`` done (the engine needs those only: the other
+    cadences do not depend on what was done), and every mark on ``day``.
+
+    Returns completions by plan id, oldest first, and the marks on ``day`` by plan id.
+    """
+    done: dict[int, list[schedule.Completion]] = defaultdict(list)
+    marks: dict[int, dict[str, today_model.Mark]] = defaultdict(dict)
+    wanted = []
+    if keys:
+        wanted.append((CheckOff.status == CheckOff.DONE) & CheckOff.item_key.in_(sorted(keys)))
+    if day is not None:
+        wanted.append(CheckOff.day == day)
+    if not wanted:
+        return done, marks
+    query = (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status,
+                             CheckOff.skip_reason)
+             .where(CheckOff.plan.in_(ids) & reduce(operator.or_, wanted))
+             .order_by(CheckOff.day).tuples())  # plain tuples: there can be thousands
+    for plan_id, item_key, on, status, skip_reason in query:
+        if status == CheckOff.DONE and item_key in keys:
+            done[plan_id].append(schedule.Completion(item_key, on))
+        if on == day:
+            marks[plan_id][item_key] = today_model.Mark(status, skip_reason)
+    return done, marks
 
 
 def plan_inputs(plan_list: list[Plan]) -> dict[int, schedule.PlanInput]:
     """The engine's input for many plans at once: five queries whatever their number."""
+    return _load(plan_list)[0]
+
+
+def _load(plan_list: list[Plan], day: date | None = None):
+    """The engine's input for each plan and, when ``day`` is given, the marks on that day."""
     ids = [p.id for p in plan_list]
     if not ids:
-        return {}
-    revisions = _grouped(PlanRevision.select().where(PlanRevision.plan.in_(ids))
-                         .order_by(PlanRevision.effective_from, PlanRevision.id))
-    transitions = _grouped(PhaseTransition.select().where(PhaseTransition.plan.in_(ids))
-                           .order_by(PhaseTransition.on, PhaseTransition.id))
-    pauses = _grouped(PlanPause.select().where(PlanPause.plan.in_(ids))
-                      .order_by(PlanPause.start, PlanPause.id))
-    done = _grouped(CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day)
-                    .where(CheckOff.plan.in_(ids) & (CheckOff.status == CheckOff.DONE))
-                    .order_by(CheckOff.day))
-    bookings = _grouped(SessionBooking.select().where(SessionBooking.plan.in_(ids))
-                        .order_by(SessionBooking.original_day))
-    return {
+        return {}, {}
+    revisions: dict[int, list[schedule.Revision]] = defaultdict(list)
+    for r in (PlanRevision.select(PlanRevision.plan, PlanRevision.effective_from,
+                                  PlanRevision.spec)
+              .where(PlanRevision.plan.in_(ids))
+              .order_by(PlanRevision.effective_from, PlanRevision.id)):
+        revisions[r.plan_id].append(schedule.Revision(r.effective_from, parsed_spec(r.spec)))
+    transitions, pauses, bookings = _changes(ids)
+    keys = set().union(*(_after_done_keys(revs) for revs in revisions.values()))
+    done, marks = _checkoffs(ids, keys, day)
+    inputs = {
         plan.id: schedule.PlanInput(
             start=plan.start,
-            revisions=tuple(
-                schedule.Revision(r.effective_from, schedule.PlanSpec.from_dict(r.spec))
-                for r in revisions[plan.id]
-            ),
-            transitions=tuple(
-                schedule.Transition(t.on, t.to_phase, t.reason) for t in transitions[plan.id]
-            ),
-            pauses=tuple(schedule.Pause(p.start, p.end, p.scope) for p in pauses[plan.id]),
-            completions=tuple(schedule.Completion(c.item_key, c.day) for c in done[plan.id]),
-            moves=tuple(
-                schedule.Move(b.item_key, b.original_day, b.day, _hhmm(b.time))
-                for b in bookings[plan.id]
-            ),
+            revisions=tuple(revisions[plan.id]),
+            transitions=tuple(transitions[plan.id]),
+            pauses=tuple(pauses[plan.id]),
+            completions=tuple(done[plan.id]),
+            moves=tuple(bookings[plan.id]),
         )
         for plan in plan_list
     }
+    return inputs, marks
 
 
 def current_plans(client_ids: list[int]) -> dict[int, Plan]:
@@ -101,20 +189,35 @@ def _hhmm(text: str | None) -> time | None:
 
 
 def day_view(plan: Plan, day: date) -> today_model.DayView:
-    """The plan's items for ``day`` with what the client recorded (a fixed number of queries)."""
-    from tracker import checkoffs
+    """The plan's items for ``day`` with what the client recorded (a fixed number of queries:
+    the engine's input and the day's marks come from the same five)."""
+    inputs, marks = _load([plan], day)
+    occurrences = schedule.occurrences(inputs[plan.id], day, day)
+    return today_model.build_day(day, occurrences, marks[plan.id])
 
-    occurrences = schedule.occurrences(plan_input(plan), day, day)
-    return today_model.build_day(day, occurrences, checkoffs.marks_for(plan, day))
+
+# Built-in techniques' page ids by slug, per database: built-ins are seeded once and never
+# deleted or renumbered, so a process looks each one up once. Therapists' own techniques
+# (which can be deleted) are looked up every time.
+_BUILTIN_IDS: "weakref.WeakKeyDictionary[object, dict[str, int]]" = weakref.WeakKeyDictionary()
 
 
 def technique_ids(slugs) -> dict[str, int]:
-    """Library page ids for technique slugs, for "how to" links (one query)."""
+    """Library page ids for technique slugs, for "how to" links (at most one query)."""
     slugs = set(slugs)
     if not slugs:
         return {}
-    rows = Technique.select(Technique.id, Technique.slug).where(Technique.slug.in_(slugs))
-    return {row.slug: row.id for row in rows}
+    builtin = _BUILTIN_IDS.setdefault(database.obj, {})
+    found = {slug: builtin[slug] for slug in slugs if slug in builtin}
+    missing = slugs - found.keys()
+    if missing:
+        rows = Technique.select(Technique.id, Technique.slug, Technique.owner).where(
+            Technique.slug.in_(missing))
+        for row in rows:
+            found[row.slug] = row.id
+            if row.owner_id is None:
+                builtin[row.slug] = row.id
+    return found
 
 
 def create_plan(

@@ -6,6 +6,7 @@ attributes, never ``style``. Views may set a stricter header of their own (e.g. 
 ``Referrer-Policy: no-referrer``); those are kept.
 """
 from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.extensions import limiter
 
@@ -37,7 +38,12 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
-    """HTTPS settings, the rate limiter's storage, and the headers hook."""
+    """HTTPS settings, proxies trusted, the rate limiter's storage, and the headers hook."""
+    proxies = int(app.config.get("PROXIES") or 0)
+    if proxies:
+        # Behind a load balancer: the client's address (rate limits), scheme and host come
+        # from the X-Forwarded-* headers the last ``proxies`` hops set, never from further out.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -210,8 +210,8 @@ def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
     outcomes: list[Outcome] = []
     rescheduled = []
     for row in due:
-        outcomes += _tick_user(row, current_plans.get(row.user), now, dry_run)
         prefs = preferences_of(row, row.timezone)
+        outcomes += _tick_user(row, prefs, current_plans.get(row.user), now, dry_run)
         rescheduled.append((row.id, select.next_fire_at(prefs, now)))
     if not dry_run:
         _store_next_fires(rescheduled, now)
@@ -236,9 +236,10 @@ def _aware(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.replace(tzinfo=UTC)
 
 
-def _tick_user(row, plan: Plan | None, now: datetime, dry_run: bool) -> list[Outcome]:
-    """Select and send one user's due reminders; ``row`` is their settings and zone."""
-    prefs = preferences_of(row, row.timezone)
+def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
+               dry_run: bool) -> list[Outcome]:
+    """Select and send one user's due reminders; ``row`` is their settings, ``prefs`` the
+    same as the pure selection reads them."""
     since = max(_aware(row.checked_until) or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
     window = max(now - since, timedelta(seconds=1))
     reminders = select.select(now, prefs, lambda day: day_state(plan, day), row.user, window)
