@@ -59,3 +59,20 @@ def test_marks_for_items_not_due_are_ignored_and_other_days_left_out():
     view = day_model.build_day(MONDAY, _occurrences(MONDAY), {"nope": day_model.Mark("done")})
     assert view.progress.done == 0
     assert day_model.build_day(date(2026, 11, 24), _occurrences(MONDAY), {}).items == ()
+
+
+def test_a_day_with_a_new_mark_is_the_day_built_with_it():
+    """with_mark (used after a check-off, so the day is not read twice) agrees with
+    build_day for every item and every kind of mark, from any starting marks."""
+    occurrences = _occurrences(MONDAY)
+    starts = [{}, {"heat": day_model.Mark("done"), "ice": day_model.Mark("skipped", "no_time")}]
+    new_marks = [None, day_model.Mark("done"), day_model.Mark("skipped", "flare_up")]
+    for start in starts:
+        before = day_model.build_day(MONDAY, occurrences, start)
+        for item in before.items:
+            for mark in new_marks:
+                after = {k: v for k, v in start.items() if k != item.key}
+                if mark:
+                    after[item.key] = mark
+                expected = day_model.build_day(MONDAY, occurrences, after)
+                assert before.with_mark(item.key, mark) == expected

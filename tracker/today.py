@@ -1,6 +1,6 @@
 """What a client's day looks like: items in the order they are done, and progress (pure)."""
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 
 from tracker import schedule
@@ -106,6 +106,18 @@ class DayView:
 
     def item(self, key: str) -> TodayItem | None:
         return next((i for i in self.items if i.key == key), None)
+
+    def with_mark(self, key: str, mark: Mark | None) -> "DayView":
+        """The same day after recording ``mark`` (None: undone) for the item ``key``."""
+        state = mark.status if mark else DUE
+        reason = mark.skip_reason if mark else None
+        groups = tuple(
+            (label, tuple(replace(i, state=state, skip_reason=reason) if i.key == key else i
+                          for i in items))
+            for label, items in self.groups
+        )
+        return replace(self, groups=groups,
+                       progress=progress_of(i for _, items in groups for i in items))
 
 
 def build_item(occurrence: schedule.Occurrence, mark: Mark | None) -> TodayItem:

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import checkins, checkoffs, offline, plans, schedule
+from tracker import today as day_model
 from tracker.models import Plan
 from tracker.pages import render, wants_fragment
 from tracker.today_forms import BookForm, CheckForm, SkipForm
@@ -76,7 +77,7 @@ def today():
 
 
 def _due_item(day_text: str, item_key: str):
-    """The plan, the day and the item due that day, or 404."""
+    """The plan, the day, the day's view and the item due that day, or 404."""
     plan = _client_plan()
     local_today = plans.local_today(current_user)
     day = _parse_day(day_text, local_today)
@@ -86,14 +87,17 @@ def _due_item(day_text: str, item_key: str):
     item = view.item(item_key)
     if item is None:
         abort(404)
-    return plan, day, item
+    return plan, day, view, item
 
 
-def _answer(plan: Plan, day: date, item_key: str):
-    """htmx: the changed item and the day's progress; a plain post: back to the day."""
+def _answer(day: date, view: day_model.DayView, item_key: str):
+    """htmx: the changed item and the day's progress; a plain post: back to the day.
+
+    ``view`` is the day as it now stands: read before the change, with the change applied
+    (a day's list of items does not depend on its own check-offs), so it is not read twice.
+    """
     if not wants_fragment():
         return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item_key}"))
-    view = plans.day_view(plan, day)
     return render(
         "today/_item_swap.html",
         item=view.item(item_key),
@@ -108,38 +112,38 @@ def _answer(plan: Plan, day: date, item_key: str):
 @login_required
 def check(day_text: str, item_key: str):
     """Check an item off, or undo it."""
-    plan, day, item = _due_item(day_text, item_key)
+    plan, day, view, item = _due_item(day_text, item_key)
     form = CheckForm()
     if not form.validate_on_submit():
         abort(400)
-    offline.apply_once(
-        current_user, form.op_id.data,
-        lambda: checkoffs.set_done(plan, item.key, day, form.done.data == "1"),
-    )
-    return _answer(plan, day, item.key)
+    done = form.done.data == "1"
+    if offline.apply_once(current_user, form.op_id.data,
+                          lambda: checkoffs.set_done(plan, item.key, day, done)):
+        view = view.with_mark(item.key, day_model.Mark(day_model.DONE) if done else None)
+    return _answer(day, view, item.key)
 
 
 @bp.post("/today/<day_text>/<item_key>/skip")
 @login_required
 def skip(day_text: str, item_key: str):
     """Skip an item with a reason; it then doesn't count as missed."""
-    plan, day, item = _due_item(day_text, item_key)
+    plan, day, view, item = _due_item(day_text, item_key)
     form = SkipForm()
     if not form.validate_on_submit():
         flash("Please pick a reason for skipping.", "error")
         return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item.key}"))
-    offline.apply_once(
-        current_user, form.op_id.data,
-        lambda: checkoffs.skip(plan, item.key, day, form.reason.data),
-    )
-    return _answer(plan, day, item.key)
+    reason = form.reason.data
+    if offline.apply_once(current_user, form.op_id.data,
+                          lambda: checkoffs.skip(plan, item.key, day, reason)):
+        view = view.with_mark(item.key, day_model.Mark(day_model.SKIPPED, reason))
+    return _answer(day, view, item.key)
 
 
 @bp.post("/today/<day_text>/<item_key>/book")
 @login_required
 def book(day_text: str, item_key: str):
     """Move a professional session to the date and time it is booked for."""
-    plan, day, item = _due_item(day_text, item_key)
+    plan, day, _, item = _due_item(day_text, item_key)
     form = BookForm()
     local_today = plans.local_today(current_user)
     if not item.is_session:
