@@ -129,23 +129,24 @@ def _close(db) -> None:
         db.close_all()
 
 
-# Tests create many accounts from one address (tests/test_rate_limit.py tests the limit).
-MANY_ACCOUNTS = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour"}
+# Tests create many accounts from one address (tests/test_rate_limit.py tests the limit),
+# and run up to 50 threads holding connections at once (test_reliability), where a server
+# process has far fewer: a pool that large.
+TEST_CONFIG = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour", "DB_MAX_CONNECTIONS": 60}
 
 
 @pytest.fixture
 def app(tmp_path, request):
     if not ON_POSTGRES:
         app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-                          **MANY_ACCOUNTS})
+                          **TEST_CONFIG})
         create_tables()
+        db = database.obj
         yield app
+        _close(db)
         return
     url = request.getfixturevalue("postgres_url")
-    # A pool as large as the most threads a test runs at once (test_reliability: 50 writers
-    # holding connections at a barrier), where a server process has far fewer.
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "DB_MAX_CONNECTIONS": 60,
-                      **MANY_ACCOUNTS})
+    app = create_app({"TESTING": True, "DATABASE_URL": url, **TEST_CONFIG})
     db = database.obj
     _empty_tables()
     yield app
@@ -252,7 +253,7 @@ def live_server(tmp_path_factory):
         **os.environ,
         "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
         "TRACKER_SECRET_KEY": "live-server-test-key",
-        "TRACKER_REGISTER_LIMIT_PER_ADDRESS": MANY_ACCOUNTS["REGISTER_LIMIT_PER_ADDRESS"],
+        "TRACKER_REGISTER_LIMIT_PER_ADDRESS": TEST_CONFIG["REGISTER_LIMIT_PER_ADDRESS"],
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 from peewee import PostgresqlDatabase
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from tests.conftest import ON_POSTGRES, make_user
 from tracker import create_app
@@ -54,6 +54,48 @@ def test_postgres_urls_get_a_pool_of_the_configured_size():
     assert not isinstance(open_database("postgresql://u@db.example/tracker"),
                           PooledPostgresqlDatabase)
     assert isinstance(open_database("postgresql://u@db.example/tracker"), PostgresqlDatabase)
+
+
+def test_sqlite_files_get_a_pool_too_but_memory_databases_do_not(tmp_path):
+    pooled = open_database(f"sqlite:///{tmp_path}/x.db", max_connections=5, stale_timeout=60)
+    assert isinstance(pooled, PooledSqliteDatabase)
+    assert pooled._max_connections == 5
+    assert not isinstance(open_database("sqlite:///:memory:", max_connections=5),
+                          PooledSqliteDatabase)
+    assert not isinstance(open_database(f"sqlite:///{tmp_path}/x.db"), PooledSqliteDatabase)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite pool")
+def test_sqlite_pool_reuses_connections_with_their_pragmas_across_threads(app, as_user):
+    """Requests from several threads: each returns its connection, which keeps its pragmas
+    and is handed to whichever thread asks next."""
+    pool = database.obj
+    assert isinstance(pool, PooledSqliteDatabase)
+    make_user()
+    errors = []
+
+    def browse() -> None:
+        client = app.test_client()
+        try:
+            for _ in range(25):
+                assert client.get("/login").status_code == 200
+        except AssertionError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=browse) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    client = as_user("client@example.org")
+    for _ in range(25):
+        assert client.get("/today").status_code == 200
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert pool._in_use == {}
+    assert 1 <= len(pool._connections) <= 5
+    with database.connection_context():
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
+        assert database.execute_sql("PRAGMA busy_timeout").fetchone() == (10_000,)
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (TRACKER_TEST_POSTGRES_URL)")

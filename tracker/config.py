@@ -7,8 +7,8 @@ from flask import Flask
 
 DEFAULTS = {
     "DATABASE_URL": None,  # None means SQLite in the instance folder
-    # PostgreSQL: a pool per process of at most this many connections (0: no pool, a
-    # connection per request); one idle longer than DB_STALE_TIMEOUT seconds is not reused.
+    # A pool per process of at most this many connections (0: no pool, a connection per
+    # request); one idle longer than DB_STALE_TIMEOUT seconds is not reused.
     "DB_MAX_CONNECTIONS": 8,
     "DB_STALE_TIMEOUT": 300,
     "SECRET_KEY": None,  # None means generated once into the instance folder

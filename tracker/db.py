@@ -27,11 +27,20 @@ class BaseModel(Model):
 def open_database(url: str, max_connections: int | None = None, stale_timeout: int = 300):
     """A peewee database for a URL, with SQLite's pragmas when it is SQLite.
 
-    PostgreSQL goes through a connection pool (``playhouse.pool``) when ``max_connections``
-    is given: closing a connection at the end of a request returns it to the pool, and a
-    connection idle longer than ``stale_timeout`` seconds is closed instead of reused.
+    SQLite files and PostgreSQL go through a connection pool (``playhouse.pool``) when
+    ``max_connections`` is given: closing a connection at the end of a request returns it
+    to the pool, and a connection idle longer than ``stale_timeout`` seconds is closed
+    instead of reused.
     """
     if url.startswith("sqlite"):
+        if max_connections and ":memory:" not in url:
+            # Pooled, a connection (with its pragmas) outlives the request that opened it;
+            # the pool hands each to one thread at a time, so any thread may use it.
+            scheme, rest = url.split("://", 1)
+            scheme = scheme if scheme.endswith("+pool") else "sqlite+pool"
+            return connect(f"{scheme}://{rest}", pragmas=SQLITE_PRAGMAS,
+                           check_same_thread=False, max_connections=max_connections,
+                           stale_timeout=stale_timeout, timeout=10)
         return connect(url, pragmas=SQLITE_PRAGMAS)
     if url.startswith("postgres"):
         scheme, rest = url.split("://", 1)
