@@ -1,5 +1,5 @@
 """`make serve`'s gunicorn: several workers on a temp SQLite file answer the health check,
-pages and hashed static files (long-cached, compressed), and share one secret key."""
+pages and hashed static files (long-cached, compressed), and keep a login across workers."""
 import http.cookiejar
 import os
 import re
@@ -70,9 +70,9 @@ def test_gunicorn_serves_pages_and_long_cached_hashed_files(served):
     assert "Booting worker" in log.read_text() and log.read_text().count("Booting worker") == 3
 
 
-def test_every_worker_accepts_the_same_session(served):
-    """A login on one worker is valid on the others: they share the secret key and the
-    database, nothing else."""
+def test_a_login_holds_across_the_workers(served):
+    """30 logged-in requests, which the kernel spreads over the workers as it likes, all
+    stay logged in: the workers share the secret key and the database, nothing else."""
     base, _ = served
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
