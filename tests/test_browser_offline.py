@@ -106,6 +106,7 @@ def test_an_offline_check_in_is_sent_when_back_online(
     page.get_by_role("group", name="Back pain").get_by_label("2", exact=True).click()
     page.get_by_role("button", name="Save check-in").click()
     expect(page.get_by_text("Check-in saved on this phone.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save check-in")).to_be_hidden()
     context.set_offline(False)
     assert wait_for(lambda: live_server.rows(
         "SELECT c.leg_pain, c.back_pain FROM checkin c JOIN user u ON u.id = c.client_id "
