@@ -291,7 +291,9 @@ def test_today_marks_the_forms_that_work_offline(client, setup):  # noqa: F811
     page = client.get("/today").get_data(as_text=True)
     assert 'data-offline="check"' in page and 'data-offline="skip"' in page
     assert 'id="install-app"' in page
-    assert 'data-offline="checkin"' in client.get("/checkin").get_data(as_text=True)
+    checkin = client.get("/checkin").get_data(as_text=True)
+    assert 'data-offline="checkin"' in checkin and 'id="checkin-saved-offline"' in checkin
+    assert "<title>Check in · Sciatica care plan</title>" in checkin
 
 
 def test_deleting_the_account_deletes_its_keys(client, setup):  # noqa: F811
