@@ -5,6 +5,7 @@ says, for each endpoint, whose it is; a route missing from the table fails the t
 new route cannot be forgotten. Other people's things answer 404 (or a redirect to log in,
 for anonymous visitors), never a 500 and never A's data.
 """
+import re
 from datetime import timedelta
 
 import pytest
@@ -195,6 +196,9 @@ def test_access(world, endpoint, who, args, role):
         body = response.get_data()  # bytes: some answers are files (zip, ics)
         where = f"{method} {url} as {role}"
         assert response.status_code < 500, where
+        if response.status_code == 200 and response.mimetype == "text/html" and b"<title>" in body:
+            # Every page says what it is in plain text (no markup slipped into a title).
+            assert re.search(rb"<title>[^<>]+ \xc2\xb7 Sciatica care plan</title>", body), where
         if allowed(who, role):
             continue
         # Not theirs: no data of A's, and a refusal (or the way to log in).
