@@ -65,44 +65,10 @@ def test_sqlite_files_get_a_pool_too_but_memory_databases_do_not(tmp_path):
     assert not isinstance(open_database(f"sqlite:///{tmp_path}/x.db"), PooledSqliteDatabase)
 
 
-@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite pool")
-def test_sqlite_pool_reuses_connections_with_their_pragmas_across_threads(app, as_user):
-    """Requests from several threads: each returns its connection, which keeps its pragmas
-    and is handed to whichever thread asks next."""
+def browse_from_threads(app, as_user) -> None:
+    """Four threads load pages while a logged-in client loads /today, 25 times each;
+    afterwards the pool has every connection back, one per thread at most, reused."""
     pool = database.obj
-    assert isinstance(pool, PooledSqliteDatabase)
-    make_user()
-    errors = []
-
-    def browse() -> None:
-        client = app.test_client()
-        try:
-            for _ in range(25):
-                assert client.get("/login").status_code == 200
-        except AssertionError as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=browse) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    client = as_user("client@example.org")
-    for _ in range(25):
-        assert client.get("/today").status_code == 200
-    for thread in threads:
-        thread.join()
-    assert not errors
-    assert pool._in_use == {}
-    assert 1 <= len(pool._connections) <= 5
-    with database.connection_context():
-        assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
-        assert database.execute_sql("PRAGMA busy_timeout").fetchone() == (10_000,)
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (TRACKER_TEST_POSTGRES_URL)")
-def test_postgres_pool_gets_every_connection_back_after_many_requests(app, as_user):
-    """Requests from several threads at once: each returns its connection at the end."""
-    pool = database.obj
-    assert isinstance(pool, PooledPostgresqlDatabase)
     make_user()
     errors = []
 
@@ -125,7 +91,26 @@ def test_postgres_pool_gets_every_connection_back_after_many_requests(app, as_us
         thread.join()
     assert not errors
     assert pool._in_use == {}
-    assert 1 <= len(pool._connections) <= 5  # one per thread at most, reused
+    assert 1 <= len(pool._connections) <= 5
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite pool")
+def test_sqlite_pool_reuses_connections_with_their_pragmas_across_threads(app, as_user):
+    """Each request returns its connection, which keeps its pragmas and is handed to
+    whichever thread asks next."""
+    assert isinstance(database.obj, PooledSqliteDatabase)
+    browse_from_threads(app, as_user)
+    with database.connection_context():
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone() == (1,)
+        assert database.execute_sql("PRAGMA busy_timeout").fetchone() == (10_000,)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL (TRACKER_TEST_POSTGRES_URL)")
+def test_postgres_pool_gets_every_connection_back_after_many_requests(app, as_user):
+    """Requests from several threads at once: each returns its connection at the end."""
+    pool = database.obj
+    assert isinstance(pool, PooledPostgresqlDatabase)
+    browse_from_threads(app, as_user)
     with database.connection_context():
         (connected,) = database.execute_sql(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
