@@ -280,6 +280,28 @@ def live_server(tmp_path_factory):
     log.close()
 
 
+def log_in(page, base: str, email: str, password: str) -> None:
+    """Log in through the form, in a real browser."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def register_with_plan(page, base: str, email: str, name: str,
+                       template: str = "self-guided-relief") -> None:
+    """Register a client through the form and start a built-in plan today, in a browser."""
+    page.goto(f"{base}/register")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Create account").click()
+    page.goto(f"{base}/plan")
+    page.get_by_label("Plan").select_option(template)
+    page.get_by_role("button", name="Start this plan").click()
+    page.get_by_role("heading", level=1).wait_for()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

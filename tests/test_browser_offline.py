@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, log_in, register_with_plan
 
 pytestmark = pytest.mark.browser
 _numbers = itertools.count()
@@ -17,14 +17,7 @@ def offline_client(page: Page, live_server):
     """A fresh client with the self-guided plan, on /today with the service worker in
     control (so /today is stored for offline use)."""
     email = f"offline{next(_numbers)}@example.org"
-    page.goto(f"{live_server}/register")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Name").fill("Olly Offline")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Create account").click()
-    page.goto(f"{live_server}/plan")
-    page.get_by_label("Plan").select_option("self-guided-relief")
-    page.get_by_role("button", name="Start this plan").click()
+    register_with_plan(page, live_server, email, "Olly Offline")
     page.goto(f"{live_server}/today")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now through the worker, which stores the page
@@ -156,10 +149,7 @@ def test_the_app_is_installable(playwright, live_server, tmp_path):
     )
     try:
         page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill("client@example.com")
-        page.get_by_label("Password").fill("sciatica-demo")
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, live_server, "client@example.com", "sciatica-demo")
         page.goto(f"{live_server}/today")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         cdp = context.new_cdp_session(page)
@@ -187,10 +177,7 @@ def test_iphone_gets_the_add_to_home_screen_steps(browser, playwright, live_serv
     })
     try:
         page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email").fill("client@example.com")
-        page.get_by_label("Password").fill("sciatica-demo")
-        page.get_by_role("button", name="Log in").click()
+        log_in(page, live_server, "client@example.com", "sciatica-demo")
         page.goto(f"{live_server}/today")
         card = page.get_by_role("region", name="Put your plan on your home screen")
         expect(card).to_contain_text("Add to Home Screen")

@@ -4,6 +4,8 @@ import itertools
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import register_with_plan
+
 pytestmark = pytest.mark.browser
 _numbers = itertools.count()
 
@@ -12,14 +14,7 @@ _numbers = itertools.count()
 def new_client(page: Page, live_server):
     """A fresh client with the self-guided plan started today, on /today."""
     email = f"today{next(_numbers)}@example.org"
-    page.goto(f"{live_server}/register")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Name").fill("Tess Today")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Create account").click()
-    page.goto(f"{live_server}/plan")
-    page.get_by_label("Plan").select_option("self-guided-relief")
-    page.get_by_role("button", name="Start this plan").click()
+    register_with_plan(page, live_server, email, "Tess Today")
     expect(page.get_by_role("heading", name="Self-guided sciatica relief")).to_be_visible()
     page.goto(f"{live_server}/today")
     return email
