@@ -240,6 +240,20 @@ class LiveServer(str):
             return conn.execute(sql, params).fetchall()
 
 
+def wait_until_healthy(base: str, proc, log_path: Path, seconds: float = 15) -> None:
+    """Wait until a server started as ``proc`` answers /healthz; else kill it and fail
+    with its log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(log_path.read_text())
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app served by a subprocess on 127.0.0.1 with its own temp database.
@@ -265,15 +279,7 @@ def live_server(tmp_path_factory):
     )
     url = LiveServer(f"http://127.0.0.1:{port}")
     url.db_path = tmp / "live.db"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError((tmp / "server.log").read_text())
+    wait_until_healthy(url, proc, tmp / "server.log")
     yield url
     proc.terminate()
     proc.wait(timeout=10)

@@ -6,14 +6,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, _free_port
+from tests.conftest import ROOT, _free_port, wait_until_healthy
 
 pytestmark = pytest.mark.subprocess
 
@@ -39,15 +38,7 @@ def served(tmp_path):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail((tmp_path / "gunicorn.log").read_text())
+    wait_until_healthy(base, proc, tmp_path / "gunicorn.log")
     yield base, tmp_path / "gunicorn.log"
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=20)

@@ -5,16 +5,16 @@ step is one POST to ``builder.update`` that parses them (tracker.builder), appli
 button's action and renders the builder again: the fragment for htmx, the page without.
 """
 import re
-from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from peewee import fn
 
 from tracker import builder, library, plans, schedule, wording
 from tracker.builder_forms import BuilderForm
 from tracker.models import CareLink, Plan, PlanTemplate, Technique, User
 from tracker.pages import render, wants_fragment
+from tracker.views.access import therapist_only
 from tracker.views.library import KIND_HEADINGS
 
 bp = Blueprint("builder", __name__, url_prefix="/plans")
@@ -24,18 +24,6 @@ SEARCH_MAX = 100
 _ITEM_PREFIX = re.compile(r"phases-\d{1,4}-items-\d{1,4}")
 # The select lists professional sessions first: they shape a plan, self-care fills it in.
 KIND_ORDER = ("session", "stretch", "self_massage", "heat_cold")
-
-
-def therapist_only(view):
-    """Log in first; then only therapists get in (404 for clients: nothing to see here)."""
-
-    @wraps(view)
-    def wrapped(**kwargs):
-        if not current_user.is_therapist:
-            abort(404)
-        return view(**kwargs)
-
-    return login_required(wrapped)
 
 
 # --- queries ------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """A therapist's clients: the roster, invite links, archive and restore; joining by invite."""
 from datetime import date, datetime
-from functools import wraps
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -20,25 +19,13 @@ from tracker.models import (
     utcnow,
 )
 from tracker.pages import render
+from tracker.views.access import therapist_only
 
 bp = Blueprint("clients", __name__)
 
 INVALID_INVITE = (
     "This invite link has expired or was already used. Ask your therapist for a new one."
 )
-
-
-def therapist_only(view):
-    """Log in first; then only therapists get in (a client sees 404, as for any page of
-    someone else's)."""
-
-    @wraps(view)
-    def wrapped(**kwargs):
-        if not current_user.is_therapist:
-            abort(404)
-        return view(**kwargs)
-
-    return login_required(wrapped)
 
 
 class InviteForm(FlaskForm):
