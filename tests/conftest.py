@@ -139,14 +139,15 @@ TEST_CONFIG = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour", "DB_MAX_CONNECTIO
 def app(tmp_path, request):
     if not ON_POSTGRES:
         app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-                          **TEST_CONFIG})
+                          "INSTANCE_PATH": str(tmp_path / "instance"), **TEST_CONFIG})
         create_tables()
         db = database.obj
         yield app
         _close(db)
         return
     url = request.getfixturevalue("postgres_url")
-    app = create_app({"TESTING": True, "DATABASE_URL": url, **TEST_CONFIG})
+    app = create_app({"TESTING": True, "DATABASE_URL": url,
+                      "INSTANCE_PATH": str(tmp_path / "instance"), **TEST_CONFIG})
     db = database.obj
     _empty_tables()
     yield app

@@ -5,10 +5,15 @@ from tracker import assets, config, db, extensions, nav, security, templating
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config, database, extensions, blueprints, CLI."""
+    """Build the app: config, database, extensions, blueprints, CLI.
+
+    ``test_config["INSTANCE_PATH"]`` (an absolute path) moves the instance folder, so tests
+    never write to the repository's ``instance/``.
+    """
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=(test_config or {}).get("INSTANCE_PATH"),
         template_folder="../templates",
         static_folder="../static",
     )

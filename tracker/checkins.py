@@ -1,23 +1,23 @@
 """Daily check-ins in the database, and what they change on the plan.
 
-Not pure (it queries); the rules live in tracker.safety and tracker.symptoms. Nothing
-here moves a plan to another phase: a suggestion waits for a person to confirm it.
+Not pure (it queries); the rules live in tracker.safety, tracker.symptoms and
+tracker.clinical. Nothing here moves a plan to another phase: a suggestion waits for a
+person to confirm it, and the taper guard (holds) only ever keeps a plan where it is.
 """
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 
-from tracker import plans, safety, schedule, symptoms
+from tracker import clinical, plans, safety, safety_reports, schedule, symptoms
 from tracker.db import database
-from tracker.models import CheckIn, Plan, PlanPause, User, utcnow
+from tracker.models import CheckIn, CheckOff, Plan, PlanHold, PlanPause, SafetyCheck, User, utcnow
 
-SELF_CARE, SESSIONS = schedule.PAUSE_SELF_CARE, schedule.PAUSE_SESSIONS
-RESUMABLE_SCOPES = (SELF_CARE, SESSIONS)
-STEP_DOWN, STEP_BACK = "step_down", "step_back"
+STEP_DOWN, STEP_BACK, REVIEW = plans.STEP_DOWN, plans.STEP_BACK, plans.REVIEW
 NOTE_MAX = 2000
 LATE_DAYS = 7  # how far back a client may still record a check-off or a check-in
 PAIN_SCALE = range(0, 11)
 
-_CHECKIN_FIELDS = ("back_pain", "leg_pain", "numbness", "weakness", "note", "contraindications")
+_CHECKIN_FIELDS = ("back_pain", "leg_pain", "numbness", "weakness", "note", "contraindications",
+                   "anything_new", "soreness")
 
 
 def today_for(client: User, day: date) -> CheckIn | None:
@@ -49,7 +49,11 @@ def _checked(fields: Mapping) -> dict:
     values = dict(fields)
     if "contraindications" in values:
         values["contraindications"] = list(safety.assess({}, values["contraindications"])
-                                           .contraindications)
+                                           .problems)
+    if values.get("anything_new") not in (None, True, False):
+        raise ValueError("anything_new must be True, False or None")
+    if not isinstance(values.get("soreness", False), bool):
+        raise ValueError("soreness must be True or False")
     return values
 
 
@@ -73,84 +77,62 @@ def save_checkin(client: User, day: date, **fields) -> CheckIn:
 
 
 def open_pauses(plan: Plan | None) -> list[PlanPause]:
+    """The plan's open pauses, the safety ones first."""
     if plan is None:
         return []
     found = plan.pauses.where(PlanPause.end.is_null()).order_by(PlanPause.start, PlanPause.id)
-    # Self-care first: it is the one paused for a warning sign.
-    return sorted(found, key=lambda p: p.scope != SELF_CARE)
+    return sorted(found, key=lambda p: p.scope not in safety_reports.SAFETY_SCOPES)
 
 
-def _open_pause(plan: Plan, scope: str, day: date, reason: str, user: User | None) -> PlanPause:
-    existing = plan.pauses.where((PlanPause.scope == scope) & PlanPause.end.is_null()).first()
-    if existing is not None:
-        return existing
-    return PlanPause.create(plan=plan, start=day, scope=scope, reason=reason, created_by=user)
+def record_checkin(client: User, day: date, areas: Iterable[str] = (),
+                   **fields) -> tuple[CheckIn, SafetyCheck | None, bool]:
+    """Save the day's check-in and act on it: a problem in the treated area becomes a
+    report (it pauses sessions and the self-care on that area), the plan may get a
+    suggestion or a taper hold, and the warning-sign questions may be due.
 
-
-def apply_assessment(
-    plan: Plan, assessment: safety.Assessment, day: date, user: User | None = None
-) -> None:
-    """Pause self-care after a red flag and sessions after a contraindication, from
-    ``day`` until a person resumes them (an already open pause is kept, not doubled)."""
-    with database.atomic():
-        if assessment.pause_self_care:
-            _open_pause(plan, SELF_CARE, day, assessment.self_care_reason, user)
-            plan.red_flag_on = day
-            plan.save(only=[Plan.red_flag_on])
-        if assessment.pause_sessions:
-            _open_pause(plan, SESSIONS, day, assessment.sessions_reason, user)
-
-
-def record_checkin(client: User, day: date, **fields) -> tuple[CheckIn, safety.Assessment, bool]:
-    """Save the day's check-in and act on it: contraindications pause sessions, and the
-    plan may get a step-down or step-back suggestion.
-
-    Returns the check-in, its assessment and whether to ask the red-flag questions.
+    Returns the check-in, the report it made (None when nothing new was reported) and
+    whether to ask the warning-sign questions now (they stay due until answered).
     """
     with database.atomic():
         previous = previous_facts(client, day)
         checkin = save_checkin(client, day, **fields)
-        assessment = safety.assess({}, checkin.contraindications)
+        already = {k for c in safety_reports.open_reports(client) for k in c.problems}
+        new = [k for k in checkin.contraindications if k not in already]
+        report = None
+        if new:
+            report = safety_reports.record(client, day, safety.assess({}, new, areas))
         plan = Plan.current_for(client)
         if plan is not None:
-            apply_assessment(plan, assessment, day, client)
             update_suggestion(plan, day)
-    ask = safety.should_ask_red_flags(previous, checkin.numbness, checkin.weakness)
-    return checkin, assessment, ask
+        ask = safety.should_ask(
+            previous, checkin.numbness, checkin.weakness,
+            anything_new=bool(checkin.anything_new), questions_due=client.safety_questions_due,
+            last_asked=safety_reports.last_asked(client), today=day,
+        )
+        if ask and not client.safety_questions_due:
+            User.update(safety_questions_due=True).where(User.id == client.id).execute()
+            client.safety_questions_due = True
+    return checkin, report, ask
 
 
-def record_safety_answers(
-    client: User, day: date, answers: Mapping[str, bool]
-) -> safety.Assessment:
-    """Store the red-flag answers on the day's check-in and act on them.
-
-    A yes given earlier the same day is kept even if a later answer is no: the
-    therapist should still see it. CheckIn.DoesNotExist when there is no check-in.
-    """
+def record_safety_answers(client: User, day: date, answers: Mapping[str, bool],
+                          problems: Iterable[str] = (), areas: Iterable[str] = (),
+                          note: str = "") -> tuple[SafetyCheck, safety.Assessment]:
+    """Store the warning-sign answers (from a check-in or "Something's wrong", any day)
+    and act on them: a report pauses the plan, and tapering waits while it is open."""
+    assessment = safety.assess(answers, problems, areas)
     with database.atomic():
-        checkin = CheckIn.get((CheckIn.client == client) & (CheckIn.day == day))
-        assessment = safety.assess(answers, checkin.contraindications)
-        flags = [k for k in safety.RED_FLAG_LABELS
-                 if k in assessment.red_flags or k in checkin.red_flags]
-        CheckIn.update(red_flags=flags, updated_at=utcnow()).where(
-            CheckIn.id == checkin.id
-        ).execute()
+        check = safety_reports.record(client, day, assessment, answers=answers, note=note)
         plan = Plan.current_for(client)
-        if plan is not None:
-            apply_assessment(plan, assessment, day, client)
-    return assessment
-
-
-def day_assessment(checkin: CheckIn | None) -> safety.Assessment:
-    """The assessment of a stored check-in (its red flags answered yes and its
-    contraindications), to show again after a redirect."""
-    if checkin is None:
-        return safety.assess({}, ())
-    return safety.assess({k: True for k in checkin.red_flags}, checkin.contraindications)
+        if plan is not None and assessment.reported:
+            update_suggestion(plan, day)
+    return check, assessment
 
 
 def update_suggestion(plan: Plan, today: date) -> str | None:
-    """Suggest a step down (symptoms exit met) or a step back (flare-up after phase 0).
+    """Read the plan's pain trend on ``today``: suggest a step down (a symptoms exit met
+    with real improvement and nothing open), a step back (a flare-up after the first
+    phase) or a review (a flare-up in the first phase), and open or close the taper holds.
 
     Never changes the phase. A suggestion made earlier today that no longer holds (the
     check-in was edited) is withdrawn; older ones wait for a person. Returns the
@@ -160,21 +142,24 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
     current = next((s for s in schedule.timeline(plan_input, today) if s.current), None)
     if current is None:  # before the start or after the end
         return None
-    spec = schedule.spec_on(plan_input, today)
-    phase = schedule.phase_on(plan_input, today)
     leg_pain = dict(
         CheckIn.select(CheckIn.day, CheckIn.leg_pain)
-        .where(
-            (CheckIn.client == plan.client_id)
-            & (CheckIn.day >= plan.start)
-            & (CheckIn.day <= today)
-        )
+        .where((CheckIn.client == plan.client_id) & (CheckIn.day >= plan.start)
+               & (CheckIn.day <= today))
         .tuples()
     )
-    suggestion, reason = _suggest(spec, phase, current.start, leg_pain, plan.start, today)
+    flare = symptoms.flare_up(leg_pain, plan.start, today)
+    _set_hold(plan, PlanHold.FLARE_UP, today, bool(flare), _cap(f"Flare-up: {flare.reason}."),
+              keep_open=True)
+    worse = symptoms.worse_than_start(leg_pain, plan.start, today)
+    _set_hold(plan, PlanHold.WORSE, today, bool(worse), _cap(f"Worse than at the start: "
+                                                             f"{worse.reason}."))
+    suggestion, reason = _suggest(plan, plan_input, current, leg_pain, today, flare)
     if suggestion is not None:
         plan.suggestion, plan.suggestion_reason, plan.suggested_on = suggestion, reason, today
-    elif plan.suggestion is not None and plan.suggested_on == today:
+    elif plan.suggestion is not None and (
+            plan.suggested_on == today
+            or (plan.suggestion == STEP_DOWN and _open_problem(plan, today))):
         plan.suggestion, plan.suggestion_reason, plan.suggested_on = None, "", None
     else:
         return None
@@ -182,16 +167,43 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
     return suggestion
 
 
-def _suggest(spec: schedule.PlanSpec, phase: int, phase_start: date,
-             leg_pain: Mapping[date, int], plan_start: date,
-             today: date) -> tuple[str | None, str]:
-    # A flare-up comes first: stepping down on the day pain jumps would be the wrong advice.
-    flare = symptoms.flare_up(leg_pain, plan_start, today)
-    if flare and phase > 0:
-        return STEP_BACK, _cap(f"Flare-up: {flare.reason}.")
-    if phase + 1 < len(spec.phases):
+def _set_hold(plan: Plan, kind: str, today: date, holds: bool, reason: str,
+              keep_open: bool = False) -> None:
+    """Open a hold of ``kind`` from today when ``holds``; otherwise end an open one (one
+    opened today, when the check-in that opened it was edited, is deleted). A
+    ``keep_open`` hold (a flare-up) is ended only by a person's review."""
+    query = PlanHold.select().where((PlanHold.plan == plan) & (PlanHold.kind == kind)
+                                    & PlanHold.end.is_null())
+    existing = query.first()
+    if holds and existing is None:
+        PlanHold.create(plan=plan, kind=kind, start=today, reason=reason)
+    elif not holds and existing is not None:
+        if existing.start >= today:
+            existing.delete_instance()
+        elif not keep_open:
+            PlanHold.update(end=today).where(PlanHold.id == existing.id).execute()
+
+
+def _open_problem(plan: Plan, today: date) -> bool:
+    """Anything that keeps a plan from stepping down: an open pause, a hold or a report."""
+    pauses = plan.pauses.where(PlanPause.end.is_null() | (PlanPause.end > today)).exists()
+    holds = plan.holds.where(PlanHold.end.is_null() | (PlanHold.end > today)).exists()
+    return pauses or holds or bool(safety_reports.open_reports(plan.client_id))
+
+
+def _suggest(plan: Plan, plan_input: schedule.PlanInput, current: schedule.PhaseSpan,
+             leg_pain: Mapping[date, int], today: date,
+             flare: symptoms.Verdict) -> tuple[str | None, str]:
+    # A flare-up comes first, in every phase: stepping down on the day pain jumps would be
+    # the wrong advice; in the first phase there is nothing to step back to, so it asks
+    # for a review.
+    phase = current.phase_index
+    if flare:
+        return (STEP_BACK if phase > 0 else REVIEW), _cap(f"Flare-up: {flare.reason}.")
+    spec = schedule.spec_on(plan_input, today)
+    if phase + 1 < len(spec.phases) and not _open_problem(plan, today):
         ready = symptoms.ready_to_step_down(
-            spec.phase(phase).exit, leg_pain, plan_start, phase_start, today
+            spec.phase(phase).exit, leg_pain, plan.start, current.start, today
         )
         if ready:
             return STEP_DOWN, _cap(f"Ready for the next phase: {ready.reason}.")
@@ -203,28 +215,35 @@ def _cap(text: str) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
-def resume(plan: Plan, scope: str, today: date, user: User) -> int:
-    """End the open pause of ``scope`` today, after a professional has said it is safe.
-
-    ``user`` must be the plan's client or therapist. Returns how many pauses ended (0 when
-    nothing of that scope was paused).
-    """
-    if scope not in RESUMABLE_SCOPES:
-        raise ValueError(f"scope must be one of {', '.join(RESUMABLE_SCOPES)} (got {scope!r})")
-    if user.id not in (plan.client_id, plan.therapist_id):
-        raise PermissionError("only the plan's client or therapist can resume it")
-    return (
-        PlanPause.update(end=today)
-        .where(
-            (PlanPause.plan == plan)
-            & (PlanPause.scope == scope)
-            & PlanPause.end.is_null()
-            & (PlanPause.start <= today)
-        )
-        .execute()
-    )
+def last_session_day(plan: Plan, day: date) -> date | None:
+    """The last day on or before ``day`` (within the soreness window) a professional
+    session of the plan was checked off."""
+    first = day - timedelta(days=clinical.SORENESS_DAYS_AFTER_SESSION)
+    spec = schedule.spec_on(plans.plan_input(plan), day)
+    keys = {i.key for phase in spec.phases for i in phase.items if i.is_session}
+    if not keys:
+        return None
+    return (CheckOff.select(CheckOff.day)
+            .where((CheckOff.plan == plan) & CheckOff.item_key.in_(sorted(keys))
+                   & (CheckOff.status == CheckOff.DONE)
+                   & (CheckOff.day >= first) & (CheckOff.day <= day))
+            .order_by(CheckOff.day.desc()).scalar())
 
 
 def status_context(client: User, plan: Plan | None, today: date) -> dict:
-    """What templates/checkin/_status.html needs: today's check-in and the open pauses."""
-    return {"checkin": today_for(client, today), "pauses": open_pauses(plan)}
+    """What the check-in status and the safety screens need: today's check-in, the open
+    pauses and reports, whether questions wait, and whether to reassure about soreness."""
+    checkin = today_for(client, today)
+    reports = safety_reports.open_reports(client)
+    sore = False
+    if checkin is not None and checkin.soreness and plan is not None:
+        sore = safety.sore_after_session(True, last_session_day(plan, today), today)
+    return {
+        "checkin": checkin,
+        "pauses": open_pauses(plan),
+        "reports": reports,
+        "safety": safety_reports.assessment_of(reports),
+        "questions_due": client.safety_questions_due,
+        "resume_by_therapist": safety_reports.therapist_led(client, plan),
+        "sore_after_session": sore,
+    }

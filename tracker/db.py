@@ -13,6 +13,12 @@ SQLITE_PRAGMAS = {
     "busy_timeout": 10_000,  # ms: writers wait for each other instead of failing
     "synchronous": "normal",  # safe with WAL; a crash loses nothing committed
 }
+# Every transaction on SQLite begins with BEGIN IMMEDIATE: it takes the write lock first
+# (waiting up to busy_timeout for it). A deferred transaction that reads and then writes
+# cannot upgrade its lock under WAL once another writer has committed, and fails at once
+# with "database is locked" whatever the busy timeout. Read-only work runs outside
+# transactions (autocommit), so this costs readers nothing.
+SQLITE_LOCK_TYPE = "IMMEDIATE"
 
 # Requests that must not open a connection: files, and the health check, which
 # reports a database failure itself instead of failing before it runs.
@@ -40,8 +46,9 @@ def open_database(url: str, max_connections: int | None = None, stale_timeout: i
             scheme = scheme if scheme.endswith("+pool") else "sqlite+pool"
             return connect(f"{scheme}://{rest}", pragmas=SQLITE_PRAGMAS,
                            check_same_thread=False, max_connections=max_connections,
-                           stale_timeout=stale_timeout, timeout=10)
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+                           stale_timeout=stale_timeout, timeout=10,
+                           lock_type=SQLITE_LOCK_TYPE)
+        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type=SQLITE_LOCK_TYPE)
     if url.startswith("postgres"):
         scheme, rest = url.split("://", 1)
         pool = {}

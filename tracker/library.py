@@ -54,6 +54,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Swedish massage",
         "kind": "session",
         "body_area": "Back, hips, legs",
+        "areas": ("lower_back", "glutes_hips", "thighs", "lower_legs"),
         "summary": "Long, smooth strokes that relax muscles and help circulation, "
         "good if you are sensitive to pressure.",
         "instructions": (
@@ -70,6 +71,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Deep tissue massage",
         "kind": "session",
         "body_area": "Lower back, glutes, hamstrings",
+        "areas": ("lower_back", "glutes_hips", "thighs"),
         "summary": "Slow, concentrated pressure on deep muscle and connective tissue to "
         "ease long-standing tension and adhesions.",
         "instructions": (
@@ -94,6 +96,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Trigger point therapy",
         "kind": "session",
         "body_area": "Lower back, glutes",
+        "areas": ("lower_back", "glutes_hips"),
         "summary": "Steady pressure on tight knots that send pain to other places, "
         "until they release.",
         "instructions": (
@@ -117,6 +120,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Neuromuscular therapy",
         "kind": "session",
         "body_area": "Lower back, glutes, legs",
+        "areas": ("lower_back", "glutes_hips", "thighs", "lower_legs"),
         "summary": "Focused work on trigger points and the referred pain they cause, "
         "guided by how your pain travels.",
         "instructions": (
@@ -137,6 +141,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Myofascial release",
         "kind": "session",
         "body_area": "Lower back, hips, legs",
+        "areas": ("lower_back", "glutes_hips", "thighs", "lower_legs"),
         "summary": "Slow, sustained pressure and stretch that loosen the fascia around "
         "muscles to improve flexibility.",
         "instructions": (
@@ -155,6 +160,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Hot stone massage",
         "kind": "session",
         "body_area": "Back, glutes",
+        "areas": ("lower_back", "glutes_hips", "upper_body"),
         "summary": "Smooth warm stones relax the muscles and increase blood flow.",
         "instructions": (
             _SESSION_PREP,
@@ -176,6 +182,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Lymphatic drainage",
         "kind": "session",
         "body_area": "Back, legs",
+        "areas": ("lower_back", "thighs", "lower_legs"),
         "summary": "Very gentle, rhythmic pressure that helps reduce swelling and inflammation.",
         "instructions": (
             _SESSION_PREP,
@@ -197,6 +204,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Sports massage",
         "kind": "session",
         "body_area": "Hips, glutes, hamstrings",
+        "areas": ("glutes_hips", "thighs"),
         "summary": "Brisk, firm work and stretching that boost circulation and ease stiff muscles.",
         "instructions": (
             _SESSION_PREP,
@@ -218,6 +226,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Relaxation massage",
         "kind": "session",
         "body_area": "Whole body",
+        "areas": ("lower_back", "glutes_hips", "thighs", "lower_legs", "upper_body"),
         "summary": "Gentle, flowing strokes at a slow pace to lower stress and help you sleep.",
         "instructions": (
             _SESSION_PREP,
@@ -234,6 +243,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Indian head massage",
         "kind": "session",
         "body_area": "Head, neck, shoulders",
+        "areas": ("upper_body",),
         "summary": "Seated massage of the head, neck and shoulders for stress relief.",
         "instructions": (
             "You sit in a chair, usually fully clothed.",
@@ -252,6 +262,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Piriformis stretch",
         "kind": "stretch",
         "body_area": "Glutes, hips",
+        "areas": ("glutes_hips",),
         "summary": "Stretches the piriformis muscle deep in the buttock, which can press "
         "on the sciatic nerve when tight.",
         "instructions": (
@@ -273,6 +284,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Knee-to-chest stretch",
         "kind": "stretch",
         "body_area": "Lower back, glutes",
+        "areas": ("lower_back", "glutes_hips"),
         "summary": "Gently stretches the lower back and buttock by drawing one knee up "
         "towards your chest.",
         "instructions": (
@@ -294,6 +306,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Seated forward bend",
         "kind": "stretch",
         "body_area": "Hamstrings, lower back",
+        "areas": ("thighs", "lower_back"),
         "summary": "Lengthens the hamstrings and lower back by folding forward from the hips.",
         "instructions": (
             "Sit on the floor with your legs straight out and your knees soft.",
@@ -313,6 +326,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Trigger-point pressure with a ball",
         "kind": "self_massage",
         "body_area": "Lower back, glutes",
+        "areas": ("lower_back", "glutes_hips"),
         "summary": "Steady pressure from a tennis ball, massage ball or fingertips "
         "releases tight knots.",
         "instructions": (
@@ -336,6 +350,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Firm-pressure self-massage",
         "kind": "self_massage",
         "body_area": "Lower back, glutes",
+        "areas": ("lower_back", "glutes_hips"),
         "summary": "Firm circles or long strokes with your hands or a tool loosen the "
         "muscles of the lower back and buttocks.",
         "instructions": (
@@ -353,6 +368,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Foam roller",
         "kind": "self_massage",
         "body_area": "Lower back, glutes, hamstrings",
+        "areas": ("lower_back", "glutes_hips", "thighs"),
         "summary": "Rolling slowly over a foam roller eases tight muscles in the lower "
         "back, buttocks and backs of the thighs.",
         "instructions": (
@@ -375,6 +391,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Heat before self-massage",
         "kind": "heat_cold",
         "body_area": "Lower back, glutes",
+        "areas": ("lower_back", "glutes_hips"),
         "summary": "Warmth from a heating pad or warm towel relaxes the muscles before "
         "you massage or stretch them.",
         "instructions": (
@@ -395,6 +412,7 @@ TECHNIQUES: tuple[dict, ...] = (
         "name": "Ice after self-massage",
         "kind": "heat_cold",
         "body_area": "Lower back, glutes",
+        "areas": ("lower_back", "glutes_hips"),
         "summary": "A wrapped ice pack after massage helps calm inflammation in the "
         "area you worked on.",
         "instructions": (
@@ -413,6 +431,8 @@ TECHNIQUES: tuple[dict, ...] = (
 )
 
 _TECHNIQUES_BY_SLUG = {t["slug"]: t for t in TECHNIQUES}
+# The body areas (tracker.clinical.BODY_AREAS) each built-in technique works on.
+TECHNIQUE_AREAS = {t["slug"]: t["areas"] for t in TECHNIQUES}
 
 
 def technique(slug: str) -> dict:
@@ -612,48 +632,79 @@ def template(slug: str) -> dict:
 
 
 # --- Safety content ----------------------------------------------------------------
-# Red flags are widely taught clinical guidance rather than part of the massage texts;
-# the check-in asks them as yes/no questions and a yes shows URGENT_CARE_TEXT.
+# Warning signs ("red flags") are standard clinical guidance rather than part of the
+# massage texts; what each one calls for, with its source, is in tracker.clinical. They are
+# asked as yes/no questions at every opportunity the client takes ("Something's wrong", or
+# a check-in that says something is new or worrying); a yes shows the urgent-care text.
 
-_RED_FLAG_WHY = "With back pain, this can mean a nerve needs urgent medical attention."
+_CAUDA_EQUINA_WHY = "With back pain, this can mean a nerve needs urgent medical attention."
 
 RED_FLAGS: tuple[dict, ...] = (
     {
         "key": "bladder_bowel",
-        "question": "Have you had any new loss of control of your bladder or bowels?",
-        "why": _RED_FLAG_WHY,
+        "question": "Have you had any new problem controlling your bladder or bowels, or new "
+        "difficulty passing urine?",
+        "why": _CAUDA_EQUINA_WHY,
     },
     {
         "key": "saddle_numbness",
-        "question": "Do you have numbness in your groin or inner thighs (the area that "
-        "would touch a saddle)?",
-        "why": _RED_FLAG_WHY,
+        "question": "Do you have new numbness in your groin, buttocks or inner thighs (the "
+        "area that would touch a saddle)?",
+        "why": _CAUDA_EQUINA_WHY,
     },
     {
+        "key": "both_legs",
+        "question": "Do you now have pain, numbness, tingling or weakness in both legs?",
+        "why": _CAUDA_EQUINA_WHY,
+    },
+    {
+        # The key predates numbness being part of the question; kept so stored answers
+        # keep their meaning.
         "key": "worsening_weakness",
-        "question": "Is weakness in your leg or foot getting worse?",
-        "why": _RED_FLAG_WHY,
+        "question": "Is weakness or numbness in your leg or foot worse than when you last "
+        "told us?",
+        "why": _CAUDA_EQUINA_WHY,
     },
     {
         "key": "fever",
-        "question": "Do you have a fever along with your back pain?",
+        "question": "Do you have a fever, or feel generally unwell, along with your back pain?",
         "why": "Back pain with a fever can be a sign of infection that needs a doctor "
-        "straight away.",
+        "the same day.",
     },
     {
         "key": "trauma",
-        "question": "Did your back pain start or get worse after a major fall or accident?",
-        "why": "After a serious fall or accident, an injury needs to be ruled out by a "
-        "doctor before any massage or stretching.",
+        "question": "Did your back pain start or get worse after a fall, an accident or "
+        "another injury?",
+        "why": "After a fall or accident, an injury needs to be ruled out by a doctor "
+        "before any massage or stretching.",
     },
 )
 
-URGENT_CARE_TEXT = (
-    "Please get urgent medical care now: go to an emergency department or call your "
+# What to do now, by urgency (tracker.clinical.RED_FLAG_URGENCY says which applies).
+EMERGENCY_TEXT = (
+    "Please get emergency medical help now: go to an emergency department or call your "
     "local emergency number. Don't wait for your next appointment.\n\n"
     "One of your answers is on the list of warning signs that need a doctor to check you "
-    "quickly. This app can't tell what is causing it, and this is not a diagnosis.\n\n"
-    "Your stretches and self-massage are paused until you have been seen."
+    "straight away. This app can't tell what is causing it, and this is not a diagnosis."
+)
+SAME_DAY_TEXT = (
+    "Please see a doctor today: ask your doctor's practice for an urgent same-day "
+    "appointment, or go to an urgent care service. If you feel very unwell or it gets "
+    "worse, go to an emergency department or call your local emergency number.\n\n"
+    "One of your answers is on the list of warning signs that a doctor should check the "
+    "same day. This app can't tell what is causing it, and this is not a diagnosis."
+)
+WARNING_PAUSE_TEXT = (
+    "Your whole plan is paused until you have been checked: stretches, self-massage, heat "
+    "and ice, and massage sessions."
+)
+# Whoever reads it: the client of a therapist, or a client following a plan on their own.
+WARNING_TOLD_THERAPIST = (
+    "Your therapist has been told, and will restart your plan once you have been checked."
+)
+WARNING_SELF_GUIDED = (
+    "When a healthcare professional has checked you and said you can go on, you can "
+    "restart your plan here."
 )
 
 CONTRAINDICATIONS: tuple[dict, ...] = (
@@ -688,8 +739,18 @@ CONTRAINDICATIONS: tuple[dict, ...] = (
     },
 )
 
-# Shown after any contraindication answer, below its own advice.
-CONTRAINDICATION_FOLLOW_UP = "Your therapist will see your answer."
+# Shown after a problem in the treated area, below its own advice.
+AREA_PAUSE_TEXT = (
+    "Your massage sessions, and the self-care that works on that area (heat, ice, ball "
+    "pressure, the foam roller, firm pressure and stretches there), are paused."
+)
+AREA_TOLD_THERAPIST = (
+    "Your therapist has been told and will restart them once the problem has been looked at."
+)
+AREA_SELF_GUIDED = (
+    "When a healthcare provider has looked at it and said you can go on, you can restart "
+    "them here."
+)
 
 SIDE_EFFECTS_TEXT = (
     "After massage it is common to feel a little sore or stiff, to have light bruising, "

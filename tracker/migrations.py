@@ -93,11 +93,40 @@ def _0004_claims_without_a_lease(migrator: SchemaMigrator, db: Database) -> None
     ).execute()
 
 
+def _0005_safety_net(migrator: SchemaMigrator, db: Database) -> None:
+    """The safety net (issue 13): safety reports and their alerts, taper holds, body areas
+    on techniques and pauses, the check-in's always-on question and soreness, and safety
+    questions waiting for an answer."""
+    from tracker.models import (
+        CheckIn,
+        PlanHold,
+        PlanPause,
+        SafetyAlert,
+        SafetyCheck,
+        Technique,
+        User,
+    )
+
+    db.create_tables([SafetyCheck, SafetyAlert, PlanHold], safe=True)
+    columns = [
+        ("user", "safety_questions_due", User.safety_questions_due),
+        ("technique", "areas", Technique.areas),
+        ("planpause", "areas", PlanPause.areas),
+        ("checkin", "anything_new", CheckIn.anything_new),
+        ("checkin", "soreness", CheckIn.soreness),
+    ]
+    changes = [migrator.add_column(table, name, field) for table, name, field in columns
+               if not has_column(db, table, name)]
+    if changes:
+        migrate(*changes)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
     _0003_applied_operation,
     _0004_claims_without_a_lease,
+    _0005_safety_net,
 ]
 LATEST = len(MIGRATIONS)
 

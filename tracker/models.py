@@ -64,6 +64,9 @@ class User(UserMixin, BaseModel):
     session_token = CharField(max_length=64, unique=True, default=new_token)
     # Secret in the calendar subscribe URL; None until asked for, replaced to revoke.
     calendar_token = CharField(max_length=64, unique=True, null=True)
+    # The warning-sign questions were asked and not answered yet: ask again at the next
+    # opportunity (the next check-in or visit to /today).
+    safety_questions_due = BooleanField(default=False)
     created_at = UTCDateTimeField(default=utcnow)
 
     @property
@@ -188,6 +191,7 @@ class Technique(BaseModel):
     name = CharField(max_length=100)
     kind = CharField(max_length=16)
     body_area = CharField(max_length=100, default="")
+    areas = JSONField(default=list)  # keys of clinical.BODY_AREAS it works on
     summary = TextField(default="")
     instructions = JSONField(default=list)
     dose = JSONField(default=dict)
@@ -268,13 +272,16 @@ class PhaseTransition(BaseModel):
 class PlanPause(BaseModel):
     """A span with nothing due (end exclusive; None while still paused).
 
-    scope: "all", "self_care" (after a red flag) or "sessions" (a contraindication).
+    scope: "all" (the therapist's pause), "safety" (a warning sign: everything), "area" (a
+    problem in the treated area: sessions and the self-care on ``areas``), or the scopes of
+    earlier versions, "self_care" and "sessions".
     """
 
     plan = ForeignKeyField(Plan, backref="pauses", on_delete="CASCADE")
     start = DateField()
     end = DateField(null=True)
     scope = CharField(max_length=16, default="all")
+    areas = JSONField(default=list)  # "area" pauses: keys of clinical.BODY_AREAS; [] = all
     reason = CharField(max_length=200, default="")
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = UTCDateTimeField(default=utcnow)
@@ -346,11 +353,90 @@ class CheckIn(BaseModel):
     note = TextField(default="")
     red_flags = JSONField(default=list)  # keys of library.RED_FLAGS answered yes
     contraindications = JSONField(default=list)  # keys of library.CONTRAINDICATIONS
+    # "Anything new or worrying since your last check-in?" (None: asked before it existed)
+    anything_new = BooleanField(null=True)
+    soreness = BooleanField(default=False)  # sore, stiff or lightly bruised after a massage
     created_at = UTCDateTimeField(default=utcnow)
     updated_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("client", "day"), True),)
+
+
+class SafetyCheck(BaseModel):
+    """One answered set of safety questions: the warning signs (red flags) and problems in
+    the treated area, from a check-in or from "Something's wrong", on any day.
+
+    Open while it reported something (``red_flags`` or ``problems``) and nobody resolved
+    it: the plan stays paused, tapering waits and the roster flags the client. Every
+    answered set is kept, including all-no ones: they are the record of who was asked what.
+    """
+
+    client = ForeignKeyField(User, backref="safety_checks", on_delete="CASCADE")
+    plan = ForeignKeyField(Plan, null=True, backref="safety_checks", on_delete="SET NULL")
+    day = DateField()  # the client's local day
+    answers = JSONField(default=dict)  # every warning-sign question: key -> true/false
+    red_flags = JSONField(default=list)  # keys answered yes
+    problems = JSONField(default=list)  # treated-area problems (library.CONTRAINDICATIONS)
+    areas = JSONField(default=list)  # where the problems are; [] = not said (all areas)
+    note = TextField(default="")  # the client's own words, shown to the therapist
+    reported = BooleanField(default=False)  # red_flags or problems: something to act on
+    created_at = UTCDateTimeField(default=utcnow, index=True)
+    checked_at = UTCDateTimeField(null=True)  # the client says a professional checked them
+    resolved_at = UTCDateTimeField(null=True)
+    resolved_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    @property
+    def is_warning(self) -> bool:
+        return bool(self.red_flags)
+
+    @property
+    def is_open(self) -> bool:
+        return self.reported and self.resolved_at is None
+
+    @classmethod
+    def open_reports(cls):
+        """Every open report (a query to narrow), newest first."""
+        return (cls.select().where(cls.reported & cls.resolved_at.is_null())
+                .order_by(cls.created_at.desc(), cls.id.desc()))
+
+
+class SafetyAlert(BaseModel):
+    """A therapist told about a safety report by one channel, claimed before it is sent so
+    each report reaches each therapist once per channel (like ReminderClaim).
+
+    kind: "warning" (urgent), "area" (a treated-area problem), "checked" (the client says a
+    professional has checked them). status: "claimed", "sent", "failed", "gave_up".
+    """
+
+    check = ForeignKeyField(SafetyCheck, backref="alerts", on_delete="CASCADE")
+    therapist = ForeignKeyField(User, backref="safety_alerts", on_delete="CASCADE")
+    kind = CharField(max_length=16)
+    channel = CharField(max_length=8)
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    sent_at = UTCDateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("check", "therapist", "kind", "channel"), True),)
+
+
+class PlanHold(BaseModel):
+    """A span in which the plan may not step down to less frequent care (the taper guard),
+    besides its pauses: a flare-up waiting for review, or pain worse than at the start.
+    End exclusive; None while it holds."""
+
+    FLARE_UP, WORSE = "flare_up", "worse"
+
+    plan = ForeignKeyField(Plan, backref="holds", on_delete="CASCADE")
+    kind = CharField(max_length=16)
+    start = DateField()
+    end = DateField(null=True)
+    reason = CharField(max_length=200, default="")
+    created_at = UTCDateTimeField(default=utcnow)
 
 
 class ReminderPreference(BaseModel):
@@ -435,6 +521,9 @@ ALL_MODELS = [
     CheckOff,
     SessionBooking,
     CheckIn,
+    SafetyCheck,
+    SafetyAlert,
+    PlanHold,
     Invite,
     PlanTemplate,
     PlanEvent,

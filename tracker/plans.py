@@ -6,13 +6,14 @@ import json
 import operator
 import weakref
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from zoneinfo import ZoneInfo
 
 from peewee import SQL, Value
 
-from tracker import library, schedule, wording
+from tracker import library, safety, safety_reports, schedule, wording
 from tracker import today as today_model
 from tracker.db import database
 from tracker.models import (
@@ -20,6 +21,7 @@ from tracker.models import (
     PhaseTransition,
     Plan,
     PlanEvent,
+    PlanHold,
     PlanPause,
     PlanRevision,
     SessionBooking,
@@ -62,10 +64,11 @@ def parsed_spec(data: dict) -> schedule.PlanSpec:
 
 
 def _changes(ids: list[int]):
-    """The plans' phase transitions, pauses and booked sessions, in one query.
+    """The plans' phase transitions, pauses, taper holds and booked sessions, in one query.
 
-    Three small tables read on every page that shows a plan: one UNION ALL instead of three
-    round trips. Columns: kind, plan, first day, second day, phase, text, time, id.
+    Four small tables read on every page that shows a plan: one UNION ALL instead of four
+    round trips. Columns: kind, plan, first day, second day, phase, text, time (a pause's
+    areas), id. Area pauses come back as (pause, areas) to be resolved to items.
     """
     null = SQL("NULL")
     query = (
@@ -74,8 +77,11 @@ def _changes(ids: list[int]):
                                PhaseTransition.id)
         .where(PhaseTransition.plan.in_(ids))
         .union_all(PlanPause.select(Value("p"), PlanPause.plan, PlanPause.start, PlanPause.end,
-                                    null, PlanPause.scope, null, PlanPause.id)
+                                    null, PlanPause.scope, PlanPause.areas, PlanPause.id)
                    .where(PlanPause.plan.in_(ids)))
+        .union_all(PlanHold.select(Value("h"), PlanHold.plan, PlanHold.start, PlanHold.end,
+                                   null, PlanHold.kind, null, PlanHold.id)
+                   .where(PlanHold.plan.in_(ids)))
         .union_all(SessionBooking.select(Value("b"), SessionBooking.plan,
                                          SessionBooking.original_day, SessionBooking.day, null,
                                          SessionBooking.item_key, SessionBooking.time,
@@ -85,15 +91,44 @@ def _changes(ids: list[int]):
         .tuples()
     )
     transitions, pauses, moves = defaultdict(list), defaultdict(list), defaultdict(list)
+    holds = defaultdict(list)
     for kind, plan_id, first, second, phase, text, at, _id in query:
         first, second = _day(first), _day(second)
         if kind == "t":
             transitions[plan_id].append(schedule.Transition(first, phase, text))
         elif kind == "p":
-            pauses[plan_id].append(schedule.Pause(first, second, text))
+            areas = json.loads(at) if text == schedule.PAUSE_AREA and at else []
+            pauses[plan_id].append((schedule.Pause(first, second, text), areas))
+        elif kind == "h":
+            holds[plan_id].append(schedule.Hold(first, second))
         else:
             moves[plan_id].append(schedule.Move(text, first, second, _hhmm(at)))
-    return transitions, pauses, moves
+    return transitions, pauses, holds, moves
+
+
+def technique_areas(slugs: set[str]) -> dict[str, tuple[str, ...]]:
+    """The body areas each technique works on: built-ins from the library, a therapist's
+    own from the database (one query, only for slugs that are not built in)."""
+    found = {slug: tuple(library.TECHNIQUE_AREAS[slug])
+             for slug in slugs if slug in library.TECHNIQUE_AREAS}
+    missing = slugs - found.keys()
+    if missing:
+        for slug, areas in (Technique.select(Technique.slug, Technique.areas)
+                            .where(Technique.slug.in_(sorted(missing))).tuples()):
+            found[slug] = tuple(json.loads(areas) if isinstance(areas, str) else areas or ())
+    return found
+
+
+def _with_items(pauses: list, revisions: list[schedule.Revision]) -> list[schedule.Pause]:
+    """Area pauses with the self-care items they stop (tracker.safety.paused_self_care)."""
+    if not any(p.scope == schedule.PAUSE_AREA for p, _ in pauses):
+        return [p for p, _ in pauses]
+    items = {(i.key, i.technique) for r in revisions for phase in r.spec.phases
+             for i in phase.items if not i.is_session}
+    areas_of = technique_areas({technique for _, technique in items})
+    return [p if p.scope != schedule.PAUSE_AREA else
+            replace(p, items=safety.paused_self_care(items, areas_of, areas))
+            for p, areas in pauses]
 
 
 def _day(value) -> date | None:
@@ -152,7 +187,7 @@ def _load(plan_list: list[Plan], day: date | None = None):
               .where(PlanRevision.plan.in_(ids))
               .order_by(PlanRevision.effective_from, PlanRevision.id)):
         revisions[r.plan_id].append(schedule.Revision(r.effective_from, parsed_spec(r.spec)))
-    transitions, pauses, bookings = _changes(ids)
+    transitions, pauses, holds, bookings = _changes(ids)
     keys = set().union(*(_after_done_keys(revs) for revs in revisions.values()))
     done, marks = _checkoffs(ids, keys, day)
     inputs = {
@@ -160,9 +195,10 @@ def _load(plan_list: list[Plan], day: date | None = None):
             start=plan.start,
             revisions=tuple(revisions[plan.id]),
             transitions=tuple(transitions[plan.id]),
-            pauses=tuple(pauses[plan.id]),
+            pauses=tuple(_with_items(pauses[plan.id], revisions[plan.id])),
             completions=tuple(done[plan.id]),
             moves=tuple(bookings[plan.id]),
+            holds=tuple(holds[plan.id]),
         )
         for plan in plan_list
     }
@@ -244,6 +280,7 @@ def create_plan(
         PlanRevision.create(
             plan=plan, effective_from=start, spec=parsed.to_dict(), created_by=created_by
         )
+        safety_reports.apply_open_reports(plan, start)
     return plan
 
 
@@ -261,20 +298,6 @@ def create_from_template(
         therapist=therapist,
         template_slug=slug,
     )
-
-
-def record_auto_transitions(plan: Plan, today: date) -> int:
-    """Store the time- and session-based phase changes that have happened by ``today``."""
-    stored = 0
-    for transition in schedule.auto_transitions(plan_input(plan), today):
-        _, created = PhaseTransition.get_or_create(
-            plan=plan,
-            on=transition.on,
-            to_phase=transition.to_phase,
-            defaults={"reason": transition.reason or "automatic"},
-        )
-        stored += created
-    return stored
 
 
 def log_event(
@@ -362,21 +385,25 @@ def step_to(plan: Plan, to_phase: int, day: date, actor: User, reason: str) -> N
                   f"{_by(actor, plan)} moved you to “{name}”{detail}.", day)
 
 
-STEP_DOWN, STEP_BACK = "step_down", "step_back"
+# The symptom rules' suggestions: the next phase, the previous one after a flare-up, or a
+# review (a flare-up in the first phase, with nothing to step back to).
+STEP_DOWN, STEP_BACK, REVIEW = "step_down", "step_back", "review"
 
 
 def decide_suggestion(plan: Plan, accept: bool, today: date, user: User) -> int | None:
     """Confirm or decline the plan's pending suggestion; returns the new phase if it moved.
 
     Stepping down moves to the next phase, a flare-up back to the previous one, from today:
-    a dated transition, so the days before keep the rules they had.
+    a dated transition, so the days before keep the rules they had. A review (a flare-up in
+    the first phase) moves nothing. Either way a person has now looked at the flare-up, so
+    its taper hold ends today.
     """
     suggestion = plan.suggestion
-    if suggestion not in (STEP_DOWN, STEP_BACK):
+    if suggestion not in (STEP_DOWN, STEP_BACK, REVIEW):
         return None
     moved = None
     with database.atomic():
-        if accept:
+        if accept and suggestion != REVIEW:
             plan_in = plan_input(plan)
             current = schedule.phase_on(plan_in, today)
             last = len(schedule.spec_on(plan_in, today).phases) - 1
@@ -387,6 +414,12 @@ def decide_suggestion(plan: Plan, accept: bool, today: date, user: User) -> int 
                 moved = target
         else:
             log_event(plan, user, "suggestion", f"{_by(user, plan)} kept the plan as it is.")
+        PlanHold.update(end=today).where(
+            (PlanHold.plan == plan) & (PlanHold.kind == PlanHold.FLARE_UP)
+            & PlanHold.end.is_null() & (PlanHold.start < today)).execute()
+        PlanHold.delete().where(
+            (PlanHold.plan == plan) & (PlanHold.kind == PlanHold.FLARE_UP)
+            & PlanHold.end.is_null()).execute()  # opened today: it never held a day
         plan.suggestion = None
         plan.suggestion_reason = ""
         plan.suggested_on = None
@@ -396,7 +429,8 @@ def decide_suggestion(plan: Plan, accept: bool, today: date, user: User) -> int 
 
 def seed_library() -> None:
     """Insert or refresh the built-in techniques (idempotent)."""
-    fields = ("name", "kind", "body_area", "summary", "instructions", "dose", "cautions")
+    fields = ("name", "kind", "body_area", "areas", "summary", "instructions", "dose",
+              "cautions")
     with database.atomic():
         for entry in library.TECHNIQUES:
             values = {f: _plain(entry[f]) for f in fields}

@@ -1,28 +1,32 @@
-"""Red flags and contraindications from a check-in: what to tell the client, what to pause.
+"""Warning signs and problems in the treated area: what the answers mean, what to tell the
+client, what to pause, and when to ask.
 
 Pure: no Flask, no database, no clock. The questions and the wording live in
-tracker.library; this module decides what the answers mean.
+tracker.library, the rules and their sources in tracker.clinical; this module decides what
+the answers mean.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from tracker import library
+from tracker import clinical, library
 
 __all__ = ["CONTRAINDICATION_LABELS", "RED_FLAG_LABELS", "REASON_MAX", "Advice",
-           "Assessment", "CheckInFacts", "assess", "should_ask_red_flags"]
+           "Assessment", "CheckInFacts", "assess", "paused_self_care", "should_ask",
+           "sore_after_session"]
 
 REASON_MAX = 200  # PlanPause.reason's column width
 
-# Short names for the library's questions: checkbox labels under "do you have any of
-# these today?" and the pause reasons the therapist reads.
+# Short names for the library's questions: what the therapist and the client read back.
 RED_FLAG_LABELS: Mapping[str, str] = {
-    "bladder_bowel": "new loss of bladder or bowel control",
-    "saddle_numbness": "numbness in the groin or inner thighs",
-    "worsening_weakness": "weakness in the leg or foot getting worse",
-    "fever": "a fever with back pain",
-    "trauma": "back pain after a major fall or accident",
+    "bladder_bowel": "new loss of bladder or bowel control, or difficulty passing urine",
+    "saddle_numbness": "numbness in the groin, buttocks or inner thighs",
+    "both_legs": "symptoms in both legs",
+    "worsening_weakness": "weakness or numbness getting worse",
+    "fever": "a fever or feeling unwell with back pain",
+    "trauma": "back pain after a fall or accident",
 }
 CONTRAINDICATION_LABELS: Mapping[str, str] = {
     "severe_pain": "Severe pain",
@@ -33,7 +37,7 @@ CONTRAINDICATION_LABELS: Mapping[str, str] = {
 }
 
 _RED_FLAG_ORDER = tuple(flag["key"] for flag in library.RED_FLAGS)
-_CONTRAINDICATION_ORDER = tuple(item["key"] for item in library.CONTRAINDICATIONS)
+_PROBLEM_ORDER = tuple(item["key"] for item in library.CONTRAINDICATIONS)
 _ADVICE = {item["key"]: item["advice"] for item in library.CONTRAINDICATIONS}
 
 
@@ -47,7 +51,7 @@ class CheckInFacts:
 
 @dataclass(frozen=True, slots=True)
 class Advice:
-    """One contraindication the client reported, with what to do about it."""
+    """One treated-area problem the client reported, with what to do about it."""
 
     key: str
     label: str
@@ -56,28 +60,63 @@ class Advice:
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """What a check-in's safety answers mean. Keys are in the library's order."""
+    """What a set of safety answers means. Keys are in the library's order; ``areas`` in
+    clinical.BODY_AREAS order, () when the client did not say where (every area)."""
 
-    urgent: bool
-    red_flags: tuple[str, ...]
-    contraindications: tuple[str, ...]
-    pause_self_care: bool
-    pause_sessions: bool
-    urgent_text: tuple[str, ...]  # paragraphs of the urgent-care guidance, when urgent
-    advice: tuple[Advice, ...]  # one per contraindication
-    self_care_reason: str  # for the self-care pause ("" when none)
-    sessions_reason: str  # for the sessions pause ("" when none)
+    red_flags: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+
+    @property
+    def urgent(self) -> bool:
+        """A warning sign: the whole plan stops and the therapist is alerted at once."""
+        return bool(self.red_flags)
+
+    @property
+    def reported(self) -> bool:
+        """Anything to act on: a warning sign or a problem in the treated area."""
+        return bool(self.red_flags or self.problems)
+
+    @property
+    def urgency(self) -> str | None:
+        """clinical.EMERGENCY when any answer calls for it, else SAME_DAY, else None."""
+        found = {clinical.RED_FLAG_URGENCY[k] for k in self.red_flags}
+        if clinical.EMERGENCY in found:
+            return clinical.EMERGENCY
+        return clinical.SAME_DAY if found else None
+
+    @property
+    def urgent_text(self) -> tuple[str, ...]:
+        """What to do now, as paragraphs (empty without a warning sign)."""
+        text = {clinical.EMERGENCY: library.EMERGENCY_TEXT,
+                clinical.SAME_DAY: library.SAME_DAY_TEXT}.get(self.urgency or "")
+        return library.paragraphs(text) if text else ()
 
     @property
     def red_flag_labels(self) -> tuple[str, ...]:
-        """The red flags answered yes, in short plain words."""
         return tuple(RED_FLAG_LABELS[k] for k in self.red_flags)
 
     @property
-    def messages(self) -> tuple[str, ...]:
-        """Everything to tell the client, in order, as paragraphs."""
-        follow_up = (library.CONTRAINDICATION_FOLLOW_UP,) if self.advice else ()
-        return self.urgent_text + tuple(a.text for a in self.advice) + follow_up
+    def area_labels(self) -> tuple[str, ...]:
+        return tuple(clinical.AREA_LABELS[k] for k in self.areas)
+
+    @property
+    def advice(self) -> tuple[Advice, ...]:
+        return tuple(Advice(k, CONTRAINDICATION_LABELS[k], _ADVICE[k]) for k in self.problems)
+
+    @property
+    def warning_reason(self) -> str:
+        """The pause reason the therapist and the client read, for a warning sign."""
+        return _reason("Warning sign reported", self.red_flag_labels) if self.red_flags else ""
+
+    @property
+    def area_reason(self) -> str:
+        """The pause reason for a problem in the treated area."""
+        if not self.problems:
+            return ""
+        where = ", ".join(label.lower() for label in self.area_labels) or "area not said"
+        labels = (CONTRAINDICATION_LABELS[k].lower() for k in self.problems)
+        return _reason(f"In the treated area ({where})", labels)
 
 
 def _reason(prefix: str, labels: Iterable[str]) -> str:
@@ -85,42 +124,69 @@ def _reason(prefix: str, labels: Iterable[str]) -> str:
     return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
 
 
-def assess(red_flag_answers: Mapping[str, bool], contraindications: Iterable[str]) -> Assessment:
-    """Read the answers: any red flag yes is urgent and pauses self-care; any
-    contraindication pauses professional sessions. Unknown keys raise ValueError."""
-    unknown = set(red_flag_answers) - set(_RED_FLAG_ORDER)
+def assess(answers: Mapping[str, bool], problems: Iterable[str] = (),
+           areas: Iterable[str] = ()) -> Assessment:
+    """Read the answers. Unknown keys, or answers that are not True/False, raise
+    ValueError: a safety answer is never guessed."""
+    unknown = set(answers) - set(_RED_FLAG_ORDER)
     if unknown:
         raise ValueError(f"unknown red flag(s): {', '.join(sorted(unknown))}")
-    if not all(isinstance(v, bool) for v in red_flag_answers.values()):
+    if not all(isinstance(v, bool) for v in answers.values()):
         raise ValueError("red flag answers must be True or False")
-    reported = set(contraindications)
-    unknown = reported - set(_CONTRAINDICATION_ORDER)
+    reported, where = set(problems), set(areas)
+    unknown = reported - set(_PROBLEM_ORDER)
     if unknown:
         raise ValueError(f"unknown contraindication(s): {', '.join(sorted(unknown))}")
-
-    flags = tuple(k for k in _RED_FLAG_ORDER if red_flag_answers.get(k, False))
-    found = tuple(k for k in _CONTRAINDICATION_ORDER if k in reported)
+    unknown = where - set(clinical.BODY_AREAS)
+    if unknown:
+        raise ValueError(f"unknown body area(s): {', '.join(sorted(unknown))}")
     return Assessment(
-        urgent=bool(flags),
-        red_flags=flags,
-        contraindications=found,
-        pause_self_care=bool(flags),
-        pause_sessions=bool(found),
-        urgent_text=library.paragraphs(library.URGENT_CARE_TEXT) if flags else (),
-        advice=tuple(Advice(k, CONTRAINDICATION_LABELS[k], _ADVICE[k]) for k in found),
-        self_care_reason=(
-            _reason("Warning sign reported", (RED_FLAG_LABELS[k] for k in flags)) if flags else ""
-        ),
-        sessions_reason=(
-            _reason("In the treated area", (CONTRAINDICATION_LABELS[k].lower() for k in found))
-            if found else ""
-        ),
+        red_flags=tuple(k for k in _RED_FLAG_ORDER if answers.get(k, False)),
+        problems=tuple(k for k in _PROBLEM_ORDER if k in reported),
+        areas=tuple(k for k in clinical.BODY_AREAS if k in where) if reported else (),
     )
 
 
-def should_ask_red_flags(previous: CheckInFacts | None, numbness: bool, weakness: bool) -> bool:
-    """Ask the red-flag questions at the first check-in ever, and whenever numbness or
-    weakness is reported that the previous check-in did not report."""
-    if previous is None:
+def should_ask(previous: CheckInFacts | None, numbness: bool, weakness: bool, *,
+               anything_new: bool, questions_due: bool, last_asked: date | None,
+               today: date) -> bool:
+    """Whether a check-in goes on to the warning-sign questions (clinical.RESCREEN_DAYS:
+    NICE NG59 1.1.1, red flags at every assessment).
+
+    Yes at the first check-in ever, when the client says something is new or worrying,
+    when earlier questions are still unanswered, when numbness or weakness is new since
+    the previous check-in, and while numbness or weakness goes on, once a week at least.
+    """
+    if anything_new or questions_due or (previous is None and last_asked is None):
         return True
-    return (numbness and not previous.numbness) or (weakness and not previous.weakness)
+    if previous is not None and ((numbness and not previous.numbness)
+                                 or (weakness and not previous.weakness)):
+        return True
+    stale = last_asked is None or today - last_asked >= timedelta(days=clinical.RESCREEN_DAYS)
+    return (numbness or weakness) and stale
+
+
+def paused_self_care(items: Iterable[tuple[str, str]], technique_areas: Mapping[str, Iterable[str]],
+                     areas: Iterable[str]) -> frozenset[str]:
+    """The keys of the self-care items a problem in ``areas`` pauses (domain.md, "Safety":
+    the self-care that works on that area).
+
+    ``items`` are (item key, technique slug) pairs; ``technique_areas`` maps a slug to the
+    areas it works on. An item whose technique's areas are unknown, or a problem whose
+    area was not said (``areas`` empty), pauses the item: the safe side.
+    """
+    where = set(areas)
+    paused = set()
+    for key, technique in items:
+        works_on = set(technique_areas.get(technique, ()))
+        if not where or not works_on or works_on & where:
+            paused.add(key)
+    return frozenset(paused)
+
+
+def sore_after_session(soreness: bool, last_session: date | None, day: date) -> bool:
+    """Soreness reported on ``day`` reads as a side effect of a massage done within
+    clinical.SORENESS_DAYS_AFTER_SESSION days before it (domain.md, "Side effects")."""
+    if not soreness or last_session is None or last_session > day:
+        return False
+    return (day - last_session).days <= clinical.SORENESS_DAYS_AFTER_SESSION

@@ -18,15 +18,20 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import clinical
+
 __all__ = [
     "AFTER_DONE", "AFTER_SESSIONS", "AFTER_WEEKS", "ANCHORS", "CADENCE_KINDS", "CALENDAR",
     "DOSE_LIMITS", "EVERY_N_DAYS", "EVERY_N_WEEKS", "EXIT_KINDS", "HEAT_COLD", "ITEM_KINDS",
     "MANUAL", "MAX_EXIT_COUNT", "MAX_INTERVAL", "MAX_ITEMS_PER_PHASE", "MAX_PHASES", "MONTHLY",
     "SELF_MASSAGE", "SESSION", "STRETCH", "SYMPTOM_PHASE_MIN_DAYS", "SYMPTOMS", "WEEKLY_DAYS",
-    "Cadence", "Completion", "Dose", "ExitRule", "ItemSpec", "Move", "Occurrence",
+    "PAUSE_ALL", "PAUSE_AREA", "PAUSE_SAFETY", "PAUSE_SCOPES", "PAUSE_SELF_CARE",
+    "PAUSE_SESSIONS",
+    "Cadence", "Completion", "Dose", "ExitRule", "Hold", "ItemSpec", "Move", "Occurrence",
     "Pause", "PhaseSpan", "PhaseSpec", "PlanInput", "PlanSpec", "Revision",
     "SpecError", "Transition",
     "auto_transitions", "next_due", "occurrences", "phase_on", "timeline", "to_utc",
+    "waiting_step_down",
 ]
 
 SESSION, SELF_MASSAGE, STRETCH, HEAT_COLD = "session", "self_massage", "stretch", "heat_cold"
@@ -40,8 +45,13 @@ AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL = (
     "after_sessions", "after_weeks", "symptoms", "manual")
 EXIT_KINDS = (AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL)
 
+# "all": the therapist's pause; "safety": a warning sign, which stops everything like "all";
+# "area": a problem in the treated area (sessions and the self-care working there);
+# "self_care" and "sessions": what earlier versions paused for a red flag / a problem.
 PAUSE_ALL, PAUSE_SELF_CARE, PAUSE_SESSIONS = "all", "self_care", "sessions"
-PAUSE_SCOPES = (PAUSE_ALL, PAUSE_SELF_CARE, PAUSE_SESSIONS)
+PAUSE_SAFETY, PAUSE_AREA = "safety", "area"
+PAUSE_SCOPES = (PAUSE_ALL, PAUSE_SELF_CARE, PAUSE_SESSIONS, PAUSE_SAFETY, PAUSE_AREA)
+WHOLE_PLAN_SCOPES = (PAUSE_ALL, PAUSE_SAFETY)  # these shape the schedule itself
 
 MAX_PHASES = 10
 MAX_ITEMS_PER_PHASE = 60
@@ -49,7 +59,7 @@ MAX_INTERVAL = 52
 MAX_EXIT_COUNT = 52
 DOSE_LIMITS = {"hold_seconds": (1, 600), "repetitions": (1, 50), "sets": (1, 50),
                "minutes": (1, 240)}
-SYMPTOM_PHASE_MIN_DAYS = 7
+SYMPTOM_PHASE_MIN_DAYS = clinical.SYMPTOM_PHASE_MIN_DAYS
 
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _INF = date.max.toordinal() + 1  # "open-ended": later than any real day
@@ -421,26 +431,49 @@ class Transition:
 class Pause:
     """Nothing is due from `start` until `end` (exclusive; None = still paused).
 
-    `scope` narrows it: "self_care" (e.g. after a red flag) or "sessions" (e.g. a
-    contraindication in the treated area) leave the other kind of item due.
+    `scope` narrows it: "all" and "safety" stop everything (and stop the clock of
+    time-based phases); "self_care" or "sessions" leave the other kind of item due; "area"
+    stops sessions and the self-care items in `items` (None: all self-care).
+
+    Every pause also holds the taper: no automatic step down while it runs.
     """
 
     start: date
     end: date | None = None
     scope: str = PAUSE_ALL
+    items: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"pause ends ({self.end}) before it starts ({self.start})")
         _one_of(self.scope, PAUSE_SCOPES, "scope")
+        if self.items is not None and self.scope != PAUSE_AREA:
+            raise ValueError("items only apply to an area pause")
 
     def covers(self, occurrence: Occurrence) -> bool:
         """True when this pause stops the occurrence (by date and by kind of item)."""
         if occurrence.date < self.start or (self.end is not None and occurrence.date >= self.end):
             return False
-        if self.scope == PAUSE_ALL:
+        if self.scope in WHOLE_PLAN_SCOPES:
             return True
+        if self.scope == PAUSE_AREA:
+            return (occurrence.item.is_session or self.items is None
+                    or occurrence.item.key in self.items)
         return occurrence.item.is_session == (self.scope == PAUSE_SESSIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A span in which no phase steps down to less frequent care automatically (the taper
+    guard: a flare-up waiting for review, pain worse than at the start). `end` exclusive;
+    None while it holds. Pauses hold too; a step due inside a hold waits for its end."""
+
+    start: date
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"hold ends ({self.end}) before it starts ({self.start})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,9 +505,10 @@ class PlanInput:
     completions: tuple[Completion, ...] = ()
     moves: tuple[Move, ...] = ()
     end: date | None = None
+    holds: tuple[Hold, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("revisions", "transitions", "pauses", "completions", "moves"):
+        for name in ("revisions", "transitions", "pauses", "completions", "moves", "holds"):
             _freeze(self, name)
         if not self.revisions:
             raise ValueError("a plan needs at least one revision")
@@ -510,6 +544,9 @@ class PhaseSpan:
     end: date | None
     projected: bool
     current: bool
+    # Set on the current phase when its automatic step down fell due on that day but waits
+    # for a pause or hold to end (the taper guard).
+    waiting_since: date | None = None
 
 
 # --------------------------------------------------------------------------- day arithmetic
@@ -609,11 +646,12 @@ class _Plan:
     completions: Mapping[str, tuple[int, ...]]
     moves: Mapping[tuple[str, int], tuple[int, time | None]]
     moved_keys: frozenset[str]
+    holds: tuple[tuple[int, int], ...] = ()  # merged [start, end) spans: pauses and holds
 
     @classmethod
     def of(cls, plan: PlanInput) -> _Plan:
         revisions = sorted(plan.revisions, key=lambda r: r.effective_from)
-        pauses = _merge_pauses([p for p in plan.pauses if p.scope == PAUSE_ALL])
+        pauses = _merge_pauses([p for p in plan.pauses if p.scope in WHOLE_PLAN_SCOPES])
         done: dict[str, list[int]] = {}
         for c in plan.completions:
             done.setdefault(c.item_key, []).append(c.on.toordinal())
@@ -626,7 +664,8 @@ class _Plan:
             tuple(r.spec for r in revisions), changes, tuple(c.day for c in changes),
             tuple(s for s, _ in pauses), tuple(e for _, e in pauses),
             {key: tuple(sorted(days)) for key, days in done.items()},
-            moves, frozenset(key for key, _ in moves))
+            moves, frozenset(key for key, _ in moves),
+            tuple(_merge_pauses([*plan.pauses, *plan.holds])))
 
     def with_change(self, change: _Change) -> _Plan:
         changes = tuple(sorted((*self.changes, change), key=lambda c: c.day))
@@ -638,6 +677,15 @@ class _Plan:
 
     def clamp(self, phase: int, day: int) -> int:
         return min(phase, len(self.spec_at(day).phases) - 1)
+
+    def hold_release(self, day: int) -> int:
+        """The first day from `day` on that no pause or hold covers (_INF: not yet known)."""
+        for start, end in self.holds:
+            if start <= day < end:
+                return end
+            if start > day:
+                break
+        return day
 
     def pause_end_at(self, day: int) -> int | None:
         """The end of the pause covering `day`, or None when not paused."""
@@ -677,7 +725,7 @@ class _Plan:
         return total
 
 
-def _merge_pauses(pauses: Sequence[Pause]) -> list[tuple[int, int]]:
+def _merge_pauses(pauses: Sequence[Pause | Hold]) -> list[tuple[int, int]]:
     spans = sorted((p.start.toordinal(), _INF if p.end is None else p.end.toordinal())
                    for p in pauses)
     merged: list[tuple[int, int]] = []
@@ -896,6 +944,7 @@ class _Period:
     rule: ExitRule
     projected: bool
     series: tuple[_Series, ...]
+    due: int | None = None  # when its automatic step down fell due, if a hold delayed it
 
 
 def _initial_phase(plan: _Plan) -> _Change:
@@ -1010,13 +1059,20 @@ def _walk(plan: _Plan, until: int = _INF) -> Iterator[_Period]:
         cap = min(plan.end, _INF if upcoming is None else upcoming.day)
         series = _build_series(plan, phase, start, cap, carry)
         rule, end = _rule_end(plan, phase, start, cap, series)
+        due = None
         if end < cap:
-            upcoming = _Change(end, plan.clamp(phase + 1, end), "auto", _auto_reason(rule))
+            released = plan.hold_release(end)  # the taper guard: a step down waits
+            if released > end:
+                due, end = end, released
+        if end < cap:
+            reason = _auto_reason(rule) + (" (after a pause or review)" if due else "")
+            upcoming = _Change(end, plan.clamp(phase + 1, end), "auto", reason)
         else:
             end = cap
         projected = projected or change.cause == "projected"
         kept = tuple(s.until(end) for s in series if s.start < end)
-        period = _Period(phase, start, end, change.cause, change.reason, rule, projected, kept)
+        period = _Period(phase, start, end, change.cause, change.reason, rule, projected, kept,
+                         due)
         yield period
         if upcoming is None or end >= plan.end:
             return
@@ -1127,7 +1183,7 @@ def occurrences(plan: PlanInput, start: date, end: date) -> list[Occurrence]:
     """Everything due from `start` to `end` inclusive, sorted by date, time, phase order."""
     found = _collect(_Plan.of(plan), start.toordinal(), end.toordinal() + 1)
     # Partial pauses only drop items; whole-plan pauses also shape the schedule itself.
-    partial = [p for p in plan.pauses if p.scope != PAUSE_ALL]
+    partial = [p for p in plan.pauses if p.scope not in WHOLE_PLAN_SCOPES]
     if partial:
         found = [o for o in found if not any(p.covers(o) for p in partial)]
     return found
@@ -1180,6 +1236,17 @@ def timeline(plan: PlanInput, today: date) -> list[PhaseSpan]:
     return spans + _unknown_spans(normalised, periods[-1], day)
 
 
+def waiting_step_down(plan: PlanInput, today: date) -> date | None:
+    """The day the current phase's automatic step down fell due, when it is still waiting
+    for a pause or hold to end ("due to step down: waiting for review"); else None."""
+    day, found = today.toordinal(), None
+    for period in _walk(_Plan.of(plan), day + 1):
+        found = period
+    if found is None or found.due is None or not found.start <= day < found.end:
+        return None
+    return date.fromordinal(found.due) if found.due <= day else None
+
+
 def _symptom_estimate(plan: _Plan, last: _Period, today: int) -> _Change | None:
     """A projected step-down for an open symptoms phase, at its earliest possible day."""
     if last.rule.kind != SYMPTOMS:  # the walk's last period always runs to the plan end
@@ -1197,8 +1264,10 @@ def _span(plan: _Plan, period: _Period, today: int) -> PhaseSpan:
     named_on = max(period.start, min(today, period.end - 1))
     end = None if period.end >= _INF else date.fromordinal(period.end)
     current = period.start <= today < period.end and today < plan.end
+    waiting = (date.fromordinal(period.due)
+               if current and period.due is not None and period.due <= today else None)
     return PhaseSpan(period.phase, plan.spec_at(named_on).phase(period.phase).name,
-                     date.fromordinal(period.start), end, period.projected, current)
+                     date.fromordinal(period.start), end, period.projected, current, waiting)
 
 
 def _unknown_spans(plan: _Plan, last: _Period, today: int) -> list[PhaseSpan]:

@@ -1,8 +1,9 @@
-"""Leg-pain trends that drive symptom-based step-downs and flare-up step-backs.
+"""Leg-pain trends that drive symptom-based step-downs, flare-up step-backs and the taper
+guard.
 
 Pure: check-ins are a mapping of day -> leg pain 0-10 (one per day); callers
 pass `today`. In sciatica the leg pain is the number that matters most, so it is
-the only input here.
+the only input here. The thresholds and their sources are in tracker.clinical.
 """
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .schedule import SYMPTOM_PHASE_MIN_DAYS, SYMPTOMS, ExitRule
+from .clinical import (
+    FLARE_UP_POINTS,
+    MEANINGFUL_DROP_PCT,
+    MEANINGFUL_DROP_POINTS,
+    MIN_CHECK_INS,
+    SYMPTOM_PHASE_MIN_DAYS,
+    WINDOW_DAYS,
+)
+from .schedule import SYMPTOMS, ExitRule
 
-__all__ = ["MEANINGFUL_CHANGE_POINTS", "MIN_CHECK_INS", "WINDOW_DAYS", "Verdict",
-           "baseline", "flare_up", "ready_to_step_down", "seven_day_mean"]
-
-MEANINGFUL_CHANGE_POINTS = 2  # a 2-point change on a 0-10 pain scale is one people notice
-WINDOW_DAYS = 7
-MIN_CHECK_INS = 3  # fewer check-ins than this in a week say too little to act on
+__all__ = ["MIN_CHECK_INS", "WINDOW_DAYS", "Verdict", "baseline", "flare_up",
+           "meaningful_drop", "ready_to_step_down", "seven_day_mean", "worse_than_start"]
 _EPSILON = 1e-9  # means are floats: 10 * (1 - 0.3) must still count as 7
 
 
@@ -52,11 +57,24 @@ def seven_day_mean(leg_pain: Mapping[date, int], today: date) -> float | None:
     return _mean(values) if len(values) >= MIN_CHECK_INS else None
 
 
+def meaningful_drop(start: float, mean: float) -> bool:
+    """IMMPACT: a drop of 2 points or of 30% from the starting level is clinically
+    meaningful (clinical.MEANINGFUL_DROP_POINTS, MEANINGFUL_DROP_PCT)."""
+    drop = start - mean
+    return (drop >= MEANINGFUL_DROP_POINTS - _EPSILON
+            or (start > 0 and drop >= start * MEANINGFUL_DROP_PCT / 100 - _EPSILON))
+
+
 def ready_to_step_down(rule: ExitRule, leg_pain: Mapping[date, int], plan_start: date,
                        phase_start: date, today: date) -> Verdict:
-    """Whether a symptoms exit is met today: the phase has run 7 days (today
-    included) and the 7-day mean is at or below the threshold, or at least
-    `drop_pct` percent below the baseline."""
+    """Whether a symptoms exit is met today.
+
+    The phase has run 7 days (today included), the last 7 days have 3+ check-ins, their
+    mean leg pain is a clinically meaningful drop from the starting level (2 points or
+    30%), and it meets the therapist's own target: at or below the phase's threshold, or
+    ``drop_pct`` percent below the start. A mean under the threshold alone is never enough
+    (a client who started at the threshold has not improved).
+    """
     if rule.kind != SYMPTOMS:
         return Verdict(False, "this phase does not step down on symptoms")
     if (today - phase_start).days + 1 < SYMPTOM_PHASE_MIN_DAYS:
@@ -64,19 +82,33 @@ def ready_to_step_down(rule: ExitRule, leg_pain: Mapping[date, int], plan_start:
     mean = seven_day_mean(leg_pain, today)
     if mean is None:
         return Verdict(False, f"fewer than {MIN_CHECK_INS} check-ins in the last 7 days")
-    if rule.threshold is not None and mean <= rule.threshold + _EPSILON:
-        return Verdict(True, f"7-day leg pain {mean:.1f} is at or below {rule.threshold:g}")
-    return _compare_to_baseline(rule, mean, baseline(leg_pain, plan_start))
-
-
-def _compare_to_baseline(rule: ExitRule, mean: float, start: float | None) -> Verdict:
+    start = baseline(leg_pain, plan_start)
     if start is None:
         return Verdict(False, "no starting pain level to compare with")
+    if not meaningful_drop(start, mean):
+        return Verdict(False, f"7-day leg pain {mean:.1f} is not yet {MEANINGFUL_DROP_POINTS} "
+                              f"points or {MEANINGFUL_DROP_PCT}% below the starting {start:.1f}")
+    if rule.threshold is not None and mean <= rule.threshold + _EPSILON:
+        return Verdict(True, f"7-day leg pain {mean:.1f} is at or below {rule.threshold:g}, "
+                             f"down from {start:.1f}")
     target = start * (100 - rule.drop_pct) / 100
     if mean <= target + _EPSILON:
         return Verdict(True, f"7-day leg pain {mean:.1f} is {rule.drop_pct}% or more "
                              f"below the starting {start:.1f}")
     return Verdict(False, f"7-day leg pain {mean:.1f} has not come down to {target:.1f} yet")
+
+
+def worse_than_start(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Verdict:
+    """Whether the recent trend is worse than the start: after the first week, the 7-day
+    mean (3+ check-ins) is above the starting level. Tapering waits while it is."""
+    if (today - plan_start).days < WINDOW_DAYS:
+        return Verdict(False, "the plan's first week sets the starting level")
+    mean, start = seven_day_mean(leg_pain, today), baseline(leg_pain, plan_start)
+    if mean is None or start is None:
+        return Verdict(False, "too few check-ins to tell")
+    if mean > start + _EPSILON:
+        return Verdict(True, f"7-day leg pain {mean:.1f} is above the starting {start:.1f}")
+    return Verdict(False, f"7-day leg pain {mean:.1f} is not above the starting {start:.1f}")
 
 
 def flare_up(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Verdict:
@@ -89,8 +121,8 @@ def flare_up(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Ver
     previous = _window(leg_pain, today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1))
     if len(previous) >= MIN_CHECK_INS:
         mean = sum(previous) / len(previous)
-        if pain >= mean + MEANINGFUL_CHANGE_POINTS - _EPSILON:
-            return Verdict(True, f"leg pain {pain} is {MEANINGFUL_CHANGE_POINTS}+ points "
+        if pain >= mean + FLARE_UP_POINTS - _EPSILON:
+            return Verdict(True, f"leg pain {pain} is {FLARE_UP_POINTS}+ points "
                                  f"above last week's {mean:.1f}")
     start = baseline(leg_pain, plan_start)
     if (today - plan_start).days >= WINDOW_DAYS and start is not None and pain >= start - _EPSILON:
