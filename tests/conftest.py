@@ -20,6 +20,10 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from peewee import sort_models
 
+# Jobs (safety alerts) run at once in the test's process, and never touch the repository's
+# instance/huey.db; set before tracker.tasks is imported.
+os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
+
 from tracker import create_app
 from tracker.db import create_tables, database, open_database
 from tracker.models import ALL_MODELS, User
@@ -233,6 +237,7 @@ class LiveServer(str):
     """The server's base URL, also carrying the path of its SQLite file."""
 
     db_path: Path
+    outbox: Path  # the server's emails (no SMTP in tests)
 
     def rows(self, sql: str, *params) -> list[tuple]:
         import sqlite3
@@ -268,6 +273,8 @@ def live_server(tmp_path_factory):
         **os.environ,
         "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
         "TRACKER_SECRET_KEY": "live-server-test-key",
+        "TRACKER_INSTANCE_PATH": str(tmp / "instance"),
+        "TRACKER_JOBS_IMMEDIATE": "1",
         "TRACKER_REGISTER_LIMIT_PER_ADDRESS": TEST_CONFIG["REGISTER_LIMIT_PER_ADDRESS"],
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
@@ -280,6 +287,7 @@ def live_server(tmp_path_factory):
     )
     url = LiveServer(f"http://127.0.0.1:{port}")
     url.db_path = tmp / "live.db"
+    url.outbox = tmp / "instance" / "outbox"
     wait_until_healthy(url, proc, tmp / "server.log")
     yield url
     proc.terminate()

@@ -101,13 +101,13 @@ def _all_at_once(posts: list[Callable[[], requests.Response]]) -> list[requests.
     """Run each post on its own thread, all released by one barrier; responses in order."""
     barrier = threading.Barrier(len(posts), timeout=TIMEOUT)
     responses: list[requests.Response | None] = [None] * len(posts)
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
 
     def run(i: int) -> None:
         try:
             barrier.wait()
             responses[i] = posts[i]()
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except Exception as exc:  # noqa: BLE001 (reported below)
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(posts))]

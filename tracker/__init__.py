@@ -1,4 +1,6 @@
 """The sciatica care-plan tracker: a Flask app factory."""
+import os
+
 from flask import Flask
 
 from tracker import assets, config, db, extensions, nav, security, templating
@@ -7,13 +9,14 @@ from tracker import assets, config, db, extensions, nav, security, templating
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, database, extensions, blueprints, CLI.
 
-    ``test_config["INSTANCE_PATH"]`` (an absolute path) moves the instance folder, so tests
-    never write to the repository's ``instance/``.
+    ``test_config["INSTANCE_PATH"]`` or ``TRACKER_INSTANCE_PATH`` (an absolute path) moves
+    the instance folder, so tests never write to the repository's ``instance/``.
     """
     app = Flask(
         __name__,
         instance_relative_config=True,
-        instance_path=(test_config or {}).get("INSTANCE_PATH"),
+        instance_path=(test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("TRACKER_INSTANCE_PATH") or None,
         template_folder="../templates",
         static_folder="../static",
     )
@@ -25,7 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     assets.init_app(app)
 
-    from tracker import cli
+    from tracker import cli, tasks  # noqa: F401 (tasks: the safety alerts' receiver)
     from tracker.views import (
         auth,
         builder,

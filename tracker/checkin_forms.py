@@ -1,4 +1,4 @@
-"""Check-in forms. Labels and button names are a contract: outside tests drive them."""
+"""Check-in and safety forms. Labels and button names are a contract: outside tests drive them."""
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -11,8 +11,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from tracker import library, safety
-from tracker.checkins import NOTE_MAX, PAIN_SCALE, RESUMABLE_SCOPES
+from tracker import clinical, library, safety
+from tracker.checkins import NOTE_MAX, PAIN_SCALE
 from tracker.forms import LINE_BREAKS, plain_text
 from tracker.today_forms import OfflineForm
 
@@ -30,6 +30,36 @@ def _pain_field(label: str, what: str) -> RadioField:
     )
 
 
+def _yes_no(label: str, message: str = "Please answer yes or no.") -> RadioField:
+    # "No" first: most answers are no, and it takes one tap.
+    return RadioField(label, choices=[SelectChoice(NO, "No"), SelectChoice(YES, "Yes")],
+                      invalid_choice_message=message)
+
+
+def _note_field(label: str) -> TextAreaField:
+    return TextAreaField(label, validators=[
+        Length(max=NOTE_MAX, message=f"Please keep your note to {NOTE_MAX} characters or fewer."),
+        plain_text(LINE_BREAKS + "\t"),
+    ])
+
+
+def _problems_field() -> SelectMultipleField:
+    return SelectMultipleField(
+        "In the area that is treated, do you have any of these today?",
+        choices=[SelectChoice(item["key"], safety.CONTRAINDICATION_LABELS[item["key"]])
+                 for item in library.CONTRAINDICATIONS],
+        invalid_choice_message="Please tick only the items listed.",
+    )
+
+
+def _areas_field() -> SelectMultipleField:
+    return SelectMultipleField(
+        "Where is it?",
+        choices=[SelectChoice(key, label) for key, label in clinical.AREA_LABELS.items()],
+        invalid_choice_message="Please tick only the areas listed.",
+    )
+
+
 class CheckInForm(OfflineForm):
     """How the client is today: the form is the same for a new check-in and an edit.
 
@@ -43,23 +73,12 @@ class CheckInForm(OfflineForm):
     leg_pain = _pain_field("Leg pain", "leg pain")
     numbness = BooleanField("Numbness or tingling")
     weakness = BooleanField("Weakness in leg or foot")
-    note = TextAreaField(
-        "Anything else?",
-        validators=[
-            Length(
-                max=NOTE_MAX, message=f"Please keep your note to {NOTE_MAX} characters or fewer."
-            ),
-            plain_text(LINE_BREAKS + "\t"),
-        ],
-    )
-    contraindications = SelectMultipleField(
-        "In the area that is treated, do you have any of these today?",
-        choices=[
-            SelectChoice(item["key"], safety.CONTRAINDICATION_LABELS[item["key"]])
-            for item in library.CONTRAINDICATIONS
-        ],
-        invalid_choice_message="Please tick only the items listed.",
-    )
+    soreness = BooleanField("Sore, stiff or lightly bruised after a massage")
+    anything_new = _yes_no("Anything new or worrying since your last check-in?",
+                           "Please answer: is anything new or worrying?")
+    contraindications = _problems_field()
+    areas = _areas_field()
+    note = _note_field("Anything else?")
     submit = SubmitField("Save check-in")
 
     def values(self) -> dict:
@@ -69,12 +88,18 @@ class CheckInForm(OfflineForm):
             "leg_pain": self.leg_pain.data,
             "numbness": bool(self.numbness.data),
             "weakness": bool(self.weakness.data),
+            "soreness": bool(self.soreness.data),
+            "anything_new": self.anything_new.data == YES,
             "note": (self.note.data or "").strip(),
             "contraindications": list(self.contraindications.data or ()),
+            "areas": list(self.areas.data or ()),
         }
 
 
-class _RedFlagFormBase(FlaskForm):
+class _SafetyFormBase(FlaskForm):
+    problems = _problems_field()
+    areas = _areas_field()
+    note = _note_field("Anything else your therapist should know?")
     submit = SubmitField("Send answers")
 
     def answers(self) -> dict[str, bool]:
@@ -84,31 +109,27 @@ class _RedFlagFormBase(FlaskForm):
         """(field, flag) pairs in the library's order, for the template."""
         return [(self[flag["key"]], flag) for flag in library.RED_FLAGS]
 
-
-def _red_flag_form_class() -> type[FlaskForm]:
-    fields = {
-        flag["key"]: RadioField(
-            flag["question"],
-            choices=[SelectChoice(YES, "Yes"), SelectChoice(NO, "No")],
-            invalid_choice_message="Please answer yes or no.",
-        )
-        for flag in library.RED_FLAGS
-    }
-    return type("RedFlagForm", (_RedFlagFormBase,), fields)
+    def values(self) -> dict:
+        """The answers for checkins.record_safety_answers."""
+        return {"answers": self.answers(), "problems": list(self.problems.data or ()),
+                "areas": list(self.areas.data or ()), "note": (self.note.data or "").strip()}
 
 
-RedFlagForm = _red_flag_form_class()
+def _safety_form_class() -> type[FlaskForm]:
+    fields = {flag["key"]: _yes_no(flag["question"]) for flag in library.RED_FLAGS}
+    return type("SafetyForm", (_SafetyFormBase,), fields)
+
+
+# The warning-sign questions (every one required, no default) and treated-area problems,
+# asked after a check-in and from "Something's wrong" on any day.
+SafetyForm = _safety_form_class()
 
 
 class ResumeForm(FlaskForm):
-    """A person confirms a professional has said it is safe to go on."""
+    """A self-guided client confirms a professional has said it is safe to go on."""
 
-    scope = RadioField(
-        "What to resume",
-        choices=[SelectChoice(s, s) for s in RESUMABLE_SCOPES],
-        invalid_choice_message="Please say what to resume.",
-    )
     confirm = BooleanField("A healthcare professional has checked me and said I can continue")
+    submit = SubmitField("Restart my plan")
 
     def validate_confirm(self, field) -> None:
         if not field.data:
@@ -116,3 +137,9 @@ class ResumeForm(FlaskForm):
                 "Please tick the box to confirm a healthcare professional has said you can "
                 "continue."
             )
+
+
+class CheckedForm(FlaskForm):
+    """A client of a therapist says a professional has checked them (the therapist is told)."""
+
+    submit = SubmitField("A professional has checked me")

@@ -20,6 +20,9 @@ DEFAULTS = {
     "BASE_URL": "http://127.0.0.1:5000",
     "SMTP_URL": None,
     "MAIL_FROM": "Sciatica care plan <reminders@localhost>",
+    # The local emergency number (e.g. 112, 911, 999): the urgent-care screen offers a
+    # tap-to-call link to it. Unset: plain words say to call the local emergency number.
+    "EMERGENCY_NUMBER": None,
     "REDIS_URL": None,
     # TRACKER_HTTPS=1 behind TLS: HSTS, Secure cookies, https URLs.
     "HTTPS": False,

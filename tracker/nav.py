@@ -3,8 +3,9 @@ from typing import NamedTuple
 
 from flask import Flask, request
 from flask_login import current_user
+from peewee import DatabaseError, InterfaceError, fn
 
-from tracker.models import THERAPIST
+from tracker.models import THERAPIST, SafetyCheck
 
 
 class NavItem(NamedTuple):
@@ -41,5 +42,21 @@ def nav_items() -> list[NavItem]:
     ]
 
 
+def warning_open() -> bool:
+    """A client with an open warning sign sees a link to the urgent-care screen on every
+    page (the full screen is on /today and /checkin/urgent)."""
+    if not current_user.is_authenticated or current_user.role == THERAPIST:
+        return False
+    if request.blueprint == "checkin" or request.endpoint == "today.today":
+        return False
+    try:
+        return (SafetyCheck.open_reports()
+                .where((SafetyCheck.client == current_user.id)
+                       & (fn.LENGTH(SafetyCheck.red_flags) > 2))  # not "[]"
+                .exists())
+    except (DatabaseError, InterfaceError):  # the "database unavailable" page must render
+        return False
+
+
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"nav_items": nav_items()})
+    app.context_processor(lambda: {"nav_items": nav_items(), "warning_open": warning_open()})

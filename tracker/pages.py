@@ -14,3 +14,8 @@ def render(page: str, fragment: str | None = None, status: int = 200, **context)
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     return response
+
+
+def submitted_status(form) -> int:
+    """A form shown again: 422 when it was submitted (and failed), 200 when first shown."""
+    return 422 if form.is_submitted() else 200

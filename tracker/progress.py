@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from math import sqrt
 from typing import Literal
 
+from .clinical import MEANINGFUL_DROP_PCT, MEANINGFUL_DROP_POINTS
 from .schedule import Occurrence
-from .symptoms import MEANINGFUL_CHANGE_POINTS, WINDOW_DAYS, baseline, seven_day_mean
+from .symptoms import WINDOW_DAYS, baseline, meaningful_drop, seven_day_mean
 
 __all__ = [
     "MEANINGFUL_DROP_PCT", "CheckMark", "DayPlan", "DayRecord", "PainPoint", "PainTrend",
@@ -24,7 +25,6 @@ __all__ = [
 CheckMark = Literal["done", "skipped"]
 TrendVerdict = Literal["better", "worse", "about the same"]
 
-MEANINGFUL_DROP_PCT = 30  # a 30% drop in pain is meaningful even when under 2 points
 # Loop Habit Tracker's smoothing for a daily habit: a day's weight halves every 13 days.
 _HABIT_MULTIPLIER = 0.5 ** (sqrt(1) / 13)
 _EPSILON = 1e-9  # means are floats: 10 * 0.7 must still count as 7
@@ -205,12 +205,10 @@ def _points(value: float) -> str:
 
 
 def _verdict(start: float, mean: float) -> TrendVerdict:
-    drop = start - mean
-    if drop >= MEANINGFUL_CHANGE_POINTS - _EPSILON:
+    """IMMPACT (tracker.clinical): better by 2 points or 30%; worse by 2 points."""
+    if meaningful_drop(start, mean):
         return "better"
-    if drop > 0 and drop >= start * MEANINGFUL_DROP_PCT / 100 - _EPSILON:
-        return "better"
-    if -drop >= MEANINGFUL_CHANGE_POINTS - _EPSILON:
+    if mean - start >= MEANINGFUL_DROP_POINTS - _EPSILON:
         return "worse"
     return "about the same"
 

@@ -10,11 +10,25 @@ state, and the client sees the urgent-care screen on every visit.
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from blinker import Namespace
+
 from tracker import safety, schedule
 from tracker.db import database
 from tracker.models import CareLink, Plan, PlanEvent, PlanPause, SafetyCheck, User, utcnow
 
 WARNING, AREA, CHECKED = "warning", "area", "checked"  # what a therapist is told
+
+# Sent with a report's id (and the kinds of alert due) once it is committed; the jobs layer
+# (tracker.tasks) connects the receiver that has the worker tell the therapists. The
+# worker's minute sweep also finds reports whose signal was lost.
+announced = Namespace().signal("safety-report")
+
+
+def announce(check: SafetyCheck, kinds: Iterable[str]) -> None:
+    """Have the therapists told about a committed report (call it after the commit)."""
+    kinds = list(kinds)
+    if kinds:
+        announced.send(check.id, kinds=kinds)
 # Pause scopes a safety report opens (and earlier versions' equivalents, ended alike).
 SAFETY_SCOPES = (schedule.PAUSE_SAFETY, schedule.PAUSE_AREA, schedule.PAUSE_SELF_CARE,
                  schedule.PAUSE_SESSIONS)

@@ -6,10 +6,14 @@ this module alone reads its one setting from the environment when imported: Redi
 ``TRACKER_REDIS_URL`` is set, else a SQLite file in ``instance/``.
 """
 import os
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
+
+from tracker import safety_reports
 
 INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
@@ -18,12 +22,32 @@ def _make_huey():
     redis_url = os.environ.get("TRACKER_REDIS_URL")
     if redis_url:
         return RedisHuey("tracker", url=redis_url)
+    if os.environ.get("TRACKER_JOBS_IMMEDIATE") == "1":
+        # Jobs run at once in the process that enqueues them (tests, a one-process demo).
+        return SqliteHuey("tracker", immediate=True)
     INSTANCE.mkdir(exist_ok=True)
     return SqliteHuey("tracker", filename=str(INSTANCE / "huey.db"))
 
 
 huey = _make_huey()
 _app = None
+
+
+@contextmanager
+def _app_context():
+    """The app a job runs in: the caller's (an immediate job inside a request or test),
+    else the worker's own, with a database connection for the job."""
+    from tracker.db import database
+
+    if has_app_context():
+        if not database.is_closed():  # the request's or test's connection: leave it open
+            yield
+            return
+        with database.connection_context():
+            yield
+        return
+    with app().app_context(), database.connection_context():
+        yield
 
 
 def app():
@@ -45,6 +69,31 @@ def reminder_tick(now: str | None = None) -> int:
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
     with app().app_context(), database.connection_context():
         return len(service.tick(moment))
+
+
+@huey.task(retries=0)
+def safety_alert(check_id: int, kinds: list[str]) -> list[str]:
+    """Tell the therapists about a safety report now (each alert is claimed: exactly once)."""
+    from tracker import alerts
+
+    with _app_context():
+        return alerts.send(check_id, datetime.now(UTC), kinds)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def safety_alert_sweep() -> list[str]:
+    """Every minute: retry failed alerts, send those whose enqueue was lost."""
+    from tracker import alerts
+
+    with _app_context():
+        return alerts.sweep(datetime.now(UTC))
+
+
+def _enqueue_alert(check_id: int, kinds: list[str]) -> None:
+    safety_alert(check_id, kinds)
+
+
+safety_reports.announced.connect(_enqueue_alert, weak=False)
 
 
 @huey.periodic_task(crontab(minute="17", hour="3"))

@@ -1,7 +1,11 @@
-"""Jinja filters for showing dates the way people read them."""
-from datetime import date
+"""Jinja filters for showing dates and times the way people read them."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_login import current_user
+
+from tracker import safety
 
 
 def short_date(day: date | None) -> str:
@@ -14,6 +18,20 @@ def long_date(day: date | None) -> str:
     return "" if day is None else f"{day:%A} {day.day} {day:%B %Y}"
 
 
+def local_datetime(moment: datetime | None) -> str:
+    """A stored UTC moment in the reader's own time zone: "Mon 14 Dec, 09:05 (Europe/London)"."""
+    if moment is None:
+        return ""
+    zone = getattr(current_user, "timezone", None) or "UTC"
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{short_date(local.date())}, {local:%H:%M} ({zone})"
+
+
+def red_flag_label(key: str) -> str:
+    """A warning sign's short plain label (its key when unknown to this version)."""
+    return safety.RED_FLAG_LABELS.get(key, key.replace("_", " "))
+
+
 def init_app(app: Flask) -> None:
-    app.add_template_filter(short_date)
-    app.add_template_filter(long_date)
+    for f in (short_date, long_date, local_datetime, red_flag_label):
+        app.add_template_filter(f)

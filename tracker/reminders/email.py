@@ -64,6 +64,27 @@ def compose(
     return message
 
 
+def compose_notice(*, to_name: str, to_email: str, sender: str, subject: str,
+                   lines: list[str], link: str, link_text: str,
+                   message_id: str) -> EmailMessage:
+    """A notice to a therapist (not a reminder: no unsubscribe), text and HTML."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = formataddr((to_name, to_email))
+    message["Message-ID"] = message_id  # the same notice always has the same one
+    body = "\n".join(lines)
+    message.set_content(f"Hello {to_name},\n\n{body}\n\n{link_text}: {link}\n")
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    message.add_alternative(
+        f"<!doctype html><html lang=\"en\"><body><p>Hello {escape(to_name)},</p>"
+        f"{paragraphs}<p><a href=\"{escape(link)}\">{escape(link_text)}</a></p>"
+        "</body></html>",
+        subtype="html",
+    )
+    return message
+
+
 def deliver(message: EmailMessage, smtp_url: str | None, outbox: Path, timeout: float = 20) -> str:
     """Send by SMTP when configured, else write to the outbox; returns where it went."""
     if not smtp_url:

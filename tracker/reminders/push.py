@@ -259,7 +259,7 @@ def read_done_token(secret_key: str, token: str, max_age: int = DONE_MAX_AGE) ->
 
 def done_path(app: Flask, token: str) -> str:
     """``/push/done/<token>``, built without a request (the reminder worker has none)."""
-    return _path(app, "push.done", token=token)
+    return page_path(app, "push.done", token=token)
 
 
 # --- sending ---------------------------------------------------------------------------
@@ -477,7 +477,7 @@ def send_reminder(user, reminder) -> str:
     app = current_app._get_current_object()
     # One notification per kind and day: the second self-care reminder replaces the first.
     tag = f"{'session' if reminder.session else 'selfcare'}-{reminder.local_date.isoformat()}"
-    today_path = _path(app, "today.today")
+    today_path = page_path(app, "today.today")
     if reminder.session:
         payload = build_payload((), url=today_path, session=reminder.session, tag=tag)
     else:
@@ -500,7 +500,7 @@ def send_reminder(user, reminder) -> str:
     return summary
 
 
-def _path(app: Flask, endpoint: str, **values) -> str:
+def page_path(app: Flask, endpoint: str, **values) -> str:
     """A path for ``endpoint`` without a request: payload URLs are relative to the site."""
     adapter = app.url_map.bind("localhost", script_name=app.config["APPLICATION_ROOT"])
     return adapter.build(endpoint, values)

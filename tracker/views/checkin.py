@@ -1,22 +1,16 @@
-"""The client's daily check-in, its safety questions, and resuming a paused plan."""
-from collections.abc import Callable
+"""The client's daily check-in, "Something's wrong" (the safety questions, any day), the
+urgent-care and paused screens, and what a client may do about a pause."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
-from tracker import checkins, library, offline, plans
-from tracker.checkin_forms import CheckInForm, RedFlagForm, ResumeForm
+from tracker import checkins, library, offline, plans, safety_reports
+from tracker.checkin_forms import CheckedForm, CheckInForm, ResumeForm, SafetyForm
 from tracker.models import Plan
-from tracker.pages import render
+from tracker.pages import render, submitted_status
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
-
-RESUMED = {
-    checkins.SELF_CARE: "Your stretches and self-massage are back on your plan.",
-    checkins.SESSIONS: "Your professional sessions are back on your plan.",
-}
 
 
 @bp.before_request
@@ -26,34 +20,29 @@ def _client_only():
         abort(404)
 
 
-def _after_checkin_url() -> str:
-    # /today is built separately; until it exists the plan page is the next best place.
-    try:
-        return url_for("today.today")
-    except BuildError:
-        return url_for("plans.plan")
-
-
-def _next_step(checkin, assessment) -> str:
-    if assessment.urgent or checkin.red_flags:
+def _next_page(report=None, urgent: bool = False) -> str:
+    """After answers: the urgent screen for a warning sign, the paused screen for a problem
+    in the treated area, else today's plan."""
+    if urgent:
         return url_for("checkin.urgent")
-    flash("Check-in saved.", "success")
-    if checkin.contraindications:
+    if report is not None and report.reported:
         return url_for("checkin.paused")
-    return _after_checkin_url()
+    return url_for("today.today")
 
 
 @bp.route("", methods=["GET", "POST"])
 def form():
-    """Today's check-in: pain, nerve symptoms, a note, problems in the treated area."""
+    """Today's check-in: pain, nerve symptoms, anything new, problems in the treated area."""
     today = plans.local_today(current_user)
     existing = checkins.today_for(current_user, today)
     # Pre-fill from today's answers only when showing the form: a post stands on its own.
-    form = CheckInForm(obj=existing if request.method == "GET" else None)
+    showing = request.method == "GET"
+    form = CheckInForm(obj=existing if showing else None)
+    if showing:
+        form.anything_new.data = None  # asked afresh each time
     if not form.validate_on_submit() or not _valid_day(form, today):
-        status = 422 if form.is_submitted() else 200
         return render("checkin/form.html", form=form, existing=existing, today=today,
-                      status=status)
+                      status=submitted_status(form))
     day = form.day.data or today
     recorded = []
     offline.apply_once(
@@ -61,11 +50,15 @@ def form():
         lambda: recorded.append(checkins.record_checkin(current_user, day, **form.values())),
     )
     if not recorded:  # a replay of a check-in saved already
-        return redirect(_after_checkin_url())
-    checkin, assessment, ask = recorded[0]
+        return redirect(url_for("today.today"))
+    _checkin, report, ask = recorded[0]
+    if report is not None:
+        safety_reports.announce(report, [safety_reports.AREA])
     if ask:
         return redirect(url_for("checkin.safety"))
-    return redirect(_next_step(checkin, assessment))
+    if report is None:
+        flash("Check-in saved.", "success")
+    return redirect(_next_page(report))
 
 
 def _valid_day(form: CheckInForm, today) -> bool:
@@ -79,72 +72,90 @@ def _valid_day(form: CheckInForm, today) -> bool:
 
 @bp.route("/safety", methods=["GET", "POST"])
 def safety():
-    """The red-flag questions: yes/no each, no default, all required."""
-    today = plans.local_today(current_user)
-    if checkins.today_for(current_user, today) is None:
-        return redirect(url_for("checkin.form"))
-    form = RedFlagForm()
+    """Something's wrong: the warning-sign questions (yes/no each, no default, all
+    required) and problems in the treated area, on any day, with or without a check-in."""
+    form = SafetyForm()
     if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render("checkin/safety.html", form=form, status=status)
-    assessment = checkins.record_safety_answers(current_user, today, form.answers())
-    return redirect(_next_step(checkins.today_for(current_user, today), assessment))
+        return render("checkin/safety.html", form=form,
+                      questions_due=current_user.safety_questions_due,
+                      status=submitted_status(form))
+    report, assessment = checkins.record_safety_answers(
+        current_user, plans.local_today(current_user), **form.values())
+    kind = safety_reports.alert_kind(report)
+    if kind:
+        safety_reports.announce(report, [kind])
+    else:
+        flash("Thank you. Nothing you told us needs urgent care. If anything changes, tell "
+              "us here at any time.", "success")
+    return redirect(_next_page(report, assessment.urgent))
 
 
-def _safety_page(template: str, show: Callable[..., bool], resume_form=None, status: int = 200):
-    """A page about today's safety answers and the open pauses, when there is something
-    to show (``show(checkin, pauses)``); otherwise on to the day's plan."""
-    today = plans.local_today(current_user)
-    checkin = checkins.today_for(current_user, today)
+def _safety_page(template: str, show, status: int = 200, resume_form=None):
+    """A page about the client's open reports and pauses, when ``show(context)`` says there
+    is something to show; otherwise on to the day's plan."""
     plan = Plan.current_for(current_user)
-    pauses = checkins.open_pauses(plan)
-    if not show(checkin, pauses):
-        return redirect(_after_checkin_url())
-    return render(
-        template,
-        assessment=checkins.day_assessment(checkin),
-        plan=plan,
-        pauses=pauses,
-        resume_form=resume_form,
-        after_url=_after_checkin_url(),
-        follow_up=library.CONTRAINDICATION_FOLLOW_UP,
-        status=status,
-    )
+    context = checkins.status_context(current_user, plan, plans.local_today(current_user))
+    if not show(context):
+        return redirect(url_for("today.today"))
+    return render(template, plan=plan, status=status, **safety_screen(context, resume_form))
 
 
-def _has(scope: str, attribute: str):
-    def show(checkin, pauses) -> bool:
-        reported = checkin is not None and bool(getattr(checkin, attribute))
-        return reported or any(p.scope == scope for p in pauses)
+def safety_screen(context: dict, resume_form=None) -> dict:
+    """What the safety screens (and /today, while a report is open) show."""
+    return {
+        **context,
+        "resume_form": resume_form or ResumeForm(),
+        "checked_form": CheckedForm(),
+        "emergency_number": emergency_number(),
+        "texts": library,
+    }
 
-    return show
+
+def emergency_number() -> str:
+    """TRACKER_EMERGENCY_NUMBER as dialable text ("" when unset or not a phone number)."""
+    number = str(current_app.config.get("EMERGENCY_NUMBER") or "").strip()
+    return number if number and all(c.isdigit() or c in "+ " for c in number) else ""
 
 
 @bp.get("/urgent")
 def urgent():
-    """Get medical help now: shown after a red flag, while self-care is paused."""
-    return _safety_page("checkin/urgent.html", _has(checkins.SELF_CARE, "red_flags"))
+    """Get medical help: shown while a warning sign is open, on every visit."""
+    return _safety_page("checkin/urgent.html", lambda c: c["safety"].urgent)
 
 
 @bp.get("/paused")
 def paused():
-    """Sessions are paused after a problem in the treated area: what to do about it."""
-    return _safety_page("checkin/paused.html", _has(checkins.SESSIONS, "contraindications"))
+    """Sessions and the self-care on the area are paused after a treated-area problem."""
+    return _safety_page("checkin/paused.html", lambda c: c["safety"].reported)
 
 
 @bp.post("/resume")
 def resume():
-    """Resume self-care or sessions once a healthcare professional has said it is safe."""
-    form = ResumeForm()
+    """A self-guided client restarts the plan once a professional has said it is safe; a
+    therapist-led plan is restarted by the therapist only (403)."""
     plan = Plan.current_for(current_user)
+    if safety_reports.therapist_led(current_user, plan):
+        abort(403)
+    form = ResumeForm()
     if not form.validate_on_submit():
-        if form.scope.errors or plan is None:
-            abort(400)
-        page = {checkins.SELF_CARE: "checkin/urgent.html", checkins.SESSIONS: "checkin/paused.html"}
-        return _safety_page(page[form.scope.data], lambda *_: True, resume_form=form, status=422)
-    today = plans.local_today(current_user)
-    if plan is not None and checkins.resume(plan, form.scope.data, today, current_user):
-        flash(RESUMED[form.scope.data], "success")
+        return _safety_page("checkin/paused.html", lambda c: True, status=422, resume_form=form)
+    if safety_reports.resolve(current_user, current_user, plans.local_today(current_user)):
+        flash("Your plan is back on. Go gently, and stop if anything feels worse.", "success")
     else:
         flash("Nothing was paused.", "info")
-    return redirect(_after_checkin_url())
+    return redirect(url_for("today.today"))
+
+
+@bp.post("/checked")
+def checked():
+    """A client of a therapist says a professional has checked them: the therapist is
+    told and restarts the plan."""
+    if not CheckedForm().validate_on_submit():
+        abort(400)
+    marked = safety_reports.mark_checked(current_user)
+    for report in marked:
+        safety_reports.announce(report, [safety_reports.CHECKED])
+    flash("Thank you. Your therapist has been told and will restart your plan."
+          if marked else "Your therapist already knows; they will restart your plan.", "success")
+    return redirect(url_for("checkin.urgent") if any(r.red_flags for r in
+                    safety_reports.open_reports(current_user)) else url_for("checkin.paused"))

@@ -9,6 +9,7 @@ from tracker import today as day_model
 from tracker.models import Plan
 from tracker.pages import render, wants_fragment
 from tracker.today_forms import BookForm, CheckForm, SkipForm
+from tracker.views.checkin import safety_screen
 
 bp = Blueprint("today", __name__)
 
@@ -51,7 +52,7 @@ def _page(plan: Plan | None, day: date, today: date, status: int = 200):
         previous_day=day - timedelta(days=1) if day > first else None,
         next_day=day + timedelta(days=1) if day < today else None,
         forms=_forms(),
-        **checkins.status_context(current_user, plan, today),
+        **safety_screen(checkins.status_context(current_user, plan, today)),
     )
 
 
