@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from tracker import clinical, plans, safety, safety_reports, schedule, symptoms
 from tracker.db import database
-from tracker.models import CheckIn, CheckOff, Plan, PlanHold, PlanPause, SafetyCheck, User, utcnow
+from tracker.models import CheckIn, CheckOff, Plan, PlanHold, PlanPause, SafetyCheck, User
 
 STEP_DOWN, STEP_BACK, REVIEW = plans.STEP_DOWN, plans.STEP_BACK, plans.REVIEW
 NOTE_MAX = 2000
@@ -159,7 +159,7 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
         plan.suggestion, plan.suggestion_reason, plan.suggested_on = suggestion, reason, today
     elif plan.suggestion is not None and (
             plan.suggested_on == today
-            or (plan.suggestion == STEP_DOWN and _open_problem(plan, today))):
+            or (plan.suggestion == STEP_DOWN and safety_reports.plan_held(plan, today))):
         plan.suggestion, plan.suggestion_reason, plan.suggested_on = None, "", None
     else:
         return None
@@ -184,13 +184,6 @@ def _set_hold(plan: Plan, kind: str, today: date, holds: bool, reason: str,
             PlanHold.update(end=today).where(PlanHold.id == existing.id).execute()
 
 
-def _open_problem(plan: Plan, today: date) -> bool:
-    """Anything that keeps a plan from stepping down: an open pause, a hold or a report."""
-    pauses = plan.pauses.where(PlanPause.end.is_null() | (PlanPause.end > today)).exists()
-    holds = plan.holds.where(PlanHold.end.is_null() | (PlanHold.end > today)).exists()
-    return pauses or holds or bool(safety_reports.open_reports(plan.client_id))
-
-
 def _suggest(plan: Plan, plan_input: schedule.PlanInput, current: schedule.PhaseSpan,
              leg_pain: Mapping[date, int], today: date,
              flare: symptoms.Verdict) -> tuple[str | None, str]:
@@ -201,7 +194,7 @@ def _suggest(plan: Plan, plan_input: schedule.PlanInput, current: schedule.Phase
     if flare:
         return (STEP_BACK if phase > 0 else REVIEW), _cap(f"Flare-up: {flare.reason}.")
     spec = schedule.spec_on(plan_input, today)
-    if phase + 1 < len(spec.phases) and not _open_problem(plan, today):
+    if phase + 1 < len(spec.phases) and not safety_reports.plan_held(plan, today):
         ready = symptoms.ready_to_step_down(
             spec.phase(phase).exit, leg_pain, plan.start, current.start, today
         )

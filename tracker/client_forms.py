@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -68,3 +68,17 @@ class StepForm(_DatedForm):
         super().__init__(today, None, *args, **kwargs)
         self.to_phase.choices = [SelectChoice(i, name) for i, name in enumerate(phases)]
         self.to_phase.invalid_choice_message = "Pick one of the plan's phases."
+
+
+class SafetyResumeForm(FlaskForm):
+    """The therapist restarts a plan paused by a safety report, after reviewing it."""
+
+    confirm = BooleanField("I have reviewed the report, and the client has been checked and "
+                           "may go on")
+
+    class Meta:
+        csrf = False  # the page-wide token is checked on every POST (see _DatedForm)
+
+    def validate_confirm(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Please tick the box to confirm you have reviewed the report.")

@@ -403,7 +403,8 @@ def decide_suggestion(plan: Plan, accept: bool, today: date, user: User) -> int 
         return None
     moved = None
     with database.atomic():
-        if accept and suggestion != REVIEW:
+        held = suggestion == STEP_DOWN and safety_reports.plan_held(plan, today)
+        if accept and suggestion != REVIEW and not held:
             plan_in = plan_input(plan)
             current = schedule.phase_on(plan_in, today)
             last = len(schedule.spec_on(plan_in, today).phases) - 1

@@ -11,7 +11,17 @@ from typing import NamedTuple
 from markupsafe import Markup
 from peewee import fn
 
-from tracker import charts, library, plans, progress, roster, schedule, symptoms, wording
+from tracker import (
+    charts,
+    library,
+    plans,
+    progress,
+    roster,
+    safety_reports,
+    schedule,
+    symptoms,
+    wording,
+)
 from tracker import today as today_model
 from tracker.models import CheckIn, CheckOff, Plan, PlanEvent, User
 
@@ -192,20 +202,22 @@ def _adherence(data: _PlanData, first: date, today: date) -> int | None:
 
 
 def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
-                checkin: CheckIn | None, today: date) -> roster.Row:
+                checkin: CheckIn | None, today: date, reports: list,
+                archived: bool) -> roster.Row:
     last_checkin = checkin.day if checkin else None
-    facts = roster.Facts(today=today, last_checkin=last_checkin)
+    open_now = {"warning_open": any(r.red_flags for r in reports),
+                "area_open": any(r.problems for r in reports)}
+    facts = roster.Facts(today=today, last_checkin=last_checkin, **open_now)
     adherence = phase = None
     if plan is not None:
         facts = roster.Facts(
             today=today,
             plan_start=plan.start,
             suggestion=plan.suggestion,
-            red_flag_on=plan.red_flag_on,
-            self_care_paused=any(p.end is None and p.scope == schedule.PAUSE_SELF_CARE
-                                 for p in data.input.pauses),
+            waiting_since=schedule.waiting_step_down(data.input, today),
             last_checkin=last_checkin,
             last_checkoff=data.last_checkoff,
+            **open_now,
         )
         first = max(plan.start, today - timedelta(days=ADHERENCE_DAYS - 1))
         adherence = _adherence(data, first, today)
@@ -220,11 +232,14 @@ def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
         last_checkin_ago=roster.days_ago(last_checkin, today),
         leg_pain=checkin.leg_pain if checkin else None,
         phase=phase,
+        archived=archived,
     )
 
 
-def roster_rows(clients: list[User], now: datetime) -> list[roster.Row]:
-    """The roster's rows for these clients, sorted, each on the client's own today."""
+def roster_rows(clients: list[User], now: datetime,
+                archived_ids: frozenset[int] = frozenset()) -> list[roster.Row]:
+    """The roster's rows for these clients, sorted, each on the client's own today.
+    ``archived_ids`` are clients the therapist archived (shown here while flagged)."""
     if not clients:
         return []
     ids = [c.id for c in clients]
@@ -233,9 +248,11 @@ def roster_rows(clients: list[User], now: datetime) -> list[roster.Row]:
     since = min(todays.values()) - timedelta(days=ADHERENCE_DAYS - 1)
     data = _plan_data(list(current.values()), since) if current else {}
     checkins = _last_checkins(ids)
+    reports = safety_reports.open_by_client(ids)
     rows = []
     for client in clients:
         plan = current.get(client.id)
         rows.append(_roster_row(client, plan, data.get(plan.id) if plan else None,
-                                checkins.get(client.id), todays[client.id]))
+                                checkins.get(client.id), todays[client.id],
+                                reports.get(client.id, []), client.id in archived_ids))
     return roster.sort_rows(rows)

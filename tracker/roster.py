@@ -11,11 +11,10 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 __all__ = [
-    "FLARE_UP", "INACTIVE", "INACTIVE_DAYS", "RED_FLAG", "RED_FLAG_DAYS", "STEP_DOWN",
+    "AREA", "FLARE_UP", "INACTIVE", "INACTIVE_DAYS", "RED_FLAG", "STEP_DOWN", "WAITING",
     "Facts", "Flag", "Row", "days_ago", "flags", "sort_rows",
 ]
 
-RED_FLAG_DAYS = 14  # a red flag stays on the roster this long after it was reported
 INACTIVE_DAYS = 5
 
 
@@ -24,8 +23,10 @@ class Flag(NamedTuple):
     label: str  # shown as text: a flag never relies on colour alone
 
 
-RED_FLAG = Flag("red-flag", "Red flag")
+RED_FLAG = Flag("red-flag", "Warning sign")
+AREA = Flag("area", "Treated-area problem")
 FLARE_UP = Flag("flare-up", "Flare-up")
+WAITING = Flag("waiting", "Due to step down: waiting for review")
 STEP_DOWN = Flag("step-down", "Ready to step down")
 INACTIVE = Flag("inactive", f"No activity for {INACTIVE_DAYS} days")
 
@@ -36,24 +37,27 @@ class Facts:
 
     today: date
     plan_start: date | None = None  # None: no current plan
-    suggestion: str | None = None  # the plan's pending "step_down" or "step_back"
-    red_flag_on: date | None = None
-    self_care_paused: bool = False  # an open self-care pause (a red flag's doing)
+    suggestion: str | None = None  # the plan's pending "step_down", "step_back" or "review"
+    warning_open: bool = False  # an open report of a warning sign, whatever the plan's state
+    area_open: bool = False  # an open report of a problem in the treated area
+    waiting_since: date | None = None  # a step down fell due and waits for review
     last_checkin: date | None = None
     last_checkoff: date | None = None  # the latest day anything was checked off or skipped
 
 
 def flags(facts: Facts) -> tuple[Flag, ...]:
-    """The client's flags, most urgent first."""
+    """The client's flags, most urgent first. A report stays flagged until a person
+    resolves it; "ready to step down" is never shown beside an open problem."""
     found = []
-    recent = facts.today - timedelta(days=RED_FLAG_DAYS - 1)
-    if facts.self_care_paused or (
-        facts.red_flag_on is not None and recent <= facts.red_flag_on <= facts.today
-    ):
+    if facts.warning_open:
         found.append(RED_FLAG)
-    if facts.suggestion == "step_back":
+    if facts.area_open:
+        found.append(AREA)
+    if facts.suggestion in ("step_back", "review"):
         found.append(FLARE_UP)
-    elif facts.suggestion == "step_down":
+    if facts.waiting_since is not None:
+        found.append(WAITING)
+    elif facts.suggestion == "step_down" and not (facts.warning_open or facts.area_open):
         found.append(STEP_DOWN)
     if _inactive(facts):
         found.append(INACTIVE)
@@ -92,6 +96,7 @@ class Row:
     last_checkin_ago: str = "never"
     leg_pain: int | None = None  # at the last check-in
     phase: str | None = None  # None: no current plan
+    archived: bool = False  # put away by the therapist, back in view while flagged
 
     @property
     def flagged(self) -> bool:

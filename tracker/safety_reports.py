@@ -14,7 +14,16 @@ from blinker import Namespace
 
 from tracker import safety, schedule
 from tracker.db import database
-from tracker.models import CareLink, Plan, PlanEvent, PlanPause, SafetyCheck, User, utcnow
+from tracker.models import (
+    CareLink,
+    Plan,
+    PlanEvent,
+    PlanHold,
+    PlanPause,
+    SafetyCheck,
+    User,
+    utcnow,
+)
 
 WARNING, AREA, CHECKED = "warning", "area", "checked"  # what a therapist is told
 
@@ -125,6 +134,14 @@ def pause_for(plan: Plan, assessment: safety.Assessment, day: date, actor: User 
         elif existing.areas:  # [] already means every area
             wider = [] if not assessment.areas else sorted({*existing.areas, *assessment.areas})
             PlanPause.update(areas=wider).where(PlanPause.id == existing.id).execute()
+
+
+def plan_held(plan: Plan, today: date) -> bool:
+    """Whether anything keeps the plan from stepping down (the taper guard): an open
+    pause, a taper hold (flare-up, worse than the start) or an open report."""
+    pauses = plan.pauses.where(PlanPause.end.is_null() | (PlanPause.end > today)).exists()
+    holds = plan.holds.where(PlanHold.end.is_null() | (PlanHold.end > today)).exists()
+    return pauses or holds or bool(open_reports(plan.client_id))
 
 
 def apply_open_reports(plan: Plan, day: date) -> None:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_login import current_user
 
-from tracker import safety
+from tracker import clinical, safety
 
 
 def short_date(day: date | None) -> str:
@@ -32,6 +32,16 @@ def red_flag_label(key: str) -> str:
     return safety.RED_FLAG_LABELS.get(key, key.replace("_", " "))
 
 
+def problem_label(key: str) -> str:
+    """A treated-area problem's label."""
+    return safety.CONTRAINDICATION_LABELS.get(key, key.replace("_", " "))
+
+
+def area_label(key: str) -> str:
+    """A body area's label."""
+    return clinical.AREA_LABELS.get(key, key.replace("_", " "))
+
+
 def init_app(app: Flask) -> None:
-    for f in (short_date, long_date, local_datetime, red_flag_label):
+    for f in (short_date, long_date, local_datetime, red_flag_label, problem_label, area_label):
         app.add_template_filter(f)

@@ -2,8 +2,8 @@
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from tracker import plans, reports, schedule
-from tracker.client_forms import PauseForm, ResumeForm, StepForm
+from tracker import plans, reports, safety_reports, schedule
+from tracker.client_forms import PauseForm, ResumeForm, SafetyResumeForm, StepForm
 from tracker.models import CareLink, Plan, User
 from tracker.pages import render
 from tracker.plan_forms import SuggestionForm
@@ -38,16 +38,21 @@ def _forms(plan: Plan, today):
     }
 
 
-def _page(client: User, template: str, status: int = 200, forms=None):
+def _page(client: User, template: str, status: int = 200, forms=None, safety_form=None):
     plan = Plan.current_for(client)
     today = plans.local_today(client)
-    context = {"client": client, "plan": plan, "today": today}
+    open_reports = safety_reports.open_reports(client)
+    context = {"client": client, "plan": plan, "today": today, "reports": open_reports,
+               "safety": safety_reports.assessment_of(open_reports),
+               "safety_form": safety_form or SafetyResumeForm(prefix="safety"),
+               "waiting_since": None}
     if plan:
         context.update(
             report=reports.progress_report(plan, today),
             history=reports.history(plan, today),
             forms=forms or _forms(plan, today),
             phase=schedule.phase_on(plans.plan_input(plan), today),
+            waiting_since=schedule.waiting_step_down(plans.plan_input(plan), today),
         )
     return render(template, status=status, **context)
 
@@ -143,3 +148,18 @@ def suggestion(client_id: int):
     )
     return _done(client, "Plan moved to the next step." if moved is not None
                  else "Suggestion declined; the plan stays as it is.")
+
+
+@bp.post("/safety/resume")
+@login_required
+def safety_resume(client_id: int):
+    """Resolve the client's open safety reports and restart what they paused, after review."""
+    client = linked_client_or_404(client_id)
+    if not safety_reports.open_reports(client):
+        flash(f"{client.name} has no open report: nothing to resume.", "info")
+        return redirect(url_for("client_page.show", client_id=client.id))
+    form = SafetyResumeForm(prefix="safety")
+    if not form.validate_on_submit():
+        return _page(client, "clients/client.html", status=422, safety_form=form)
+    safety_reports.resolve(client, current_user, plans.local_today(client))
+    return _done(client, f"{client.name}'s plan is back on from today.")

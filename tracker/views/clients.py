@@ -10,7 +10,7 @@ from peewee import fn
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 
-from tracker import invites, reports, security
+from tracker import invites, reports, safety_reports, security
 from tracker.forms import RegisterForm, plain_text
 from tracker.models import (
     CareLink,
@@ -64,10 +64,13 @@ def _links(therapist) -> list[CareLink]:
 def roster_page():
     """Every client at a glance, the ones needing a look first."""
     links = _links(current_user.id)
+    flagged = set(safety_reports.open_by_client(link.client_id for link in links if link.archived))
+    shown = [link for link in links if not link.archived or link.client_id in flagged]
     return render(
         "clients/roster.html",
-        rows=reports.roster_rows([link.client for link in links if not link.archived], utcnow()),
-        archived=[link.client for link in links if link.archived],
+        rows=reports.roster_rows([link.client for link in shown], utcnow(),
+                                 frozenset(link.client_id for link in shown if link.archived)),
+        archived=[link.client for link in links if link.archived and link not in shown],
     )
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from tracker import library, plans, wording
+from tracker import library, plans, schedule, wording
 from tracker.models import Plan, PlanEvent
 from tracker.pages import render
 from tracker.plan_forms import StartPlanForm, SuggestionForm
@@ -26,11 +26,13 @@ def plan():
         return render(
             "plans/plan.html", plan=None, form=StartPlanForm(today), templates=library.TEMPLATES
         )
-    cards = wording.phase_cards(plans.plan_input(current), today)
+    plan_input = plans.plan_input(current)
+    cards = wording.phase_cards(plan_input, today)
     now, upcoming = wording.now_and_next(cards)
     events = current.events.order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(5)
     return render(
-        "plans/plan.html", plan=current, cards=cards, now=now, upcoming=upcoming, events=events
+        "plans/plan.html", plan=current, cards=cards, now=now, upcoming=upcoming, events=events,
+        waiting_since=schedule.waiting_step_down(plan_input, today),
     )
 
 
