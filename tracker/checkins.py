@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from tracker import clinical, plans, safety, safety_reports, schedule, symptoms
 from tracker.db import database
-from tracker.models import CheckIn, CheckOff, Plan, PlanHold, PlanPause, SafetyCheck, User
+from tracker.models import CheckIn, CheckOff, Plan, PlanHold, PlanPause, SafetyCheck, User, utcnow
 
 STEP_DOWN, STEP_BACK, REVIEW = plans.STEP_DOWN, plans.STEP_BACK, plans.REVIEW
 NOTE_MAX = 2000
