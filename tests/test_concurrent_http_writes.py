@@ -9,7 +9,7 @@ timeout, and the client gets a 503. Twenty clients checking in at once got ~15 o
 Each test serves the ``app`` fixture's app (SQLite, or PostgreSQL with
 TRACKER_TEST_POSTGRES_URL) with werkzeug's threaded server, logs twenty HTTP sessions in
 through the login form, releases their posts together with a barrier, then checks every
-status and the exact rows in the database. tests/test_reliability.py covers the same
+status and the rows the writes left in the database. tests/test_reliability.py covers the same
 writes without HTTP.
 """
 import threading
@@ -51,7 +51,9 @@ def base_url(app):
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "1000 per 15 minutes"
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000 per 15 minutes"
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="http-server", daemon=True)
+    # polled every 50 ms: shutdown() returns that soon instead of after the default 0.5 s
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="http-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -70,23 +72,23 @@ class Browser:
         login_page = self.http.get(f"{base_url}/login", timeout=TIMEOUT)
         answer = self.http.post(
             f"{base_url}/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": _token(login_page.text)},
+            data={"email": email, "password": PASSWORD, "csrf_token": _token(login_page)},
             allow_redirects=False, timeout=TIMEOUT,
         )
         assert answer.status_code == 302, answer.text[:500]
         # logging in starts a fresh session, and with it a new token: read it from a page
         shown = self.http.get(f"{base_url}{page}", timeout=TIMEOUT)
         assert shown.status_code == 200, shown.text[:500]
-        self.token = _token(shown.text)
+        self.token = _token(shown)
 
     def post(self, path: str, data: dict) -> requests.Response:
         return self.http.post(f"{self.base_url}{path}", data={**data, "csrf_token": self.token},
                               allow_redirects=False, timeout=TIMEOUT)
 
 
-def _token(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token on the page"
+def _token(page: requests.Response) -> str:
+    match = CSRF_RE.search(page.text)
+    assert match, f"no CSRF token on {page.url} ({page.status_code}): {page.text[:300]}"
     return match.group(1) or match.group(2)
 
 
@@ -171,7 +173,8 @@ def test_20_clients_answer_the_safety_questions_at_once(base_url, clients):
     responses = _all_at_once([(lambda b=b: b.post("/checkin/safety", answers))
                               for b in browsers])
 
-    # No warning sign: on to the day's plan, and nothing paused.
+    # No warning sign: on to the day's plan, and nothing paused. (Where the answers are
+    # stored is being reworked, so the rows checked are only those that hold either way.)
     _assert_all(responses, 302, ["/today"] * CLIENTS)
     with database.connection_context():
         assert PlanPause.select().count() == 0

@@ -4,15 +4,19 @@ import re
 
 import pytest
 
-from tracker import library
+from tracker import clinical, library
 from tracker.library import (
+    AREA_PAUSE_TEXT,
     CONTRAINDICATIONS,
+    EMERGENCY_TEXT,
     RED_FLAGS,
+    SAME_DAY_TEXT,
     SIDE_EFFECTS_TEXT,
     START_ADVICE,
+    TECHNIQUE_AREAS,
     TECHNIQUES,
     TEMPLATES,
-    URGENT_CARE_TEXT,
+    WARNING_PAUSE_TEXT,
 )
 
 # Everything domain.md lists, by slug.
@@ -91,8 +95,8 @@ def test_nothing_beyond_the_domain_list():
 
 @pytest.mark.parametrize("t", TECHNIQUES, ids=lambda t: t["slug"])
 def test_technique_shape(t):
-    assert set(t) == {"slug", "name", "kind", "body_area", "summary", "instructions",
-                      "dose", "cautions"}
+    assert set(t) == {"slug", "name", "kind", "body_area", "areas", "summary",
+                      "instructions", "dose", "cautions"}
     assert t["kind"] in KINDS
     assert t["name"] and t["body_area"]
     assert t["summary"].endswith(".") and t["summary"].count(". ") == 0
@@ -100,6 +104,25 @@ def test_technique_shape(t):
     assert all(isinstance(s, str) and s.strip() for s in t["instructions"])
     assert isinstance(t["cautions"], tuple) and t["cautions"]
     check_dose(t["dose"])
+    # areas: a non-empty tuple of clinical.BODY_AREAS keys, no repeats
+    assert isinstance(t["areas"], tuple) and t["areas"]
+    assert set(t["areas"]) <= set(clinical.BODY_AREAS)
+    assert len(set(t["areas"])) == len(t["areas"])
+
+
+def test_technique_areas_map_every_slug_to_its_areas():
+    assert TECHNIQUE_AREAS == {t["slug"]: t["areas"] for t in TECHNIQUES}
+    assert library.technique("piriformis-stretch")["areas"] == ("glutes_hips",)
+    assert library.technique("seated-forward-bend")["areas"] == ("thighs", "lower_back")
+    assert library.technique("indian-head-massage")["areas"] == ("upper_body",)
+    assert TECHNIQUE_AREAS["foam-roller"] == ("lower_back", "glutes_hips", "thighs")
+
+
+@pytest.mark.parametrize("tpl", TEMPLATES, ids=lambda t: t["slug"])
+def test_every_template_item_has_known_areas(tpl):
+    # an item with unknown areas would pause on any treated-area problem: none should
+    for item in _items(tpl):
+        assert TECHNIQUE_AREAS[item["technique"]], item["key"]
 
 
 def test_stretch_doses_follow_the_domain():
@@ -255,13 +278,17 @@ def test_template_spec_parses(tpl):
 
 def test_red_flags_cover_domain():
     text = {f["key"]: f["question"].lower() for f in RED_FLAGS}
-    assert len(text) == len(RED_FLAGS)
-    everything = " ".join(text.values())
-    assert "bladder" in everything and "bowel" in everything
-    assert "groin" in everything and "inner thigh" in everything
-    assert "weakness" in everything and "worse" in everything
-    assert "fever" in everything
-    assert "fall" in everything or "accident" in everything
+    assert list(text) == ["bladder_bowel", "saddle_numbness", "both_legs",
+                          "worsening_weakness", "fever", "trauma"]
+    assert "bladder" in text["bladder_bowel"] and "bowel" in text["bladder_bowel"]
+    assert "passing urine" in text["bladder_bowel"]
+    assert "groin" in text["saddle_numbness"] and "inner thigh" in text["saddle_numbness"]
+    assert "buttocks" in text["saddle_numbness"]
+    assert "both legs" in text["both_legs"]
+    assert "weakness" in text["worsening_weakness"] and "worse" in text["worsening_weakness"]
+    assert "numbness" in text["worsening_weakness"]
+    assert "fever" in text["fever"] and "unwell" in text["fever"]
+    assert "fall" in text["trauma"] and "accident" in text["trauma"]
     for flag in RED_FLAGS:
         assert set(flag) == {"key", "question", "why"}
         assert flag["question"].endswith("?") and flag["why"]
@@ -277,19 +304,24 @@ def test_contraindications_cover_domain():
 
 
 def test_safety_texts_point_to_professional_care():
-    urgent = URGENT_CARE_TEXT.lower()
+    emergency, same_day = EMERGENCY_TEXT.lower(), SAME_DAY_TEXT.lower()
     # Whether a therapist sees it depends on the plan, so the page says that part itself.
-    assert "urgent" in urgent and "paused" in urgent and "emergency" in urgent
-    assert "not a diagnosis" in urgent
+    assert "emergency department" in emergency and "emergency number" in emergency
+    assert "see a doctor today" in same_day and "emergency number" in same_day
+    assert "not a diagnosis" in emergency and "not a diagnosis" in same_day
+    assert "paused" in WARNING_PAUSE_TEXT and "sessions" in WARNING_PAUSE_TEXT
+    assert "whole plan" in WARNING_PAUSE_TEXT
+    assert "paused" in AREA_PAUSE_TEXT and "sessions" in AREA_PAUSE_TEXT
     assert "healthcare provider" in SIDE_EFFECTS_TEXT
     assert "soreness" in SIDE_EFFECTS_TEXT or "sore" in SIDE_EFFECTS_TEXT
     assert "healthcare provider" in START_ADVICE and "not replace" in START_ADVICE
-    for text in (URGENT_CARE_TEXT, SIDE_EFFECTS_TEXT, START_ADVICE):
+    for text in (EMERGENCY_TEXT, SAME_DAY_TEXT, SIDE_EFFECTS_TEXT, START_ADVICE):
         assert len(library.paragraphs(text)) >= 2
 
 
 def test_no_diagnosis_wording():
-    everything = repr((TECHNIQUES, TEMPLATES, RED_FLAGS, CONTRAINDICATIONS,
+    everything = repr((TECHNIQUES, TEMPLATES, RED_FLAGS, CONTRAINDICATIONS, EMERGENCY_TEXT,
+                       SAME_DAY_TEXT, WARNING_PAUSE_TEXT, AREA_PAUSE_TEXT,
                        SIDE_EFFECTS_TEXT, START_ADVICE))
     for phrase in ("you have sciatica", "you have a herniated", "you have piriformis syndrome",
                    "you have cauda", "diagnosed with"):

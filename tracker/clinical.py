@@ -76,8 +76,9 @@ BODY_AREAS = tuple(AREA_LABELS)
 MEANINGFUL_DROP_POINTS = 2
 MEANINGFUL_DROP_PCT = 30
 # A flare-up: today's leg pain 2 points (IMMPACT's meaningful change) above the mean of the
-# 7 days before, or, after the first week, back at or above the starting level
-# (domain.md: "A flare-up can step a plan back up").
+# 7 days before or above the starting level, or back at the starting level after a week
+# below it (domain.md: "A flare-up can step a plan back up"). Pain that stays at the start
+# is no flare-up; it is no improvement either, so it never tapers by symptoms.
 FLARE_UP_POINTS = MEANINGFUL_DROP_POINTS
 WINDOW_DAYS = 7  # the starting level is the mean of the plan's first 7 days; trends are 7-day
 MIN_CHECK_INS = 3  # fewer check-ins than this in a week say too little to act on

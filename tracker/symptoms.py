@@ -112,19 +112,27 @@ def worse_than_start(leg_pain: Mapping[date, int], plan_start: date, today: date
 
 
 def flare_up(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Verdict:
-    """Whether today's leg pain is a flare-up: 2+ points above the previous 7
-    days' mean (with 3+ check-ins there), or, after the first week, back at or
-    above the starting level."""
+    """Whether today's leg pain is a flare-up (clinical.FLARE_UP_POINTS): 2+ points above
+    the previous 7 days' mean (with 3+ check-ins there), or, after the first week, 2+
+    points above the starting level, or back at the starting level after a week below it.
+
+    Pain that simply stays where it started is not a flare-up: that client has not
+    improved (tapering needs improvement), but nothing has flared.
+    """
     pain = leg_pain.get(today)
     if pain is None:
         return Verdict(False, "no check-in today")
     previous = _window(leg_pain, today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1))
-    if len(previous) >= MIN_CHECK_INS:
-        mean = sum(previous) / len(previous)
-        if pain >= mean + FLARE_UP_POINTS - _EPSILON:
-            return Verdict(True, f"leg pain {pain} is {FLARE_UP_POINTS}+ points "
-                                 f"above last week's {mean:.1f}")
+    mean = sum(previous) / len(previous) if len(previous) >= MIN_CHECK_INS else None
+    if mean is not None and pain >= mean + FLARE_UP_POINTS - _EPSILON:
+        return Verdict(True, f"leg pain {pain} is {FLARE_UP_POINTS}+ points "
+                             f"above last week's {mean:.1f}")
     start = baseline(leg_pain, plan_start)
-    if (today - plan_start).days >= WINDOW_DAYS and start is not None and pain >= start - _EPSILON:
+    if (today - plan_start).days < WINDOW_DAYS or start is None:
+        return Verdict(False, "no flare-up")
+    if pain >= start + FLARE_UP_POINTS - _EPSILON:
+        return Verdict(True, f"leg pain {pain} is {FLARE_UP_POINTS}+ points above the "
+                             f"starting level {start:.1f}")
+    if mean is not None and mean < start - _EPSILON and pain >= start - _EPSILON:
         return Verdict(True, f"leg pain {pain} is back at the starting level {start:.1f}")
     return Verdict(False, "no flare-up")
