@@ -1,23 +1,26 @@
+import email
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import render_template
 
 from tests.conftest import csrf_token, make_user
-from tracker import checkins, plans
+from tracker import checkins, library, plans
 from tracker.db import database
-from tracker.models import CheckIn, Plan, PlanPause
+from tracker.models import CareLink, CheckIn, PlanPause, SafetyCheck, User
 
 ALL_NO = {
     "bladder_bowel": "no",
     "saddle_numbness": "no",
+    "both_legs": "no",
     "worsening_weakness": "no",
     "fever": "no",
     "trauma": "no",
 }
 GET_ROUTES = ["/checkin", "/checkin/safety", "/checkin/urgent", "/checkin/paused"]
-POST_ROUTES = ["/checkin", "/checkin/safety", "/checkin/resume"]
+POST_ROUTES = ["/checkin", "/checkin/safety", "/checkin/resume", "/checkin/checked"]
 
 
 @pytest.fixture
@@ -41,7 +44,8 @@ def today(client_user):
 
 
 def check_in(client, **overrides):
-    data = {"back_pain": "3", "leg_pain": "4", "csrf_token": csrf_token(client, "/checkin")}
+    data = {"back_pain": "3", "leg_pain": "4", "anything_new": "no",
+            "csrf_token": csrf_token(client, "/checkin")}
     return client.post("/checkin", data={**data, **overrides})
 
 
@@ -50,8 +54,8 @@ def answer(client, **overrides):
     return client.post("/checkin/safety", data=data)
 
 
-def resume(client, scope, **overrides):
-    data = {"scope": scope, "csrf_token": csrf_token(client, "/checkin"), **overrides}
+def resume(client, **overrides):
+    data = {"csrf_token": csrf_token(client, "/checkin"), **overrides}
     return client.post("/checkin/resume", data=data)
 
 
@@ -106,8 +110,9 @@ def test_therapists_cannot_post_a_check_in_or_resume(app, client, auth):
     token = csrf_token(client, "/home")
     assert client.post("/checkin", data={"csrf_token": token, "back_pain": "1",
                                          "leg_pain": "1"}).status_code == 404
-    assert client.post("/checkin/resume", data={"csrf_token": token, "scope": "sessions",
+    assert client.post("/checkin/resume", data={"csrf_token": token,
                                                 "confirm": "y"}).status_code == 404
+    assert client.post("/checkin/checked", data={"csrf_token": token}).status_code == 404
     assert stored() == []
 
 
@@ -135,6 +140,10 @@ def test_the_form_has_labelled_pain_scales_and_safety_boxes(client_user, client,
     assert "Anything else?" in html and 'maxlength="2000"' in html
     assert "In the area that is treated, do you have any of these today?" in html
     assert len(re.findall(r'type="checkbox" name="contraindications"', html)) == 5
+    assert "Where is it?" in html and len(re.findall(r'type="checkbox" name="areas"', html)) == 5
+    assert "Anything new or worrying since your last check-in?" in html
+    assert len(re.findall(r'type="radio" name="anything_new"', html)) == 2
+    assert "Sore, stiff or lightly bruised after a massage" in html
     assert 'value="Save check-in"' in html
 
 
@@ -146,11 +155,11 @@ def test_the_first_check_in_asks_the_safety_questions(client_user, plan, client,
     assert (saved.day, saved.leg_pain, saved.back_pain) == (today, 6, 3)
     assert saved.numbness and not saved.weakness and saved.note == "Stiff in the morning."
     html = text(client.get("/checkin/safety"))
-    assert html.count('type="radio"') == 10 and "checked" not in html
+    assert html.count('type="radio"') == 12 and "checked" not in html
     assert 'value="Send answers"' in html
     response = answer(client)
     assert response.status_code == 302 and response.location == "/today"
-    assert "Check-in saved." in text(client.get("/today"))
+    assert "Nothing you told us needs urgent care" in text(client.get("/today"))
 
 
 def test_a_usual_day_goes_straight_to_today(client_user, plan, client, auth, today):
@@ -173,6 +182,7 @@ def test_the_form_is_prefilled_and_editable_the_same_day(client_user, client, au
     html = text(client.get("/checkin"))
     assert 'name="leg_pain" id="leg_pain-6"\n      value="6" checked' in html
     assert 'value="swelling" checked' in html and "Tight</textarea>" in html
+    assert not re.search(r'name="anything_new"[^>]*checked', html)  # asked afresh
     assert "You checked in already" in html
     check_in(client, leg_pain="2")
     [saved] = [c for c in stored() if c.day == today]
@@ -192,6 +202,9 @@ def test_the_form_is_prefilled_and_editable_the_same_day(client_user, client, au
         ({"note": "fine\x00then"}, "Please remove control characters."),
         ({"note": "bell\x07"}, "Please remove control characters."),
         ({"contraindications": "bruise"}, "Please tick only the items listed."),
+        ({"areas": "elbow"}, "Please tick only the areas listed."),
+        ({"anything_new": ""}, "Please answer: is anything new or worrying?"),
+        ({"anything_new": "maybe"}, "Please answer: is anything new or worrying?"),
     ],
 )
 def test_bad_input_is_shown_again_and_nothing_stored(client_user, client, auth, overrides,
@@ -216,12 +229,18 @@ def test_a_note_may_have_line_breaks(client_user, client, auth):
     assert stored()[0].note == "Line one\r\nLine two\tend"
 
 
-# --- safety questions --------------------------------------------------------------
+# --- safety questions ("Something's wrong") -----------------------------------------
 
 
-def test_safety_questions_need_todays_check_in_first(client_user, client, auth):
+def test_the_questions_are_there_any_day_without_a_check_in(client_user, plan, client, auth):
     auth.login()
-    assert client.get("/checkin/safety").location == "/checkin"
+    html = text(client.get("/checkin/safety"))
+    assert "<h1>Something's wrong?</h1>" in html and html.count('type="radio"') == 12
+    assert "in both legs" in html and "worse than when you last told us" in html
+    assert 'name="problems"' in html and 'name="areas"' in html
+    assert "Something's wrong</a>" in html  # the link in the app's bar
+    assert answer(client).location == "/today"
+    assert stored() == []  # no check-in needed
 
 
 def test_every_safety_question_must_be_answered(client_user, plan, client, auth):
@@ -231,26 +250,46 @@ def test_every_safety_question_must_be_answered(client_user, plan, client, auth)
     html = text(response)
     assert response.status_code == 422 and html.count("Please answer yes or no.") == 2
     assert 'aria-describedby="fever-error"' in html
-    assert stored()[0].red_flags == [] and open_pauses() == {}
+    with database.connection_context():
+        assert SafetyCheck.select().count() == 0
+    assert open_pauses() == {}
 
 
-def test_a_red_flag_shows_urgent_care_and_pauses_self_care(client_user, plan, client, auth,
-                                                          today):
+def test_a_warning_sign_shows_urgent_care_and_pauses_everything(client_user, plan, client,
+                                                                auth, today):
     auth.login()
     check_in(client, leg_pain="6")
     response = answer(client, worsening_weakness="yes")
     assert response.status_code == 302 and response.location == "/checkin/urgent"
     html = text(client.get("/checkin/urgent"))
-    assert "<h1" in html and "Get medical help now</h1>" in html
+    assert "Get medical help now</h1>" in html
     assert "emergency department" in html and "local emergency number" in html
     assert "tel:" not in html and "diagnosis" in html
-    assert "Weakness in the leg or foot getting worse" in html
-    assert "Self-care is paused" in html and "Resume self-care" in html
+    assert "Weakness or numbness getting worse" in html
+    assert "Your whole plan is paused" in html
+    # Self-guided: the client restarts it once checked.
     assert "A healthcare professional has checked me and said I can continue" in html
-    assert list(open_pauses()) == ["self_care"]
-    with database.connection_context():
-        assert Plan.get().red_flag_on == today
-    assert stored()[0].red_flags == ["worsening_weakness"]
+    assert list(open_pauses()) == ["safety"]
+    # And again on every visit until it is resolved.
+    today_html = text(client.get("/today"))
+    assert "Get medical help now</h2>" in today_html and 'role="alert"' in today_html
+    assert "You reported a warning sign." in text(client.get("/plan"))
+
+
+def test_fever_and_trauma_are_same_day_advice(client_user, plan, client, auth):
+    auth.login()
+    assert answer(client, trauma="yes").location == "/checkin/urgent"
+    html = text(client.get("/checkin/urgent"))
+    assert "See a doctor today</h1>" in html and "same-day" in html
+    assert list(open_pauses()) == ["safety"]
+
+
+def test_the_emergency_number_is_a_tap_to_call_link(app, client_user, plan, client, auth):
+    app.config["EMERGENCY_NUMBER"] = 999  # TRACKER_EMERGENCY_NUMBER=999 parses as a number
+    auth.login()
+    answer(client, bladder_bowel="yes")
+    html = text(client.get("/checkin/urgent"))
+    assert '<a class="button danger call" href="tel:999">Call 999</a>' in html
 
 
 def test_urgent_and_paused_pages_need_something_to_show(client_user, plan, client, auth):
@@ -259,30 +298,32 @@ def test_urgent_and_paused_pages_need_something_to_show(client_user, plan, clien
     assert client.get("/checkin/paused").location == "/today"
 
 
-# --- contraindications -------------------------------------------------------------
+# --- problems in the treated area --------------------------------------------------
 
 
-def test_a_contraindication_pauses_sessions_and_says_why(client_user, plan, client, auth):
+def test_a_treated_area_problem_pauses_and_says_exactly_what(client_user, plan, client, auth,
+                                                             today):
+    yesterday_checkin(client_user, today)
     auth.login()
-    check_in(client, contraindications=["swelling", "fracture"])
-    response = answer(client)
+    response = check_in(client, contraindications=["swelling", "fracture"],
+                        areas=["lower_back"])
     assert response.status_code == 302 and response.location == "/checkin/paused"
     html = text(client.get("/checkin/paused"))
     assert "healthcare provider" in html and "not a diagnosis" in html
     assert "have a healthcare provider look at it first" in html  # swelling's advice
     assert "get it checked by a healthcare provider" in html  # fracture's advice
-    assert "Professional sessions are paused" in html and "Resume sessions" in html
-    assert "Check-in saved." in html
-    pause = open_pauses()["sessions"]
-    assert pause.reason == "In the treated area: swelling; a known or possible broken bone."
+    assert "Your massage sessions, and the self-care that works on that area" in html
+    assert "(lower back)" in html
+    pause = open_pauses()["area"]
+    assert pause.reason == ("In the treated area (lower back): swelling; "
+                            "a known or possible broken bone.")
+    assert pause.areas == ["lower_back"]
 
 
-def test_a_contraindication_on_a_later_day_goes_straight_to_the_notice(client_user, plan, client,
-                                                                       auth, today):
-    yesterday_checkin(client_user, today)
+def test_a_treated_area_problem_can_be_reported_any_day(client_user, plan, client, auth):
     auth.login()
-    assert check_in(client, contraindications="infection").location == "/checkin/paused"
-    assert list(open_pauses()) == ["sessions"]
+    assert answer(client, problems="infection").location == "/checkin/paused"
+    assert list(open_pauses()) == ["area"]
 
 
 # --- resuming ----------------------------------------------------------------------
@@ -291,58 +332,74 @@ def test_a_contraindication_on_a_later_day_goes_straight_to_the_notice(client_us
 @pytest.fixture
 def paused_plan(client_user, plan, today):
     with database.connection_context():
-        checkins.save_checkin(client_user, today, back_pain=3, leg_pain=4,
-                              contraindications=["swelling"])
+        checkins.record_checkin(client_user, today, back_pain=3, leg_pain=4,
+                                contraindications=["swelling"])
         checkins.record_safety_answers(client_user, today, {"fever": True})
     return plan
 
 
-@pytest.mark.parametrize("scope, page", [("self_care", "Get medical help now"),
-                                         ("sessions", "Pause your massage sessions")])
-def test_resume_needs_the_confirmation(paused_plan, client, auth, scope, page):
+def test_resume_needs_the_confirmation(paused_plan, client, auth):
     auth.login()
-    response = resume(client, scope)
+    response = resume(client)
     html = text(response)
-    assert response.status_code == 422 and page in html
+    assert response.status_code == 422 and "See a doctor today" in html
     assert "Please tick the box to confirm a healthcare professional" in html
-    assert f'aria-describedby="resume-{scope}-confirm-error"' in html
-    assert set(open_pauses()) == {"self_care", "sessions"}
+    assert 'aria-describedby="confirm-error"' in html
+    assert set(open_pauses()) == {"area", "safety"}
 
 
-def test_resume_without_confirmation_when_nothing_is_paused_says_so(plan, client, auth):
+def test_a_self_guided_client_resumes_with_the_confirmation(paused_plan, client, auth, today):
     auth.login()
-    response = resume(client, "self_care")
-    assert response.status_code == 422
-    assert "Nothing is paused, so there was nothing to resume." in text(response)
-
-
-@pytest.mark.parametrize("scope, message", [
-    ("self_care", "Your stretches and self-massage are back on your plan."),
-    ("sessions", "Your professional sessions are back on your plan."),
-])
-def test_resume_with_the_confirmation_ends_that_pause(paused_plan, client, auth, today, scope,
-                                                      message):
-    auth.login()
-    response = resume(client, scope, confirm="y")
+    response = resume(client, confirm="y")
     assert response.status_code == 302 and response.location == "/today"
-    assert scope not in open_pauses() and len(open_pauses()) == 1
+    assert open_pauses() == {}
     with database.connection_context():
-        assert PlanPause.get(PlanPause.scope == scope).end == today
-    assert message in text(client.get("/today"))
-
-
-@pytest.mark.parametrize("scope", ["all", "", "everything"])
-def test_resume_rejects_an_unknown_scope(paused_plan, client, auth, scope):
-    auth.login()
-    assert resume(client, scope, confirm="y").status_code == 400
-    assert len(open_pauses()) == 2
+        assert {p.end for p in PlanPause.select()} == {today}
+        assert SafetyCheck.select().where(SafetyCheck.resolved_at.is_null()
+                                          & SafetyCheck.reported).count() == 0
+    assert "Your plan is back on." in text(client.get("/today"))
 
 
 def test_resume_with_nothing_paused_says_so(client_user, plan, client, auth):
     auth.login()
-    response = resume(client, "sessions", confirm="y")
+    response = resume(client, confirm="y")
     assert response.status_code == 302
     assert "Nothing was paused." in text(client.get("/today"))
+
+
+@pytest.fixture
+def led_plan(client_user, today):
+    with database.connection_context():
+        therapist = make_user(email="t@example.org", name="Tess Therapist", role="therapist")
+        CareLink.create(therapist=therapist, client=client_user)
+        plan = plans.assign(client_user, library.template("acute-therapist-led")["spec"], today,
+                            therapist=therapist, title="Acute")
+        checkins.record_safety_answers(client_user, today, {"saddle_numbness": True})
+    return plan
+
+
+def test_on_a_therapist_led_plan_only_the_therapist_resumes(led_plan, client, auth):
+    auth.login()
+    html = text(client.get("/checkin/urgent"))
+    assert "Your therapist has been told" in html and 'action="/checkin/resume"' not in html
+    assert 'value="A professional has checked me"' in html
+    assert resume(client, confirm="y").status_code == 403
+    assert list(open_pauses()) == ["safety"]
+
+
+def test_a_professional_has_checked_me_tells_the_therapist(app, led_plan, client, auth):
+    auth.login()
+    response = client.post("/checkin/checked",
+                           data={"csrf_token": csrf_token(client, "/checkin")})
+    assert response.status_code == 302 and response.location == "/checkin/urgent"
+    html = text(client.get("/checkin/urgent"))
+    assert "Your therapist has been told and will restart your plan." in html
+    assert "You told your therapist a professional has checked you." in html
+    assert list(open_pauses()) == ["safety"]  # still paused until the therapist resumes
+    subjects = sorted(email.message_from_bytes(p.read_bytes())["Subject"]
+                      for p in (Path(app.instance_path) / "outbox").glob("*.eml"))
+    # (the report itself was stored directly by the fixture, not announced)
+    assert subjects == ["Casey Client says a professional has checked them"]
 
 
 # --- the status fragment for /today ------------------------------------------------
@@ -350,7 +407,7 @@ def test_resume_with_nothing_paused_says_so(client_user, plan, client, auth):
 
 def render_status(app, user, plan, today):
     with app.test_request_context("/today"), database.connection_context():
-        return render_template("checkin/_status.html",
+        return render_template("checkin/_status.html", texts=library,
                                **checkins.status_context(user, plan, today))
 
 
@@ -359,6 +416,7 @@ def test_status_fragment_before_and_after_checking_in(app, client_user, plan, to
     assert html.strip().startswith('<section id="checkin-status"')
     assert html.count('id="checkin-status"') == 1
     assert ">How are you today? Check in</a>" in html and 'href="/checkin"' in html
+    assert "Something's wrong</a>" in html and 'href="/checkin/safety"' in html
     with database.connection_context():
         checkins.save_checkin(client_user, today, back_pain=3, leg_pain=4)
     html = render_status(app, client_user, plan, today)
@@ -366,10 +424,9 @@ def test_status_fragment_before_and_after_checking_in(app, client_user, plan, to
     assert "Check in</a>" not in html and "paused" not in html
 
 
-def test_status_fragment_shows_open_pauses_with_the_resume_form(app, paused_plan, client_user,
-                                                                today):
-    html = render_status(app, client_user, paused_plan, today)
-    assert "Self-care is paused" in html and "Professional sessions are paused" in html
-    assert "Warning sign reported: a fever with back pain." in html
-    assert html.count('action="/checkin/resume"') == 2
-    assert html.count('name="csrf_token"') == 2
+def test_status_fragment_asks_for_unanswered_questions(app, client_user, plan, today):
+    with database.connection_context():
+        checkins.record_checkin(client_user, today, back_pain=3, leg_pain=4)
+        user = User.get_by_id(client_user.id)
+    html = render_status(app, user, plan, today)
+    assert "Safety questions are waiting." in html and "Answer the safety questions" in html

@@ -111,7 +111,7 @@ def test_technique_shape(t):
 
 
 def test_technique_areas_map_every_slug_to_its_areas():
-    assert TECHNIQUE_AREAS == {t["slug"]: t["areas"] for t in TECHNIQUES}
+    assert {t["slug"]: t["areas"] for t in TECHNIQUES} == TECHNIQUE_AREAS
     assert library.technique("piriformis-stretch")["areas"] == ("glutes_hips",)
     assert library.technique("seated-forward-bend")["areas"] == ("thighs", "lower_back")
     assert library.technique("indian-head-massage")["areas"] == ("upper_body",)
