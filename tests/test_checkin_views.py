@@ -45,8 +45,8 @@ def today(client_user):
 
 def check_in(client, **overrides):
     data = {"back_pain": "3", "leg_pain": "4", "anything_new": "no",
-            "csrf_token": csrf_token(client, "/checkin")}
-    return client.post("/checkin", data={**data, **overrides})
+            "csrf_token": csrf_token(client, "/checkin"), **overrides}
+    return client.post("/checkin", data={k: v for k, v in data.items() if v is not None})
 
 
 def answer(client, **overrides):
@@ -169,6 +169,14 @@ def test_a_usual_day_goes_straight_to_today(client_user, plan, client, auth, tod
     assert response.status_code == 302 and response.location == "/today"
 
 
+def test_a_check_in_without_the_new_question_is_kept_and_asks_the_questions(
+        client_user, client, auth, today):
+    yesterday_checkin(client_user, today)  # e.g. queued offline before the question existed
+    auth.login()
+    assert check_in(client, anything_new=None).location == "/checkin/safety"
+    assert [c.anything_new for c in stored() if c.day == today] == [None]
+
+
 def test_new_weakness_asks_again(client_user, client, auth, today):
     yesterday_checkin(client_user, today)
     auth.login()
@@ -203,7 +211,6 @@ def test_the_form_is_prefilled_and_editable_the_same_day(client_user, client, au
         ({"note": "bell\x07"}, "Please remove control characters."),
         ({"contraindications": "bruise"}, "Please tick only the items listed."),
         ({"areas": "elbow"}, "Please tick only the areas listed."),
-        ({"anything_new": ""}, "Please answer: is anything new or worrying?"),
         ({"anything_new": "maybe"}, "Please answer: is anything new or worrying?"),
     ],
 )

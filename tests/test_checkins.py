@@ -109,8 +109,12 @@ def test_record_checkin_asks_the_questions_first_time_and_when_numbness_is_new(c
                                                                      False))
     assert not fresh_user(client_user).safety_questions_due
     day = START + timedelta(days=1)
-    assert not checkins.record_checkin(client_user, day, back_pain=2, leg_pain=3)[2]
-    assert checkins.record_checkin(client_user, day, back_pain=2, leg_pain=3, numbness=True)[2]
+    assert not checkins.record_checkin(client_user, day, back_pain=2, leg_pain=3,
+                                       anything_new=False)[2]
+    assert checkins.record_checkin(client_user, day, back_pain=2, leg_pain=3, numbness=True,
+                                   anything_new=False)[2]
+    # Not answered at all (None) counts as yes: the questions are asked.
+    assert checkins.record_checkin(client_user, day, back_pain=2, leg_pain=3)[2]
 
 
 def test_anything_new_asks_the_questions_whatever_came_before(client_user):

@@ -1,13 +1,21 @@
 """The therapist's roster, invite links, archive/restore, and joining through an invite."""
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
 from tracker import checkoffs, invites, plans
 from tracker.db import database
-from tracker.models import CareLink, CheckIn, Invite, Plan, PlanPause, User, utcnow
+from tracker.models import (
+    CareLink,
+    CheckIn,
+    Invite,
+    Plan,
+    SafetyCheck,
+    User,
+    utcnow,
+)
 
 TEMPLATE = "acute-therapist-led"
 
@@ -167,13 +175,19 @@ def _client_with(world, email, name, start_days_ago=None, **plan_fields):
 
 def _cards(html: str) -> dict[str, str]:
     """Each roster card's text by client name, in page order."""
-    cards = re.findall(r'<li class="card roster-card[^"]*"[^>]*>(.*?)</details>\s*</li>', html,
-                       re.S)
+    cards = re.findall(r'<li class="card roster-card[^"]*"[^>]*>(.*?)\n</li>', html, re.S)
     named = {}
     for card in cards:
         name = re.search(r'<h2><a href="/clients/\d+">([^<]+)</a></h2>', card).group(1)
         named[name] = card
     return named
+
+
+def _report(client, *, flags=(), problems=(), resolved=False):
+    """An open (or resolved) safety report of the client's, as the check-in stores it."""
+    return SafetyCheck.create(client=client, day=date.today(), red_flags=list(flags),
+                              problems=list(problems), reported=bool(flags or problems),
+                              resolved_at=utcnow() if resolved else None)
 
 
 def test_roster_order_and_flags(world, as_user):
@@ -182,34 +196,63 @@ def test_roster_order_and_flags(world, as_user):
         # Ann (from the world) started 3 days ago and checks in today: no flags.
         CheckIn.create(client=world.a, day=today, back_pain=1, leg_pain=2)
         _client_with(world, "abe@example.org", "Abe Noplan")
-        _client_with(world, "zoe@example.org", "Zoe Redflag", 2, red_flag_on=today)
-        _, paused = _client_with(world, "pat@example.org", "Pat Paused", 2)
-        PlanPause.create(plan=paused, start=today, scope="self_care", reason="red flag")
+        zoe, _ = _client_with(world, "zoe@example.org", "Zoe Redflag", 2)
+        _report(zoe, flags=["fever"])
+        pat, paused = _client_with(world, "pat@example.org", "Pat Paused", 2)
+        plans.pause(paused, today, world.therapist, "holiday")
+        _report(pat, flags=["both_legs"])  # a warning sign flags a paused plan too
+        nia, _ = _client_with(world, "nia@example.org", "Nia Newflag")  # no plan yet
+        _report(nia, flags=["saddle_numbness"])
+        ola, _ = _client_with(world, "ola@example.org", "Ola Area", 2)
+        _report(ola, problems=["swelling"])
         _client_with(world, "yan@example.org", "Yan Stepdown", 2, suggestion="step_down")
         _client_with(world, "xia@example.org", "Xia Flare", 2, suggestion="step_back")
+        _client_with(world, "rae@example.org", "Rae Review", 2, suggestion="review")
         _client_with(world, "wes@example.org", "Wes Quiet", 10)
-        _, old_flag = _client_with(world, "val@example.org", "Val Oldflag", 30,
-                                   red_flag_on=today - timedelta(days=20))
+        val, old_flag = _client_with(world, "val@example.org", "Val Oldflag", 30)
+        _report(val, flags=["trauma"], resolved=True)
         CheckIn.create(client=old_flag.client, day=today, back_pain=1, leg_pain=1)
     html = text(as_user("t@example.org").get("/clients"))
     cards = _cards(html)
     assert list(cards) == [
-        "Pat Paused", "Wes Quiet", "Xia Flare", "Yan Stepdown", "Zoe Redflag",
-        "Abe Noplan", "Ann Client", "Val Oldflag",
+        "Nia Newflag", "Ola Area", "Pat Paused", "Rae Review", "Wes Quiet", "Xia Flare",
+        "Yan Stepdown", "Zoe Redflag", "Abe Noplan", "Ann Client", "Val Oldflag",
     ]
     flags = {name: re.findall(r'<li class="flag flag-[a-z-]+">([^<]+)</li>', card)
              for name, card in cards.items()}
     assert flags == {
-        "Pat Paused": ["Red flag"],
+        "Nia Newflag": ["Warning sign"],
+        "Ola Area": ["Treated-area problem"],
+        "Pat Paused": ["Warning sign"],
+        "Rae Review": ["Flare-up"],
         "Wes Quiet": ["No activity for 5 days"],
         "Xia Flare": ["Flare-up"],
         "Yan Stepdown": ["Ready to step down"],
-        "Zoe Redflag": ["Red flag"],
+        "Zoe Redflag": ["Warning sign"],
         "Abe Noplan": [],
         "Ann Client": [],
         "Val Oldflag": [],
     }
     assert "No plan yet" in cards["Abe Noplan"] and "None yet" in cards["Abe Noplan"]
+    assert 'class="card roster-card flagged roster-urgent" id="client-' in html
+
+
+def test_an_archived_client_with_a_warning_sign_comes_back_into_view(world, as_user):
+    with database.connection_context():
+        zed, _ = _client_with(world, "zed@example.org", "Zed Archived", 2)
+        CareLink.update(archived=True).where(CareLink.client == zed.id).execute()
+        quiet, _ = _client_with(world, "qia@example.org", "Qia Archived", 2)
+        CareLink.update(archived=True).where(CareLink.client == quiet.id).execute()
+    client = as_user("t@example.org")
+    assert "Zed Archived" not in _cards(text(client.get("/clients")))
+    with database.connection_context():
+        _report(zed, flags=["bladder_bowel"])
+    html = text(client.get("/clients"))
+    cards = _cards(html)
+    assert list(cards)[0] == "Zed Archived" and "Qia Archived" not in cards
+    assert "Warning sign" in cards["Zed Archived"]
+    assert "Archived: back on your list until the report is resolved." in cards["Zed Archived"]
+    assert "Archived clients (1)" in html
 
 
 def test_roster_queries_do_not_grow_with_the_number_of_clients(world, as_user, queries):

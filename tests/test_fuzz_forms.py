@@ -81,11 +81,14 @@ ROUTES = {
                      {"email": "email", "name": "text", "password": "password", "timezone": "tz"}),
     "clients.invite": (T, {}, {"note": "text"}),
     "checkin.form": (A, {}, {"back_pain": "pain", "leg_pain": "pain", "numbness": "bool",
-                             "weakness": "bool", "note": "text",
-                             "contraindications": ["fever", "open_wound", "bruise"],
-                             "day": "date", "op_id": "text"}),
-    "checkin.safety": (A, {}, {flag["key"]: ["yes", "no"] for flag in library.RED_FLAGS}),
-    "checkin.resume": (A, {}, {"scope": ["self_care", "sessions"], "confirm": "bool"}),
+                             "weakness": "bool", "soreness": "bool", "note": "text",
+                             "anything_new": ["yes", "no", "maybe"],
+                             "contraindications": ["swelling", "open_wound", "bruise"],
+                             "areas": ["thighs", "elbow"], "day": "date", "op_id": "text"}),
+    "checkin.safety": (A, {}, {**{flag["key"]: ["yes", "no"] for flag in library.RED_FLAGS},
+                               "problems": ["swelling", "bruise"], "areas": ["lower_back", "x"],
+                               "note": "text"}),
+    "checkin.resume": (A, {}, {"confirm": "bool"}),
     "plans.start": (A, {}, {"template": [t["slug"] for t in library.TEMPLATES],
                             "start": "date"}),
     "plans.suggestion": (A, {}, {"decision": ["accept", "decline"]}),
@@ -109,6 +112,7 @@ ROUTES = {
     "client_page.step": (T, {"client_id": "{a}"}, {"step-day": "date", "step-to_phase":
                                                    ["0", "1", "2"], "step-reason": "text"}),
     "client_page.suggestion": (T, {"client_id": "{a}"}, {"decision": ["accept", "decline"]}),
+    "client_page.safety_resume": (T, {"client_id": "{a}"}, {"safety-confirm": "bool"}),
     "push.subscribe": (A, {}, {"endpoint": "text"}),
     "push.unsubscribe": (A, {}, {"endpoint": "text"}),
 }
@@ -117,6 +121,7 @@ ROUTES["library.edit"] = (T, {"technique_id": "{technique}"}, ROUTES["library.ne
 # Routes that read no form fields: junk fields must still not hurt them.
 NO_FIELDS = {
     "auth.logout": (A, {}),
+    "checkin.checked": (A, {}),
     "builder.delete_template": (T, {"template_id": "{template}"}),
     "calendar.new_link": (A, {}),
     "calendar.delete_link": (A, {}),
@@ -379,7 +384,10 @@ SCRIPT = "<script>alert('x')</script>"
 
 
 @pytest.mark.parametrize("who, endpoint, fields, shown_on", [
-    (A, "checkin.form", {"back_pain": "2", "leg_pain": "3", "note": SCRIPT}, "/checkin"),
+    (A, "checkin.form", {"back_pain": "2", "leg_pain": "3", "anything_new": "no",
+                         "note": SCRIPT}, "/checkin"),
+    (A, "checkin.safety", {**{flag["key"]: "no" for flag in library.RED_FLAGS},
+                           "problems": "swelling", "note": SCRIPT}, "/checkin/paused"),
     (T, "clients.invite", {"note": SCRIPT}, "/clients/invite"),
     (T, "library.new", {"name": SCRIPT, "kind": "stretch", "summary": SCRIPT,
                         "instructions": SCRIPT}, "/library"),

@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import make_user
 from tracker import library, plans, schedule
 from tracker.db import database
-from tracker.models import PhaseTransition, Plan, PlanRevision, Technique
+from tracker.models import Plan, PlanRevision, Technique
 
 
 @pytest.fixture
@@ -54,24 +54,6 @@ def test_plan_input_round_trips_through_the_database(db):
     spec = schedule.PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
     assert loaded.revisions == (schedule.Revision(date(2026, 11, 16), spec),)
     assert loaded.start == date(2026, 11, 16)
-
-
-def test_auto_transitions_are_stored_once(db):
-    client = make_user()
-    plan = plans.create_from_template(client, "acute-therapist-led", date(2026, 11, 16),
-                                      created_by=client)
-    assert plans.record_auto_transitions(plan, date(2026, 12, 20)) == 1
-    assert plans.record_auto_transitions(plan, date(2026, 12, 20)) == 0
-    stored = PhaseTransition.get()
-    assert (stored.on, stored.to_phase) == (date(2026, 12, 14), 1)
-    # Stored transitions and computed ones agree: the schedule is unchanged.
-    before = schedule.occurrences(
-        schedule.PlanInput(start=plan.start, revisions=plans.plan_input(plan).revisions),
-        date(2026, 11, 16), date(2027, 3, 1),
-    )
-    assert schedule.occurrences(plans.plan_input(plan), date(2026, 11, 16), date(2027, 3, 1)) == (
-        before
-    )
 
 
 def test_seed_library_is_idempotent_and_read_only_builtins(db):

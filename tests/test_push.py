@@ -1,6 +1,5 @@
 """Web push: VAPID keys, sending through a fake push service, and the push routes."""
 import base64
-import functools
 import os
 import socket
 import stat
@@ -9,10 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import Flask
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-import tracker
 from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
 from tests.fake_push_service import FakePushService, b64url
 from tracker import checkoffs, create_app, plans
@@ -103,9 +100,8 @@ def bare_app(tmp_path, monkeypatch):
     """create_app with its instance folder in tmp_path and no VAPID settings in the env."""
     for name in ("TRACKER_VAPID_PRIVATE_KEY", "TRACKER_VAPID_PUBLIC_KEY", "TRACKER_VAPID_SUBJECT"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(tracker, "Flask", functools.partial(Flask, instance_path=str(tmp_path)))
     return lambda **config: create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}",
-                                        **config})
+                                        "INSTANCE_PATH": str(tmp_path), **config})
 
 
 def test_key_pair_is_generated_once_into_the_instance_folder(bare_app, tmp_path):

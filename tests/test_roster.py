@@ -2,9 +2,20 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracker import roster
-from tracker.roster import FLARE_UP, INACTIVE, RED_FLAG, STEP_DOWN, Facts, Row
+from tracker.roster import (
+    AREA,
+    FLARE_UP,
+    INACTIVE,
+    RED_FLAG,
+    STEP_DOWN,
+    WAITING,
+    Facts,
+    Row,
+)
 
 TODAY = date(2026, 3, 18)
 
@@ -22,29 +33,76 @@ def test_a_client_doing_fine_has_no_flags():
     assert roster.flags(active()) == ()
 
 
-@pytest.mark.parametrize(("red_flag_on", "flagged"), [
-    (TODAY, True),
-    (days(13), True),  # the 14th day back still counts
-    (days(14), False),
-    (TODAY + timedelta(days=1), False),  # a date after today is not "within the last 14 days"
-    (None, False),
+def test_the_flags_read_as_text():
+    assert [(f.key, f.label) for f in (RED_FLAG, AREA, FLARE_UP, WAITING, STEP_DOWN, INACTIVE)] == [
+        ("red-flag", "Warning sign"),
+        ("area", "Treated-area problem"),
+        ("flare-up", "Flare-up"),
+        ("waiting", "Due to step down: waiting for review"),
+        ("step-down", "Ready to step down"),
+        ("inactive", "No activity for 5 days"),
+    ]
+
+
+def test_the_14_day_red_flag_window_is_gone():
+    assert not hasattr(roster, "RED_FLAG_DAYS")
+    with pytest.raises(TypeError):
+        Facts(today=TODAY, red_flag_on=TODAY)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Facts(today=TODAY, self_care_paused=True)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(("facts", "expected"), [
+    ({"warning_open": True}, (RED_FLAG,)),
+    ({"area_open": True}, (AREA,)),
+    ({"warning_open": True, "area_open": True}, (RED_FLAG, AREA)),
+    ({"waiting_since": days(3)}, (WAITING,)),
+    ({"waiting_since": TODAY}, (WAITING,)),
 ])
-def test_a_red_flag_shows_for_14_days(red_flag_on, flagged):
-    assert (RED_FLAG in roster.flags(active(red_flag_on=red_flag_on))) is flagged
+def test_an_open_report_or_a_waiting_step_is_flagged(facts, expected):
+    assert roster.flags(active(**facts)) == expected
 
 
-def test_an_open_self_care_pause_is_a_red_flag_however_old():
-    assert roster.flags(active(red_flag_on=days(40), self_care_paused=True)) == (RED_FLAG,)
+def test_an_open_warning_stays_flagged_however_old_the_plan_or_check_in():
+    # no 14-day window: a report stays until a person resolves it
+    facts = active(warning_open=True, plan_start=days(400), last_checkin=days(2))
+    assert roster.flags(facts) == (RED_FLAG,)
+    assert roster.flags(Facts(today=TODAY, warning_open=True)) == (RED_FLAG,)  # no plan
+    assert roster.flags(Facts(today=TODAY, area_open=True)) == (AREA,)
 
 
 @pytest.mark.parametrize(("suggestion", "expected"), [
     ("step_down", (STEP_DOWN,)),
     ("step_back", (FLARE_UP,)),
+    ("review", (FLARE_UP,)),
     (None, ()),
     ("something else", ()),
 ])
 def test_suggestions(suggestion, expected):
     assert roster.flags(active(suggestion=suggestion)) == expected
+
+
+@pytest.mark.parametrize(("facts", "expected"), [
+    ({"warning_open": True}, (RED_FLAG,)),
+    ({"area_open": True}, (AREA,)),
+    ({"warning_open": True, "area_open": True}, (RED_FLAG, AREA)),
+    ({}, (STEP_DOWN,)),
+])
+def test_ready_to_step_down_is_never_shown_beside_an_open_problem(facts, expected):
+    assert roster.flags(active(suggestion="step_down", **facts)) == expected
+
+
+@pytest.mark.parametrize(("facts", "expected"), [
+    ({}, (WAITING,)),
+    ({"suggestion": "step_down"}, (WAITING,)),  # waiting replaces ready to step down
+    ({"suggestion": "step_back"}, (FLARE_UP, WAITING)),
+    ({"warning_open": True}, (RED_FLAG, WAITING)),  # the warning is why it waits
+    ({"area_open": True, "suggestion": "step_down"}, (AREA, WAITING)),
+])
+def test_waiting_for_review_replaces_ready_to_step_down(facts, expected):
+    flagged = roster.flags(active(waiting_since=days(2), **facts))
+    assert flagged == expected
+    assert STEP_DOWN not in flagged
 
 
 @pytest.mark.parametrize(("checkin", "checkoff", "inactive"), [
@@ -73,13 +131,36 @@ def test_inactivity_needs_a_plan_running_for_5_days(plan_start, inactive):
     assert (INACTIVE in roster.flags(facts)) is inactive
 
 
+ORDER = (RED_FLAG, AREA, FLARE_UP, WAITING, STEP_DOWN, INACTIVE)
+maybe_day = st.none() | st.integers(-10, 40).map(days)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.builds(Facts, st.just(TODAY), maybe_day,
+                 st.sampled_from([None, "step_down", "step_back", "review"]),
+                 st.booleans(), st.booleans(), maybe_day, maybe_day, maybe_day))
+def test_flag_properties(facts):
+    found = roster.flags(facts)
+    assert list(found) == [f for f in ORDER if f in found]  # most urgent first, no repeats
+    assert (RED_FLAG in found) is facts.warning_open
+    assert (AREA in found) is facts.area_open
+    assert (WAITING in found) is (facts.waiting_since is not None)
+    assert (FLARE_UP in found) is (facts.suggestion in ("step_back", "review"))
+    if STEP_DOWN in found:
+        assert facts.suggestion == "step_down"
+        assert not {RED_FLAG, AREA, WAITING} & set(found)
+
+
 def test_flags_come_most_urgent_first():
-    facts = Facts(today=TODAY, plan_start=days(20), suggestion="step_back", red_flag_on=TODAY)
-    assert roster.flags(facts) == (RED_FLAG, FLARE_UP, INACTIVE)
+    facts = Facts(today=TODAY, plan_start=days(20), suggestion="step_back",
+                  warning_open=True, area_open=True, waiting_since=days(1))
+    assert roster.flags(facts) == (RED_FLAG, AREA, FLARE_UP, WAITING, INACTIVE)
     assert [f.label for f in roster.flags(facts)] == [
-        "Red flag", "Flare-up", "No activity for 5 days"
+        "Warning sign", "Treated-area problem", "Flare-up",
+        "Due to step down: waiting for review", "No activity for 5 days",
     ]
-    assert STEP_DOWN.label == "Ready to step down"
+    ready = Facts(today=TODAY, plan_start=days(20), suggestion="step_down")
+    assert roster.flags(ready) == (STEP_DOWN, INACTIVE)
 
 
 def test_flagged_clients_come_first_then_by_name():
@@ -93,10 +174,25 @@ def test_flagged_clients_come_first_then_by_name():
     assert [r.client_id for r in roster.sort_rows(rows)] == [4, 2, 3, 5, 1]
 
 
-def test_only_a_red_flag_is_urgent():
+def test_only_a_warning_sign_is_urgent():
     assert Row(1, "A", flags=(RED_FLAG, INACTIVE)).urgent
     assert not Row(1, "A", flags=(FLARE_UP, INACTIVE)).urgent
+    assert not Row(1, "A", flags=(AREA, WAITING)).urgent
+    assert Row(1, "A", flags=(AREA,)).flagged
     assert not Row(1, "A").flagged
+
+
+def test_archived_rows_are_sorted_like_any_other():
+    rows = [
+        Row(1, "Bo", archived=True, flags=(RED_FLAG,)),
+        Row(2, "Al"),
+        Row(3, "Ann", archived=True, flags=(AREA,)),
+        Row(4, "Cat", archived=True),
+    ]
+    assert [r.client_id for r in roster.sort_rows(rows)] == [3, 1, 2, 4]
+    assert Row(5, "Di").archived is False
+    flagged = Row(1, "Bo", archived=True, flags=(RED_FLAG,))
+    assert flagged.archived and flagged.urgent and flagged.flagged
 
 
 def test_sorting_is_stable_for_equal_names():

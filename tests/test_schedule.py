@@ -12,14 +12,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracker import library
 from tracker.schedule import (
     ANCHORS,
     CADENCE_KINDS,
     ITEM_KINDS,
+    PAUSE_ALL,
+    PAUSE_AREA,
+    PAUSE_SAFETY,
+    PAUSE_SCOPES,
     Cadence,
     Completion,
     Dose,
     ExitRule,
+    Hold,
     ItemSpec,
     Move,
     Occurrence,
@@ -37,6 +43,7 @@ from tracker.schedule import (
     phase_on,
     timeline,
     to_utc,
+    waiting_step_down,
 )
 
 MON = date(2024, 1, 1)  # a Monday, in a leap year
@@ -495,6 +502,15 @@ def test_engine_inputs_are_validated():
         taper_plan(end=MON)
     with pytest.raises(ValueError, match="before it starts"):
         Pause(d(1, 5), d(1, 4))
+    with pytest.raises(ValueError, match=r"hold ends \(2024-01-04\) before it starts"):
+        Hold(d(1, 5), d(1, 4))
+    with pytest.raises(ValueError, match="items only apply to an area pause"):
+        Pause(d(1, 5), None, "self_care", frozenset({"piriformis"}))
+    with pytest.raises(ValueError, match="items only apply to an area pause"):
+        Pause(d(1, 5), None, "safety", frozenset())
+    with pytest.raises(ValueError, match="holds must be a list"):
+        taper_plan(holds=Hold(d(1, 5)))
+    assert taper_plan(holds=[Hold(d(1, 5))]).holds == (Hold(d(1, 5)),)  # stored as a tuple
 
 
 # --------------------------------------------------------------------------- properties
@@ -694,19 +710,18 @@ def test_occurrence_is_frozen():
         first.date = d(1, 2)  # type: ignore[misc]
 
 
-# --- partial pauses (red flag: self-care; contraindication: sessions) ----------------------
+# --- partial pauses (self-care, sessions, a treated-area problem) --------------------------
 
 
 def _acute(start):
-    from tracker import library
-
     spec = PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
     return PlanInput(start=start, revisions=(Revision(start, spec),))
 
 
 @pytest.mark.parametrize(
     "scope, sessions_left, self_care_left",
-    [("self_care", True, False), ("sessions", False, True), ("all", False, False)],
+    [("self_care", True, False), ("sessions", False, True), ("all", False, False),
+     ("area", False, False)],
 )
 def test_a_partial_pause_drops_only_its_kind(scope, sessions_left, self_care_left):
     start = date(2026, 11, 16)
@@ -722,5 +737,244 @@ def test_a_partial_pause_drops_only_its_kind(scope, sessions_left, self_care_lef
 
 
 def test_an_unknown_pause_scope_is_refused():
-    with pytest.raises(ValueError):
+    assert PAUSE_SCOPES == ("all", "self_care", "sessions", "safety", "area")
+    with pytest.raises(ValueError, match=r"scope must be one of all, self_care, sessions, "
+                                         r"safety, area \(got 'everything'\)"):
         Pause(date(2026, 1, 1), None, "everything")
+
+
+# --- the taper guard: holds and pauses defer an automatic step ------------------------------
+# The acute template from MON: Acute (after 4 weeks: Jan 29), Improving (after 6 weeks),
+# Maintenance. Its items: a weekly Monday massage and daily self-care.
+
+ACUTE_SELF_CARE = {"piriformis", "knee-to-chest", "forward-bend", "heat", "trigger-point", "ice"}
+STEP_DUE = d(1, 29)  # 4 weeks after MON
+
+
+def _acute_on(start: date = MON, **extra) -> PlanInput:
+    spec = PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
+    return PlanInput(start, (Revision(start, spec),), **extra)
+
+
+def _keys(plan: PlanInput, first: date, last: date) -> set[str]:
+    return {o.item.key for o in occurrences(plan, first, last)}
+
+
+def test_an_unheld_acute_plan_steps_down_after_4_and_6_weeks():
+    plan = _acute_on()
+    assert auto_transitions(plan, d(12, 31)) == [
+        Transition(STEP_DUE, 1, "after 4 weeks"), Transition(d(3, 11), 2, "after 6 weeks")]
+    assert waiting_step_down(plan, d(2, 10)) is None
+
+
+def test_an_open_hold_over_the_step_keeps_the_phase_and_says_since_when():
+    plan = _acute_on(holds=(Hold(d(1, 20)),))
+    assert [phase_on(plan, day) for day in (d(1, 28), STEP_DUE, d(2, 10), d(12, 31))] == [
+        0, 0, 0, 0]
+    assert timeline(plan, d(2, 10)) == [
+        PhaseSpan(0, "Acute", MON, None, False, True, waiting_since=STEP_DUE),
+        PhaseSpan(1, "Improving", None, None, True, False),
+        PhaseSpan(2, "Maintenance", None, None, True, False),
+    ]
+    assert auto_transitions(plan, d(12, 31)) == []
+    assert waiting_step_down(plan, d(2, 10)) == STEP_DUE
+    assert waiting_step_down(plan, STEP_DUE) == STEP_DUE
+    # before the step falls due there is nothing to wait for yet
+    assert waiting_step_down(plan, STEP_DUE - timedelta(days=1)) is None
+    assert timeline(plan, d(1, 25))[0].waiting_since is None
+    # the hold changes no item: the weekly massage and daily self-care go on
+    assert days_of(plan, "massage", STEP_DUE, d(2, 19)) == [
+        d(1, 29), d(2, 5), d(2, 12), d(2, 19)]
+    assert _keys(plan, d(1, 20), d(2, 19)) == ACUTE_SELF_CARE | {"massage"}
+
+
+def test_the_step_happens_on_the_day_the_hold_ends():
+    end = d(2, 5)
+    plan = _acute_on(holds=(Hold(d(1, 20), end),))
+    assert (phase_on(plan, end - timedelta(days=1)), phase_on(plan, end)) == (0, 1)
+    assert auto_transitions(plan, d(12, 31)) == [
+        Transition(end, 1, "after 4 weeks (after a pause or review)"),
+        Transition(end + timedelta(weeks=6), 2, "after 6 weeks"),  # counted from the step
+    ]
+    assert waiting_step_down(plan, end - timedelta(days=1)) == STEP_DUE
+    assert waiting_step_down(plan, end) is None
+    assert timeline(plan, d(2, 10)) == [
+        PhaseSpan(0, "Acute", MON, end, False, False),
+        PhaseSpan(1, "Improving", end, d(3, 18), False, True),
+        PhaseSpan(2, "Maintenance", d(3, 18), None, False, False),
+    ]
+    assert [o.phase_name for o in occurrences(plan, d(2, 4), d(2, 5))
+            if o.item.key == "piriformis"] == ["Acute", "Improving"]
+
+
+@pytest.mark.parametrize(("hold", "step"), [
+    (Hold(STEP_DUE, d(2, 1)), d(2, 1)),  # a hold from the due day itself holds it
+    (Hold(d(1, 10), STEP_DUE), STEP_DUE),  # `end` is exclusive: over the day before
+    (Hold(d(1, 10), d(1, 20)), STEP_DUE),  # over and done before the step
+    (Hold(d(1, 10), d(1, 10)), STEP_DUE),  # empty
+])
+def test_hold_edges(hold, step):
+    plan = _acute_on(holds=(hold,))
+    assert auto_transitions(plan, d(3, 1))[0].on == step
+
+
+def test_touching_and_overlapping_holds_and_pauses_hold_as_one():
+    plan = _acute_on(holds=(Hold(d(1, 25), d(2, 1)), Hold(d(2, 1), d(2, 8))),
+                     pauses=(Pause(d(2, 5), d(2, 12), PAUSE_AREA),))
+    assert auto_transitions(plan, d(3, 1))[0].on == d(2, 12)
+
+
+@pytest.mark.parametrize("end", [d(2, 20), None])
+def test_a_hold_that_starts_after_the_step_keeps_the_history(end):
+    plain = _acute_on()
+    plan = _acute_on(holds=(Hold(d(1, 30), end),))
+    assert auto_transitions(plan, d(3, 10)) == auto_transitions(plain, d(3, 10)) == [
+        Transition(STEP_DUE, 1, "after 4 weeks")]
+    assert occurrences(plan, MON, d(3, 10)) == occurrences(plain, MON, d(3, 10))
+    assert timeline(plan, d(2, 10))[0] == PhaseSpan(0, "Acute", MON, STEP_DUE, False, False)
+
+
+def test_a_closed_hold_between_the_steps_changes_nothing():
+    plain = _acute_on()
+    plan = _acute_on(holds=(Hold(d(1, 30), d(2, 20)),))
+    assert timeline(plan, d(2, 10)) == timeline(plain, d(2, 10))
+    assert occurrences(plan, MON, d(12, 31)) == occurrences(plain, MON, d(12, 31))
+
+
+def test_an_open_hold_after_the_first_step_holds_the_next_one():
+    plan = _acute_on(holds=(Hold(d(1, 30)),))
+    assert timeline(plan, d(3, 20)) == [
+        PhaseSpan(0, "Acute", MON, STEP_DUE, False, False),
+        PhaseSpan(1, "Improving", STEP_DUE, None, False, True, waiting_since=d(3, 11)),
+        PhaseSpan(2, "Maintenance", None, None, True, False),
+    ]
+    assert waiting_step_down(plan, d(3, 20)) == d(3, 11)
+
+
+def test_a_hold_defers_an_after_sessions_step_too():
+    plain = taper_plan()  # Taper: 3 sessions, every 2 weeks from Feb 5: ends Mar 5
+    assert auto_transitions(plain, d(6, 1))[1] == Transition(d(3, 5), 2, "after 3 sessions")
+    plan = taper_plan(holds=(Hold(d(3, 1), d(3, 20)),))
+    assert auto_transitions(plan, d(6, 1))[1] == Transition(
+        d(3, 20), 2, "after 3 sessions (after a pause or review)")
+    assert waiting_step_down(plan, d(3, 10)) == d(3, 5)
+    # held in the fortnightly phase: the session of Mar 18 is still due
+    assert days_of(plan, "massage", d(3, 5), d(3, 19)) == [d(3, 18)]
+
+
+@pytest.mark.parametrize(("items", "paused"), [
+    (frozenset({"piriformis"}), {"massage", "piriformis"}),
+    (frozenset({"piriformis", "heat", "no-such-item"}), {"massage", "piriformis", "heat"}),
+    (frozenset(), {"massage"}),  # no self-care works there: only sessions
+    (None, ACUTE_SELF_CARE | {"massage"}),  # area not said: all of it
+])
+def test_an_area_pause_drops_sessions_and_the_self_care_working_there(items, paused):
+    pause = Pause(d(1, 8), None, PAUSE_AREA, items)
+    plan = _acute_on(pauses=(pause,))
+    assert _keys(plan, d(1, 8), d(1, 21)) == (ACUTE_SELF_CARE | {"massage"}) - paused
+    assert _keys(plan, MON, d(1, 7)) == ACUTE_SELF_CARE | {"massage"}  # before it: all
+    inside = Occurrence(d(1, 8), None, plan.revisions[0].spec.phases[0].items[1], 0, "Acute")
+    assert pause.covers(inside) is (items is None or "piriformis" in items)
+
+
+def test_an_area_pause_holds_the_step_but_does_not_stretch_the_phase():
+    closed = _acute_on(pauses=(Pause(d(1, 8), d(1, 15), PAUSE_AREA),))
+    assert auto_transitions(closed, d(3, 1))[0] == Transition(STEP_DUE, 1, "after 4 weeks")
+    over = _acute_on(pauses=(Pause(d(1, 22), d(2, 2), PAUSE_AREA, frozenset({"heat"})),))
+    assert auto_transitions(over, d(3, 1))[0] == Transition(
+        d(2, 2), 1, "after 4 weeks (after a pause or review)")
+    open_ = _acute_on(pauses=(Pause(d(1, 22), None, PAUSE_AREA),))
+    assert phase_on(open_, d(6, 1)) == 0 and waiting_step_down(open_, d(6, 1)) == STEP_DUE
+
+
+@pytest.mark.parametrize("end", [d(1, 17), None])
+def test_a_safety_pause_stops_everything(end):
+    plan = _acute_on(pauses=(Pause(d(1, 10), end, PAUSE_SAFETY),))
+    last = d(1, 16) if end else d(12, 31)
+    assert occurrences(plan, d(1, 10), last) == []
+    assert next_due(plan, "massage", d(1, 9)) == (d(1, 22) if end else None)
+
+
+def test_a_safety_pause_stretches_an_after_weeks_phase_like_a_pause_of_everything():
+    safety = _acute_on(pauses=(Pause(d(1, 10), d(1, 17), PAUSE_SAFETY),))
+    everything = _acute_on(pauses=(Pause(d(1, 10), d(1, 17), PAUSE_ALL),))
+    resumed = STEP_DUE + timedelta(days=7)  # by the 7 paused days
+    assert (phase_on(safety, resumed - timedelta(days=1)), phase_on(safety, resumed)) == (0, 1)
+    assert auto_transitions(safety, d(12, 31)) == [
+        Transition(resumed, 1, "after 4 weeks"), Transition(d(3, 18), 2, "after 6 weeks")]
+    assert occurrences(safety, MON, d(12, 31)) == occurrences(everything, MON, d(12, 31))
+    assert timeline(safety, d(2, 1)) == timeline(everything, d(2, 1))
+    assert waiting_step_down(safety, d(2, 1)) is None  # the clock stopped: nothing is late
+
+
+def test_an_open_safety_pause_stops_the_clock():
+    plan = _acute_on(pauses=(Pause(d(1, 10), None, PAUSE_SAFETY),))
+    assert phase_on(plan, d(12, 31)) == 0 and auto_transitions(plan, d(12, 31)) == []
+    assert waiting_step_down(plan, d(3, 1)) is None
+    # from the due day on it holds instead: the step is late and waits
+    late = _acute_on(pauses=(Pause(STEP_DUE, None, PAUSE_SAFETY),))
+    assert waiting_step_down(late, d(3, 1)) == STEP_DUE
+
+
+def _covered(plan: PlanInput, day: date) -> bool:
+    return any(s.start <= day and (s.end is None or day < s.end)
+               for s in (*plan.holds, *plan.pauses))
+
+
+@st.composite
+def held_plans(draw) -> PlanInput:
+    """Plans that move on by time or session count, with holds and pauses of any scope."""
+    count = draw(st.integers(2, 4))
+    steps = st.one_of(st.builds(ExitRule, st.just("after_weeks"), st.integers(1, 6)),
+                      st.builds(ExitRule, st.just("after_sessions"), st.integers(1, 4)))
+    spec = PlanSpec(tuple(
+        phase(f"P{i}", MANUAL if i == count - 1 else draw(steps), session(WEEKLY_MON),
+              item("s"), item("p", Cadence("weekly_days", 1, (1, 4))))
+        for i in range(count)))
+    start = draw(_days(0, 60))
+    length = st.none() | st.integers(0, 40)
+    # early and often: the first steps fall within about 100 days
+    hold = st.builds(lambda s, n: Hold(s, None if n is None else s + timedelta(days=n)),
+                     _days(0, 100, start), length)
+    pause = st.builds(
+        lambda s, n, scope, items: Pause(s, None if n is None else s + timedelta(days=n), scope,
+                                         items if scope == PAUSE_AREA else None),
+        _days(0, 120, start), length, st.sampled_from(PAUSE_SCOPES),
+        st.none() | st.just(frozenset({"s"})))
+    return PlanInput(start, (Revision(start, spec),),
+                     holds=tuple(draw(st.lists(hold, min_size=1, max_size=3))),
+                     pauses=tuple(draw(st.lists(pause, max_size=2))))
+
+
+@PROPERTY
+@given(held_plans(), st.integers(0, 300))
+def test_no_automatic_step_lands_on_a_held_or_paused_day(plan, offset):
+    today = plan.start + timedelta(days=offset)
+    steps = auto_transitions(plan, plan.start + timedelta(days=400))
+    for step in steps:
+        assert not _covered(plan, step.on), step
+    spans = timeline(plan, today)
+    for span in spans[1:]:
+        if span.start is not None:
+            assert not _covered(plan, span.start), span
+    (current,) = [s for s in spans if s.current] or [None]
+    waiting = waiting_step_down(plan, today)
+    assert waiting == (current.waiting_since if current else None)
+    if waiting is not None:
+        assert waiting <= today and _covered(plan, waiting) and _covered(plan, today)
+        assert phase_on(plan, today) == phase_on(plan, waiting) == current.phase_index
+
+
+@PROPERTY
+@given(held_plans())
+def test_holds_only_ever_delay_a_step(plan):
+    unheld = replace(plan, holds=())
+    far = plan.start + timedelta(days=400)
+    held_steps, plain_steps = auto_transitions(plan, far), auto_transitions(unheld, far)
+    for held, plain in zip(held_steps, plain_steps, strict=False):
+        assert held.to_phase == plain.to_phase and held.on >= plain.on
+    assert len(held_steps) <= len(plain_steps)
+    # before the first hold nothing changes
+    first = min((h.start for h in plan.holds), default=far)
+    last = first - timedelta(days=1)
+    assert occurrences(plan, plan.start, last) == occurrences(unheld, plan.start, last)

@@ -291,6 +291,30 @@ def test_flare_up_when_pain_is_back_at_the_starting_level_after_week_one():
     assert not flare_up(early, START, day(3))  # first week: no baseline to compare with yet
 
 
+@pytest.mark.parametrize(("check_ins", "today", "reason"), [
+    # 2+ points above the start, with too few check-ins last week to compare with
+    ({**pain([4] * 7), day(12): 6}, day(12),
+     "leg pain 6 is 2+ points above the starting level 4.0"),
+    ({**pain([4] * 7), day(12): 5}, day(12), "no flare-up"),
+    # back at the start after a week below it (3+ check-ins, mean under the start)
+    (pain([6] * 7, [4, 4, 4, 6]), day(10), "leg pain 6 is back at the starting level 6.0"),
+    # back at the start, but last week was not below it: nothing flared
+    (pain([6] * 7, [6, 6, 6, 6]), day(10), "no flare-up"),
+    # back at the start with too few check-ins last week to say it was below
+    ({**pain([6] * 3), day(9): 4, day(10): 6}, day(10), "no flare-up"),
+])
+def test_flare_up_against_the_starting_level(check_ins, today, reason):
+    verdict = flare_up(check_ins, START, today)
+    assert verdict.reason == reason and bool(verdict) is (reason != "no flare-up")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 10), st.integers(7, 30))
+def test_pain_that_stays_at_the_start_is_no_flare_up(level, days_in):
+    check_ins = {day(i): level for i in range(days_in + 1)}
+    assert flare_up(check_ins, START, day(days_in)) == Verdict(False, "no flare-up")
+
+
 def test_no_flare_up_without_a_check_in_today():
     verdict = flare_up(pain([2] * 7), START, day(8))
     assert not verdict and verdict.reason == "no check-in today"

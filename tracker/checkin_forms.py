@@ -74,12 +74,19 @@ class CheckInForm(OfflineForm):
     numbness = BooleanField("Numbness or tingling")
     weakness = BooleanField("Weakness in leg or foot")
     soreness = BooleanField("Sore, stiff or lightly bruised after a massage")
-    anything_new = _yes_no("Anything new or worrying since your last check-in?",
-                           "Please answer: is anything new or worrying?")
+    # Required on the page; a post without it (a check-in a phone queued offline before this
+    # question existed) is kept, and the warning-sign questions are then asked.
+    anything_new = RadioField("Anything new or worrying since your last check-in?",
+                              choices=[SelectChoice(NO, "No"), SelectChoice(YES, "Yes")],
+                              validate_choice=False)
     contraindications = _problems_field()
     areas = _areas_field()
     note = _note_field("Anything else?")
     submit = SubmitField("Save check-in")
+
+    def validate_anything_new(self, field) -> None:
+        if field.data not in (None, YES, NO):
+            raise ValidationError("Please answer: is anything new or worrying?")
 
     def values(self) -> dict:
         """The check-in fields for checkins.record_checkin."""
@@ -89,7 +96,8 @@ class CheckInForm(OfflineForm):
             "numbness": bool(self.numbness.data),
             "weakness": bool(self.weakness.data),
             "soreness": bool(self.soreness.data),
-            "anything_new": self.anything_new.data == YES,
+            "anything_new": None if self.anything_new.data is None
+            else self.anything_new.data == YES,
             "note": (self.note.data or "").strip(),
             "contraindications": list(self.contraindications.data or ()),
             "areas": list(self.areas.data or ()),

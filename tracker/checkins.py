@@ -106,7 +106,9 @@ def record_checkin(client: User, day: date, areas: Iterable[str] = (),
             update_suggestion(plan, day)
         ask = safety.should_ask(
             previous, checkin.numbness, checkin.weakness,
-            anything_new=bool(checkin.anything_new), questions_due=client.safety_questions_due,
+            # not answered (None) counts as yes: the questions are asked
+            anything_new=checkin.anything_new is not False,
+            questions_due=client.safety_questions_due,
             last_asked=safety_reports.last_asked(client), today=day,
         )
         if ask and not client.safety_questions_due:

@@ -1254,8 +1254,8 @@ def _symptom_estimate(plan: _Plan, last: _Period, today: int) -> _Change | None:
     spec = plan.spec_at(max(last.start, today))
     if last.phase + 1 >= len(spec.phases):
         return None
-    day = max(last.start + SYMPTOM_PHASE_MIN_DAYS, today + 1)
-    if day >= plan.end:
+    day = plan.hold_release(max(last.start + SYMPTOM_PHASE_MIN_DAYS, today + 1))
+    if day >= plan.end:  # also while a hold is open (_INF): no step down can be projected
         return None
     return _Change(day, last.phase + 1, "projected", "if symptoms improve")
 
