@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import register_with_plan
+from tracker import library
 
 pytestmark = pytest.mark.browser
 _numbers = itertools.count()
@@ -106,10 +107,10 @@ def test_progress_shows_the_pain_chart_after_a_check_in(page: Page, live_server,
     page.get_by_role("group", name="Leg pain").get_by_label("5", exact=True).click()
     page.get_by_role("group", name="Back pain").get_by_label("2", exact=True).click()
     page.get_by_role("button", name="Save check-in").click()
-    safety = page.get_by_role("heading", name="A few safety questions")
-    expect(safety).to_be_visible()  # the first check-in asks the red-flag questions
-    for group in page.get_by_role("group").all():
-        group.get_by_label("No").check()
+    safety = page.get_by_role("heading", name="Something's wrong?")
+    expect(safety).to_be_visible()  # the first check-in asks the warning-sign questions
+    for flag in library.RED_FLAGS:
+        page.get_by_role("group", name=flag["question"]).get_by_label("No", exact=True).check()
     page.get_by_role("button", name="Send answers").click()
     expect(page.get_by_text("Today: leg 5, back 2")).to_be_visible()
 

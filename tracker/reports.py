@@ -23,7 +23,7 @@ from tracker import (
     wording,
 )
 from tracker import today as today_model
-from tracker.models import CheckIn, CheckOff, Plan, PlanEvent, User
+from tracker.models import CheckIn, CheckOff, Plan, PlanEvent, SafetyCheck, User
 
 WEEKS_SHOWN = 12
 
@@ -126,15 +126,15 @@ def history(plan: Plan, today: date) -> History:
     ]
     red_flags = {f["key"]: f["question"] for f in library.RED_FLAGS}
     contra = {c["key"]: c["question"] for c in library.CONTRAINDICATIONS}
-    safety = [
-        SafetyNote(
-            c.day,
-            tuple(red_flags.get(k, k) for k in c.red_flags),
-            tuple(contra.get(k, k) for k in c.contraindications),
-        )
-        for c in checkins
-        if c.red_flags or c.contraindications
-    ]
+    reports = (SafetyCheck.select()
+               .where((SafetyCheck.client == plan.client) & SafetyCheck.reported
+                      & (SafetyCheck.day >= since))
+               .order_by(SafetyCheck.day.desc(), SafetyCheck.id.desc()))
+    safety = [SafetyNote(r.day, tuple(red_flags.get(k, k) for k in r.red_flags),
+                         tuple(contra.get(k, k) for k in r.problems)) for r in reports]
+    # Red flags stored on check-ins by versions before safety reports existed.
+    safety += [SafetyNote(c.day, tuple(red_flags.get(k, k) for k in c.red_flags), ())
+               for c in checkins if c.red_flags]
     events = list(plan.events.order_by(PlanEvent.at.desc()).limit(30))
     return History(
         notes=[c for c in checkins if c.note.strip()], skips=skips, safety=safety, events=events
