@@ -91,16 +91,18 @@ worker: install
 # postgresql://postgres@127.0.0.1:5432/), again on PostgreSQL in a fresh database that
 # tests/conftest.py creates and drops. Both runs always run; it fails if either fails.
 TRACKER_TEST_POSTGRES_URL ?=
+# Both cores (pytest-xdist), and the 15 slowest tests listed at the end of each run.
+PYTEST_ARGS ?= -n 2 --durations=15
 test: test-install
 	$(BIN)/ruff check tracker tests wsgi.py
 	@echo "== Test suite on SQLite =="
 	@status=0; \
-	  env -u TRACKER_TEST_POSTGRES_URL $(BIN)/python -m pytest || status=1; \
+	  env -u TRACKER_TEST_POSTGRES_URL $(BIN)/python -m pytest $(PYTEST_ARGS) || status=1; \
 	  if [ -n "$(TRACKER_TEST_POSTGRES_URL)" ]; then \
 	    echo "== Test suite again on PostgreSQL (TRACKER_TEST_POSTGRES_URL), in a fresh database;" \
 	      "browser tests skipped there (they ran on SQLite above) =="; \
 	    TRACKER_TEST_POSTGRES_URL='$(TRACKER_TEST_POSTGRES_URL)' \
-	      $(BIN)/python -m pytest -m "not browser" || status=1; \
+	      $(BIN)/python -m pytest $(PYTEST_ARGS) -m "not browser" || status=1; \
 	  else \
 	    echo "TRACKER_TEST_POSTGRES_URL is not set: the PostgreSQL run is skipped"; \
 	  fi; \
