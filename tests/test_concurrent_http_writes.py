@@ -25,7 +25,15 @@ from werkzeug.serving import make_server
 from tests.conftest import CSRF_RE, PASSWORD
 from tracker import library, plans
 from tracker.db import database
-from tracker.models import CareLink, CheckIn, PhaseTransition, Plan, PlanPause, User
+from tracker.models import (
+    CareLink,
+    CheckIn,
+    PhaseTransition,
+    Plan,
+    PlanPause,
+    SafetyCheck,
+    User,
+)
 
 CLIENTS = 20
 TIMEOUT = 30  # s, per request: a hang fails the test instead of stalling it
@@ -173,10 +181,12 @@ def test_20_clients_answer_the_safety_questions_at_once(base_url, clients):
     responses = _all_at_once([(lambda b=b: b.post("/checkin/safety", answers))
                               for b in browsers])
 
-    # No warning sign: on to the day's plan, and nothing paused. (Where the answers are
-    # stored is being reworked, so the rows checked are only those that hold either way.)
+    # No warning sign: on to the day's plan, and nothing paused; every answer set is kept.
     _assert_all(responses, 302, ["/today"] * CLIENTS)
     with database.connection_context():
+        assert sorted((s.client_id, s.reported, tuple(s.answers.values()))
+                      for s in SafetyCheck.select()) == [
+            (p.id, False, (False,) * len(library.RED_FLAGS)) for p in people]
         assert PlanPause.select().count() == 0
         assert Plan.select().where(Plan.status != Plan.ACTIVE).count() == 0
         assert [(c.client_id, c.day) for c in CheckIn.select().order_by(CheckIn.client)] == [
