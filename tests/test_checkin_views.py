@@ -437,3 +437,10 @@ def test_status_fragment_asks_for_unanswered_questions(app, client_user, plan, t
         user = User.get_by_id(client_user.id)
     html = render_status(app, user, plan, today)
     assert "Safety questions are waiting." in html and "Answer the safety questions" in html
+
+
+def test_resume_without_confirmation_when_nothing_is_paused_says_so(plan, client, auth):
+    auth.login()
+    response = resume(client)
+    assert response.status_code == 302 and response.location == "/today"
+    assert "Nothing was paused." in text(client.get("/today"))

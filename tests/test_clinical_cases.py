@@ -198,7 +198,7 @@ WARNING_CASES = [
          today=(EMERGENCY, "Today: leg 5, back 3"), due=frozenset(), sessions_paused=True,
          pauses=frozenset({"safety"}), phase="Acute"),
     case("checkin-new-then-both-legs-with-a-note",
-         check_in("/checkin/safety", leg=6, new="yes"),
+         check_in("/checkin/safety", leg=5, new="yes"),
          wrong("both_legs", note="Tingling in the left leg too since this morning"),
          flags=(WARNING_FLAG,), subjects=(URGENT,),
          lands=(EMERGENCY, "Symptoms in both legs",

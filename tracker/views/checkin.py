@@ -137,12 +137,13 @@ def resume():
     if safety_reports.therapist_led(current_user, plan):
         abort(403)
     form = ResumeForm()
+    if not safety_reports.open_reports(current_user):
+        flash("Nothing was paused.", "info")
+        return redirect(url_for("today.today"))
     if not form.validate_on_submit():
         return _safety_page("checkin/paused.html", lambda c: True, status=422, resume_form=form)
-    if safety_reports.resolve(current_user, current_user, plans.local_today(current_user)):
-        flash("Your plan is back on. Go gently, and stop if anything feels worse.", "success")
-    else:
-        flash("Nothing was paused.", "info")
+    safety_reports.resolve(current_user, current_user, plans.local_today(current_user))
+    flash("Your plan is back on. Go gently, and stop if anything feels worse.", "success")
     return redirect(url_for("today.today"))
 
 
