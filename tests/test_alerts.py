@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -125,10 +126,11 @@ def test_a_warning_sign_through_the_form_emails_the_therapist_once(world, client
         check = SafetyCheck.get(SafetyCheck.client == world.ann)
     assert message["Message-ID"] == (
         f"<safety.{check.id}.{world.theo.id}.warning@sciatica-tracker.local>")
-    when = check.created_at.astimezone(alerts.ZoneInfo("America/New_York"))
+    when = check.created_at.astimezone(ZoneInfo("America/New_York"))
     body = plain(message)
-    assert f"Ann Client reported a warning sign on {when:%-d %B %Y at %H:%M} " \
-           "(America/New_York):" in body
+    assert (f"Ann Client reported a warning sign on {when:%-d %B %Y at %H:%M} "
+            "(America/New_York):") in body
+    assert "Tokyo" not in body  # the therapist's zone, not the client's
     assert ("- new loss of bladder or bowel control, or difficulty passing urine\n"
             "- numbness in the groin, buttocks or inner thighs\n") in body
     assert "get medical help now." in body
@@ -431,10 +433,9 @@ def test_a_claim_stuck_past_its_lease_is_sent_again_once(world, monkeypatch):
     def killed(*_args):
         raise WorkerKilled
 
-    monkeypatch.setitem(alerts.SENDERS, alerts.EMAIL, killed)
-    with worker(world.app), pytest.raises(WorkerKilled):
+    with monkeypatch.context() as patched, worker(world.app), pytest.raises(WorkerKilled):
+        patched.setitem(alerts.SENDERS, alerts.EMAIL, killed)
         alerts.send(check.id, now)
-    monkeypatch.undo()
     assert alert_rows() == [(world.theo.id, "warning", "email", "claimed", 0)]
     with database.connection_context():
         assert SafetyAlert.get().next_attempt_at == now + CLAIM_LEASE

@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import make_user
 from tracker import checkins, checkoffs, library, plans, safety, safety_reports, schedule
 from tracker.db import database
-from tracker.models import CheckIn, Plan, PlanHold, PlanPause, SafetyCheck
+from tracker.models import CareLink, CheckIn, Plan, PlanHold, PlanPause, SafetyCheck
 
 START = date(2026, 3, 2)  # a Monday
 PHASE_1 = START + timedelta(weeks=2)  # "self-guided-relief" leaves phase 0 after 2 weeks
@@ -222,6 +222,7 @@ def test_resolve_ends_every_safety_pause_and_report(client_user, plan):
 
 def test_only_the_therapist_resolves_a_therapist_led_plan(client_user):
     therapist = make_user(email="t@example.org", role="therapist")
+    link = CareLink.create(therapist=therapist, client=client_user)
     plans.assign(client_user, library.template("acute-therapist-led")["spec"], START,
                  therapist=therapist, title="Acute")
     checkins.record_safety_answers(client_user, START, {"both_legs": True})
@@ -230,6 +231,11 @@ def test_only_the_therapist_resolves_a_therapist_led_plan(client_user):
     assert [c.id for c in safety_reports.mark_checked(client_user)] == [1]
     assert safety_reports.open_reports(client_user)[0].checked_at is not None
     assert safety_reports.resolve(client_user, therapist, START) == 1
+    # A client who ended the link resumes on their own: that therapist no longer sees them.
+    checkins.record_safety_answers(client_user, START, {"fever": True})
+    CareLink.update(active=False).where(CareLink.id == link.id).execute()
+    assert safety_reports.therapists_of(client_user) == []
+    assert safety_reports.resolve(client_user, client_user, START) == 1
 
 
 def test_status_context(client_user, plan):

@@ -26,9 +26,11 @@ from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
 
+import jinja2
 import pytest
+from werkzeug.security import generate_password_hash
 
-from tests.conftest import Auth, csrf_token, make_user
+from tests.conftest import PASSWORD, Auth, csrf_token
 from tracker import checkins, checkoffs, library, plans, schedule
 from tracker.db import database
 from tracker.models import CareLink, CheckIn, Plan, PlanPause, User
@@ -72,6 +74,10 @@ SESSION = "massage"
 
 ALL_NO = {flag["key"]: "no" for flag in library.RED_FLAGS}
 
+# Logging in is real (the form, the password check), with a cheap hash: scrypt would make
+# these cases several times slower.
+FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
 
 # --- the table's vocabulary --------------------------------------------------------------
 
@@ -89,7 +95,7 @@ class Step:
     """One thing done through the app and where it must send the doer: a redirect
     location ({client_id} and {day} are filled in) or a status code."""
 
-    action: str  # checkin, wrong, resume, checked, checkoff, therapist_resume
+    action: str  # checkin, wrong, resume, checked, checkoff, end_link, therapist_resume
     data: Mapping = field(default_factory=dict)
     expect: str | int = "/today"
 
@@ -118,6 +124,7 @@ def client_resume(confirm: bool = True, expect: str | int = "/today") -> Step:
 
 
 CHECKED_STEP = Step("checked", {}, "/checkin/urgent")
+END_LINK = Step("end_link", {}, "/settings")  # the client ends the link with the therapist
 THERAPIST_RESUME = Step("therapist_resume", {"safety-confirm": "y"}, "/clients/{client_id}")
 
 
@@ -156,6 +163,7 @@ class Case:
     session: int | None = None  # the weekly massage is booked for this many days ago
     open_report: tuple[int, Mapping] | None = None  # (days ago, record_safety_answers kwargs)
     drop_pct: int = 30  # SELF_LED: the "Building up" phase's symptoms exit target
+    bug: str | None = None  # a known bug makes this case fail (strict xfail until fixed)
 
 
 def case(id: str, *steps: Step, **fields) -> Case:
@@ -234,8 +242,9 @@ WARNING_CASES = [
     case("fever-and-swollen-lower-back",
          wrong("fever", problems=["swelling"], areas=["lower_back"]),
          flags=(WARNING_FLAG, AREA_FLAG), subjects=(URGENT,),
-         lands=(SAME_DAY, AREA_PAUSED, "Swelling: Pause massage on the swollen area"),
-         today=(SAME_DAY, AREA_PAUSED), due=frozenset(), sessions_paused=True,
+         lands=(SAME_DAY, WHOLE_PLAN_PAUSED),
+         today=(SAME_DAY, AREA_PAUSED, "Swelling: Pause massage on the swollen area"),
+         due=frozenset(), sessions_paused=True,
          pauses=frozenset({"safety", "area"}), phase="Acute"),
 ]
 
@@ -246,6 +255,11 @@ ALL_NO_CASES = [
     case("checkin-new-then-all-no", check_in("/checkin/safety", new="yes"),
          wrong(expect="/today"), flags=(), lands=(NOTHING_URGENT, "Today: leg 4, back 3"),
          not_today=(EMERGENCY, SAME_DAY, QUESTIONS_WAITING), due=ACUTE_SELF_CARE,
+         phase="Acute"),
+    # New numbness asks the questions; all no, and nothing is flagged.
+    case("new-numbness-asks-then-all-no", check_in("/checkin/safety", numbness=True),
+         wrong(expect="/today"), flags=(), lands=(NOTHING_URGENT,),
+         not_today=(QUESTIONS_WAITING, EMERGENCY, SAME_DAY), due=ACUTE_SELF_CARE,
          phase="Acute"),
     # Numbness for months, questions answered three days ago: not asked again today.
     case("numbness-for-months-not-asked-again", check_in(numbness=True), flags=(),
@@ -298,6 +312,32 @@ AREA_CASES = [
          phase="Acute"),
 ]
 
+AREA_CASES += [
+    # Saving the day's check-in again with the same problem is no new report: one alert.
+    case("same-problem-checked-in-twice-alerts-once",
+         check_in("/checkin/paused", problems=["swelling"], areas=["thighs"]),
+         check_in(problems=["swelling"], areas=["thighs"]), start=30, flags=(AREA_FLAG,),
+         subjects=(AREA,), lands=(SAVED, AREA_PAUSED),
+         due=frozenset({"piriformis", "knee-to-chest", "heat", "trigger-point", "ice"}),
+         sessions_paused=True, pauses=frozenset({"area"}), phase="Improving"),
+    # A second problem elsewhere widens the pause: thighs, then the lower back.
+    case("a-second-area-widens-the-pause",
+         check_in("/checkin/paused", problems=["swelling"], areas=["thighs"]),
+         wrong(problems=["severe_pain"], areas=["lower_back"], expect="/checkin/paused"),
+         start=30, flags=(AREA_FLAG,), subjects=(AREA, AREA),
+         lands=(AREA_PAUSED, "(lower back, thighs (back of the leg))"),
+         due=frozenset({"piriformis"}), sessions_paused=True, pauses=frozenset({"area"}),
+         phase="Improving"),
+    # A problem and "something new" in one check-in: the questions, all no, then today
+    # with the area paused.
+    case("area-problem-and-something-new-then-all-no",
+         check_in("/checkin/safety", new="yes", problems=["swelling"], areas=["thighs"]),
+         wrong(expect="/today"), start=30, flags=(AREA_FLAG,), subjects=(AREA,),
+         lands=(NOTHING_URGENT, AREA_PAUSED), not_today=(EMERGENCY, SAME_DAY),
+         due=frozenset({"piriformis", "knee-to-chest", "heat", "trigger-point", "ice"}),
+         sessions_paused=True, pauses=frozenset({"area"}), phase="Improving"),
+]
+
 SORENESS_CASES = [
     # The weekly massage, booked for a day in the last week and checked off over HTTP.
     case("sore-the-day-after-a-session", check_off_session(1), check_in(soreness=True),
@@ -327,20 +367,25 @@ FLARE_CASES = [
          history=days(6, 3, 3, 3, 3, 3, 3), flags=(FLARE_FLAG,), lands=(SAVED,),
          due=IMPROVING_SELF_CARE, plan_page=("A flare-up?", "Going back to the previous step"),
          phase="Improving", suggestion="step_back"),
+    # Back at the starting level after a week below it (6 -> 5 -> 6): a flare-up too.
+    case("back-at-the-starting-level-after-a-week-below", check_in(leg=6), plan=SELF_LED,
+         start=21, history={**days(21, *[6] * 7), **days(6, *[5] * 6)}, flags=(FLARE_FLAG,),
+         lands=(SAVED,), plan_page=("A flare-up?",), phase="Building up",
+         suggestion="step_back"),
     case("a-one-point-rise-is-no-flare-up", check_in(leg=5), start=10, flags=(),
          lands=(SAVED,), due=ACUTE_SELF_CARE, phase="Acute"),
 ]
 
 
 def ready(id: str, baseline: int, recent: tuple[int, ...], today: int, *, ok: bool,
-          drop_pct: int = 30) -> Case:
-    """A "Building up" phase (symptoms exit, threshold 3.0) in its second week: starting
-    leg pain ``baseline`` over the plan's first week, ``recent`` over the last six days,
-    ``today`` checked in over HTTP."""
+          drop_pct: int = 30, start: int = 21, plan: str = SELF_LED) -> Case:
+    """A "Building up" phase (symptoms exit, threshold 3.0) that began 14 days after the
+    start: starting leg pain ``baseline`` over the plan's first week, ``recent`` over the
+    last days before today, ``today`` checked in over HTTP."""
     return case(
-        id, check_in(leg=today), plan=SELF_LED, start=21, drop_pct=drop_pct,
-        history={**days(21, *[baseline] * 7), **days(6, *recent)},
-        flags=(READY_FLAG,) if ok else (), lands=(SAVED,),
+        id, check_in(leg=today), plan=plan, linked=plan == SELF_LED, start=start,
+        drop_pct=drop_pct, history={**days(start, *[baseline] * 7), **days(6, *recent)},
+        flags=(None if plan != SELF_LED else (READY_FLAG,) if ok else ()), lands=(SAVED,),
         plan_page=("Ready for the next step?",) if ok else (), phase="Building up",
         suggestion="step_down" if ok else None)
 
@@ -359,6 +404,14 @@ STEP_DOWN_CASES = [
     ready("step-down-at-exactly-2-points", 8, (6,) * 6, 6, ok=True, drop_pct=10),
     ready("no-step-down-just-under-2-points", 8, (6, 6, 6, 6, 6, 7), 6, ok=False,
           drop_pct=10),
+    # A self-guided client (no therapist) is offered the step on their own plan page.
+    ready("self-guided-step-down-offered-to-the-client", 6, (4,) * 6, 4, ok=True, plan=SELF),
+    # Too little to act on: two check-ins in the last 7 days (fewer than 3).
+    ready("no-step-down-with-two-check-ins-this-week", 10, (5,), 5, ok=False),
+    # The phase has run 6 days (a symptoms exit is judged after a full week).
+    ready("no-step-down-in-the-phase-first-six-days", 10, (5,) * 6, 5, ok=False, start=19),
+    # Pain that stays where it started: neither a flare-up nor a step down.
+    ready("no-step-down-when-pain-stays-at-the-start", 6, (6,) * 6, 6, ok=False),
     # Ready by the numbers, but a treated-area problem is reported in the same check-in.
     case("no-step-down-with-a-treated-area-problem",
          check_in("/checkin/paused", leg=7, problems=["swelling"], areas=["lower_back"]),
@@ -384,9 +437,14 @@ TAPER_CASES = [
     case("warning-sign-on-the-step-down-day", wrong("trauma"), start=28,
          flags=(WARNING_FLAG, WAITING_FLAG), subjects=(URGENT,), lands=(SAME_DAY,),
          due=frozenset(), sessions_paused=True, pauses=frozenset({"safety"}), phase="Acute"),
+    # The flare-up holds the plan in "Acute", its first phase: a review, not a step back.
     case("flare-up-on-the-step-down-day", check_in(leg=7), start=28,
-         flags=(FLARE_FLAG, WAITING_FLAG), lands=(SAVED,), plan_page=(WAITING_FLAG,),
-         due=ACUTE_SELF_CARE, phase="Acute", suggestion="review"),
+         flags=(FLARE_FLAG, WAITING_FLAG), lands=(SAVED,),
+         plan_page=(WAITING_FLAG, "will not move on to less frequent care"),
+         due=ACUTE_SELF_CARE, phase="Acute", suggestion="review",
+         bug="checkins.update_suggestion reads the phase before it opens the flare-up hold: "
+             "it suggests step_back from the first phase, and confirming it steps the plan "
+             "down"),
     # Never by the calendar alone when the client is worse than at the start.
     case("worse-than-the-start-on-the-step-down-day", check_in(leg=5), start=28,
          history={**days(28, *[4] * 7), **days(6, *[5] * 6)}, flags=(WAITING_FLAG,),
@@ -425,6 +483,18 @@ RESUME_CASES = [
          lands=(EMERGENCY, "Your therapist has been told and will restart your plan."),
          today=(EMERGENCY,), due=frozenset(), sessions_paused=True,
          pauses=frozenset({"safety"}), phase="Acute"),
+    # Saying it twice tells the therapist once.
+    case("client-says-checked-twice-one-alert", wrong("fever"), CHECKED_STEP, CHECKED_STEP,
+         flags=(WARNING_FLAG,), subjects=(URGENT, CHECKED),
+         lands=("Your therapist already knows; they will restart your plan.",
+                "You told your therapist a professional has checked you."),
+         today=(SAME_DAY,), due=frozenset(), pauses=frozenset({"safety"}), phase="Acute"),
+    case("client-says-checked-after-a-treated-area-problem",
+         check_in("/checkin/paused", problems=["fracture"], areas=["lower_back"]),
+         Step("checked", {}, "/checkin/paused"), flags=(AREA_FLAG,), subjects=(AREA, CHECKED),
+         lands=(AREA_PAUSED, "Your therapist has been told and will restart your plan."),
+         due=frozenset({"piriformis"}), sessions_paused=True, pauses=frozenset({"area"}),
+         phase="Acute"),
     case("self-guided-client-resumes-once-checked", wrong("trauma"), client_resume(),
          plan=SELF, linked=False, start=10, flags=None,
          lands=("Your plan is back on. Go gently",), not_today=(SAME_DAY, EMERGENCY),
@@ -433,6 +503,19 @@ RESUME_CASES = [
          client_resume(confirm=False, expect=422), plan=SELF, linked=False, start=10,
          flags=None, today=(EMERGENCY, SELF_GUIDED_RESTART), due=frozenset(),
          pauses=frozenset({"safety"}), phase="Getting started"),
+    # A client who ended the link with their therapist: the former therapist is not told
+    # (they no longer see the client's data), and the client restarts the plan themselves.
+    case("ended-link-warning-sign-former-therapist-not-told", END_LINK, wrong("fever"),
+         flags=None, lands=(SAME_DAY, SELF_GUIDED_RESTART), due=frozenset(),
+         sessions_paused=True, pauses=frozenset({"safety"}), phase="Acute"),
+    case("ended-link-client-resumes-the-plan-themselves", END_LINK, wrong("both_legs"),
+         client_resume(), flags=None, lands=("Your plan is back on. Go gently",),
+         not_today=(EMERGENCY,), due=ACUTE_SELF_CARE, phase="Acute"),
+    case("self-guided-client-resumes-after-a-treated-area-problem",
+         wrong(problems=["swelling"], expect="/checkin/paused"), client_resume(), plan=SELF,
+         linked=False, start=10, flags=None,
+         lands=("Your plan is back on. Go gently",), not_today=(AREA_PAUSED,),
+         due=ACUTE_SELF_CARE, phase="Getting started"),
 ]
 
 NO_PLAN_CASES = [
@@ -443,6 +526,10 @@ NO_PLAN_CASES = [
          wrong(problems=["swelling"], areas=["lower_legs"], expect="/checkin/paused"),
          plan=None, history={}, last_asked=None, flags=(AREA_FLAG,), subjects=(AREA,),
          lands=(AREA_PAUSED, "(calves and feet)"), today=(AREA_PAUSED, "No plan yet")),
+    case("no-plan-therapist-resumes", wrong("trauma"), THERAPIST_RESUME, plan=None,
+         history={}, last_asked=None, flags=(), subjects=(URGENT,),
+         lands=(f"{NAME}'s plan is back on from today.",),
+         not_today=(SAME_DAY, EMERGENCY), today=("No plan yet",)),
     case("archived-client-warning-sign", wrong("worsening_weakness"), archived=True,
          flags=(WARNING_FLAG,), subjects=(URGENT,), lands=(EMERGENCY,), due=frozenset(),
          sessions_paused=True, pauses=frozenset({"safety"}), phase="Acute"),
@@ -463,6 +550,11 @@ class World:
     therapist: User
     plan: Plan | None
     today: date
+
+
+def make_user(email: str, name: str, role: str = "client") -> User:
+    return User.create(email=email, name=name, password_hash=FAST_HASH, role=role,
+                       timezone="Europe/London")
 
 
 def _plan_for(case: Case, client: User, therapist: User, start: date) -> Plan | None:
@@ -568,26 +660,23 @@ def stored_plan(plan: Plan) -> tuple[str, str | None]:
 
 
 def perform(step: Step, client, therapist, world: World):
-    if step.action == "checkin":
-        return client.post("/checkin", data={**step.data,
-                                             "csrf_token": csrf_token(client, "/checkin")})
-    if step.action == "wrong":
-        return client.post("/checkin/safety", data={
-            **step.data, "csrf_token": csrf_token(client, "/checkin/safety")})
-    if step.action == "resume":
-        return client.post("/checkin/resume", data={**step.data,
-                                                    "csrf_token": csrf_token(client, "/today")})
-    if step.action == "checked":
-        return client.post("/checkin/checked", data={"csrf_token": csrf_token(client, "/today")})
-    if step.action == "checkoff":
-        day = world.today - timedelta(days=step.data["days_ago"])
-        return client.post(f"/today/{day.isoformat()}/{step.data['item']}", data={
-            "done": "1", "csrf_token": csrf_token(client, f"/today?day={day.isoformat()}")})
+    """Post one step's form, with a CSRF token from a page that carries the form."""
     if step.action == "therapist_resume":
         page = f"/clients/{world.client.id}"
         return therapist.post(f"{page}/safety/resume",
                               data={**step.data, "csrf_token": csrf_token(therapist, page)})
-    raise AssertionError(f"unknown step {step.action}")
+    token = csrf_token(client, "/checkin" if step.action == "checkin" else "/checkin/safety")
+    if step.action == "end_link":
+        with database.connection_context():
+            link = CareLink.get(CareLink.client == world.client.id)
+        return client.post(f"/settings/therapists/{link.id}/end", data={"csrf_token": token})
+    if step.action == "checkoff":
+        day = world.today - timedelta(days=step.data["days_ago"])
+        return client.post(f"/today/{day.isoformat()}/{step.data['item']}",
+                           data={"done": "1", "csrf_token": token})
+    path = {"checkin": "/checkin", "wrong": "/checkin/safety", "resume": "/checkin/resume",
+            "checked": "/checkin/checked"}[step.action]
+    return client.post(path, data={**step.data, "csrf_token": token})
 
 
 def expected_location(step: Step, world: World) -> str:
@@ -595,8 +684,28 @@ def expected_location(step: Step, world: World) -> str:
     return step.expect.format(client_id=world.client.id, day=day.isoformat())
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def params(cases: list[Case]) -> list:
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)]
+                         if c.bug else []) for c in cases]
+
+
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates shared by every case's app (keyed by name and source checksum):
+    each case builds a new app, and compiling the templates again was most of its time."""
+
+    store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.mark.parametrize("case", params(CASES))
 def test_clinical_case(app, client, case):
+    app.jinja_env.bytecode_cache = SharedBytecode()
     world = build(case)
     assert Auth(client).login(CLIENT_EMAIL).status_code == 302
     therapist = app.test_client()

@@ -131,7 +131,7 @@ def send(check_id: int, now: datetime, kinds: list[str] | None = None) -> list[s
     if check is None:
         return []
     outcomes = []
-    for therapist in safety_reports.therapists_of(check.client, check.plan):
+    for therapist in safety_reports.therapists_of(check.client):
         has_push = PushSubscription.select().where(PushSubscription.user == therapist).exists()
         channels = [EMAIL, PUSH] if has_push else [EMAIL]
         for kind in kinds or _kinds_for(check):
@@ -157,7 +157,7 @@ def sweep(now: datetime) -> list[str]:
             outcomes.append(_attempt(alert, alert.check, alert.therapist, now))
     since = now - SWEEP_WINDOW
     recent = SafetyCheck.select(SafetyCheck.id).where(
-        SafetyCheck.reported
+        SafetyCheck.reported & SafetyCheck.resolved_at.is_null()  # resolved: nothing to tell
         & ((SafetyCheck.created_at >= since) | (SafetyCheck.checked_at >= since)))
     for check in list(recent):
         outcomes += send(check.id, now)  # claims already taken are skipped

@@ -239,6 +239,6 @@ def status_context(client: User, plan: Plan | None, today: date) -> dict:
         "reports": reports,
         "safety": safety_reports.assessment_of(reports),
         "questions_due": client.safety_questions_due,
-        "resume_by_therapist": safety_reports.therapist_led(client, plan),
+        "resume_by_therapist": safety_reports.therapist_led(client),
         "sore_after_session": sore,
     }

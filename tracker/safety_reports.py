@@ -75,20 +75,17 @@ def last_asked(client: User) -> date | None:
             .order_by(SafetyCheck.day.desc()).scalar())
 
 
-def therapists_of(client: User, plan: Plan | None = None) -> list[User]:
-    """Everyone to tell about the client: linked therapists (archived links too) and the
-    plan's therapist."""
-    found = {t.id: t for t in User.select().join(CareLink, on=(CareLink.therapist == User.id))
-             .where((CareLink.client == client) & CareLink.active)}
-    if plan is not None and plan.therapist_id and plan.therapist_id not in found:
-        found[plan.therapist_id] = plan.therapist
-    return list(found.values())
+def therapists_of(client: User) -> list[User]:
+    """Everyone to tell about the client: the therapists linked to them now (archived links
+    too). A therapist whose link the client ended is not told: they no longer see the
+    client's data."""
+    return list(User.select().join(CareLink, on=(CareLink.therapist == User.id))
+                .where((CareLink.client == client) & CareLink.active))
 
 
-def therapist_led(client: User, plan: Plan | None) -> bool:
-    """Only a therapist resumes a plan after a report when the client has one."""
-    if plan is not None and plan.therapist_id is not None:
-        return True
+def therapist_led(client: User) -> bool:
+    """Only a therapist resumes the plan after a report while the client has one linked;
+    a client without one (self-guided, or who ended the link) resumes it themselves."""
     return CareLink.select().where((CareLink.client == client) & CareLink.active).exists()
 
 
@@ -168,7 +165,7 @@ def resolve(client: User, actor: User, day: date) -> int:
     resumes (a therapist-led plan); callers check the therapist's link first.
     """
     plan = Plan.current_for(client)
-    if actor.id == client.id and therapist_led(client, plan):
+    if actor.id == client.id and therapist_led(client):
         raise PermissionError("only the therapist resumes a therapist-led plan")
     with database.atomic():
         resolved = (SafetyCheck.update(resolved_at=utcnow(), resolved_by=actor)

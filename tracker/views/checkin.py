@@ -133,8 +133,7 @@ def paused():
 def resume():
     """A self-guided client restarts the plan once a professional has said it is safe; a
     therapist-led plan is restarted by the therapist only (403)."""
-    plan = Plan.current_for(current_user)
-    if safety_reports.therapist_led(current_user, plan):
+    if safety_reports.therapist_led(current_user):
         abort(403)
     form = ResumeForm()
     if not safety_reports.open_reports(current_user):
