@@ -46,6 +46,10 @@ def compose(check: SafetyCheck, therapist: User, kind: str) -> tuple[str, list[s
                  "Their whole plan is paused and they were told to get medical help "
                  + ("now." if assessment.urgency == "emergency" else "today."),
                  "Only you can restart it, from their page, once they have been checked."]
+        if assessment.problems:
+            where = ", ".join(assessment.area_labels).lower() or "area not said"
+            lines += [f"They also reported a problem in the treated area ({where}):",
+                      *(f"- {a.label}" for a in assessment.advice)]
     elif kind == safety_reports.AREA:
         subject = f"{client.name} reported a problem in the treated area"
         where = ", ".join(assessment.area_labels).lower() or "area not said"

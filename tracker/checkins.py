@@ -140,9 +140,7 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
     check-in was edited) is withdrawn; older ones wait for a person. Returns the
     suggestion made, if any.
     """
-    plan_input = plans.plan_input(plan)
-    current = next((s for s in schedule.timeline(plan_input, today) if s.current), None)
-    if current is None:  # before the start or after the end
+    if not plan.start <= today:  # before the start
         return None
     leg_pain = dict(
         CheckIn.select(CheckIn.day, CheckIn.leg_pain)
@@ -156,6 +154,11 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
     worse = symptoms.worse_than_start(leg_pain, plan.start, today)
     _set_hold(plan, PlanHold.WORSE, today, bool(worse), _cap(f"Worse than at the start: "
                                                              f"{worse.reason}."))
+    # The phase as the holds just opened leave it: a step due today waits for them.
+    plan_input = plans.plan_input(plan)
+    current = next((s for s in schedule.timeline(plan_input, today) if s.current), None)
+    if current is None:  # after the end
+        return None
     suggestion, reason = _suggest(plan, plan_input, current, leg_pain, today, flare)
     if suggestion is not None:
         plan.suggestion, plan.suggestion_reason, plan.suggested_on = suggestion, reason, today
