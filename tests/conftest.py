@@ -25,8 +25,8 @@ from peewee import sort_models
 os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
 
 from tracker import create_app
-from tracker.db import create_tables, database, open_database
-from tracker.models import ALL_MODELS, User
+from tracker.db import database, open_database
+from tracker.models import ALL_MODELS, User, create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

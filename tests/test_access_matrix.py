@@ -114,7 +114,7 @@ def allowed(who: str, role: str) -> bool:
 def world(tmp_path_factory):
     """One database for the whole matrix (the requests only read or act on their own)."""
     from tracker import create_app
-    from tracker.db import create_tables
+    from tracker.models import create_tables
 
     app = create_app({"TESTING": True,
                       "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('m')}/m.db",

@@ -25,8 +25,8 @@ import requests
 
 from tests.conftest import CSRF_RE, ON_POSTGRES, PASSWORD, ROOT, _free_port
 from tracker import create_app, plans
-from tracker.db import create_tables, database
-from tracker.models import User
+from tracker.db import database
+from tracker.models import User, create_tables
 
 pytestmark = [
     pytest.mark.subprocess,

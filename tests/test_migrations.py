@@ -18,9 +18,9 @@ import pytest
 from playhouse.db_url import parse
 
 from tracker import create_app, migrations
-from tracker.db import create_tables, database
+from tracker.db import database
 from tracker.migrations import CHECKOFF_PLAN_DAY_INDEX, LATEST, current_version, upgrade
-from tracker.models import CheckOff, Plan, PlanRevision, User
+from tracker.models import CheckOff, Plan, PlanRevision, User, create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")

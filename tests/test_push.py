@@ -13,8 +13,8 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
 from tests.fake_push_service import FakePushService, b64url
 from tracker import checkoffs, create_app, plans
-from tracker.db import create_tables, database
-from tracker.models import CheckOff, Plan, PushSubscription, ReminderPreference
+from tracker.db import database
+from tracker.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
 from tracker.reminders import push, select
 from tracker.views.push import device_label
 

@@ -21,8 +21,8 @@ import pytest
 
 from tests.conftest import ON_POSTGRES, ROOT
 from tracker import create_app, plans
-from tracker.db import create_tables, database
-from tracker.models import ReminderClaim, User
+from tracker.db import database
+from tracker.models import ReminderClaim, User, create_tables
 from tracker.reminders import service
 
 pytestmark = [

@@ -3,7 +3,8 @@ from flask import request
 
 from tests.conftest import CSRF_RE, PASSWORD, make_user
 from tracker import create_app
-from tracker.db import create_tables, database
+from tracker.db import database
+from tracker.models import create_tables
 from tracker.security import CONTENT_SECURITY_POLICY
 
 CSP = (

@@ -1,9 +1,15 @@
-"""The sciatica care-plan tracker: a Flask app factory."""
+"""The sciatica care-plan tracker: a Flask app factory.
+
+Importing the package imports nothing else: Flask and the layers are imported when the app
+is built, so the pure modules (``tracker.domain``) can be imported without Flask or peewee.
+"""
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from tracker import assets, config, db, extensions, nav, security, templating
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -12,6 +18,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     ``test_config["INSTANCE_PATH"]`` or ``TRACKER_INSTANCE_PATH`` (an absolute path) moves
     the instance folder, so tests never write to the repository's ``instance/``.
     """
+    from flask import Flask
+
+    from tracker import assets, config, db, extensions, nav, security, templating
+
     app = Flask(
         __name__,
         instance_relative_config=True,

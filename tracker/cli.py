@@ -1,14 +1,15 @@
-"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``."""
+"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``,
+``db upgrade``, ``db current`` and ``init-db``."""
 from datetime import UTC, datetime
 
 import click
 from flask import Flask
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from tracker import plans
 from tracker.backup import backup_command, restore_command
 from tracker.db import database
-from tracker.migrations import upgrade
+from tracker.migrations import LATEST, SchemaTooNew, current_version, upgrade
 from tracker.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
 from tracker.reminders import service as reminders
 
@@ -80,7 +81,45 @@ def remind_command(now_text: str | None, dry_run: bool) -> None:
     click.echo(f"{len(outcomes)} reminder(s) {'would be sent' if dry_run else 'handled'}.")
 
 
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (safe to run again; same as ``db upgrade``)."""
+    try:
+        version, _applied = upgrade()
+    except SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Database ready (schema version {version}).")
+
+
+db_cli = AppGroup("db", help="Database schema versions.")
+
+
+@db_cli.command("upgrade")
+def upgrade_command() -> None:
+    """Bring the schema to the current version (safe to run again, and at once)."""
+    try:
+        version, applied = upgrade()
+    except SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from exc
+    if applied:
+        numbers = ", ".join(str(n) for n in applied)
+        click.echo(f"Applied migration(s) {numbers}; schema at version {version}.")
+    else:
+        click.echo(f"Schema already at version {version}; nothing to do.")
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Show the schema's version and the latest this code knows."""
+    version = current_version()
+    shown = "none (empty, or made before versioning)" if version is None else version
+    click.echo(f"Schema version: {shown} (latest: {LATEST})")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind_command)
     app.cli.add_command(backup_command)

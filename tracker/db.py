@@ -1,7 +1,5 @@
-"""The database: one proxy bound at app creation, a connection per request, CLI."""
-import click
+"""The database: one proxy bound at app creation, a connection per request."""
 from flask import Flask, request
-from flask.cli import with_appcontext
 from peewee import DatabaseProxy, Model
 from playhouse.db_url import connect
 
@@ -70,10 +68,6 @@ def init_app(app: Flask) -> None:
     ))
     app.before_request(_connect)
     app.teardown_request(_close)
-    app.cli.add_command(init_db_command)
-    from tracker.migrations import db_cli  # imports this module: register it here
-
-    app.cli.add_command(db_cli)
 
 
 def _connect() -> None:
@@ -85,27 +79,3 @@ def _close(exc: BaseException | None) -> None:
     if not database.is_closed():
         database.close()
 
-
-def create_tables() -> None:
-    """Create every table that is missing (idempotent), unversioned.
-
-    Tests use it for speed; real databases go through ``tracker.migrations.upgrade()``
-    (``flask db upgrade``), which also applies migrations and records the version.
-    """
-    from tracker.models import ALL_MODELS
-
-    with database.connection_context():
-        database.create_tables(ALL_MODELS, safe=True)
-
-
-@click.command("init-db")
-@with_appcontext
-def init_db_command() -> None:
-    """Create or upgrade the database schema (safe to run again; same as ``db upgrade``)."""
-    from tracker.migrations import SchemaTooNew, upgrade
-
-    try:
-        version, _applied = upgrade()
-    except SchemaTooNew as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Database ready (schema version {version}).")

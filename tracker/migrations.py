@@ -21,8 +21,6 @@ import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 
-import click
-from flask.cli import AppGroup
 from peewee import Database, IntegerField, IntegrityError, PostgresqlDatabase, SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
@@ -246,29 +244,3 @@ def _stamp(number: int) -> None:
     if not updated:
         SchemaVersion.insert(id=1, version=number).execute()
 
-
-# --- CLI ------------------------------------------------------------------------------
-
-db_cli = AppGroup("db", help="Database schema versions.")
-
-
-@db_cli.command("upgrade")
-def upgrade_command() -> None:
-    """Bring the schema to the current version (safe to run again, and at once)."""
-    try:
-        version, applied = upgrade()
-    except SchemaTooNew as exc:
-        raise click.ClickException(str(exc)) from exc
-    if applied:
-        numbers = ", ".join(str(n) for n in applied)
-        click.echo(f"Applied migration(s) {numbers}; schema at version {version}.")
-    else:
-        click.echo(f"Schema already at version {version}; nothing to do.")
-
-
-@db_cli.command("current")
-def current_command() -> None:
-    """Show the schema's version and the latest this code knows."""
-    version = current_version()
-    shown = "none (empty, or made before versioning)" if version is None else version
-    click.echo(f"Schema version: {shown} (latest: {LATEST})")

@@ -532,3 +532,13 @@ ALL_MODELS = [
     ReminderClaim,
     AppliedOperation,
 ]
+
+
+def create_tables() -> None:
+    """Create every table that is missing (idempotent), unversioned.
+
+    Tests use it for speed; real databases go through ``tracker.migrations.upgrade()``
+    (``flask db upgrade``), which also applies migrations and records the version.
+    """
+    with database.connection_context():
+        database.create_tables(ALL_MODELS, safe=True)

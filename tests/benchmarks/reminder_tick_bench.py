@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tracker import create_app  # noqa: E402
 from tracker import plans as tracker_plans  # noqa: E402
-from tracker.db import create_tables, database  # noqa: E402
-from tracker.models import ReminderPreference, User  # noqa: E402
+from tracker.db import database  # noqa: E402
+from tracker.models import ReminderPreference, User, create_tables  # noqa: E402
 from tracker.reminders import select, service  # noqa: E402
 
 ZONES = [
