@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import PASSWORD, Auth, csrf_token
-from tracker import invites, library, plans
+from tracker import invites, plans
 from tracker.db import database
+from tracker.domain import library
 from tracker.models import CareLink, CheckIn, PlanTemplate, PushSubscription, Technique, User
 
 A_SECRET = "PRIVATE-NOTE-OF-ANN"  # in A's check-in: only A and T may ever see it

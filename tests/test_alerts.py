@@ -19,8 +19,9 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.fake_push_service import FakePushService
-from tracker import alerts, checkins, library, plans, safety_reports, tasks
+from tracker import alerts, checkins, plans, safety_reports, tasks
 from tracker.db import database
+from tracker.domain import library
 from tracker.models import CareLink, PushSubscription, SafetyAlert, SafetyCheck, User
 from tracker.reminders import push
 from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS

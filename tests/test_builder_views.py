@@ -8,8 +8,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker import builder, library, plans, schedule
+from tracker import plans
 from tracker.db import database
+from tracker.domain import builder, library, schedule
 from tracker.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
 
 THERAPIST, OTHER, CLIENT, STRANGER = (

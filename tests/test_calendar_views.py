@@ -6,8 +6,9 @@ import pytest
 import recurring_ical_events
 
 from tests.conftest import Auth, csrf_token
-from tracker import plans, schedule
+from tracker import plans
 from tracker.db import database
+from tracker.domain import schedule
 from tracker.models import Plan, User
 
 

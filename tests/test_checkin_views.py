@@ -7,8 +7,9 @@ import pytest
 from flask import render_template
 
 from tests.conftest import csrf_token, make_user
-from tracker import checkins, library, plans
+from tracker import checkins, plans
 from tracker.db import database
+from tracker.domain import library
 from tracker.models import CareLink, CheckIn, PlanPause, SafetyCheck, User
 
 ALL_NO = {

@@ -3,8 +3,9 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import make_user
-from tracker import checkins, checkoffs, library, plans, safety, safety_reports, schedule
+from tracker import checkins, checkoffs, plans, safety_reports
 from tracker.db import database
+from tracker.domain import library, safety, schedule
 from tracker.models import CareLink, CheckIn, Plan, PlanHold, PlanPause, SafetyCheck
 
 START = date(2026, 3, 2)  # a Monday

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker import checkins, library, plans, safety_reports, schedule
+from tracker import checkins, plans, safety_reports
 from tracker.db import database
+from tracker.domain import library, schedule
 from tracker.models import (
     CareLink,
     CheckIn,

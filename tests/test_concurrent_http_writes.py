@@ -23,8 +23,9 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from tests.conftest import CSRF_RE, PASSWORD
-from tracker import library, plans
+from tracker import plans
 from tracker.db import database
+from tracker.domain import library
 from tracker.models import (
     CareLink,
     CheckIn,

@@ -20,8 +20,9 @@ from peewee import CharField, DateField, DateTimeField, TextField
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, Auth, csrf_token
-from tracker import builder, invites, library, plans
+from tracker import invites, plans
 from tracker.db import database
+from tracker.domain import builder, library
 from tracker.models import (
     ALL_MODELS,
     CareLink,

@@ -110,7 +110,7 @@ def _suggest(kind):
 def test_self_guided_client_confirms_or_declines_stepping_down(
     client_user, client, auth, decision, phase
 ):
-    from tracker import schedule
+    from tracker.domain import schedule
 
     auth.login()
     start(client)

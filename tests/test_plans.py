@@ -3,8 +3,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.conftest import make_user
-from tracker import library, plans, schedule
+from tracker import plans
 from tracker.db import database
+from tracker.domain import library, schedule
 from tracker.models import Plan, PlanRevision, Technique
 
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import PASSWORD, Auth, csrf_token, make_user
-from tracker import checkoffs, library, plans
+from tracker import checkoffs, plans
 from tracker.db import database
+from tracker.domain import library
 from tracker.models import ALL_MODELS, CareLink, CheckIn, Plan, PlanEvent, User
 
 

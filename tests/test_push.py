@@ -14,8 +14,9 @@ from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
 from tests.fake_push_service import FakePushService, b64url
 from tracker import checkoffs, create_app, plans
 from tracker.db import database
+from tracker.domain import reminder_select as select
 from tracker.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
-from tracker.reminders import push, select
+from tracker.reminders import push
 from tracker.views.push import device_label
 
 SUBJECT = "mailto:reminders@localhost"

@@ -3,8 +3,9 @@ import threading
 from datetime import timedelta
 
 from tests.conftest import make_user
-from tracker import checkoffs, library, plans
+from tracker import checkoffs, plans
 from tracker.db import database
+from tracker.domain import library
 from tracker.models import CheckIn, CheckOff
 
 

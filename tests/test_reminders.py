@@ -279,8 +279,8 @@ def test_a_reminder_sent_again_has_the_same_message_id():
     """Mail apps that drop duplicate Message-IDs then show a resent reminder once."""
     from datetime import date
 
+    from tracker.domain.reminder_select import Reminder
     from tracker.reminders import email as email_channel
-    from tracker.reminders.select import Reminder
 
     def message_id(slot, day):
         reminder = Reminder(user_key=7, slot=slot, local_date=day, channel="email",

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from peewee import IntegrityError
 
-from tracker import safety, safety_reports
+from tracker import safety_reports
 from tracker.db import database
+from tracker.domain import safety
 from tracker.models import PushSubscription, SafetyAlert, SafetyCheck, User
 from tracker.reminders import email as email_channel
 from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS, external_url

@@ -1,4 +1,4 @@
-"""The plan builder's fixed fields (the phases and items are read by tracker.builder).
+"""The plan builder's fixed fields (the phases and items are read by tracker.domain.builder).
 
 Each action needs only some of them, so validation is per action: ``for_preview``,
 ``for_assign``, ``for_changes`` and ``for_template``. Labels are a contract (tests and

@@ -11,8 +11,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from tracker import clinical, library, safety
 from tracker.checkins import NOTE_MAX, PAIN_SCALE
+from tracker.domain import clinical, library, safety
 from tracker.forms import LINE_BREAKS, plain_text
 from tracker.today_forms import OfflineForm
 

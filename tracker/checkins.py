@@ -1,14 +1,15 @@
 """Daily check-ins in the database, and what they change on the plan.
 
-Not pure (it queries); the rules live in tracker.safety, tracker.symptoms and
-tracker.clinical. Nothing here moves a plan to another phase: a suggestion waits for a
+Not pure (it queries); the rules live in tracker.domain.safety, tracker.domain.symptoms and
+tracker.domain.clinical. Nothing here moves a plan to another phase: a suggestion waits for a
 person to confirm it, and the taper guard (holds) only ever keeps a plan where it is.
 """
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
-from tracker import clinical, plans, safety, safety_reports, schedule, symptoms
+from tracker import plans, safety_reports
 from tracker.db import database
+from tracker.domain import clinical, safety, schedule, symptoms
 from tracker.models import CheckIn, CheckOff, Plan, PlanHold, PlanPause, SafetyCheck, User, utcnow
 
 STEP_DOWN, STEP_BACK, REVIEW = plans.STEP_DOWN, plans.STEP_BACK, plans.REVIEW

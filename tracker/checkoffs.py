@@ -5,7 +5,7 @@ devices at once leave exactly one record: no read-then-write race.
 """
 from datetime import date, time
 
-from tracker import today as day_model
+from tracker.domain import day as day_model
 from tracker.models import CheckOff, Plan, SessionBooking, utcnow
 
 _KEY = [CheckOff.plan, CheckOff.item_key, CheckOff.day]

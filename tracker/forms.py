@@ -4,7 +4,7 @@ from wtforms import BooleanField, PasswordField, RadioField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from tracker import timezones
+from tracker.domain import timezones
 from tracker.models import CLIENT, THERAPIST
 
 PASSWORD_MIN = 8

@@ -11,8 +11,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from tracker.domain.schedule import DOSE_LIMITS
 from tracker.forms import LINE_BREAKS, plain_text
-from tracker.schedule import DOSE_LIMITS
 
 NAME_MAX = 100
 BODY_AREA_MAX = 100

@@ -6,7 +6,7 @@ from wtforms import DateField, SelectField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, ValidationError
 
-from tracker import library
+from tracker.domain import library
 
 START_WINDOW_PAST = timedelta(days=30)
 START_WINDOW_FUTURE = timedelta(days=90)

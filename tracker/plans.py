@@ -1,6 +1,7 @@
 """Plans in the database: creating them, and loading them as the engine's input.
 
-Not pure (it queries); the rules themselves live in tracker.schedule and tracker.symptoms.
+Not pure (it queries); the rules themselves live in tracker.domain.schedule and
+tracker.domain.symptoms.
 """
 import json
 import operator
@@ -13,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from peewee import SQL, Value
 
-from tracker import library, safety, safety_reports, schedule, wording
-from tracker import today as today_model
+from tracker import safety_reports
 from tracker.db import database
+from tracker.domain import day as today_model
+from tracker.domain import library, safety, schedule, wording
 from tracker.models import (
     CheckOff,
     PhaseTransition,
@@ -120,7 +122,7 @@ def technique_areas(slugs: set[str]) -> dict[str, tuple[str, ...]]:
 
 
 def _with_items(pauses: list, revisions: list[schedule.Revision]) -> list[schedule.Pause]:
-    """Area pauses with the self-care items they stop (tracker.safety.paused_self_care)."""
+    """Area pauses with the self-care items they stop (tracker.domain.safety.paused_self_care)."""
     if not any(p.scope == schedule.PAUSE_AREA for p, _ in pauses):
         return [p for p, _ in pauses]
     items = {(i.key, i.technique) for r in revisions for phase in r.spec.phases

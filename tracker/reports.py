@@ -11,18 +11,9 @@ from typing import NamedTuple
 from markupsafe import Markup
 from peewee import fn
 
-from tracker import (
-    charts,
-    library,
-    plans,
-    progress,
-    roster,
-    safety_reports,
-    schedule,
-    symptoms,
-    wording,
-)
-from tracker import today as today_model
+from tracker import plans, safety_reports
+from tracker.domain import charts, library, progress, roster, schedule, symptoms, wording
+from tracker.domain import day as today_model
 from tracker.models import CheckIn, CheckOff, Plan, PlanEvent, SafetyCheck, User
 
 WEEKS_SHOWN = 12

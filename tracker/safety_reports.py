@@ -1,8 +1,8 @@
 """Safety reports in the database: warning signs and treated-area problems, what they pause,
 who may resume, and whom to tell.
 
-Not pure (it queries); what the answers mean is tracker.safety, the rules and their
-sources tracker.clinical. A report stays open until a person resolves it: while it is open
+Not pure (it queries); what the answers mean is tracker.domain.safety, the rules and their
+sources tracker.domain.clinical. A report stays open until a person resolves it: while it is open
 the plan is paused (everything for a warning sign; sessions and the self-care on that area
 for a treated-area problem), tapering waits, the roster flags the client whatever their
 state, and the client sees the urgent-care screen on every visit.
@@ -12,8 +12,8 @@ from datetime import date
 
 from blinker import Namespace
 
-from tracker import safety, schedule
 from tracker.db import database
+from tracker.domain import safety, schedule
 from tracker.models import (
     CareLink,
     Plan,

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from flask_login import current_user
 
-from tracker import clinical, safety
+from tracker.domain import clinical, safety
 
 
 def short_date(day: date | None) -> str:

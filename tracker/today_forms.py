@@ -4,8 +4,8 @@ from wtforms import DateField, RadioField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional, Regexp
 
+from tracker.domain.day import SKIP_REASONS
 from tracker.offline import KEY_PATTERN
-from tracker.today import SKIP_REASONS
 
 
 class OfflineForm(FlaskForm):

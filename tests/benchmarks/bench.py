@@ -49,9 +49,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reminder_tick_bench  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from tracker import create_app, library, migrations, schedule  # noqa: E402
+from tracker import create_app, migrations  # noqa: E402
 from tracker import plans as tracker_plans  # noqa: E402
 from tracker.db import database  # noqa: E402
+from tracker.domain import library, schedule  # noqa: E402
 from tracker.models import (  # noqa: E402
     CareLink,
     CheckIn,

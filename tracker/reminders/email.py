@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import escape
 
-from tracker.reminders.select import SESSION_EVE, Reminder
+from tracker.domain.reminder_select import SESSION_EVE, Reminder
 
 
 def subject_and_lines(reminder: Reminder) -> tuple[str, list[str]]:

@@ -38,7 +38,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from tracker import plans
-from tracker import today as day_model
+from tracker.domain import day as day_model
 from tracker.models import Plan, PushSubscription
 
 DEFAULTS = {

@@ -1,6 +1,6 @@
 """Reminders in the database: preferences, the worker's tick, exactly-once claims.
 
-The rules of what is due live in ``tracker.reminders.select`` (pure). This module reads
+The rules of what is due live in ``tracker.domain.reminder_select`` (pure). This module reads
 the users whose stored next fire time has come (an indexed column, so a tick's cost follows
 the reminders due, not the number of users), claims each reminder under a unique key
 before sending it, sends it, and records the outcome.
@@ -17,9 +17,9 @@ from peewee import IntegrityError
 
 from tracker import plans
 from tracker.db import database
+from tracker.domain import reminder_select as select
 from tracker.models import Plan, ReminderClaim, ReminderPreference, User, utcnow
 from tracker.reminders import email as email_channel
-from tracker.reminders import select
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
 # A claim is a lease: when its send has not finished (the worker died between claiming

@@ -1,7 +1,7 @@
 """The plan builder: templates, a draft plan kept in the form, preview, assign, edit.
 
 Therapists only (anyone else gets 404). The draft lives in the posted fields, so every
-step is one POST to ``builder.update`` that parses them (tracker.builder), applies the
+step is one POST to ``builder.update`` that parses them (tracker.domain.builder), applies the
 button's action and renders the builder again: the fragment for htmx, the page without.
 """
 import re
@@ -10,8 +10,9 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from peewee import fn
 
-from tracker import builder, library, plans, schedule, wording
+from tracker import plans
 from tracker.builder_forms import BuilderForm
+from tracker.domain import builder, library, schedule, wording
 from tracker.models import CareLink, Plan, PlanTemplate, Technique, User
 from tracker.pages import render, wants_fragment
 from tracker.views.access import therapist_only

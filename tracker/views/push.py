@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from itsdangerous import BadData, SignatureExpired
 
 from tracker import checkoffs, plans
-from tracker import today as day_model
+from tracker.domain import day as day_model
 from tracker.extensions import csrf
 from tracker.models import Plan, PushSubscription, ReminderPreference, utcnow
 from tracker.pages import render, wants_fragment

@@ -205,7 +205,7 @@ def _points(value: float) -> str:
 
 
 def _verdict(start: float, mean: float) -> TrendVerdict:
-    """IMMPACT (tracker.clinical): better by 2 points or 30%; worse by 2 points."""
+    """IMMPACT (tracker.domain.clinical): better by 2 points or 30%; worse by 2 points."""
     if meaningful_drop(start, mean):
         return "better"
     if mean - start >= MEANINGFUL_DROP_POINTS - _EPSILON:

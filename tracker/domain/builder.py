@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from tracker import schedule, wording
+from tracker.domain import schedule, wording
 
 __all__ = [
     "ACTIONS", "CADENCE_CHOICES", "EXIT_CHOICES", "FINAL_ACTIONS", "Draft", "ItemDraft",

@@ -1,7 +1,7 @@
 """Every clinical rule and threshold the app acts on, each with its source beside it.
 
-Pure data: no Flask, no database, no clock. tracker.safety, tracker.symptoms and
-tracker.schedule read their numbers from here, so a rule is changed in one place and its
+Pure data: no Flask, no database, no clock. tracker.domain.safety, tracker.domain.symptoms and
+tracker.domain.schedule read their numbers from here, so a rule is changed in one place and its
 source is read in the same place. Sources:
 
 - domain.md: the project's care notes (../shared/domain.md), sections "Safety" and

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
-from tracker import schedule
+from tracker.domain import schedule
 
 __all__ = ["PRODID", "build_feed"]
 

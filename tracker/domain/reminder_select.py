@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tracker.today import DUE, DayView
+from tracker.domain.day import DUE, DayView
 
 __all__ = [
     "CHANNELS", "DEFAULT_WINDOW", "EMAIL", "PUSH", "SELFCARE_1", "SELFCARE_2",

@@ -3,7 +3,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, time
 
-from tracker import schedule
+from tracker.domain import schedule
 
 # The order a session at home goes in: warm up, work, stretch, cool down.
 GROUPS = (

@@ -3,7 +3,7 @@ guard.
 
 Pure: check-ins are a mapping of day -> leg pain 0-10 (one per day); callers
 pass `today`. In sciatica the leg pain is the number that matters most, so it is
-the only input here. The thresholds and their sources are in tracker.clinical.
+the only input here. The thresholds and their sources are in tracker.domain.clinical.
 """
 from __future__ import annotations
 

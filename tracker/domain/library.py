@@ -431,7 +431,7 @@ TECHNIQUES: tuple[dict, ...] = (
 )
 
 _TECHNIQUES_BY_SLUG = {t["slug"]: t for t in TECHNIQUES}
-# The body areas (tracker.clinical.BODY_AREAS) each built-in technique works on.
+# The body areas (tracker.domain.clinical.BODY_AREAS) each built-in technique works on.
 TECHNIQUE_AREAS = {t["slug"]: t["areas"] for t in TECHNIQUES}
 
 
@@ -633,7 +633,7 @@ def template(slug: str) -> dict:
 
 # --- Safety content ----------------------------------------------------------------
 # Warning signs ("red flags") are standard clinical guidance rather than part of the
-# massage texts; what each one calls for, with its source, is in tracker.clinical. They are
+# massage texts; what each one calls for, with its source, is in tracker.domain.clinical. They are
 # asked as yes/no questions at every opportunity the client takes ("Something's wrong", or
 # a check-in that says something is new or worrying); a yes shows the urgent-care text.
 
@@ -680,7 +680,7 @@ RED_FLAGS: tuple[dict, ...] = (
     },
 )
 
-# What to do now, by urgency (tracker.clinical.RED_FLAG_URGENCY says which applies).
+# What to do now, by urgency (tracker.domain.clinical.RED_FLAG_URGENCY says which applies).
 EMERGENCY_TEXT = (
     "Please get emergency medical help now: go to an emergency department or call your "
     "local emergency number. Don't wait for your next appointment.\n\n"

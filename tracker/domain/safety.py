@@ -2,8 +2,8 @@
 client, what to pause, and when to ask.
 
 Pure: no Flask, no database, no clock. The questions and the wording live in
-tracker.library, the rules and their sources in tracker.clinical; this module decides what
-the answers mean.
+tracker.domain.library, the rules and their sources in tracker.domain.clinical; this module
+decides what the answers mean.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from tracker import clinical, library
+from tracker.domain import clinical, library
 
 __all__ = ["CONTRAINDICATION_LABELS", "RED_FLAG_LABELS", "REASON_MAX", "Advice",
            "Assessment", "CheckInFacts", "assess", "paused_self_care", "should_ask",
