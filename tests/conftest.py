@@ -25,8 +25,8 @@ from peewee import sort_models
 os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
 
 from tracker import create_app
-from tracker.db import database, open_database
-from tracker.models import ALL_MODELS, User, create_tables
+from tracker.store.db import database, open_database
+from tracker.store.models import ALL_MODELS, User, create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -331,7 +331,7 @@ class QueryCounter:
     """Counts the SQL statements run while it is active."""
 
     def __init__(self, monkeypatch):
-        from tracker.db import database
+        from tracker.store.db import database
 
         self.count = 0
         real = database.obj.execute_sql

@@ -19,12 +19,13 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.fake_push_service import FakePushService
-from tracker import alerts, checkins, plans, safety_reports, tasks
-from tracker.db import database
+from tracker import alerts, tasks
 from tracker.domain import library
-from tracker.models import CareLink, PushSubscription, SafetyAlert, SafetyCheck, User
 from tracker.reminders import push
 from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS
+from tracker.store import checkins, plans, safety_reports
+from tracker.store.db import database
+from tracker.store.models import CareLink, PushSubscription, SafetyAlert, SafetyCheck, User
 
 BASE_URL = "https://care.example.org"
 ALL_NO = {flag["key"]: False for flag in library.RED_FLAGS}

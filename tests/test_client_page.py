@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker import checkins, plans, safety_reports
-from tracker.db import database
 from tracker.domain import library, schedule
-from tracker.models import (
+from tracker.store import checkins, plans, safety_reports
+from tracker.store.db import database
+from tracker.store.models import (
     CareLink,
     CheckIn,
     CheckOff,

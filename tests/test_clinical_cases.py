@@ -31,10 +31,10 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, Auth, csrf_token
-from tracker import checkins, checkoffs, plans
-from tracker.db import database
 from tracker.domain import library, schedule
-from tracker.models import CareLink, CheckIn, Plan, PlanPause, User
+from tracker.store import checkins, checkoffs, plans
+from tracker.store.db import database
+from tracker.store.models import CareLink, CheckIn, Plan, PlanPause, User
 
 ACUTE, SELF, SELF_LED = "acute-therapist-led", "self-guided-relief", "self-guided-with-therapist"
 CLIENT_EMAIL, THERAPIST_EMAIL = "casey@example.org", "tess@example.org"

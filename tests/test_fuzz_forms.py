@@ -20,10 +20,11 @@ from peewee import CharField, DateField, DateTimeField, TextField
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, Auth, csrf_token
-from tracker import invites, plans
-from tracker.db import database
 from tracker.domain import builder, library
-from tracker.models import (
+from tracker.reminders import service as reminder_service
+from tracker.store import invites, plans
+from tracker.store.db import database
+from tracker.store.models import (
     ALL_MODELS,
     CareLink,
     CheckIn,
@@ -32,7 +33,6 @@ from tracker.models import (
     Technique,
     User,
 )
-from tracker.reminders import service as reminder_service
 
 # --- junk ------------------------------------------------------------------------------
 

@@ -3,9 +3,9 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import csrf_token, make_user
-from tracker import plans
-from tracker.db import database
-from tracker.models import Plan
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import Plan
 
 
 @pytest.fixture

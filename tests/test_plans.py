@@ -3,10 +3,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.conftest import make_user
-from tracker import plans
-from tracker.db import database
 from tracker.domain import library, schedule
-from tracker.models import Plan, PlanRevision, Technique
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import Plan, PlanRevision, Technique
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
 from tests.fake_push_service import FakePushService, b64url
-from tracker import checkoffs, create_app, plans
-from tracker.db import database
+from tracker import create_app
 from tracker.domain import reminder_select as select
-from tracker.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
 from tracker.reminders import push
+from tracker.store import checkoffs, plans
+from tracker.store.db import database
+from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
 from tracker.views.push import device_label
 
 SUBJECT = "mailto:reminders@localhost"

@@ -20,10 +20,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from tests.conftest import ON_POSTGRES, ROOT
-from tracker import create_app, plans
-from tracker.db import database
-from tracker.models import ReminderClaim, User, create_tables
+from tracker import create_app
 from tracker.reminders import service
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import ReminderClaim, User, create_tables
 
 pytestmark = [
     pytest.mark.subprocess,

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import csrf_token, make_user
-from tracker import checkoffs, plans
-from tracker.db import database
-from tracker.models import Plan, ReminderClaim, ReminderPreference
 from tracker.reminders import service
+from tracker.store import checkoffs, plans
+from tracker.store.db import database
+from tracker.store.models import Plan, ReminderClaim, ReminderPreference
 
 NY = ZoneInfo("America/New_York")
 

@@ -20,7 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     from flask import Flask
 
-    from tracker import assets, config, db, extensions, nav, security, templating
+    from tracker import assets, config, extensions, nav, security, templating
+    from tracker.store import db
 
     app = Flask(
         __name__,

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from peewee import IntegrityError
 
-from tracker import safety_reports
-from tracker.db import database
 from tracker.domain import safety
-from tracker.models import PushSubscription, SafetyAlert, SafetyCheck, User
 from tracker.reminders import email as email_channel
 from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS, external_url
+from tracker.store import safety_reports
+from tracker.store.db import database
+from tracker.store.models import PushSubscription, SafetyAlert, SafetyCheck, User
 
 EMAIL, PUSH = "email", "push"
 SWEEP_WINDOW = timedelta(days=2)  # reports this recent with no alert claimed are sent

@@ -15,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from tracker.migrations import LATEST, SCHEMA_VERSION_TABLE
+from tracker.store.migrations import LATEST, SCHEMA_VERSION_TABLE
 
 POSTGRES_ADVICE = (
     "This database is PostgreSQL: back it up with pg_dump, e.g. "

@@ -11,9 +11,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from tracker.checkins import NOTE_MAX, PAIN_SCALE
 from tracker.domain import clinical, library, safety
 from tracker.forms import LINE_BREAKS, plain_text
+from tracker.store.checkins import NOTE_MAX, PAIN_SCALE
 from tracker.today_forms import OfflineForm
 
 YES, NO = "yes", "no"

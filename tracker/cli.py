@@ -6,12 +6,12 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from tracker import plans
 from tracker.backup import backup_command, restore_command
-from tracker.db import database
-from tracker.migrations import LATEST, SchemaTooNew, current_version, upgrade
-from tracker.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
 from tracker.reminders import service as reminders
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
+from tracker.store.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
 
 DEMO_PASSWORD = "sciatica-demo"
 DEMO_ACCOUNTS = (

@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(token: str):
-    from tracker.models import User
+    from tracker.store.models import User
 
     return User.by_session_token(token)
 

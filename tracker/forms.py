@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from tracker.domain import timezones
-from tracker.models import CLIENT, THERAPIST
+from tracker.store.models import CLIENT, THERAPIST
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128

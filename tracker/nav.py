@@ -5,7 +5,7 @@ from flask import Flask, request
 from flask_login import current_user
 from peewee import DatabaseError, InterfaceError, fn
 
-from tracker.models import THERAPIST, SafetyCheck
+from tracker.store.models import THERAPIST, SafetyCheck
 
 
 class NavItem(NamedTuple):

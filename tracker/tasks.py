@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
-from tracker import safety_reports
+from tracker.store import safety_reports
 
 INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
@@ -37,7 +37,7 @@ _app = None
 def _app_context():
     """The app a job runs in: the caller's (an immediate job inside a request or test),
     else the worker's own, with a database connection for the job."""
-    from tracker.db import database
+    from tracker.store.db import database
 
     if has_app_context():
         if not database.is_closed():  # the request's or test's connection: leave it open
@@ -63,8 +63,8 @@ def app():
 @huey.periodic_task(crontab(minute="*"))
 def reminder_tick(now: str | None = None) -> int:
     """Send the reminders due now; returns how many were handled."""
-    from tracker.db import database
     from tracker.reminders import service
+    from tracker.store.db import database
 
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
     with app().app_context(), database.connection_context():
@@ -99,8 +99,8 @@ safety_reports.announced.connect(_enqueue_alert, weak=False)
 @huey.periodic_task(crontab(minute="17", hour="3"))
 def forget_old_offline_keys() -> int:
     """Once a day: drop the idempotency keys of offline changes older than a month."""
-    from tracker import offline
-    from tracker.db import database
+    from tracker.store import offline
+    from tracker.store.db import database
 
     with app().app_context(), database.connection_context():
         return offline.forget_old_keys()

@@ -5,12 +5,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional, Regexp
 
 from tracker.domain.day import SKIP_REASONS
-from tracker.offline import KEY_PATTERN
+from tracker.store.offline import KEY_PATTERN
 
 
 class OfflineForm(FlaskForm):
     """A change a phone may have queued offline: ``op_id`` is its idempotency key
-    (tracker/offline.py); an ordinary online post leaves it out."""
+    (tracker/store/offline.py); an ordinary online post leaves it out."""
 
     op_id = StringField(validators=[Optional(), Regexp(KEY_PATTERN)])
 

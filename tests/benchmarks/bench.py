@@ -49,11 +49,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reminder_tick_bench  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from tracker import create_app, migrations  # noqa: E402
-from tracker import plans as tracker_plans  # noqa: E402
-from tracker.db import database  # noqa: E402
+from tracker import create_app  # noqa: E402
 from tracker.domain import library, schedule  # noqa: E402
-from tracker.models import (  # noqa: E402
+from tracker.reminders import service  # noqa: E402
+from tracker.store import migrations  # noqa: E402
+from tracker.store import plans as tracker_plans  # noqa: E402
+from tracker.store.db import database  # noqa: E402
+from tracker.store.models import (  # noqa: E402
     CareLink,
     CheckIn,
     CheckOff,
@@ -62,7 +64,6 @@ from tracker.models import (  # noqa: E402
     ReminderPreference,
     User,
 )
-from tracker.reminders import service  # noqa: E402
 
 PASSWORD = "bench-password"
 SECRET_KEY = "bench-secret-key"

@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tracker import create_app  # noqa: E402
-from tracker import plans as tracker_plans  # noqa: E402
-from tracker.db import database  # noqa: E402
 from tracker.domain import reminder_select as select  # noqa: E402
-from tracker.models import ReminderPreference, User, create_tables  # noqa: E402
 from tracker.reminders import service  # noqa: E402
+from tracker.store import plans as tracker_plans  # noqa: E402
+from tracker.store.db import database  # noqa: E402
+from tracker.store.models import ReminderPreference, User, create_tables  # noqa: E402
 
 ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",

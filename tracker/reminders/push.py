@@ -37,9 +37,9 @@ from itsdangerous import BadPayload, URLSafeTimedSerializer
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from tracker import plans
 from tracker.domain import day as day_model
-from tracker.models import Plan, PushSubscription
+from tracker.store import plans
+from tracker.store.models import Plan, PushSubscription
 
 DEFAULTS = {
     "VAPID_PRIVATE_KEY": None,  # None means generated once into instance/vapid_private.pem

@@ -15,11 +15,11 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import IntegrityError
 
-from tracker import plans
-from tracker.db import database
 from tracker.domain import reminder_select as select
-from tracker.models import Plan, ReminderClaim, ReminderPreference, User, utcnow
 from tracker.reminders import email as email_channel
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User, utcnow
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
 # A claim is a lease: when its send has not finished (the worker died between claiming

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from tracker import security
 from tracker.extensions import limiter
 from tracker.forms import LoginForm, PasswordForm, RegisterForm
-from tracker.models import User
 from tracker.pages import render
+from tracker.store.models import User
 
 bp = Blueprint("auth", __name__)
 

@@ -10,11 +10,11 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from peewee import fn
 
-from tracker import plans
 from tracker.builder_forms import BuilderForm
 from tracker.domain import builder, library, schedule, wording
-from tracker.models import CareLink, Plan, PlanTemplate, Technique, User
 from tracker.pages import render, wants_fragment
+from tracker.store import plans
+from tracker.store.models import CareLink, Plan, PlanTemplate, Technique, User
 from tracker.views.access import therapist_only
 from tracker.views.library import KIND_HEADINGS
 

@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, redirect, url_for
 from flask_login import current_user, login_required
 
-from tracker import plans
 from tracker.domain import calendar_feed, schedule
-from tracker.models import Plan, ReminderPreference, User, new_token, utcnow
 from tracker.pages import render, wants_fragment
+from tracker.store import plans
+from tracker.store.models import Plan, ReminderPreference, User, new_token, utcnow
 
 bp = Blueprint("calendar", __name__)
 

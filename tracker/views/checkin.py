@@ -5,11 +5,11 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import checkins, offline, plans, safety_reports
 from tracker.checkin_forms import CheckedForm, CheckInForm, ResumeForm, SafetyForm
 from tracker.domain import library
-from tracker.models import Plan
 from tracker.pages import render, submitted_status
+from tracker.store import checkins, offline, plans, safety_reports
+from tracker.store.models import Plan
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 

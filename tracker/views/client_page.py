@@ -2,12 +2,12 @@
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from tracker import plans, reports, safety_reports
 from tracker.client_forms import PauseForm, ResumeForm, SafetyResumeForm, StepForm
 from tracker.domain import schedule
-from tracker.models import CareLink, Plan, User
 from tracker.pages import render
 from tracker.plan_forms import SuggestionForm
+from tracker.store import plans, reports, safety_reports
+from tracker.store.models import CareLink, Plan, User
 
 bp = Blueprint("client_page", __name__, url_prefix="/clients/<int:client_id>")
 

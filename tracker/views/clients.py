@@ -10,15 +10,11 @@ from peewee import fn
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 
-from tracker import invites, reports, safety_reports, security
+from tracker import security
 from tracker.forms import RegisterForm, plain_text
-from tracker.models import (
-    CareLink,
-    Invite,
-    User,
-    utcnow,
-)
 from tracker.pages import render
+from tracker.store import invites, reports, safety_reports
+from tracker.store.models import CareLink, Invite, User, utcnow
 from tracker.views.access import therapist_only
 
 bp = Blueprint("clients", __name__)

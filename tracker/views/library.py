@@ -9,11 +9,11 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from peewee import IntegrityError, fn
 
-from tracker.db import database
 from tracker.domain.schedule import Dose
 from tracker.library_forms import KIND_LABELS, NAME_MAX, TechniqueForm
-from tracker.models import Technique
 from tracker.pages import render
+from tracker.store.db import database
+from tracker.store.models import Technique
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 

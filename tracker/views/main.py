@@ -3,8 +3,8 @@ from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user, login_required
 from peewee import DatabaseError
 
-from tracker.db import database
 from tracker.pages import render
+from tracker.store.db import database
 
 bp = Blueprint("main", __name__)
 

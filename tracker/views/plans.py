@@ -2,11 +2,11 @@
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from tracker import plans
 from tracker.domain import library, schedule, wording
-from tracker.models import Plan, PlanEvent
 from tracker.pages import render
 from tracker.plan_forms import StartPlanForm, SuggestionForm
+from tracker.store import plans
+from tracker.store.models import Plan, PlanEvent
 
 bp = Blueprint("plans", __name__)
 

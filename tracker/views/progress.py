@@ -2,9 +2,9 @@
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
-from tracker import plans, reports
-from tracker.models import Plan
 from tracker.pages import render
+from tracker.store import plans, reports
+from tracker.store.models import Plan
 
 bp = Blueprint("progress", __name__)
 

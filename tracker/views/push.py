@@ -11,13 +11,13 @@ from flask import (
 from flask_login import current_user, login_required
 from itsdangerous import BadData, SignatureExpired
 
-from tracker import checkoffs, plans
 from tracker.domain import day as day_model
 from tracker.extensions import csrf
-from tracker.models import Plan, PushSubscription, ReminderPreference, utcnow
 from tracker.pages import render, wants_fragment
 from tracker.reminders import push
 from tracker.reminders import service as reminder_service
+from tracker.store import checkoffs, plans
+from tracker.store.models import Plan, PushSubscription, ReminderPreference, utcnow
 
 bp = Blueprint("push", __name__)
 

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user, login_required
 
 from tracker.extensions import csrf
-from tracker.models import PushSubscription, utcnow
 from tracker.pages import render
 from tracker.reminder_forms import ReminderForm
 from tracker.reminders import service
+from tracker.store.models import PushSubscription, utcnow
 
 bp = Blueprint("reminders", __name__)
 

@@ -3,10 +3,10 @@ from flask import Blueprint, Response, abort, flash, redirect, session, url_for
 from flask_login import current_user, login_required, logout_user
 from peewee import fn
 
-from tracker import privacy
 from tracker.forms import DeleteAccountForm
-from tracker.models import CareLink, User, utcnow
 from tracker.pages import render
+from tracker.store import privacy
+from tracker.store.models import CareLink, User, utcnow
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 

@@ -4,11 +4,11 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from tracker import checkins, checkoffs, offline, plans
 from tracker.domain import day as day_model
 from tracker.domain import schedule
-from tracker.models import Plan
 from tracker.pages import render, wants_fragment
+from tracker.store import checkins, checkoffs, offline, plans
+from tracker.store.models import Plan
 from tracker.today_forms import BookForm, CheckForm, SkipForm
 from tracker.views.checkin import safety_screen
 

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from peewee import IntegrityError
 
-from tracker.db import database
-from tracker.models import AppliedOperation, User, utcnow
+from tracker.store.db import database
+from tracker.store.models import AppliedOperation, User, utcnow
 
 KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 KEEP_KEYS = timedelta(days=30)  # a device replays within days; a month is plenty

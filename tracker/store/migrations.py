@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from peewee import Database, IntegerField, IntegrityError, PostgresqlDatabase, SqliteDatabase
 from playhouse.migrate import SchemaMigrator, migrate
 
-from tracker.db import BaseModel, database
+from tracker.store.db import BaseModel, database
 
 SCHEMA_VERSION_TABLE = "schema_version"
 # Any fixed 64-bit number shared by every process of this app.
@@ -59,7 +59,7 @@ def has_index(db: Database, table: str, name: str) -> bool:
 
 def _0001_baseline(migrator: SchemaMigrator, db: Database) -> None:
     """Every table, as ``init-db`` made them before versioning (missing ones only)."""
-    from tracker.models import ALL_MODELS
+    from tracker.store.models import ALL_MODELS
 
     db.create_tables(ALL_MODELS, safe=True)
 
@@ -76,7 +76,7 @@ def _0002_checkoff_plan_day_index(migrator: SchemaMigrator, db: Database) -> Non
 
 def _0003_applied_operation(migrator: SchemaMigrator, db: Database) -> None:
     """The idempotency keys of offline changes a device replays (issue 7)."""
-    from tracker.models import AppliedOperation
+    from tracker.store.models import AppliedOperation
 
     db.create_tables([AppliedOperation], safe=True)
 
@@ -84,7 +84,7 @@ def _0003_applied_operation(migrator: SchemaMigrator, db: Database) -> None:
 def _0004_claims_without_a_lease(migrator: SchemaMigrator, db: Database) -> None:
     """Claims left "claimed" by a version without leases get one that has already ended,
     so the next tick sends them instead of leaving them stuck."""
-    from tracker.models import ReminderClaim
+    from tracker.store.models import ReminderClaim
 
     ReminderClaim.update(next_attempt_at=ReminderClaim.due_at).where(
         (ReminderClaim.status == "claimed") & ReminderClaim.next_attempt_at.is_null()
@@ -95,7 +95,7 @@ def _0005_safety_net(migrator: SchemaMigrator, db: Database) -> None:
     """The safety net (issue 13): safety reports and their alerts, taper holds, body areas
     on techniques and pauses, the check-in's always-on question and soreness, and safety
     questions waiting for an answer."""
-    from tracker.models import (
+    from tracker.store.models import (
         CheckIn,
         PlanHold,
         PlanPause,

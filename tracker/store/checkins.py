@@ -7,10 +7,19 @@ person to confirm it, and the taper guard (holds) only ever keeps a plan where i
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
-from tracker import plans, safety_reports
-from tracker.db import database
 from tracker.domain import clinical, safety, schedule, symptoms
-from tracker.models import CheckIn, CheckOff, Plan, PlanHold, PlanPause, SafetyCheck, User, utcnow
+from tracker.store import plans, safety_reports
+from tracker.store.db import database
+from tracker.store.models import (
+    CheckIn,
+    CheckOff,
+    Plan,
+    PlanHold,
+    PlanPause,
+    SafetyCheck,
+    User,
+    utcnow,
+)
 
 STEP_DOWN, STEP_BACK, REVIEW = plans.STEP_DOWN, plans.STEP_BACK, plans.REVIEW
 NOTE_MAX = 2000

@@ -12,9 +12,9 @@ from datetime import date
 
 from blinker import Namespace
 
-from tracker.db import database
 from tracker.domain import safety, schedule
-from tracker.models import (
+from tracker.store.db import database
+from tracker.store.models import (
     CareLink,
     Plan,
     PlanEvent,

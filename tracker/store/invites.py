@@ -17,8 +17,8 @@ from markupsafe import Markup
 from peewee import IntegrityError
 from qrcode.image.svg import SvgPathImage
 
-from tracker.db import database
-from tracker.models import CLIENT, CareLink, Invite, User, utcnow
+from tracker.store.db import database
+from tracker.store.models import CLIENT, CareLink, Invite, User, utcnow
 
 VALID_FOR = timedelta(days=7)
 NOTE_MAX = 100

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import SQL, Value
 
-from tracker import safety_reports
-from tracker.db import database
 from tracker.domain import day as today_model
 from tracker.domain import library, safety, schedule, wording
-from tracker.models import (
+from tracker.store import safety_reports
+from tracker.store.db import database
+from tracker.store.models import (
     CheckOff,
     PhaseTransition,
     Plan,

@@ -6,7 +6,7 @@ devices at once leave exactly one record: no read-then-write race.
 from datetime import date, time
 
 from tracker.domain import day as day_model
-from tracker.models import CheckOff, Plan, SessionBooking, utcnow
+from tracker.store.models import CheckOff, Plan, SessionBooking, utcnow
 
 _KEY = [CheckOff.plan, CheckOff.item_key, CheckOff.day]
 

@@ -11,10 +11,10 @@ from typing import NamedTuple
 from markupsafe import Markup
 from peewee import fn
 
-from tracker import plans, safety_reports
 from tracker.domain import charts, library, progress, roster, schedule, symptoms, wording
 from tracker.domain import day as today_model
-from tracker.models import CheckIn, CheckOff, Plan, PlanEvent, SafetyCheck, User
+from tracker.store import plans, safety_reports
+from tracker.store.models import CheckIn, CheckOff, Plan, PlanEvent, SafetyCheck, User
 
 WEEKS_SHOWN = 12
 

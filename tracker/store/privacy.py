@@ -10,8 +10,8 @@ import json
 import zipfile
 from datetime import date, datetime
 
-from tracker.db import database
-from tracker.models import (
+from tracker.store.db import database
+from tracker.store.models import (
     AppliedOperation,
     CareLink,
     CheckIn,

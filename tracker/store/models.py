@@ -17,7 +17,7 @@ from peewee import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.db import BaseModel, database
+from tracker.store.db import BaseModel, database
 
 CLIENT = "client"
 THERAPIST = "therapist"
@@ -537,7 +537,7 @@ ALL_MODELS = [
 def create_tables() -> None:
     """Create every table that is missing (idempotent), unversioned.
 
-    Tests use it for speed; real databases go through ``tracker.migrations.upgrade()``
+    Tests use it for speed; real databases go through ``tracker.store.migrations.upgrade()``
     (``flask db upgrade``), which also applies migrations and records the version.
     """
     with database.connection_context():
