@@ -146,7 +146,7 @@ self.addEventListener("sync", (event) => {
 
 // --- push ---
 //
-// The server sends JSON (tracker/reminders/push.py, build_payload):
+// The server sends JSON (tracker/domain/push_payload.py, build_payload):
 //   {"title": "Time for your stretches",
 //    "body": "Piriformis stretch, Knee-to-chest stretch and 2 more",
 //    "url": "/today",                                   opened on a tap

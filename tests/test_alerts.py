@@ -20,8 +20,8 @@ import pytest
 from tests.conftest import csrf_token
 from tests.fake_push_service import FakePushService
 from tracker import alerts, tasks
+from tracker.config import vapid_public_key
 from tracker.domain import library
-from tracker.reminders import push
 from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS
 from tracker.store import checkins, plans, safety_reports
 from tracker.store.db import database
@@ -266,7 +266,7 @@ def service(app, monkeypatch):
     """The fake push service, expecting this app's VAPID key and subject."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     fake = FakePushService(expected_subject=app.config["VAPID_SUBJECT"],
-                           expected_public_key=push.vapid_public_key(app)).start()
+                           expected_public_key=vapid_public_key(app)).start()
     yield fake
     fake.stop()
 

@@ -21,8 +21,7 @@ from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, Auth, csrf_token
 from tracker.domain import builder, library
-from tracker.reminders import service as reminder_service
-from tracker.store import invites, plans
+from tracker.store import invites, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import (
     ALL_MODELS,
@@ -172,7 +171,7 @@ def _world(app) -> dict:
         subscription = PushSubscription.create(user=a, endpoint="https://fcm.googleapis.com/x",
                                                p256dh="k" * 87, auth="a" * 22)
         with app.app_context():
-            unsubscribe = reminder_service.unsubscribe_token(a)
+            unsubscribe = tokens.unsubscribe_token(a)
     return {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
             "invite": invite.id, "invite_token": invite_token, "link": link.id,
             "subscription": subscription.id, "today": today.isoformat(),

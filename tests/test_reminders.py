@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import csrf_token, make_user
 from tracker.reminders import service
-from tracker.store import checkoffs, plans
+from tracker.store import checkoffs, plans, reminder_settings
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference
 
@@ -22,9 +22,9 @@ def setup(app):
         user = make_user(tz="America/New_York")
         today = plans.local_today(user)
         plan = plans.create_from_template(user, "acute-therapist-led", today, created_by=user)
-        pref = service.preference_for(user)
+        pref = reminder_settings.preference_for(user)
         pref.email = True
-        service.reschedule(pref, user, datetime.now(UTC))
+        reminder_settings.reschedule(pref, user, datetime.now(UTC))
     tomorrow = today + timedelta(days=1)
     at_eight = datetime.combine(tomorrow, time(8, 0), NY).astimezone(UTC)
     return {"user": user, "plan": plan, "day": tomorrow, "at": at_eight, "app": app}
@@ -147,7 +147,7 @@ def test_the_day_before_a_session(setup):
     with database.connection_context():
         pref = ReminderPreference.get()
         pref.email, pref.selfcare_time = True, "07:00"
-        service.reschedule(pref, setup["user"], datetime.now(UTC))
+        reminder_settings.reschedule(pref, setup["user"], datetime.now(UTC))
         monday = setup["plan"].start + timedelta(days=7 - setup["plan"].start.weekday())
     eve = datetime.combine(monday - timedelta(days=1), time(18, 0), NY).astimezone(UTC)
     with database.connection_context():
@@ -246,9 +246,9 @@ def test_unsubscribe_link_works_without_logging_in(setup, client):
 def test_a_client_without_a_plan_gets_nothing(app):
     with database.connection_context():
         user = make_user(email="noplan@example.org", tz="Asia/Kolkata")
-        pref = service.preference_for(user)
+        pref = reminder_settings.preference_for(user)
         pref.email = True
-        service.reschedule(pref, user, datetime(2026, 11, 21, tzinfo=UTC))
+        reminder_settings.reschedule(pref, user, datetime(2026, 11, 21, tzinfo=UTC))
         fire = pref.next_fire_at.replace(tzinfo=UTC)
         assert Plan.select().count() == 0
     assert tick(fire) == []

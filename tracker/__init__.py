@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     config.load(app, test_config)
+    config.init_vapid(app)
     db.init_app(app)
     extensions.init_app(app)
     security.init_app(app)

@@ -7,8 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.backup import backup_command, restore_command
-from tracker.reminders import service as reminders
-from tracker.store import plans
+from tracker.store import plans, reminder_settings
 from tracker.store.db import database
 from tracker.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
 from tracker.store.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
@@ -42,10 +41,10 @@ def seed_demo() -> tuple[User, User]:
             plans.create_from_template(
                 client, DEMO_TEMPLATE, start, created_by=therapist, therapist=therapist
             )
-        pref = reminders.preference_for(client)
+        pref = reminder_settings.preference_for(client)
         if not pref.email:
             pref.email, pref.selfcare_time = True, "08:00"  # email reminders at 08:00
-            reminders.reschedule(pref, client, utcnow())
+            reminder_settings.reschedule(pref, client, utcnow())
     return therapist, client
 
 

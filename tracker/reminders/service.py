@@ -1,25 +1,27 @@
-"""Reminders in the database: preferences, the worker's tick, exactly-once claims.
+"""The reminder worker's tick: exactly-once claims, sending, retries.
 
-The rules of what is due live in ``tracker.domain.reminder_select`` (pure). This module reads
-the users whose stored next fire time has come (an indexed column, so a tick's cost follows
-the reminders due, not the number of users), claims each reminder under a unique key
-before sending it, sends it, and records the outcome.
+The rules of what is due live in ``tracker.domain.reminder_select`` (pure), the settings and
+their next fire times in ``tracker.store.reminder_settings``. This module reads the users
+whose stored next fire time has come (an indexed column, so a tick's cost follows the
+reminders due, not the number of users), claims each reminder under a unique key before
+sending it, sends it, and records the outcome.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from peewee import IntegrityError
 
 from tracker.domain import reminder_select as select
 from tracker.reminders import email as email_channel
 from tracker.store import plans
 from tracker.store.db import database
-from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User, utcnow
+from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
+from tracker.store.reminder_settings import naive_utc, preferences_of
+from tracker.store.tokens import unsubscribe_token
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
 # A claim is a lease: when its send has not finished (the worker died between claiming
@@ -28,45 +30,6 @@ LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this
 CLAIM_LEASE = timedelta(minutes=10)
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
                 timedelta(hours=1))
-_UNSUBSCRIBE_SALT = "reminders-unsubscribe-email"
-
-
-def _hhmm(text: str | None) -> time | None:
-    return time.fromisoformat(text) if text else None
-
-
-def _required(text: str | None, default: str) -> time:
-    return time.fromisoformat(text or default)
-
-
-def preferences_of(pref, timezone: str) -> select.Preferences:
-    """The pure selection's view of a settings row (a model or a plain row)."""
-    channels = tuple(c for c, on in ((select.PUSH, pref.push), (select.EMAIL, pref.email)) if on)
-    return select.Preferences(
-        timezone=timezone,
-        selfcare_time=_required(pref.selfcare_time, "08:00"),
-        second_time=_hhmm(pref.second_time),
-        session_day_before=pref.session_day_before,
-        session_day_before_time=_required(pref.session_day_before_time, "18:00"),
-        quiet_start=_hhmm(pref.quiet_start),
-        quiet_end=_hhmm(pref.quiet_end),
-        channels=channels,
-    )
-
-
-def preference_for(user: User) -> ReminderPreference:
-    """The user's settings row (created with defaults on first use)."""
-    pref, _ = ReminderPreference.get_or_create(user=user)
-    return pref
-
-
-def reschedule(pref: ReminderPreference, user: User, now: datetime) -> None:
-    """Store when this user's next reminder fires; call after each send and settings change."""
-    fire = select.next_fire_at(preferences_of(pref, user.timezone), now)
-    pref.next_fire_at = None if fire is None else _naive(fire)
-    pref.checked_until = _naive(now)
-    pref.updated_at = utcnow()
-    pref.save()
 
 
 def day_state(plan: Plan | None, local_day: date) -> select.DayState:
@@ -101,20 +64,6 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
     )
     return adapter.build(endpoint, values, force_external=True)
-
-
-def unsubscribe_token(user: User) -> str:
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
-    return serializer.dumps(user.id)
-
-
-def user_from_unsubscribe_token(token: str) -> User | None:
-    serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_UNSUBSCRIBE_SALT)
-    try:
-        user_id = serializer.loads(token)
-    except BadSignature:
-        return None
-    return User.get_or_none(User.id == user_id) if isinstance(user_id, int) else None
 
 
 # --- sending ---------------------------------------------------------------------------
@@ -160,8 +109,8 @@ def _claim(user: User, reminder: select.Reminder, now: datetime) -> ReminderClai
                 slot=reminder.slot,
                 channel=reminder.channel,
                 items=list(reminder.items) + ([reminder.session] if reminder.session else []),
-                due_at=_naive(reminder.due_at),
-                next_attempt_at=_naive(now + CLAIM_LEASE),
+                due_at=naive_utc(reminder.due_at),
+                next_attempt_at=naive_utc(now + CLAIM_LEASE),
             )
     except IntegrityError:
         return None
@@ -176,11 +125,11 @@ def _attempt(claim: ReminderClaim, user: User, reminder: select.Reminder, now: d
         delay_index = min(claim.attempts - 1, len(RETRY_DELAYS) - 1)
         gave_up = claim.attempts > len(RETRY_DELAYS)
         claim.status = "gave_up" if gave_up else "failed"
-        claim.next_attempt_at = None if gave_up else _naive(now + RETRY_DELAYS[delay_index])
+        claim.next_attempt_at = None if gave_up else naive_utc(now + RETRY_DELAYS[delay_index])
         claim.last_error = f"{type(exc).__name__}: {exc}"[:300]
         claim.save()
         return claim.status
-    claim.status, claim.sent_at, claim.next_attempt_at = "sent", _naive(now), None
+    claim.status, claim.sent_at, claim.next_attempt_at = "sent", naive_utc(now), None
     claim.last_error = detail[:300]
     claim.save()
     return "sent"
@@ -202,7 +151,7 @@ def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
     due = list(
         ReminderPreference.select(ReminderPreference, User.timezone)
         .join(User)
-        .where(ReminderPreference.next_fire_at <= _naive(now))
+        .where(ReminderPreference.next_fire_at <= naive_utc(now))
         .order_by(ReminderPreference.next_fire_at)
         .namedtuples()
     )
@@ -223,13 +172,8 @@ def _store_next_fires(rows: list[tuple[int, datetime | None]], now: datetime) ->
     with database.atomic():
         for pref_id, fire in rows:
             ReminderPreference.update(
-                next_fire_at=None if fire is None else _naive(fire), checked_until=_naive(now)
+                next_fire_at=None if fire is None else naive_utc(fire), checked_until=naive_utc(now)
             ).where(ReminderPreference.id == pref_id).execute()
-
-
-def _naive(moment: datetime) -> datetime:
-    """Reminder times are stored as naive UTC (same on SQLite and PostgreSQL)."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -266,13 +210,13 @@ def _retry_failed(now: datetime) -> list[Outcome]:
         ReminderClaim.select(ReminderClaim, User)
         .join(User)
         .where(ReminderClaim.status.in_(("failed", "claimed"))
-               & (ReminderClaim.next_attempt_at <= _naive(now)))
+               & (ReminderClaim.next_attempt_at <= naive_utc(now)))
     )
     for claim in list(waiting):
         # Take the retry with a conditional update on the row as read, so two workers
         # never both resend it; the taker holds a new lease while it sends.
         taken = (
-            ReminderClaim.update(status="claimed", next_attempt_at=_naive(now + CLAIM_LEASE))
+            ReminderClaim.update(status="claimed", next_attempt_at=naive_utc(now + CLAIM_LEASE))
             .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == claim.status)
                    & (ReminderClaim.next_attempt_at == claim.next_attempt_at))
             .execute()

@@ -11,21 +11,15 @@ from flask import (
 from flask_login import current_user, login_required
 from itsdangerous import BadData, SignatureExpired
 
+from tracker import config
 from tracker.domain import day as day_model
+from tracker.domain import push_subscription
 from tracker.extensions import csrf
 from tracker.pages import render, wants_fragment
-from tracker.reminders import push
-from tracker.reminders import service as reminder_service
-from tracker.store import checkoffs, plans
+from tracker.store import checkoffs, plans, reminder_settings, tokens
 from tracker.store.models import Plan, PushSubscription, ReminderPreference, utcnow
 
 bp = Blueprint("push", __name__)
-
-
-@bp.record_once
-def _load_keys(state) -> None:
-    # At app start, once: reads or creates the VAPID key pair (never at import time).
-    push.init_app(state.app)
 
 
 def devices_context(user) -> dict:
@@ -36,7 +30,7 @@ def devices_context(user) -> dict:
             .where(PushSubscription.user == user)
             .order_by(PushSubscription.created_at, PushSubscription.id)
         ),
-        "vapid_public_key": push.vapid_public_key(current_app),
+        "vapid_public_key": config.vapid_public_key(current_app),
     }
 
 
@@ -56,8 +50,9 @@ def _back():
 def subscribe():
     """Store this device's subscription (JSON from PushSubscription.toJSON())."""
     try:
-        sub = push.parse_subscription(request.get_json(silent=True), current_app.config)
-    except push.InvalidSubscription as error:
+        sub = push_subscription.parse_subscription(request.get_json(silent=True),
+                                                   current_app.config)
+    except push_subscription.InvalidSubscription as error:
         status = 400 if request.get_json(silent=True) is None else 422
         return jsonify(error=str(error)), status
     label = device_label(request.user_agent.string)
@@ -77,8 +72,8 @@ def subscribe():
         update={ReminderPreference.push: True, ReminderPreference.updated_at: utcnow()},
     ).execute()
     # The next reminder may now be due sooner (push was off): store its time again.
-    reminder_service.reschedule(reminder_service.preference_for(current_user), current_user,
-                                utcnow())
+    reminder_settings.reschedule(reminder_settings.preference_for(current_user), current_user,
+                                 utcnow())
     if wants_fragment():
         return _devices()
     return jsonify(subscribed=True, label=label), 201
@@ -122,7 +117,7 @@ def done(token: str):
     something skipped meanwhile stays skipped.
     """
     try:
-        claim = push.read_done_token(current_app.config["SECRET_KEY"], token)
+        claim = tokens.read_done_token(current_app.config["SECRET_KEY"], token)
     except SignatureExpired:
         abort(410)
     except BadData:

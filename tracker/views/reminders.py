@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 from tracker.extensions import csrf
 from tracker.pages import render
 from tracker.reminder_forms import ReminderForm
-from tracker.reminders import service
+from tracker.store import reminder_settings
 from tracker.store.models import PushSubscription, utcnow
+from tracker.store.tokens import user_from_unsubscribe_token
 
 bp = Blueprint("reminders", __name__)
 
@@ -30,14 +31,14 @@ def _devices_context() -> dict:
 @login_required
 def settings():
     """When and how to be reminded, in the user's own time."""
-    pref = service.preference_for(current_user)
+    pref = reminder_settings.preference_for(current_user)
     form = ReminderForm(data=_form_data(pref))  # a POST's own fields take precedence
     if form.validate_on_submit():
         for name in _TIME_FIELDS:
             setattr(pref, name, _hhmm(getattr(form, name).data))
         pref.session_day_before = form.session_day_before.data
         pref.email = form.email.data
-        service.reschedule(pref, current_user, utcnow())
+        reminder_settings.reschedule(pref, current_user, utcnow())
         flash("Reminders saved.", "success")
         return redirect(url_for("reminders.settings"))
     status = 422 if form.is_submitted() else 200
@@ -55,12 +56,12 @@ def _form_data(pref) -> dict:
 @csrf.exempt  # the signed token is the proof; mail apps post one-click unsubscribes
 def unsubscribe(token: str):
     """Stop reminder emails from the link in one (no login needed)."""
-    user = service.user_from_unsubscribe_token(token)
+    user = user_from_unsubscribe_token(token)
     if user is None:
         abort(404)
     if request.method == "POST":
-        pref = service.preference_for(user)
+        pref = reminder_settings.preference_for(user)
         pref.email = False
-        service.reschedule(pref, user, utcnow())
+        reminder_settings.reschedule(pref, user, utcnow())
         return render("reminders/unsubscribed.html", done=True, token=token)
     return render("reminders/unsubscribed.html", done=False, token=token)
