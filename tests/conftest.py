@@ -21,7 +21,7 @@ import pytest
 from peewee import sort_models
 
 # Jobs (safety alerts) run at once in the test's process, and never touch the repository's
-# instance/huey.db; set before tracker.tasks is imported.
+# instance/huey.db; set before tracker.jobs.tasks is imported.
 os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
 
 from tracker import create_app

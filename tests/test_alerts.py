@@ -1,4 +1,4 @@
-"""Therapist alerts for safety reports (tracker.alerts): each linked therapist is told by
+"""Therapist alerts for safety reports (tracker.jobs.alerts): each linked therapist is told by
 email, and by web push when they have a device, exactly once per report, kind and channel.
 
 Emails land in the app's outbox (no SMTP_URL); pushes go to the tests' fake push service,
@@ -19,10 +19,10 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.fake_push_service import FakePushService
-from tracker import alerts, tasks
 from tracker.config import vapid_public_key
 from tracker.domain import library
-from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS
+from tracker.jobs import alerts, tasks
+from tracker.jobs.reminders import CLAIM_LEASE, RETRY_DELAYS
 from tracker.store import checkins, plans, safety_reports
 from tracker.store.db import database
 from tracker.store.models import CareLink, PushSubscription, SafetyAlert, SafetyCheck, User

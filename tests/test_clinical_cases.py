@@ -40,7 +40,7 @@ ACUTE, SELF, SELF_LED = "acute-therapist-led", "self-guided-relief", "self-guide
 CLIENT_EMAIL, THERAPIST_EMAIL = "casey@example.org", "tess@example.org"
 NAME = "Casey Client"
 
-# What the therapist is told (tracker.alerts.compose).
+# What the therapist is told (tracker.jobs.alerts.compose).
 URGENT = f"Urgent: {NAME} reported a warning sign"
 AREA = f"{NAME} reported a problem in the treated area"
 CHECKED = f"{NAME} says a professional has checked them"

@@ -16,7 +16,7 @@ from tracker import create_app
 from tracker.config import _instance_key, vapid_public_key
 from tracker.domain import push_payload, push_subscription, vapid
 from tracker.domain import reminder_select as select
-from tracker.reminders import push
+from tracker.jobs import push
 from tracker.store import checkoffs, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables

@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import ON_POSTGRES, ROOT
 from tracker import create_app
-from tracker.reminders import service
+from tracker.jobs import reminders as service
 from tracker.store import plans, reminder_settings
 from tracker.store.db import database
 from tracker.store.models import ReminderClaim, User, create_tables

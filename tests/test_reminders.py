@@ -1,4 +1,7 @@
 import email
+import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -6,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import csrf_token, make_user
-from tracker.reminders import service
+from tests.conftest import ROOT, csrf_token, make_user
+from tracker.jobs import reminders as service
 from tracker.store import checkoffs, plans, reminder_settings
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference
@@ -162,7 +165,7 @@ def test_the_day_before_a_session(setup):
 
 
 def test_huey_task_runs_a_tick_in_immediate_mode(setup, monkeypatch):
-    from tracker import tasks
+    from tracker.jobs import tasks
 
     monkeypatch.setattr(tasks, "_app", setup["app"])
     monkeypatch.setattr(tasks.huey, "immediate", True)
@@ -171,6 +174,24 @@ def test_huey_task_runs_a_tick_in_immediate_mode(setup, monkeypatch):
     assert len(outbox(setup["app"])) == 1
     with database.connection_context():
         assert ReminderClaim.get().status == "sent"
+
+
+def test_the_worker_entry_point_gives_the_jobs_the_app_factory():
+    """``huey_consumer tracker.jobs.worker.huey`` (make run, serve, worker): the tasks' huey,
+    and the factory the jobs build their app with."""
+    code = ("from tracker import create_app; from tracker.jobs import tasks, worker; "
+            "assert worker.huey is tasks.huey and tasks.app_factory is create_app")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                   env={**os.environ, "TRACKER_JOBS_IMMEDIATE": "1"})
+
+
+def test_a_job_with_no_app_and_no_factory_says_how_to_start_the_worker(monkeypatch):
+    from tracker.jobs import tasks
+
+    monkeypatch.setattr(tasks, "_app", None)
+    monkeypatch.setattr(tasks, "app_factory", None)
+    with pytest.raises(RuntimeError, match=r"huey_consumer tracker\.jobs\.worker\.huey"):
+        tasks.app()
 
 
 def test_cli_remind(setup, runner):
@@ -280,7 +301,7 @@ def test_a_reminder_sent_again_has_the_same_message_id():
     from datetime import date
 
     from tracker.domain.reminder_select import Reminder
-    from tracker.reminders import email as email_channel
+    from tracker.jobs import email as email_channel
 
     def message_id(slot, day):
         reminder = Reminder(user_key=7, slot=slot, local_date=day, channel="email",

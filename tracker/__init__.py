@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     assets.init_app(app)
 
-    from tracker import cli, tasks  # noqa: F401 (tasks: the safety alerts' receiver)
+    from tracker.jobs import cli, tasks  # noqa: F401 (tasks: the safety alerts' receiver)
     from tracker.views import (
         auth,
         builder,

@@ -132,7 +132,7 @@ def init_vapid(app: Flask) -> None:
     given = app.config["VAPID_PUBLIC_KEY"]
     if given and str(given).rstrip("=") != public:
         raise ValueError("VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY")
-    # Kept as PEM whatever form it was given in; tracker.reminders.push.send() reads it back.
+    # Kept as PEM whatever form it was given in; tracker.jobs.push.send() reads it back.
     app.config["VAPID_PRIVATE_KEY"] = private_pem(key)
     app.config["VAPID_PUBLIC_KEY"] = public
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tracker import create_app  # noqa: E402
 from tracker.domain import reminder_select as select  # noqa: E402
-from tracker.reminders import service  # noqa: E402
+from tracker.jobs import reminders as service  # noqa: E402
 from tracker.store import plans as tracker_plans  # noqa: E402
 from tracker.store import reminder_settings  # noqa: E402
 from tracker.store.db import database  # noqa: E402

@@ -2,7 +2,7 @@
 as PEM, and its public key as browsers take it.
 
 Pure. The app's key pair (from the settings, or generated once into the instance folder)
-is set up by tracker.config.init_vapid; tracker.reminders.push signs with it.
+is set up by tracker.config.init_vapid; tracker.jobs.push signs with it.
 """
 import base64
 

@@ -1,5 +1,5 @@
 """Reminder settings in the database: a user's settings row and when their next reminder
-fires (stored, so the worker's tick reads only the users due; tracker.reminders.service).
+fires (stored, so the worker's tick reads only the users due; tracker.jobs.reminders).
 
 The rules of what is due live in ``tracker.domain.reminder_select`` (pure).
 """

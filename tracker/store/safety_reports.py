@@ -28,7 +28,7 @@ from tracker.store.models import (
 WARNING, AREA, CHECKED = "warning", "area", "checked"  # what a therapist is told
 
 # Sent with a report's id (and the kinds of alert due) once it is committed; the jobs layer
-# (tracker.tasks) connects the receiver that has the worker tell the therapists. The
+# (tracker.jobs.tasks) connects the receiver that has the worker tell the therapists. The
 # worker's minute sweep also finds reports whose signal was lost.
 announced = Namespace().signal("safety-report")
 

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from tracker.backup import backup_command, restore_command
+from tracker.jobs.backup import backup_command, restore_command
 from tracker.store import plans, reminder_settings
 from tracker.store.db import database
 from tracker.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
@@ -64,7 +64,7 @@ def seed_demo_command() -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 def remind_command(now_text: str | None, dry_run: bool) -> None:
     """Run one reminder tick by hand (for cron deployments and tests)."""
-    from tracker.reminders import service
+    from tracker.jobs import reminders as service
 
     try:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)

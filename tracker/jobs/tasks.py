@@ -1,9 +1,10 @@
 """Background jobs with huey: the reminder tick, every minute.
 
-Run the worker with ``huey_consumer tracker.tasks.huey -w 2 -k thread`` (``make run`` starts
-it beside the web server). The huey instance must exist at import time for the consumer, so
-this module alone reads its one setting from the environment when imported: Redis when
-``TRACKER_REDIS_URL`` is set, else a SQLite file in ``instance/``.
+Run the worker with ``huey_consumer tracker.jobs.worker.huey -w 2 -k thread`` (``make run``
+starts it beside the web server; tracker.jobs.worker gives the jobs the app factory). The huey
+instance must exist at import time for the consumer, so this module alone reads its one
+setting from the environment when imported: Redis when ``TRACKER_REDIS_URL`` is set, else a
+SQLite file in ``instance/``.
 """
 import os
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 
 from tracker.store import safety_reports
 
-INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 
 
 def _make_huey():
@@ -31,6 +32,10 @@ def _make_huey():
 
 huey = _make_huey()
 _app = None
+# How the worker builds its app: tracker.create_app, set by tracker.jobs.worker (the
+# consumer's entry point). The factory imports this module (the safety alerts' receiver),
+# so this module does not import the factory.
+app_factory = None
 
 
 @contextmanager
@@ -54,16 +59,17 @@ def app():
     """The Flask app the jobs run in (created once per worker process)."""
     global _app
     if _app is None:
-        from tracker import create_app
-
-        _app = create_app()
+        if app_factory is None:
+            raise RuntimeError("no app factory: run the worker as "
+                               "huey_consumer tracker.jobs.worker.huey")
+        _app = app_factory()
     return _app
 
 
 @huey.periodic_task(crontab(minute="*"))
 def reminder_tick(now: str | None = None) -> int:
     """Send the reminders due now; returns how many were handled."""
-    from tracker.reminders import service
+    from tracker.jobs import reminders as service
     from tracker.store.db import database
 
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
@@ -74,7 +80,7 @@ def reminder_tick(now: str | None = None) -> int:
 @huey.task(retries=0)
 def safety_alert(check_id: int, kinds: list[str]) -> list[str]:
     """Tell the therapists about a safety report now (each alert is claimed: exactly once)."""
-    from tracker import alerts
+    from tracker.jobs import alerts
 
     with _app_context():
         return alerts.send(check_id, datetime.now(UTC), kinds)
@@ -83,7 +89,7 @@ def safety_alert(check_id: int, kinds: list[str]) -> list[str]:
 @huey.periodic_task(crontab(minute="*"))
 def safety_alert_sweep() -> list[str]:
     """Every minute: retry failed alerts, send those whose enqueue was lost."""
-    from tracker import alerts
+    from tracker.jobs import alerts
 
     with _app_context():
         return alerts.sweep(datetime.now(UTC))

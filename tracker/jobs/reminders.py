@@ -16,7 +16,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from tracker.domain import reminder_select as select
-from tracker.reminders import email as email_channel
+from tracker.jobs import email as email_channel
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
@@ -84,7 +84,7 @@ def _send_email(user: User, reminder: select.Reminder) -> str:
 
 
 def _send_push(user: User, reminder: select.Reminder) -> str:
-    from tracker.reminders import push
+    from tracker.jobs import push
 
     return push.send_reminder(user, reminder)
 

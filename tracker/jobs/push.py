@@ -157,7 +157,7 @@ class PushFailed(Exception):
 def send_reminder(user, reminder) -> str:
     """Send one reminder (a select.Reminder) to the user's devices; a summary for the log.
 
-    Called by tracker.reminders.service inside the app context. Raises PushFailed when
+    Called by tracker.jobs.reminders inside the app context. Raises PushFailed when
     nothing was delivered and a device failed, so the claim is retried; a reminder that
     reached one device is not resent to all of them because another failed.
     """

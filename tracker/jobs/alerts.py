@@ -2,7 +2,7 @@
 
 Each (report, therapist, kind, channel) is claimed under a unique key before it is sent, so a
 report reaches each therapist once per channel however many workers or retries run (the
-reminders' claim-then-send, tracker.reminders.service). A claim is a lease: one whose send
+reminders' claim-then-send, tracker.jobs.reminders). A claim is a lease: one whose send
 never finished is sent again after it; a failed send is retried with backoff. The worker's
 minute tick also sweeps recent reports nobody has claimed yet, so a lost enqueue delays an
 alert by a minute at most and never loses it.
@@ -15,8 +15,8 @@ from flask import current_app
 from peewee import IntegrityError
 
 from tracker.domain import safety
-from tracker.reminders import email as email_channel
-from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS, external_url
+from tracker.jobs import email as email_channel
+from tracker.jobs.reminders import CLAIM_LEASE, RETRY_DELAYS, external_url
 from tracker.store import safety_reports
 from tracker.store.db import database
 from tracker.store.models import PushSubscription, SafetyAlert, SafetyCheck, User
@@ -79,7 +79,7 @@ def _send_email(check: SafetyCheck, therapist: User, kind: str) -> str:
 
 
 def _send_push(check: SafetyCheck, therapist: User, kind: str) -> str:
-    from tracker.reminders import push
+    from tracker.jobs import push
 
     subject, _lines = compose(check, therapist, kind)
     app = current_app._get_current_object()

@@ -1,4 +1,5 @@
-"""gunicorn's settings for ``make serve``: ``gunicorn -c python:tracker.gunicorn_conf wsgi:app``.
+"""gunicorn's settings for ``make serve``:
+``gunicorn -c python:tracker.jobs.gunicorn_conf wsgi:app``.
 
 Read from the environment when gunicorn starts:
 
