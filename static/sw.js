@@ -1,6 +1,6 @@
 // The app's service worker. Served by the app at /sw.js (not /static/) with
 // Service-Worker-Allowed: / so its scope is the whole site. The server fills in the
-// placeholders (tracker/views/offline.py): this deployment's version, the files to store
+// placeholders (tracker/web/offline/routes.py): this deployment's version, the files to store
 // when installing, and the outbox script's URL.
 //
 // Sections:

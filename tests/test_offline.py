@@ -269,7 +269,7 @@ def test_the_service_worker_has_its_version_and_files_filled_in(client):
 
 
 def test_a_change_to_a_stored_file_makes_a_new_version(app, client, monkeypatch):
-    from tracker.views import offline as view
+    from tracker.web.offline import routes as view
 
     def version():
         source = client.get("/sw.js").get_data(as_text=True)

@@ -20,7 +20,7 @@ from tracker.jobs import push
 from tracker.store import checkoffs, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
-from tracker.views.push import device_label
+from tracker.web.push.routes import device_label
 
 SUBJECT = "mailto:reminders@localhost"
 VAPID_PEM = vapid.private_pem(ec.generate_private_key(ec.SECP256R1()))

@@ -20,8 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     """
     from flask import Flask
 
-    from tracker import assets, config, extensions, nav, security, templating
+    from tracker import config
     from tracker.store import db
+    from tracker.web import assets, extensions, nav, security, templating
 
     app = Flask(
         __name__,
@@ -41,24 +42,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
 
     from tracker.jobs import cli, tasks  # noqa: F401 (tasks: the safety alerts' receiver)
-    from tracker.views import (
-        auth,
-        builder,
-        calendar,
-        checkin,
-        client_page,
-        clients,
-        errors,
-        library,
-        main,
-        offline,
-        plans,
-        progress,
-        push,
-        reminders,
-        settings,
-        today,
-    )
+    from tracker.web import errors
+    from tracker.web.auth import routes as auth
+    from tracker.web.builder import routes as builder
+    from tracker.web.calendar import routes as calendar
+    from tracker.web.checkin import routes as checkin
+    from tracker.web.clients import page_routes as client_page
+    from tracker.web.clients import routes as clients
+    from tracker.web.library import routes as library
+    from tracker.web.main import routes as main
+    from tracker.web.offline import routes as offline
+    from tracker.web.plans import routes as plans
+    from tracker.web.progress import routes as progress
+    from tracker.web.push import routes as push
+    from tracker.web.settings import reminder_routes as reminders
+    from tracker.web.settings import routes as settings
+    from tracker.web.today import routes as today
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

@@ -34,7 +34,7 @@ DEFAULTS = {
     # (the client's address for the login rate limit comes from there). 0: none trusted.
     "PROXIES": 0,
     # Login rate limit (Flask-Limiter): only POST /login counts, per account and per address.
-    # Storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory:// (see tracker/security.py).
+    # Storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory:// (see tracker/web/security.py).
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_KEY_PREFIX": "tracker",
