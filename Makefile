@@ -68,24 +68,24 @@ run: db
 	@echo "Demo logins, password sciatica-demo: therapist@example.com, client@example.com"
 	@echo "Reminder emails go to instance/outbox/ unless TRACKER_SMTP_URL is set."
 	@echo
-	@$(BIN)/huey_consumer tracker.tasks.huey -w 2 -k thread > instance/worker.log 2>&1 & \
+	@$(BIN)/huey_consumer tracker.jobs.worker.huey -w 2 -k thread > instance/worker.log 2>&1 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production: gunicorn (tracker/gunicorn_conf.py: TRACKER_BIND, default 127.0.0.1:8000, and
+# Production: gunicorn (tracker/jobs/gunicorn_conf.py: TRACKER_BIND, default 127.0.0.1:8000, and
 # TRACKER_WORKERS, default 2 per core + 1) after migrating the schema, and beside it the huey
 # worker (WORKER=0 leaves it out, e.g. on all hosts but one; `make worker` runs it alone).
 WORKER ?= 1
 serve: install
 	$(FLASK) db upgrade
 	@if [ "$(WORKER)" = 1 ]; then \
-	  $(BIN)/huey_consumer tracker.tasks.huey -w 2 -k thread & worker=$$!; \
+	  $(BIN)/huey_consumer tracker.jobs.worker.huey -w 2 -k thread & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	fi; \
-	$(BIN)/gunicorn -c python:tracker.gunicorn_conf wsgi:app
+	$(BIN)/gunicorn -c python:tracker.jobs.gunicorn_conf wsgi:app
 
 worker: install
-	$(BIN)/huey_consumer tracker.tasks.huey -w 2 -k thread
+	$(BIN)/huey_consumer tracker.jobs.worker.huey -w 2 -k thread
 
 # The suite on SQLite; then, when TRACKER_TEST_POSTGRES_URL is set (a server URL, e.g.
 # postgresql://postgres@127.0.0.1:5432/), again on PostgreSQL in a fresh database that

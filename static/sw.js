@@ -1,6 +1,6 @@
 // The app's service worker. Served by the app at /sw.js (not /static/) with
 // Service-Worker-Allowed: / so its scope is the whole site. The server fills in the
-// placeholders (tracker/views/offline.py): this deployment's version, the files to store
+// placeholders (tracker/web/offline/routes.py): this deployment's version, the files to store
 // when installing, and the outbox script's URL.
 //
 // Sections:
@@ -146,7 +146,7 @@ self.addEventListener("sync", (event) => {
 
 // --- push ---
 //
-// The server sends JSON (tracker/reminders/push.py, build_payload):
+// The server sends JSON (tracker/domain/push_payload.py, build_payload):
 //   {"title": "Time for your stretches",
 //    "body": "Piriformis stretch, Knee-to-chest stretch and 2 more",
 //    "url": "/today",                                   opened on a tap

@@ -21,12 +21,12 @@ import pytest
 from peewee import sort_models
 
 # Jobs (safety alerts) run at once in the test's process, and never touch the repository's
-# instance/huey.db; set before tracker.tasks is imported.
+# instance/huey.db; set before tracker.jobs.tasks is imported.
 os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
 
 from tracker import create_app
-from tracker.db import create_tables, database, open_database
-from tracker.models import ALL_MODELS, User
+from tracker.store.db import database, open_database
+from tracker.store.models import ALL_MODELS, User, create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -331,7 +331,7 @@ class QueryCounter:
     """Counts the SQL statements run while it is active."""
 
     def __init__(self, monkeypatch):
-        from tracker.db import database
+        from tracker.store.db import database
 
         self.count = 0
         real = database.obj.execute_sql

@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import PASSWORD, Auth, csrf_token
-from tracker import invites, library, plans
-from tracker.db import database
-from tracker.models import CareLink, CheckIn, PlanTemplate, PushSubscription, Technique, User
+from tracker.domain import library
+from tracker.store import invites, plans
+from tracker.store.db import database
+from tracker.store.models import CareLink, CheckIn, PlanTemplate, PushSubscription, Technique, User
 
 A_SECRET = "PRIVATE-NOTE-OF-ANN"  # in A's check-in: only A and T may ever see it
 ROLES = ("anonymous", "A", "B", "T", "T2")
@@ -114,7 +115,7 @@ def allowed(who: str, role: str) -> bool:
 def world(tmp_path_factory):
     """One database for the whole matrix (the requests only read or act on their own)."""
     from tracker import create_app
-    from tracker.db import create_tables
+    from tracker.store.models import create_tables
 
     app = create_app({"TESTING": True,
                       "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('m')}/m.db",

@@ -1,4 +1,4 @@
-"""Therapist alerts for safety reports (tracker.alerts): each linked therapist is told by
+"""Therapist alerts for safety reports (tracker.jobs.alerts): each linked therapist is told by
 email, and by web push when they have a device, exactly once per report, kind and channel.
 
 Emails land in the app's outbox (no SMTP_URL); pushes go to the tests' fake push service,
@@ -19,11 +19,13 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.fake_push_service import FakePushService
-from tracker import alerts, checkins, library, plans, safety_reports, tasks
-from tracker.db import database
-from tracker.models import CareLink, PushSubscription, SafetyAlert, SafetyCheck, User
-from tracker.reminders import push
-from tracker.reminders.service import CLAIM_LEASE, RETRY_DELAYS
+from tracker.config import vapid_public_key
+from tracker.domain import library
+from tracker.jobs import alerts, tasks
+from tracker.jobs.reminders import CLAIM_LEASE, RETRY_DELAYS
+from tracker.store import checkins, plans, safety_reports
+from tracker.store.db import database
+from tracker.store.models import CareLink, PushSubscription, SafetyAlert, SafetyCheck, User
 
 BASE_URL = "https://care.example.org"
 ALL_NO = {flag["key"]: False for flag in library.RED_FLAGS}
@@ -264,7 +266,7 @@ def service(app, monkeypatch):
     """The fake push service, expecting this app's VAPID key and subject."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     fake = FakePushService(expected_subject=app.config["VAPID_SUBJECT"],
-                           expected_public_key=push.vapid_public_key(app)).start()
+                           expected_public_key=vapid_public_key(app)).start()
     yield fake
     fake.stop()
 

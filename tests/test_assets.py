@@ -1,4 +1,4 @@
-"""Static files under content-hashed URLs, cached for a year (tracker/assets.py)."""
+"""Static files under content-hashed URLs, cached for a year (tracker/web/assets.py)."""
 import hashlib
 import re
 import shutil
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flask import url_for
 
-from tracker import assets
+from tracker.web import assets
 
 ROOT_STATIC = Path(__file__).resolve().parent.parent / "static"
 

@@ -1,8 +1,8 @@
 import pytest
 
 from tests.conftest import CSRF_RE, PASSWORD, csrf_token, make_user
-from tracker.db import database
-from tracker.models import User
+from tracker.store.db import database
+from tracker.store.models import User
 
 
 def register(client, **overrides):

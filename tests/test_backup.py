@@ -7,9 +7,9 @@ import pytest
 
 from tests.conftest import ON_POSTGRES, make_user
 from tracker import create_app
-from tracker.db import database
-from tracker.migrations import LATEST, upgrade
-from tracker.models import CheckIn
+from tracker.store.db import database
+from tracker.store.migrations import LATEST, upgrade
+from tracker.store.models import CheckIn
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="backs up SQLite files of its own")
 

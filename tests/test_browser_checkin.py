@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import log_in
-from tracker import library
+from tracker.domain import library
 
 pytestmark = pytest.mark.browser
 

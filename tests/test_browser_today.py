@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import register_with_plan
-from tracker import library
+from tracker.domain import library
 
 pytestmark = pytest.mark.browser
 _numbers = itertools.count()

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tracker import builder, library, schedule
+from tracker.domain import builder, library, schedule
 
 CATALOGUE = {
     t["slug"]: builder.Technique(t["slug"], t["name"], t["kind"], t["dose"])

@@ -8,9 +8,10 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker import builder, library, plans, schedule
-from tracker.db import database
-from tracker.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
+from tracker.domain import builder, library, schedule
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
 
 THERAPIST, OTHER, CLIENT, STRANGER = (
     "t@example.org", "other@example.org", "c@example.org", "s@example.org")

@@ -7,7 +7,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from tracker import calendar_feed, library, schedule
+from tracker.domain import calendar_feed, library, schedule
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2027, 3, 1)  # a Monday; New York springs forward on 2027-03-14

@@ -6,9 +6,10 @@ import pytest
 import recurring_ical_events
 
 from tests.conftest import Auth, csrf_token
-from tracker import plans, schedule
-from tracker.db import database
-from tracker.models import Plan, User
+from tracker.domain import schedule
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import Plan, User
 
 
 @pytest.fixture
@@ -119,7 +120,7 @@ def test_feed_alarms_follow_the_reminder_settings(logged_in):
     from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
-    from tracker.models import ReminderPreference
+    from tracker.store.models import ReminderPreference
 
     with database.connection_context():
         ReminderPreference.update(selfcare_time="07:30", session_day_before=True,

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from markupsafe import Markup, escape
 
-from tracker.charts import adherence_chart, pain_chart, pain_table
-from tracker.progress import PainPoint, WeekAdherence
+from tracker.domain.charts import adherence_chart, pain_chart, pain_table
+from tracker.domain.progress import PainPoint, WeekAdherence
 
 SVG = "{http://www.w3.org/2000/svg}"
 FIRST = date(2024, 10, 1)

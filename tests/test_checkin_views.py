@@ -7,9 +7,10 @@ import pytest
 from flask import render_template
 
 from tests.conftest import csrf_token, make_user
-from tracker import checkins, library, plans
-from tracker.db import database
-from tracker.models import CareLink, CheckIn, PlanPause, SafetyCheck, User
+from tracker.domain import library
+from tracker.store import checkins, plans
+from tracker.store.db import database
+from tracker.store.models import CareLink, CheckIn, PlanPause, SafetyCheck, User
 
 ALL_NO = {
     "bladder_bowel": "no",

@@ -3,9 +3,10 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import make_user
-from tracker import checkins, checkoffs, library, plans, safety, safety_reports, schedule
-from tracker.db import database
-from tracker.models import CareLink, CheckIn, Plan, PlanHold, PlanPause, SafetyCheck
+from tracker.domain import library, safety, schedule
+from tracker.store import checkins, checkoffs, plans, safety_reports
+from tracker.store.db import database
+from tracker.store.models import CareLink, CheckIn, Plan, PlanHold, PlanPause, SafetyCheck
 
 START = date(2026, 3, 2)  # a Monday
 PHASE_1 = START + timedelta(weeks=2)  # "self-guided-relief" leaves phase 0 after 2 weeks

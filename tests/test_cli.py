@@ -1,5 +1,5 @@
-from tracker.db import database
-from tracker.models import CareLink, User
+from tracker.store.db import database
+from tracker.store.models import CareLink, User
 
 
 def test_init_db_is_idempotent(runner):

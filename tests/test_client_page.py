@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker import checkins, library, plans, safety_reports, schedule
-from tracker.db import database
-from tracker.models import (
+from tracker.domain import library, schedule
+from tracker.store import checkins, plans, safety_reports
+from tracker.store.db import database
+from tracker.store.models import (
     CareLink,
     CheckIn,
     CheckOff,

@@ -5,17 +5,9 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker import checkoffs, invites, plans
-from tracker.db import database
-from tracker.models import (
-    CareLink,
-    CheckIn,
-    Invite,
-    Plan,
-    SafetyCheck,
-    User,
-    utcnow,
-)
+from tracker.store import checkoffs, invites, plans
+from tracker.store.db import database
+from tracker.store.models import CareLink, CheckIn, Invite, Plan, SafetyCheck, User, utcnow
 
 TEMPLATE = "acute-therapist-led"
 

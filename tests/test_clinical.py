@@ -1,10 +1,10 @@
-"""tracker.clinical: every clinical rule and threshold, with the value its source gives."""
+"""tracker.domain.clinical: every clinical rule and threshold, with the value its source gives."""
 import ast
 from pathlib import Path
 
 import pytest
 
-from tracker import clinical, library, safety, schedule, symptoms
+from tracker.domain import clinical, library, safety, schedule, symptoms
 
 
 @pytest.mark.parametrize(("name", "value"), [

@@ -11,7 +11,7 @@ the exact outcome for the three people it concerns:
 3. the therapist's alerts: the exact list of email subjects in the outbox.
 
 The rules come from ../shared/domain.md ("Safety", "Outcome measures") and the clinical
-sources in tracker/clinical.py: cauda equina guidance and NICE NG59 for the warning signs
+sources in tracker/domain/clinical.py: cauda equina guidance and NICE NG59 for the warning signs
 (emergency: bladder/bowel, saddle numbness, both legs, worsening weakness; same day:
 fever, trauma), IMMPACT for a meaningful drop (2 points or 30%). Dates are relative to the
 client's own today (Europe/London), so the cases pass on any day.
@@ -31,20 +31,21 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, Auth, csrf_token
-from tracker import checkins, checkoffs, library, plans, schedule
-from tracker.db import database
-from tracker.models import CareLink, CheckIn, Plan, PlanPause, User
+from tracker.domain import library, schedule
+from tracker.store import checkins, checkoffs, plans
+from tracker.store.db import database
+from tracker.store.models import CareLink, CheckIn, Plan, PlanPause, User
 
 ACUTE, SELF, SELF_LED = "acute-therapist-led", "self-guided-relief", "self-guided-with-therapist"
 CLIENT_EMAIL, THERAPIST_EMAIL = "casey@example.org", "tess@example.org"
 NAME = "Casey Client"
 
-# What the therapist is told (tracker.alerts.compose).
+# What the therapist is told (tracker.jobs.alerts.compose).
 URGENT = f"Urgent: {NAME} reported a warning sign"
 AREA = f"{NAME} reported a problem in the treated area"
 CHECKED = f"{NAME} says a professional has checked them"
 
-# Roster flags (tracker.roster).
+# Roster flags (tracker.domain.roster).
 WARNING_FLAG, AREA_FLAG, FLARE_FLAG = "Warning sign", "Treated-area problem", "Flare-up"
 READY_FLAG, WAITING_FLAG = "Ready to step down", "Due to step down: waiting for review"
 

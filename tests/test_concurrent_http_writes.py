@@ -1,6 +1,6 @@
 """Twenty people writing at the same moment through real HTTP: every write saved, no 5xx.
 
-Guards tracker/db.py's ``SQLITE_LOCK_TYPE = "IMMEDIATE"``. With SQLite's default deferred
+Guards tracker/store/db.py's ``SQLITE_LOCK_TYPE = "IMMEDIATE"``. With SQLite's default deferred
 transactions, a request that reads and then writes (a check-in reads the last one, the plan,
 the pauses; a pause reads the open pauses) cannot upgrade its read lock under WAL once
 another writer has committed: it fails at once with "database is locked", whatever the busy
@@ -23,9 +23,10 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from tests.conftest import CSRF_RE, PASSWORD
-from tracker import library, plans
-from tracker.db import database
-from tracker.models import (
+from tracker.domain import library
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import (
     CareLink,
     CheckIn,
     PhaseTransition,

@@ -6,7 +6,8 @@ from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from tests.conftest import ON_POSTGRES, make_user
 from tracker import create_app
-from tracker.db import create_tables, database, open_database
+from tracker.store.db import database, open_database
+from tracker.store.models import create_tables
 
 
 def test_sqlite_pragmas_are_set(app):

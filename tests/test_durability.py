@@ -6,7 +6,7 @@ recorded with what it wrote. The server is killed with SIGKILL mid-load, started
 the same file, and every acknowledged write must be there.
 
 What this proves, and what it doesn't: SQLite in WAL mode with ``synchronous=normal``
-(tracker/db.py) is durable against a *process* crash: a commit is in the WAL file (in the
+(tracker/store/db.py) is durable against a *process* crash: a commit is in the WAL file (in the
 OS's page cache) before the request is answered, and the next connection recovers it. An
 OS crash or power cut may lose the last commits in that mode (``synchronous=full`` would
 fsync every commit); this test doesn't (and can't) cover that.
@@ -24,9 +24,10 @@ import pytest
 import requests
 
 from tests.conftest import CSRF_RE, ON_POSTGRES, PASSWORD, ROOT, _free_port
-from tracker import create_app, plans
-from tracker.db import create_tables, database
-from tracker.models import User
+from tracker import create_app
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import User, create_tables
 
 pytestmark = [
     pytest.mark.subprocess,

@@ -20,9 +20,10 @@ from peewee import CharField, DateField, DateTimeField, TextField
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD, Auth, csrf_token
-from tracker import builder, invites, library, plans
-from tracker.db import database
-from tracker.models import (
+from tracker.domain import builder, library
+from tracker.store import invites, plans, tokens
+from tracker.store.db import database
+from tracker.store.models import (
     ALL_MODELS,
     CareLink,
     CheckIn,
@@ -31,7 +32,6 @@ from tracker.models import (
     Technique,
     User,
 )
-from tracker.reminders import service as reminder_service
 
 # --- junk ------------------------------------------------------------------------------
 
@@ -171,7 +171,7 @@ def _world(app) -> dict:
         subscription = PushSubscription.create(user=a, endpoint="https://fcm.googleapis.com/x",
                                                p256dh="k" * 87, auth="a" * 22)
         with app.app_context():
-            unsubscribe = reminder_service.unsubscribe_token(a)
+            unsubscribe = tokens.unsubscribe_token(a)
     return {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
             "invite": invite.id, "invite_token": invite_token, "link": link.id,
             "subscription": subscription.id, "today": today.isoformat(),

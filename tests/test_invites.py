@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import make_user
-from tracker import invites
-from tracker.db import database
-from tracker.models import CareLink, Invite, User, utcnow
+from tracker.store import invites
+from tracker.store.db import database
+from tracker.store.models import CareLink, Invite, User, utcnow
 
 NOW = utcnow()
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tracker import clinical, library
-from tracker.library import (
+from tracker.domain import clinical, library
+from tracker.domain.library import (
     AREA_PAUSE_TEXT,
     CONTRAINDICATIONS,
     EMERGENCY_TEXT,
@@ -269,7 +269,7 @@ def test_maintenance_template():
 
 @pytest.mark.parametrize("tpl", TEMPLATES, ids=lambda t: t["slug"])
 def test_template_spec_parses(tpl):
-    from tracker.schedule import PlanSpec
+    from tracker.domain.schedule import PlanSpec
 
     PlanSpec.from_dict(tpl["spec"])
 

@@ -4,9 +4,9 @@ from datetime import date
 import pytest
 
 from tests.conftest import csrf_token, make_user
-from tracker.db import database
-from tracker.models import Plan, Technique, User
-from tracker.plans import create_plan, seed_library
+from tracker.store.db import database
+from tracker.store.models import Plan, Technique, User
+from tracker.store.plans import create_plan, seed_library
 
 THERAPIST = "therapist@example.org"
 OTHER_THERAPIST = "other@example.org"

@@ -1,7 +1,7 @@
 import re
 
 from tests.conftest import make_user
-from tracker.db import database
+from tracker.store.db import database
 
 
 def test_index_sends_anonymous_visitors_to_login(client):

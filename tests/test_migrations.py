@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from playhouse.db_url import parse
 
-from tracker import create_app, migrations
-from tracker.db import create_tables, database
-from tracker.migrations import CHECKOFF_PLAN_DAY_INDEX, LATEST, current_version, upgrade
-from tracker.models import CheckOff, Plan, PlanRevision, User
+from tracker import create_app
+from tracker.store import migrations
+from tracker.store.db import database
+from tracker.store.migrations import CHECKOFF_PLAN_DAY_INDEX, LATEST, current_version, upgrade
+from tracker.store.models import CheckOff, Plan, PlanRevision, User, create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
@@ -124,7 +125,7 @@ def test_upgrade_from_the_first_schema_keeps_the_data(app):
 def test_upgrade_gives_claims_stuck_without_a_lease_one_that_has_ended(app):
     from datetime import datetime
 
-    from tracker.models import ReminderClaim
+    from tracker.store.models import ReminderClaim
 
     upgrade(target=3)
     add_data()

@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import csrf_token, make_user
 from tests.test_today_views import setup  # noqa: F401 (fixture)
-from tracker import offline
-from tracker.db import database
-from tracker.models import AppliedOperation, CheckIn, CheckOff, User, utcnow
+from tracker.store import offline
+from tracker.store.db import database
+from tracker.store.models import AppliedOperation, CheckIn, CheckOff, User, utcnow
 
 KEY_1 = "0b9c2f0e-5d7a-4a55-9d0e-111111111111"
 KEY_2 = "0b9c2f0e-5d7a-4a55-9d0e-222222222222"
@@ -269,7 +269,7 @@ def test_the_service_worker_has_its_version_and_files_filled_in(client):
 
 
 def test_a_change_to_a_stored_file_makes_a_new_version(app, client, monkeypatch):
-    from tracker.views import offline as view
+    from tracker.web.offline import routes as view
 
     def version():
         source = client.get("/sw.js").get_data(as_text=True)
@@ -299,7 +299,7 @@ def test_today_marks_the_forms_that_work_offline(client, setup):  # noqa: F811
 def test_deleting_the_account_deletes_its_keys(client, setup):  # noqa: F811
     _, today = setup()
     replay(client, f"/today/{today.isoformat()}/s0", KEY_1, done="1")
-    from tracker import privacy
+    from tracker.store import privacy
 
     with database.connection_context():
         privacy.delete_account(User.get(User.email == "client@example.org"))

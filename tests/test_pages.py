@@ -1,6 +1,6 @@
 from flask import Flask, render_template_string
 
-from tracker.pages import render, wants_fragment
+from tracker.web.pages import render, wants_fragment
 
 
 def _app(tmp_path):

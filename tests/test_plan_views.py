@@ -3,9 +3,9 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import csrf_token, make_user
-from tracker import plans
-from tracker.db import database
-from tracker.models import Plan
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import Plan
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def _suggest(kind):
 def test_self_guided_client_confirms_or_declines_stepping_down(
     client_user, client, auth, decision, phase
 ):
-    from tracker import schedule
+    from tracker.domain import schedule
 
     auth.login()
     start(client)

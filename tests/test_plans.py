@@ -3,9 +3,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.conftest import make_user
-from tracker import library, plans, schedule
-from tracker.db import database
-from tracker.models import Plan, PlanRevision, Technique
+from tracker.domain import library, schedule
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import Plan, PlanRevision, Technique
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import PASSWORD, Auth, csrf_token, make_user
-from tracker import checkoffs, library, plans
-from tracker.db import database
-from tracker.models import ALL_MODELS, CareLink, CheckIn, Plan, PlanEvent, User
+from tracker.domain import library
+from tracker.store import checkoffs, plans
+from tracker.store.db import database
+from tracker.store.models import ALL_MODELS, CareLink, CheckIn, Plan, PlanEvent, User
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.progress import (
+from tracker.domain.progress import (
     DayPlan,
     DayRecord,
     PainPoint,
@@ -21,7 +21,7 @@ from tracker.progress import (
     week_ahead,
     weekly_adherence,
 )
-from tracker.schedule import Cadence, ItemSpec, Occurrence
+from tracker.domain.schedule import Cadence, ItemSpec, Occurrence
 
 MONDAY = date(2024, 3, 4)
 DAILY = Cadence("every_n_days")
@@ -278,7 +278,7 @@ def test_week_ahead_with_nothing_due():
 
 
 def test_adherence_calendar_marks_each_day():
-    from tracker.progress import DayRecord, adherence_calendar
+    from tracker.domain.progress import DayRecord, adherence_calendar
 
     first, today = date(2026, 11, 4), date(2026, 11, 12)  # a Wednesday to a Thursday
     records = [

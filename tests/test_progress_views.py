@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import make_user
-from tracker import checkoffs, plans, reports
-from tracker.db import database
-from tracker.models import CheckIn
+from tracker.store import checkoffs, plans, reports
+from tracker.store.db import database
+from tracker.store.models import CheckIn
 
 
 @pytest.fixture

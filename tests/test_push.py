@@ -12,15 +12,19 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
 from tests.fake_push_service import FakePushService, b64url
-from tracker import checkoffs, create_app, plans
-from tracker.db import create_tables, database
-from tracker.models import CheckOff, Plan, PushSubscription, ReminderPreference
-from tracker.reminders import push, select
-from tracker.views.push import device_label
+from tracker import create_app
+from tracker.config import _instance_key, vapid_public_key
+from tracker.domain import push_payload, push_subscription, vapid
+from tracker.domain import reminder_select as select
+from tracker.jobs import push
+from tracker.store import checkoffs, plans, tokens
+from tracker.store.db import database
+from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
+from tracker.web.push.routes import device_label
 
 SUBJECT = "mailto:reminders@localhost"
-VAPID_PEM = push.private_pem(ec.generate_private_key(ec.SECP256R1()))
-VAPID_PUBLIC = push.public_key_b64(push.load_private_key(VAPID_PEM))
+VAPID_PEM = vapid.private_pem(ec.generate_private_key(ec.SECP256R1()))
+VAPID_PUBLIC = vapid.public_key_b64(vapid.load_private_key(VAPID_PEM))
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 "
                   "(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36")
 
@@ -109,13 +113,13 @@ def test_key_pair_is_generated_once_into_the_instance_folder(bare_app, tmp_path)
     key_file = tmp_path / "vapid_private.pem"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert key_file.read_text().startswith("-----BEGIN PRIVATE KEY-----")
-    assert push.vapid_public_key(first) == push.vapid_public_key(second)
+    assert vapid_public_key(first) == vapid_public_key(second)
     assert first.config["VAPID_SUBJECT"] == "mailto:reminders@localhost"
     assert first.config["PUSH_ALLOW_INSECURE_LOCALHOST"] is False
 
 
 def test_public_key_is_what_browsers_take_as_application_server_key(bare_app):
-    key = push.vapid_public_key(bare_app())
+    key = vapid_public_key(bare_app())
     assert "=" not in key and "+" not in key and "/" not in key
     raw = base64.urlsafe_b64decode(key + "=")
     assert len(raw) == 65 and raw[0] == 4
@@ -127,7 +131,7 @@ def test_environment_overrides_the_generated_key(bare_app, tmp_path, monkeypatch
     monkeypatch.setenv("TRACKER_VAPID_PRIVATE_KEY", raw)
     monkeypatch.setenv("TRACKER_VAPID_SUBJECT", "mailto:ops@example.org")
     app = bare_app()
-    assert push.vapid_public_key(app) == push.public_key_b64(key)
+    assert vapid_public_key(app) == vapid.public_key_b64(key)
     assert app.config["VAPID_SUBJECT"] == "mailto:ops@example.org"
     assert not (tmp_path / "vapid_private.pem").exists()
 
@@ -135,7 +139,7 @@ def test_environment_overrides_the_generated_key(bare_app, tmp_path, monkeypatch
 def test_a_pem_key_and_its_public_key_can_be_given(bare_app, monkeypatch):
     monkeypatch.setenv("TRACKER_VAPID_PRIVATE_KEY", VAPID_PEM)
     monkeypatch.setenv("TRACKER_VAPID_PUBLIC_KEY", VAPID_PUBLIC)
-    assert push.vapid_public_key(bare_app()) == VAPID_PUBLIC
+    assert vapid_public_key(bare_app()) == VAPID_PUBLIC
 
 
 @pytest.mark.parametrize("config, message", [
@@ -153,7 +157,7 @@ def test_workers_starting_together_agree_on_one_key(tmp_path):
 
     def start():
         barrier.wait()
-        keys.append(push.public_key_b64(push._instance_key(path)))
+        keys.append(vapid.public_key_b64(_instance_key(path)))
 
     threads = [threading.Thread(target=start) for _ in range(8)]
     for t in threads:
@@ -173,8 +177,8 @@ def send(subscription, payload, **kwargs):
 
 
 def test_send_signs_vapid_and_encrypts_for_the_device(service):
-    payload = push.build_payload(["Piriformis stretch", "Knee-to-chest stretch"],
-                                 "/push/done/abc", tag="selfcare-2026-05-04")
+    payload = push_payload.build_payload(["Piriformis stretch", "Knee-to-chest stretch"],
+                                         "/push/done/abc", tag="selfcare-2026-05-04")
     result = send(service.subscribe(), payload, ttl=600)
     assert result == push.SendResult(push.SENT, 201)
     assert service.errors == []
@@ -209,7 +213,7 @@ def test_an_unreachable_push_service_is_retried():
 
 def test_a_payload_too_big_to_push_is_refused_before_sending():
     with pytest.raises(ValueError, match="bytes"):
-        send(fake_subscription(), {"body": "x" * push.MAX_PAYLOAD_BYTES})
+        send(fake_subscription(), {"body": "x" * push_payload.MAX_PAYLOAD_BYTES})
 
 
 def test_send_to_user_deletes_gone_devices_and_reports_errors(app, service, user):
@@ -236,14 +240,14 @@ def test_send_to_user_deletes_gone_devices_and_reports_errors(app, service, user
      "Piriformis stretch, Knee-to-chest stretch and 2 more"),
 ])
 def test_payload_wording(names, body):
-    payload = push.build_payload(names, "/push/done/t")
+    payload = push_payload.build_payload(names, "/push/done/t")
     assert payload == {"title": "Time for your stretches", "body": body, "url": "/today",
                        "actions": [{"action": "done", "title": "Done all"}],
                        "done_url": "/push/done/t"}
 
 
 def test_a_session_reminder_has_no_done_action():
-    payload = push.build_payload((), "/push/done/t", session="Deep tissue massage at 10:00")
+    payload = push_payload.build_payload((), "/push/done/t", session="Deep tissue massage at 10:00")
     assert payload == {"title": "Your session is tomorrow",
                        "body": "Deep tissue massage at 10:00", "url": "/today"}
 
@@ -423,11 +427,12 @@ def test_subscribe_needs_a_json_body(client, logged_in, data, content_type):
 
 def test_local_endpoints_are_refused_unless_allowed():
     sub = {**GOOD, "endpoint": "http://127.0.0.1:8000/push/x"}
-    with pytest.raises(push.InvalidSubscription, match="https"):
-        push.parse_subscription(sub, {"PUSH_ENDPOINT_HOSTS": []})
-    assert push.parse_subscription(sub, {"PUSH_ALLOW_INSECURE_LOCALHOST": True})["endpoint"]
+    with pytest.raises(push_subscription.InvalidSubscription, match="https"):
+        push_subscription.parse_subscription(sub, {"PUSH_ENDPOINT_HOSTS": []})
+    assert push_subscription.parse_subscription(
+        sub, {"PUSH_ALLOW_INSECURE_LOCALHOST": True})["endpoint"]
     any_host = {**GOOD, "endpoint": "https://push.example.net/x"}
-    assert push.parse_subscription(any_host, {"PUSH_ENDPOINT_HOSTS": []})
+    assert push_subscription.parse_subscription(any_host, {"PUSH_ENDPOINT_HOSTS": []})
 
 
 def test_subscribe_without_csrf_token_is_refused(client, logged_in):
@@ -518,8 +523,8 @@ def test_delete_needs_the_csrf_token(client, logged_in):
 
 
 def token_for(app, user, plan, keys, day=None):
-    return push.done_token(app.config["SECRET_KEY"], user.id, plan.id,
-                           day or plans.local_today(user), keys)
+    return tokens.done_token(app.config["SECRET_KEY"], user.id, plan.id,
+                             day or plans.local_today(user), keys)
 
 
 def done_rows():
@@ -542,7 +547,7 @@ def test_done_is_post_only(app, client, user, plan):
 
 
 def test_expired_done_token_is_gone(app, client, user, plan, monkeypatch):
-    long_ago = int(datetime.now(UTC).timestamp()) - push.DONE_MAX_AGE - 60
+    long_ago = int(datetime.now(UTC).timestamp()) - tokens.DONE_MAX_AGE - 60
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: long_ago)
     token = token_for(app, user, plan, ["s0"])
     monkeypatch.undo()
@@ -559,9 +564,9 @@ def _tampered(token):
     lambda app, token: "not-a-token",
     lambda app, token: URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="other").dumps(
         {"u": 1, "p": 1, "d": "2026-01-01", "k": ["s0"]}),
-    lambda app, token: URLSafeTimedSerializer("another key", salt=push.DONE_SALT).dumps(
+    lambda app, token: URLSafeTimedSerializer("another key", salt=tokens.DONE_SALT).dumps(
         {"u": 1, "p": 1, "d": "2026-01-01", "k": ["s0"]}),
-    lambda app, token: URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=push.DONE_SALT)
+    lambda app, token: URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=tokens.DONE_SALT)
     .dumps({"u": 1, "p": 1, "d": "someday", "k": ["s0"]}),
 ])
 def test_forged_or_tampered_done_token_is_not_found(app, client, user, plan, make):

@@ -5,7 +5,8 @@ import pytest
 
 from tests.conftest import PASSWORD, csrf_token, make_user
 from tracker import create_app
-from tracker.db import create_tables, database
+from tracker.store.db import database
+from tracker.store.models import create_tables
 
 
 @pytest.fixture

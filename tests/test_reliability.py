@@ -3,9 +3,10 @@ import threading
 from datetime import timedelta
 
 from tests.conftest import make_user
-from tracker import checkoffs, library, plans
-from tracker.db import database
-from tracker.models import CheckIn, CheckOff
+from tracker.domain import library
+from tracker.store import checkoffs, plans
+from tracker.store.db import database
+from tracker.store.models import CheckIn, CheckOff
 
 
 def _run_all(targets):

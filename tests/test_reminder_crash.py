@@ -20,10 +20,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from tests.conftest import ON_POSTGRES, ROOT
-from tracker import create_app, plans
-from tracker.db import create_tables, database
-from tracker.models import ReminderClaim, User
-from tracker.reminders import service
+from tracker import create_app
+from tracker.jobs import reminders as service
+from tracker.store import plans, reminder_settings
+from tracker.store.db import database
+from tracker.store.models import ReminderClaim, User, create_tables
 
 pytestmark = [
     pytest.mark.subprocess,
@@ -117,9 +118,9 @@ def due_world(tmp_path):
             user = User.create(email=f"u{i}@example.org", name=f"User {i}", role="client",
                                password_hash="not-used-here", timezone="UTC")
             plans.create_from_template(user, "acute-therapist-led", now.date(), created_by=user)
-            pref = service.preference_for(user)
+            pref = reminder_settings.preference_for(user)
             pref.email = True
-            service.reschedule(pref, user, now)
+            reminder_settings.reschedule(pref, user, now)
     database.close()
     tomorrow = now.date() + timedelta(days=1)
     return db_path, datetime.combine(tomorrow, time(8, 0), UTC)

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import schedule
-from tracker import today as day_model
-from tracker.reminders.select import (
+from tracker.domain import day as day_model
+from tracker.domain import schedule
+from tracker.domain.reminder_select import (
     SELFCARE_1,
     SELFCARE_2,
     SESSION_EVE,

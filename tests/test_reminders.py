@@ -1,4 +1,7 @@
 import email
+import os
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -6,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import csrf_token, make_user
-from tracker import checkoffs, plans
-from tracker.db import database
-from tracker.models import Plan, ReminderClaim, ReminderPreference
-from tracker.reminders import service
+from tests.conftest import ROOT, csrf_token, make_user
+from tracker.jobs import reminders as service
+from tracker.store import checkoffs, plans, reminder_settings
+from tracker.store.db import database
+from tracker.store.models import Plan, ReminderClaim, ReminderPreference
 
 NY = ZoneInfo("America/New_York")
 
@@ -22,9 +25,9 @@ def setup(app):
         user = make_user(tz="America/New_York")
         today = plans.local_today(user)
         plan = plans.create_from_template(user, "acute-therapist-led", today, created_by=user)
-        pref = service.preference_for(user)
+        pref = reminder_settings.preference_for(user)
         pref.email = True
-        service.reschedule(pref, user, datetime.now(UTC))
+        reminder_settings.reschedule(pref, user, datetime.now(UTC))
     tomorrow = today + timedelta(days=1)
     at_eight = datetime.combine(tomorrow, time(8, 0), NY).astimezone(UTC)
     return {"user": user, "plan": plan, "day": tomorrow, "at": at_eight, "app": app}
@@ -147,7 +150,7 @@ def test_the_day_before_a_session(setup):
     with database.connection_context():
         pref = ReminderPreference.get()
         pref.email, pref.selfcare_time = True, "07:00"
-        service.reschedule(pref, setup["user"], datetime.now(UTC))
+        reminder_settings.reschedule(pref, setup["user"], datetime.now(UTC))
         monday = setup["plan"].start + timedelta(days=7 - setup["plan"].start.weekday())
     eve = datetime.combine(monday - timedelta(days=1), time(18, 0), NY).astimezone(UTC)
     with database.connection_context():
@@ -162,7 +165,7 @@ def test_the_day_before_a_session(setup):
 
 
 def test_huey_task_runs_a_tick_in_immediate_mode(setup, monkeypatch):
-    from tracker import tasks
+    from tracker.jobs import tasks
 
     monkeypatch.setattr(tasks, "_app", setup["app"])
     monkeypatch.setattr(tasks.huey, "immediate", True)
@@ -171,6 +174,24 @@ def test_huey_task_runs_a_tick_in_immediate_mode(setup, monkeypatch):
     assert len(outbox(setup["app"])) == 1
     with database.connection_context():
         assert ReminderClaim.get().status == "sent"
+
+
+def test_the_worker_entry_point_gives_the_jobs_the_app_factory():
+    """``huey_consumer tracker.jobs.worker.huey`` (make run, serve, worker): the tasks' huey,
+    and the factory the jobs build their app with."""
+    code = ("from tracker import create_app; from tracker.jobs import tasks, worker; "
+            "assert worker.huey is tasks.huey and tasks.app_factory is create_app")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                   env={**os.environ, "TRACKER_JOBS_IMMEDIATE": "1"})
+
+
+def test_a_job_with_no_app_and_no_factory_says_how_to_start_the_worker(monkeypatch):
+    from tracker.jobs import tasks
+
+    monkeypatch.setattr(tasks, "_app", None)
+    monkeypatch.setattr(tasks, "app_factory", None)
+    with pytest.raises(RuntimeError, match=r"huey_consumer tracker\.jobs\.worker\.huey"):
+        tasks.app()
 
 
 def test_cli_remind(setup, runner):
@@ -246,9 +267,9 @@ def test_unsubscribe_link_works_without_logging_in(setup, client):
 def test_a_client_without_a_plan_gets_nothing(app):
     with database.connection_context():
         user = make_user(email="noplan@example.org", tz="Asia/Kolkata")
-        pref = service.preference_for(user)
+        pref = reminder_settings.preference_for(user)
         pref.email = True
-        service.reschedule(pref, user, datetime(2026, 11, 21, tzinfo=UTC))
+        reminder_settings.reschedule(pref, user, datetime(2026, 11, 21, tzinfo=UTC))
         fire = pref.next_fire_at.replace(tzinfo=UTC)
         assert Plan.select().count() == 0
     assert tick(fire) == []
@@ -279,8 +300,8 @@ def test_a_reminder_sent_again_has_the_same_message_id():
     """Mail apps that drop duplicate Message-IDs then show a resent reminder once."""
     from datetime import date
 
-    from tracker.reminders import email as email_channel
-    from tracker.reminders.select import Reminder
+    from tracker.domain.reminder_select import Reminder
+    from tracker.jobs import email as email_channel
 
     def message_id(slot, day):
         reminder = Reminder(user_key=7, slot=slot, local_date=day, channel="email",

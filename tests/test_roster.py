@@ -5,17 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import roster
-from tracker.roster import (
-    AREA,
-    FLARE_UP,
-    INACTIVE,
-    RED_FLAG,
-    STEP_DOWN,
-    WAITING,
-    Facts,
-    Row,
-)
+from tracker.domain import roster
+from tracker.domain.roster import AREA, FLARE_UP, INACTIVE, RED_FLAG, STEP_DOWN, WAITING, Facts, Row
 
 TODAY = date(2026, 3, 18)
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import clinical, library, safety
-from tracker.safety import (
+from tracker.domain import clinical, library, safety
+from tracker.domain.safety import (
     Advice,
     Assessment,
     CheckInFacts,

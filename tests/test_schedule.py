@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker import library
-from tracker.schedule import (
+from tracker.domain import library
+from tracker.domain.schedule import (
     ANCHORS,
     CADENCE_KINDS,
     ITEM_KINDS,

@@ -3,8 +3,9 @@ from flask import request
 
 from tests.conftest import CSRF_RE, PASSWORD, make_user
 from tracker import create_app
-from tracker.db import create_tables, database
-from tracker.security import CONTENT_SECURITY_POLICY
+from tracker.store.db import database
+from tracker.store.models import create_tables
+from tracker.web.security import CONTENT_SECURITY_POLICY
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -34,7 +34,7 @@ def served(tmp_path):
                    env=env, check=True, capture_output=True)
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-c", "python:tracker.gunicorn_conf", "wsgi:app"],
+        [str(bin_dir / "gunicorn"), "-c", "python:tracker.jobs.gunicorn_conf", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker.db import database
-from tracker.models import CareLink
+from tracker.store.db import database
+from tracker.store.models import CareLink
 
 
 class World:

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker import clinical, symptoms
-from tracker.schedule import ExitRule
-from tracker.symptoms import (
+from tracker.domain import clinical, symptoms
+from tracker.domain.schedule import ExitRule
+from tracker.domain.symptoms import (
     Verdict,
     baseline,
     flare_up,

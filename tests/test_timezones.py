@@ -1,6 +1,6 @@
 import pytest
 
-from tracker import timezones
+from tracker.domain import timezones
 
 
 def test_choices_are_sorted_region_zones_with_utc_first():

@@ -1,7 +1,7 @@
 from datetime import date, time
 
-from tracker import library, schedule
-from tracker import today as day_model
+from tracker.domain import day as day_model
+from tracker.domain import library, schedule
 
 
 def _occurrences(day):

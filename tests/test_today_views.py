@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
-from tracker import checkoffs, plans
-from tracker.db import database
-from tracker.models import CheckOff, Plan, SessionBooking
+from tracker.store import checkoffs, plans
+from tracker.store.db import database
+from tracker.store.models import CheckOff, Plan, SessionBooking
 
 STRETCH = STRETCH_ITEM
 SESSION = {

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from tracker import library, schedule, wording
+from tracker.domain import library, schedule, wording
 
 
 def cadence(**kw):

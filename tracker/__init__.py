@@ -1,9 +1,15 @@
-"""The sciatica care-plan tracker: a Flask app factory."""
+"""The sciatica care-plan tracker: a Flask app factory.
+
+Importing the package imports nothing else: Flask and the layers are imported when the app
+is built, so the pure modules (``tracker.domain``) can be imported without Flask or peewee.
+"""
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from tracker import assets, config, db, extensions, nav, security, templating
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -12,6 +18,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     ``test_config["INSTANCE_PATH"]`` or ``TRACKER_INSTANCE_PATH`` (an absolute path) moves
     the instance folder, so tests never write to the repository's ``instance/``.
     """
+    from flask import Flask
+
+    from tracker import config
+    from tracker.store import db
+    from tracker.web import assets, extensions, nav, security, templating
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -21,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder="../static",
     )
     config.load(app, test_config)
+    config.init_vapid(app)
     db.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
@@ -28,25 +41,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     assets.init_app(app)
 
-    from tracker import cli, tasks  # noqa: F401 (tasks: the safety alerts' receiver)
-    from tracker.views import (
-        auth,
-        builder,
-        calendar,
-        checkin,
-        client_page,
-        clients,
-        errors,
-        library,
-        main,
-        offline,
-        plans,
-        progress,
-        push,
-        reminders,
-        settings,
-        today,
-    )
+    from tracker.jobs import cli, tasks  # noqa: F401 (tasks: the safety alerts' receiver)
+    from tracker.web import errors
+    from tracker.web.auth import routes as auth
+    from tracker.web.builder import routes as builder
+    from tracker.web.calendar import routes as calendar
+    from tracker.web.checkin import routes as checkin
+    from tracker.web.clients import page_routes as client_page
+    from tracker.web.clients import routes as clients
+    from tracker.web.library import routes as library
+    from tracker.web.main import routes as main
+    from tracker.web.offline import routes as offline
+    from tracker.web.plans import routes as plans
+    from tracker.web.progress import routes as progress
+    from tracker.web.push import routes as push
+    from tracker.web.settings import reminder_routes as reminders
+    from tracker.web.settings import routes as settings
+    from tracker.web.today import routes as today
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)

@@ -1,9 +1,13 @@
-"""Configuration: defaults, then ``TRACKER_*`` environment variables, then test_config."""
+"""Configuration: defaults, then ``TRACKER_*`` environment variables, then test_config; and
+the instance's secrets: the secret key and the web push (VAPID) key pair."""
 import os
 import secrets
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
+
+from tracker.domain.vapid import load_private_key, private_pem, public_key_b64
 
 DEFAULTS = {
     "DATABASE_URL": None,  # None means SQLite in the instance folder
@@ -30,7 +34,7 @@ DEFAULTS = {
     # (the client's address for the login rate limit comes from there). 0: none trusted.
     "PROXIES": 0,
     # Login rate limit (Flask-Limiter): only POST /login counts, per account and per address.
-    # Storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory:// (see tracker/security.py).
+    # Storage: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory:// (see tracker/web/security.py).
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_KEY_PREFIX": "tracker",
@@ -87,4 +91,76 @@ def _instance_secret(path: Path) -> str:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as f:
         f.write(key)
+    return key
+
+
+# --- web push: the VAPID key pair ------------------------------------------------------
+
+PUSH_DEFAULTS = {
+    "VAPID_PRIVATE_KEY": None,  # None means generated once into instance/vapid_private.pem
+    "VAPID_PUBLIC_KEY": None,  # derived from the private key; checked against it if given
+    "VAPID_SUBJECT": "mailto:reminders@localhost",
+    # Lets http://127.0.0.1 / localhost endpoints through, for the tests' fake push service.
+    "PUSH_ALLOW_INSECURE_LOCALHOST": False,
+    # Host names (and their subdomains) subscriptions may point at: the browsers' push
+    # services. The server POSTs to these URLs, so an open list would let anyone make it
+    # call any https host. An empty list allows any public https host.
+    "PUSH_ENDPOINT_HOSTS": [
+        "fcm.googleapis.com",  # Chrome, Edge on Android, Samsung Internet, Opera
+        "android.googleapis.com",
+        "push.services.mozilla.com",  # Firefox
+        "notify.windows.com",  # Edge on Windows
+        "push.apple.com",  # Safari, and web apps on iOS
+    ],
+    "PUSH_TTL": 3600,  # seconds a push service keeps an undelivered reminder
+    "PUSH_TIMEOUT": 10,  # seconds to wait for a push service
+}
+
+KEY_FILE = "vapid_private.pem"
+
+
+def init_vapid(app: Flask) -> None:
+    """Fill the push settings left unset and load (or create) the VAPID key pair, once."""
+    for name, value in PUSH_DEFAULTS.items():
+        app.config.setdefault(name, value)
+    configured = app.config["VAPID_PRIVATE_KEY"]
+    if configured:
+        key = load_private_key(str(configured))
+    else:
+        key = _instance_key(Path(app.instance_path) / KEY_FILE)
+    public = public_key_b64(key)
+    given = app.config["VAPID_PUBLIC_KEY"]
+    if given and str(given).rstrip("=") != public:
+        raise ValueError("VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY")
+    # Kept as PEM whatever form it was given in; tracker.jobs.push.send() reads it back.
+    app.config["VAPID_PRIVATE_KEY"] = private_pem(key)
+    app.config["VAPID_PUBLIC_KEY"] = public
+
+
+def vapid_public_key(app: Flask) -> str:
+    """The applicationServerKey browsers subscribe with (URL-safe base64, no padding)."""
+    return app.config["VAPID_PUBLIC_KEY"]
+
+
+def _instance_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """The key kept in the instance folder, created on first run.
+
+    Written to a private temp file, then hard-linked into place: the link fails if
+    another worker got there first, and a reader never sees a half-written file.
+    """
+    try:
+        return load_private_key(path.read_text())
+    except FileNotFoundError:
+        pass
+    key = ec.generate_private_key(ec.SECP256R1())
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(private_pem(key))
+        os.link(tmp, path)
+    except FileExistsError:
+        return load_private_key(path.read_text())
+    finally:
+        tmp.unlink()
     return key

@@ -82,7 +82,7 @@
     note(item, "Skipped. Saved on this phone; it will be sent when you're online.");
   }
 
-  // The day's count, as tracker/today.py counts it: done of (due minus skipped).
+  // The day's count, as tracker/domain/day.py counts it: done of (due minus skipped).
   function recount() {
     const box = document.getElementById("day-progress");
     if (!box) return;

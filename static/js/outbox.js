@@ -4,7 +4,7 @@
 // event and on load, the worker on Background Sync.
 //
 // Each change carries an idempotency key (`op_id`) made when it was first tried; the server
-// applies a key at most once (tracker/offline.py), so replaying after a lost response, or
+// applies a key at most once (tracker/store/offline.py), so replaying after a lost response, or
 // from the page and the worker at once, never duplicates. Changes replay in the order they
 // were made, one at a time, and only for the user who made them.
 "use strict";

@@ -9,7 +9,7 @@ Not a test (pytest does not collect it); ``make bench`` runs it.
    template that started 90 days ago, about 3 in 4 of its past items checked off, and a
    check-in on most days (bulk inserts).
 3. Serves the app and a minimal Flask app answering "ok" (tests/benchmarks/ok_app.py) with
-   gunicorn and the same settings (tracker/gunicorn_conf.py) on free ports of 127.0.0.1,
+   gunicorn and the same settings (tracker/jobs/gunicorn_conf.py) on free ports of 127.0.0.1,
    and runs wrk against: "ok"; GET /today, logged in, for 40 clients in turn; and the
    check-off POST (htmx, CSRF header), toggling items of those clients done and undone.
 4. Counts the SQL statements of one /today, and times a reminder tick with 100,000 users
@@ -49,10 +49,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reminder_tick_bench  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from tracker import create_app, library, migrations, schedule  # noqa: E402
-from tracker import plans as tracker_plans  # noqa: E402
-from tracker.db import database  # noqa: E402
-from tracker.models import (  # noqa: E402
+from tracker import create_app  # noqa: E402
+from tracker.domain import library, schedule  # noqa: E402
+from tracker.jobs import reminders as service  # noqa: E402
+from tracker.store import migrations  # noqa: E402
+from tracker.store import plans as tracker_plans  # noqa: E402
+from tracker.store.db import database  # noqa: E402
+from tracker.store.models import (  # noqa: E402
     CareLink,
     CheckIn,
     CheckOff,
@@ -61,7 +64,6 @@ from tracker.models import (  # noqa: E402
     ReminderPreference,
     User,
 )
-from tracker.reminders import service  # noqa: E402
 
 PASSWORD = "bench-password"
 SECRET_KEY = "bench-secret-key"
@@ -215,9 +217,9 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(app: str, env: dict, log: Path, pythonpath: str | None = None):
-    """gunicorn serving ``app`` with tracker/gunicorn_conf.py; yields its base URL."""
+    """gunicorn serving ``app`` with tracker/jobs/gunicorn_conf.py; yields its base URL."""
     port = free_port()
-    command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "python:tracker.gunicorn_conf"]
+    command = [str(ROOT / ".venv/bin/gunicorn"), "-c", "python:tracker.jobs.gunicorn_conf"]
     if pythonpath:
         command += ["--pythonpath", pythonpath]
     server_env = {**env, "TRACKER_BIND": f"127.0.0.1:{port}", "TRACKER_ACCESS_LOG": ""}

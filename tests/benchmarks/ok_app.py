@@ -1,6 +1,6 @@
 """The benchmark's baseline: a minimal Flask app answering "ok", served like the real one.
 
-``gunicorn -c python:tracker.gunicorn_conf --pythonpath tests/benchmarks ok_app:app``
+``gunicorn -c python:tracker.jobs.gunicorn_conf --pythonpath tests/benchmarks ok_app:app``
 """
 from flask import Flask
 

@@ -23,8 +23,8 @@ from time import perf_counter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tracker.reminders import select as reminders  # noqa: E402
-from tracker.reminders.select import (  # noqa: E402
+from tracker.domain import reminder_select as reminders  # noqa: E402
+from tracker.domain.reminder_select import (  # noqa: E402
     DayState,
     Preferences,
     fire_times,

@@ -22,10 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tracker import create_app  # noqa: E402
-from tracker import plans as tracker_plans  # noqa: E402
-from tracker.db import create_tables, database  # noqa: E402
-from tracker.models import ReminderPreference, User  # noqa: E402
-from tracker.reminders import select, service  # noqa: E402
+from tracker.domain import reminder_select as select  # noqa: E402
+from tracker.jobs import reminders as service  # noqa: E402
+from tracker.store import plans as tracker_plans  # noqa: E402
+from tracker.store import reminder_settings  # noqa: E402
+from tracker.store.db import database  # noqa: E402
+from tracker.store.models import ReminderPreference, User, create_tables  # noqa: E402
 
 ZONES = [
     "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
@@ -122,12 +124,12 @@ def _phases(now: datetime, busiest: datetime) -> dict:
     plans = tracker_plans.current_plans([r.user for r in rows])
     loaded = clock.perf_counter()
     for row in rows:
-        prefs = service.preferences_of(row, row.timezone)
+        prefs = reminder_settings.preferences_of(row, row.timezone)
         select.select(now, prefs, lambda day, r=row: service.day_state(plans.get(r.user), day),
                       row.user)
     selected = clock.perf_counter()
     for row in rows:
-        select.next_fire_at(service.preferences_of(row, row.timezone), now)
+        select.next_fire_at(reminder_settings.preferences_of(row, row.timezone), now)
     rescheduled = clock.perf_counter()
     return {
         "rows": rows,

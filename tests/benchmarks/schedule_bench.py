@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tracker.schedule import (  # noqa: E402
+from tracker.domain.schedule import (  # noqa: E402
     Cadence,
     Completion,
     Dose,

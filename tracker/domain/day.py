@@ -1,0 +1,162 @@
+"""What a client's day looks like: items in the order they are done, and progress (pure)."""
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, time
+
+from tracker.domain import schedule
+
+# The order a session at home goes in: warm up, work, stretch, cool down.
+GROUPS = (
+    ("session", "With your therapist"),
+    ("heat", "Heat"),
+    ("self_massage", "Self-massage"),
+    ("stretch", "Stretches"),
+    ("ice", "Ice"),
+)
+GROUP_LABELS = dict(GROUPS)
+
+SKIP_REASONS = (
+    ("flare_up", "Flare-up"),
+    ("no_time", "No time"),
+    ("too_painful", "Too painful"),
+    ("session_moved", "Session moved"),
+)
+SKIP_LABELS = dict(SKIP_REASONS)
+
+DUE, DONE, SKIPPED = "due", "done", "skipped"
+
+
+def group_of(item: schedule.ItemSpec) -> str:
+    """Which step of the routine an item belongs to."""
+    if item.kind == schedule.HEAT_COLD:
+        return "ice" if "ice" in item.technique or "ice" in item.name.lower() else "heat"
+    return item.kind
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """What the client recorded for an item on a day."""
+
+    status: str  # DONE or SKIPPED
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TodayItem:
+    key: str
+    name: str
+    technique: str
+    group: str
+    dose: str
+    time: time | None
+    is_session: bool
+    state: str  # DUE, DONE or SKIPPED
+    skip_reason: str | None
+    hold_seconds: int | None
+    repetitions: int
+    sides: int
+    booked_from: date | None  # the cadence's date when a session was booked for another
+
+    @property
+    def done(self) -> bool:
+        return self.state == DONE
+
+    @property
+    def skipped(self) -> bool:
+        return self.state == SKIPPED
+
+    @property
+    def has_timer(self) -> bool:
+        """Holds worth counting down: stretches and trigger-point pressure."""
+        return bool(self.hold_seconds) and self.group in ("stretch", "self_massage")
+
+    @property
+    def skip_label(self) -> str:
+        return SKIP_LABELS.get(self.skip_reason or "", "")
+
+    @property
+    def line(self) -> str:
+        """ "Piriformis stretch: hold 30 s, 3 times, each side" """
+        return f"{self.name}: {self.dose}" if self.dose else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    done: int
+    counted: int  # due minus skipped
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.counted) if self.counted else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.counted
+
+
+@dataclass(frozen=True, slots=True)
+class DayView:
+    day: date
+    groups: tuple[tuple[str, tuple[TodayItem, ...]], ...]  # (label, items), in routine order
+    progress: Progress
+
+    @property
+    def items(self) -> tuple[TodayItem, ...]:
+        return tuple(item for _, items in self.groups for item in items)
+
+    def item(self, key: str) -> TodayItem | None:
+        return next((i for i in self.items if i.key == key), None)
+
+    def with_mark(self, key: str, mark: Mark | None) -> "DayView":
+        """The same day after recording ``mark`` (None: undone) for the item ``key``."""
+        state = mark.status if mark else DUE
+        reason = mark.skip_reason if mark else None
+        groups = tuple(
+            (label, tuple(replace(i, state=state, skip_reason=reason) if i.key == key else i
+                          for i in items))
+            for label, items in self.groups
+        )
+        return replace(self, groups=groups,
+                       progress=progress_of(i for _, items in groups for i in items))
+
+
+def build_item(occurrence: schedule.Occurrence, mark: Mark | None) -> TodayItem:
+    item, dose = occurrence.item, occurrence.item.dose
+    return TodayItem(
+        key=item.key,
+        name=item.name,
+        technique=item.technique,
+        group=group_of(item),
+        dose=dose.describe(),
+        time=occurrence.time,
+        is_session=item.is_session,
+        state=mark.status if mark else DUE,
+        skip_reason=mark.skip_reason if mark else None,
+        hold_seconds=dose.hold_seconds,
+        repetitions=dose.repetitions or 1,
+        sides=2 if dose.per_side else 1,
+        booked_from=occurrence.original_date,
+    )
+
+
+def progress_of(items: Iterable[TodayItem]) -> Progress:
+    items = list(items)
+    done = sum(i.done for i in items)
+    skipped = sum(i.skipped for i in items)
+    return Progress(done=done, counted=len(items) - skipped)
+
+
+def build_day(
+    day: date, occurrences: Iterable[schedule.Occurrence], marks: Mapping[str, Mark]
+) -> DayView:
+    """The day's items grouped in routine order, each with what was recorded for it."""
+    by_group: dict[str, list[TodayItem]] = {}
+    for occurrence in occurrences:
+        if occurrence.date == day:
+            item = build_item(occurrence, marks.get(occurrence.item.key))
+            by_group.setdefault(item.group, []).append(item)
+    groups = tuple(
+        (label, tuple(by_group[key])) for key, label in GROUPS if by_group.get(key)
+    )
+    all_items = [i for _, items in groups for i in items]
+    return DayView(day=day, groups=groups, progress=progress_of(all_items))

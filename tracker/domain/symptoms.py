@@ -1,0 +1,138 @@
+"""Leg-pain trends that drive symptom-based step-downs, flare-up step-backs and the taper
+guard.
+
+Pure: check-ins are a mapping of day -> leg pain 0-10 (one per day); callers
+pass `today`. In sciatica the leg pain is the number that matters most, so it is
+the only input here. The thresholds and their sources are in tracker.domain.clinical.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .clinical import (
+    FLARE_UP_POINTS,
+    MEANINGFUL_DROP_PCT,
+    MEANINGFUL_DROP_POINTS,
+    MIN_CHECK_INS,
+    SYMPTOM_PHASE_MIN_DAYS,
+    WINDOW_DAYS,
+)
+from .schedule import SYMPTOMS, ExitRule
+
+__all__ = ["MIN_CHECK_INS", "WINDOW_DAYS", "Verdict", "baseline", "flare_up",
+           "meaningful_drop", "ready_to_step_down", "seven_day_mean", "worse_than_start"]
+_EPSILON = 1e-9  # means are floats: 10 * (1 - 0.3) must still count as 7
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A yes/no answer with the reason to show; truthy when `ok`."""
+
+    ok: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _window(leg_pain: Mapping[date, int], first: date, last: date) -> list[int]:
+    days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+    return [leg_pain[day] for day in days if day in leg_pain]
+
+
+def _mean(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def baseline(leg_pain: Mapping[date, int], plan_start: date) -> float | None:
+    """Mean leg pain over the plan's first 7 days; None without a check-in."""
+    return _mean(_window(leg_pain, plan_start, plan_start + timedelta(days=WINDOW_DAYS - 1)))
+
+
+def seven_day_mean(leg_pain: Mapping[date, int], today: date) -> float | None:
+    """Mean leg pain over the 7 days ending today; None with fewer than 3 check-ins."""
+    values = _window(leg_pain, today - timedelta(days=WINDOW_DAYS - 1), today)
+    return _mean(values) if len(values) >= MIN_CHECK_INS else None
+
+
+def meaningful_drop(start: float, mean: float) -> bool:
+    """IMMPACT: a drop of 2 points or of 30% from the starting level is clinically
+    meaningful (clinical.MEANINGFUL_DROP_POINTS, MEANINGFUL_DROP_PCT)."""
+    drop = start - mean
+    return (drop >= MEANINGFUL_DROP_POINTS - _EPSILON
+            or (start > 0 and drop >= start * MEANINGFUL_DROP_PCT / 100 - _EPSILON))
+
+
+def ready_to_step_down(rule: ExitRule, leg_pain: Mapping[date, int], plan_start: date,
+                       phase_start: date, today: date) -> Verdict:
+    """Whether a symptoms exit is met today.
+
+    The phase has run 7 days (today included), the last 7 days have 3+ check-ins, their
+    mean leg pain is a clinically meaningful drop from the starting level (2 points or
+    30%), and it meets the therapist's own target: at or below the phase's threshold, or
+    ``drop_pct`` percent below the start. A mean under the threshold alone is never enough
+    (a client who started at the threshold has not improved).
+    """
+    if rule.kind != SYMPTOMS:
+        return Verdict(False, "this phase does not step down on symptoms")
+    if (today - phase_start).days + 1 < SYMPTOM_PHASE_MIN_DAYS:
+        return Verdict(False, f"the phase has run for less than {SYMPTOM_PHASE_MIN_DAYS} days")
+    mean = seven_day_mean(leg_pain, today)
+    if mean is None:
+        return Verdict(False, f"fewer than {MIN_CHECK_INS} check-ins in the last 7 days")
+    start = baseline(leg_pain, plan_start)
+    if start is None:
+        return Verdict(False, "no starting pain level to compare with")
+    if not meaningful_drop(start, mean):
+        return Verdict(False, f"7-day leg pain {mean:.1f} is not yet {MEANINGFUL_DROP_POINTS} "
+                              f"points or {MEANINGFUL_DROP_PCT}% below the starting {start:.1f}")
+    if rule.threshold is not None and mean <= rule.threshold + _EPSILON:
+        return Verdict(True, f"7-day leg pain {mean:.1f} is at or below {rule.threshold:g}, "
+                             f"down from {start:.1f}")
+    target = start * (100 - rule.drop_pct) / 100
+    if mean <= target + _EPSILON:
+        return Verdict(True, f"7-day leg pain {mean:.1f} is {rule.drop_pct}% or more "
+                             f"below the starting {start:.1f}")
+    return Verdict(False, f"7-day leg pain {mean:.1f} has not come down to {target:.1f} yet")
+
+
+def worse_than_start(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Verdict:
+    """Whether the recent trend is worse than the start: after the first week, the 7-day
+    mean (3+ check-ins) is above the starting level. Tapering waits while it is."""
+    if (today - plan_start).days < WINDOW_DAYS:
+        return Verdict(False, "the plan's first week sets the starting level")
+    mean, start = seven_day_mean(leg_pain, today), baseline(leg_pain, plan_start)
+    if mean is None or start is None:
+        return Verdict(False, "too few check-ins to tell")
+    if mean > start + _EPSILON:
+        return Verdict(True, f"7-day leg pain {mean:.1f} is above the starting {start:.1f}")
+    return Verdict(False, f"7-day leg pain {mean:.1f} is not above the starting {start:.1f}")
+
+
+def flare_up(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Verdict:
+    """Whether today's leg pain is a flare-up (clinical.FLARE_UP_POINTS): 2+ points above
+    the previous 7 days' mean (with 3+ check-ins there), or, after the first week, 2+
+    points above the starting level, or back at the starting level after a week below it.
+
+    Pain that simply stays where it started is not a flare-up: that client has not
+    improved (tapering needs improvement), but nothing has flared.
+    """
+    pain = leg_pain.get(today)
+    if pain is None:
+        return Verdict(False, "no check-in today")
+    previous = _window(leg_pain, today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1))
+    mean = sum(previous) / len(previous) if len(previous) >= MIN_CHECK_INS else None
+    if mean is not None and pain >= mean + FLARE_UP_POINTS - _EPSILON:
+        return Verdict(True, f"leg pain {pain} is {FLARE_UP_POINTS}+ points "
+                             f"above last week's {mean:.1f}")
+    start = baseline(leg_pain, plan_start)
+    if (today - plan_start).days < WINDOW_DAYS or start is None:
+        return Verdict(False, "no flare-up")
+    if pain >= start + FLARE_UP_POINTS - _EPSILON:
+        return Verdict(True, f"leg pain {pain} is {FLARE_UP_POINTS}+ points above the "
+                             f"starting level {start:.1f}")
+    if mean is not None and mean < start - _EPSILON and pain >= start - _EPSILON:
+        return Verdict(True, f"leg pain {pain} is back at the starting level {start:.1f}")
+    return Verdict(False, "no flare-up")

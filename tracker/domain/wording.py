@@ -1,0 +1,119 @@
+"""Plain-English descriptions of schedules for people (pure)."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from tracker.domain import schedule
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _every(n: int, unit: str) -> str:
+    return f"every {unit}" if n == 1 else f"every {n} {unit}s"
+
+
+def cadence_text(cadence: schedule.Cadence) -> str:
+    """E.g. "daily", "Mon, Wed, Fri", "every 2 weeks on Monday", "monthly"."""
+    if cadence.kind == schedule.EVERY_N_DAYS:
+        text = "daily" if cadence.interval == 1 else _every(cadence.interval, "day")
+    elif cadence.kind == schedule.WEEKLY_DAYS:
+        days = sorted(cadence.weekdays)
+        text = "daily" if len(days) == 7 else ", ".join(SHORT_WEEKDAYS[d] for d in days)
+    elif cadence.kind == schedule.EVERY_N_WEEKS:
+        text = f"{_every(cadence.interval, 'week')} on {WEEKDAYS[cadence.weekdays[0]]}"
+    else:
+        text = "monthly" if cadence.interval == 1 else _every(cadence.interval, "month")
+    if cadence.anchor == schedule.AFTER_DONE:
+        text += ", counted from the last time it was done"
+    return text
+
+
+def exit_text(rule: schedule.ExitRule) -> str:
+    """What ends a phase, said as a condition: "after 4 weeks"."""
+    if rule.kind == schedule.AFTER_WEEKS:
+        return "after 1 week" if rule.n == 1 else f"after {rule.n} weeks"
+    if rule.kind == schedule.AFTER_SESSIONS:
+        return "after 1 session" if rule.n == 1 else f"after {rule.n} sessions"
+    if rule.kind == schedule.SYMPTOMS:
+        parts = []
+        if rule.threshold is not None:
+            parts.append(f"your 7-day average leg pain is {rule.threshold:g} or lower")
+        parts.append(f"it has dropped at least {rule.drop_pct}% from your first week")
+        return "when " + ", or ".join(parts) + ", and the change is confirmed"
+    return "when your plan is changed by hand"
+
+
+def item_line(item: schedule.ItemSpec) -> str:
+    """ "Piriformis stretch: hold 30 s, 3 times, each side" """
+    dose = item.dose.describe()
+    return f"{item.name}: {dose}" if dose else item.name
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseCard:
+    """One phase of the plan page's timeline, ready to show."""
+
+    index: int
+    name: str
+    start: date | None
+    last_day: date | None  # the day before the next phase starts
+    state: str  # "past", "current" or "future"
+    badge: str  # "done", "now", "next", "later" or "expected"
+    projected: bool
+    sessions: tuple[str, ...]
+    self_care: tuple[str, ...]
+    exit: str
+
+
+def phase_cards(plan: schedule.PlanInput, today: date) -> list[PhaseCard]:
+    """The plan's phase timeline with what each phase holds and what ends it."""
+    cards = []
+    spans = schedule.timeline(plan, today)
+    # Before the plan starts no phase is current, and every phase is still to come.
+    current_seen = not any(span.current for span in spans)
+    for span in spans:
+        # Each phase is described by the rules in force when it starts (or today, if unknown).
+        plan_spec = schedule.spec_on(plan, span.start or today)
+        spec = plan_spec.phase(span.phase_index)
+        is_last = span.phase_index + 1 >= len(plan_spec.phases)
+        state = "current" if span.current else ("future" if current_seen else "past")
+        first_future = not cards or cards[-1].state != "future"
+        badge = _badge(state, span.projected, first_future)
+        current_seen = current_seen or span.current
+        cards.append(
+            PhaseCard(
+                index=span.phase_index,
+                name=span.name,
+                start=span.start,
+                last_day=span.end - timedelta(days=1) if span.end else None,
+                state=state,
+                badge=badge,
+                projected=span.projected,
+                sessions=tuple(
+                    f"{i.name}, {cadence_text(i.cadence)}" for i in spec.items if i.is_session
+                ),
+                self_care=tuple(
+                    f"{item_line(i)} ({cadence_text(i.cadence)})"
+                    for i in spec.items
+                    if not i.is_session
+                ),
+                exit="" if is_last else exit_text(spec.exit),
+            )
+        )
+    return cards
+
+
+def _badge(state: str, projected: bool, first_future: bool) -> str:
+    if state != "future":
+        return {"past": "done", "current": "now"}[state]
+    if projected:
+        return "expected"
+    return "next" if first_future else "later"
+
+
+def now_and_next(cards: list[PhaseCard]) -> tuple[PhaseCard | None, PhaseCard | None]:
+    """The current phase and the one after it, if any."""
+    for i, card in enumerate(cards):
+        if card.state == "current":
+            return card, cards[i + 1] if i + 1 < len(cards) else None
+    return None, None

@@ -1,0 +1,169 @@
+"""Telling therapists about safety reports: by email, and by push on their subscribed devices.
+
+Each (report, therapist, kind, channel) is claimed under a unique key before it is sent, so a
+report reaches each therapist once per channel however many workers or retries run (the
+reminders' claim-then-send, tracker.jobs.reminders). A claim is a lease: one whose send
+never finished is sent again after it; a failed send is retried with backoff. The worker's
+minute tick also sweeps recent reports nobody has claimed yet, so a lost enqueue delays an
+alert by a minute at most and never loses it.
+"""
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from peewee import IntegrityError
+
+from tracker.domain import safety
+from tracker.jobs import email as email_channel
+from tracker.jobs.reminders import CLAIM_LEASE, RETRY_DELAYS, external_url
+from tracker.store import safety_reports
+from tracker.store.db import database
+from tracker.store.models import PushSubscription, SafetyAlert, SafetyCheck, User
+
+EMAIL, PUSH = "email", "push"
+SWEEP_WINDOW = timedelta(days=2)  # reports this recent with no alert claimed are sent
+
+
+def _kinds_for(check: SafetyCheck) -> list[str]:
+    kind = safety_reports.alert_kind(check)
+    kinds = [kind] if kind else []
+    if check.checked_at is not None:
+        kinds.append(safety_reports.CHECKED)
+    return kinds
+
+
+def compose(check: SafetyCheck, therapist: User, kind: str) -> tuple[str, list[str]]:
+    """Subject and lines of an alert, in plain words and the therapist's time zone."""
+    client = check.client
+    assessment = safety.assess(dict.fromkeys(check.red_flags, True), check.problems,
+                               check.areas)
+    when = check.created_at.astimezone(ZoneInfo(therapist.timezone))
+    at = f"{when:%-d %B %Y at %H:%M} ({therapist.timezone})"
+    if kind == safety_reports.WARNING:
+        subject = f"Urgent: {client.name} reported a warning sign"
+        lines = [f"{client.name} reported a warning sign on {at}:",
+                 *(f"- {label}" for label in assessment.red_flag_labels),
+                 "Their whole plan is paused and they were told to get medical help "
+                 + ("now." if assessment.urgency == "emergency" else "today."),
+                 "Only you can restart it, from their page, once they have been checked."]
+        if assessment.problems:
+            where = ", ".join(assessment.area_labels).lower() or "area not said"
+            lines += [f"They also reported a problem in the treated area ({where}):",
+                      *(f"- {a.label}" for a in assessment.advice)]
+    elif kind == safety_reports.AREA:
+        subject = f"{client.name} reported a problem in the treated area"
+        where = ", ".join(assessment.area_labels).lower() or "area not said"
+        lines = [f"{client.name} reported a problem in the treated area ({where}) on {at}:",
+                 *(f"- {a.label}" for a in assessment.advice),
+                 "Their sessions and the self-care on that area are paused until you "
+                 "restart them."]
+    else:
+        subject = f"{client.name} says a professional has checked them"
+        lines = [f"{client.name} says a healthcare professional has checked them after "
+                 f"their report of {at}.",
+                 "Their plan stays paused until you restart it from their page."]
+    if check.note:
+        lines += ["In their words:", check.note]
+    return subject, lines
+
+
+def _send_email(check: SafetyCheck, therapist: User, kind: str) -> str:
+    config = current_app.config
+    subject, lines = compose(check, therapist, kind)
+    message = email_channel.compose_notice(
+        to_name=therapist.name, to_email=therapist.email, sender=config["MAIL_FROM"],
+        subject=subject, lines=lines,
+        link=external_url("client_page.show", client_id=check.client_id),
+        link_text=f"Open {check.client.name}'s page",
+        message_id=f"<safety.{check.id}.{therapist.id}.{kind}@sciatica-tracker.local>",
+    )
+    outbox = Path(current_app.instance_path) / "outbox"
+    return email_channel.deliver(message, config.get("SMTP_URL"), outbox)
+
+
+def _send_push(check: SafetyCheck, therapist: User, kind: str) -> str:
+    from tracker.jobs import push
+
+    subject, _lines = compose(check, therapist, kind)
+    app = current_app._get_current_object()
+    payload = {"title": subject, "body": "Open their page for the answers.",
+               "url": push.page_path(app, "client_page.show", client_id=check.client_id),
+               "tag": f"safety-{check.id}-{kind}"}
+    result = push.send_to_user(therapist, payload, app.config)
+    summary = f"push: {result.sent} sent, {result.gone_deleted} gone, {len(result.errors)} failed"
+    if result.errors and not result.sent:
+        raise push.PushFailed(f"{summary}: {result.errors[0].error}")
+    return summary
+
+
+SENDERS = {EMAIL: _send_email, PUSH: _send_push}
+
+
+def _claim(check: SafetyCheck, therapist: User, kind: str, channel: str,
+           now: datetime) -> SafetyAlert | None:
+    try:
+        with database.atomic():
+            return SafetyAlert.create(check=check, therapist=therapist, kind=kind,
+                                      channel=channel, next_attempt_at=now + CLAIM_LEASE)
+    except IntegrityError:
+        return None
+
+
+def _attempt(alert: SafetyAlert, check: SafetyCheck, therapist: User, now: datetime) -> str:
+    alert.attempts += 1
+    try:
+        detail = SENDERS[alert.channel](check, therapist, alert.kind)
+    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
+        gave_up = alert.attempts > len(RETRY_DELAYS)
+        alert.status = "gave_up" if gave_up else "failed"
+        delay = RETRY_DELAYS[min(alert.attempts - 1, len(RETRY_DELAYS) - 1)]
+        alert.next_attempt_at = None if gave_up else now + delay
+        alert.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        alert.save()
+        return alert.status
+    alert.status, alert.sent_at, alert.next_attempt_at = "sent", now, None
+    alert.last_error = detail[:300]
+    alert.save()
+    return "sent"
+
+
+def send(check_id: int, now: datetime, kinds: list[str] | None = None) -> list[str]:
+    """Tell every therapist of the report's client, by each channel they have; returns the
+    outcome of each send this call made ("sent", "failed", ...). Already claimed ones are
+    left to their claim."""
+    check = SafetyCheck.get_or_none(SafetyCheck.id == check_id)
+    if check is None:
+        return []
+    outcomes = []
+    for therapist in safety_reports.therapists_of(check.client):
+        has_push = PushSubscription.select().where(PushSubscription.user == therapist).exists()
+        channels = [EMAIL, PUSH] if has_push else [EMAIL]
+        for kind in kinds or _kinds_for(check):
+            for channel in channels:
+                alert = _claim(check, therapist, kind, channel, now)
+                if alert is not None:
+                    outcomes.append(_attempt(alert, check, therapist, now))
+    return outcomes
+
+
+def sweep(now: datetime) -> list[str]:
+    """The worker's minute: retry failed and stuck alerts, and send the alerts of recent
+    reports that nobody claimed yet (their enqueue was lost)."""
+    outcomes = []
+    waiting = SafetyAlert.select().where(
+        SafetyAlert.status.in_(("failed", "claimed")) & (SafetyAlert.next_attempt_at <= now))
+    for alert in list(waiting):
+        taken = (SafetyAlert.update(status="claimed", next_attempt_at=now + CLAIM_LEASE)
+                 .where((SafetyAlert.id == alert.id) & (SafetyAlert.status == alert.status)
+                        & (SafetyAlert.next_attempt_at == alert.next_attempt_at))
+                 .execute())
+        if taken:
+            outcomes.append(_attempt(alert, alert.check, alert.therapist, now))
+    since = now - SWEEP_WINDOW
+    recent = SafetyCheck.select(SafetyCheck.id).where(
+        SafetyCheck.reported & SafetyCheck.resolved_at.is_null()  # resolved: nothing to tell
+        & ((SafetyCheck.created_at >= since) | (SafetyCheck.checked_at >= since)))
+    for check in list(recent):
+        outcomes += send(check.id, now)  # claims already taken are skipped
+    return outcomes

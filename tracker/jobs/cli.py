@@ -1,0 +1,125 @@
+"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``,
+``db upgrade``, ``db current`` and ``init-db``."""
+from datetime import UTC, datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from tracker.jobs.backup import backup_command, restore_command
+from tracker.store import plans, reminder_settings
+from tracker.store.db import database
+from tracker.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
+from tracker.store.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
+
+DEMO_PASSWORD = "sciatica-demo"
+DEMO_ACCOUNTS = (
+    ("therapist@example.com", "Demo Therapist", THERAPIST, "Europe/London"),
+    ("client@example.com", "Demo Client", CLIENT, "America/New_York"),
+)
+
+
+DEMO_TEMPLATE = "acute-therapist-led"
+
+
+def seed_demo() -> tuple[User, User]:
+    """The library, the demo therapist and client, linked, and the client's plan (idempotent).
+
+    The plan is the acute template from the Monday of the current week; its phases end by
+    time, so the demo schedule is the same every time.
+    """
+    upgrade()
+    with database.connection_context(), database.atomic():
+        plans.seed_library()
+        therapist, client = (
+            User.by_email(email) or User.create_account(email, name, DEMO_PASSWORD, role, tz)
+            for email, name, role, tz in DEMO_ACCOUNTS
+        )
+        CareLink.get_or_create(therapist=therapist, client=client)
+        if Plan.current_for(client) is None:
+            start = plans.monday_of(plans.local_today(client))
+            plans.create_from_template(
+                client, DEMO_TEMPLATE, start, created_by=therapist, therapist=therapist
+            )
+        pref = reminder_settings.preference_for(client)
+        if not pref.email:
+            pref.email, pref.selfcare_time = True, "08:00"  # email reminders at 08:00
+            reminder_settings.reschedule(pref, client, utcnow())
+    return therapist, client
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo accounts (safe to run again)."""
+    seed_demo()
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for email, name, _role, _tz in DEMO_ACCOUNTS:
+        click.echo(f"  {name}: {email}")
+
+
+@click.command("remind")
+@with_appcontext
+@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601; default: now).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
+def remind_command(now_text: str | None, dry_run: bool) -> None:
+    """Run one reminder tick by hand (for cron deployments and tests)."""
+    from tracker.jobs import reminders as service
+
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {now_text}") from exc
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    with database.connection_context():
+        outcomes = service.tick(now, dry_run=dry_run)
+    for o in outcomes:
+        click.echo(f"{o.status}: {o.channel} {o.slot} {o.local_date} to {o.user_email}"
+                   + (f" ({o.detail})" if o.detail else ""))
+    click.echo(f"{len(outcomes)} reminder(s) {'would be sent' if dry_run else 'handled'}.")
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (safe to run again; same as ``db upgrade``)."""
+    try:
+        version, _applied = upgrade()
+    except SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Database ready (schema version {version}).")
+
+
+db_cli = AppGroup("db", help="Database schema versions.")
+
+
+@db_cli.command("upgrade")
+def upgrade_command() -> None:
+    """Bring the schema to the current version (safe to run again, and at once)."""
+    try:
+        version, applied = upgrade()
+    except SchemaTooNew as exc:
+        raise click.ClickException(str(exc)) from exc
+    if applied:
+        numbers = ", ".join(str(n) for n in applied)
+        click.echo(f"Applied migration(s) {numbers}; schema at version {version}.")
+    else:
+        click.echo(f"Schema already at version {version}; nothing to do.")
+
+
+@db_cli.command("current")
+def current_command() -> None:
+    """Show the schema's version and the latest this code knows."""
+    version = current_version()
+    shown = "none (empty, or made before versioning)" if version is None else version
+    click.echo(f"Schema version: {shown} (latest: {LATEST})")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(db_cli)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(remind_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

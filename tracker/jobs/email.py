@@ -1,0 +1,108 @@
+"""Reminder emails: composed with plain-text and HTML parts, sent by SMTP or kept in an outbox.
+
+With no ``TRACKER_SMTP_URL`` (the default for ``make run``) each message is written as an
+``.eml`` file to ``instance/outbox/`` so a developer can open it; nothing leaves the machine.
+"""
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import formataddr
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from markupsafe import escape
+
+from tracker.domain.reminder_select import SESSION_EVE, Reminder
+
+
+def subject_and_lines(reminder: Reminder) -> tuple[str, list[str]]:
+    """What the message says, in plain words."""
+    if reminder.slot == SESSION_EVE:
+        return "Your session is tomorrow", [f"Tomorrow: {reminder.session}."]
+    count = len(reminder.items)
+    noun = "item" if count == 1 else "items"
+    return f"Today's plan: {count} {noun} to do", list(reminder.items)
+
+
+def compose(
+    *, to_name: str, to_email: str, sender: str, reminder: Reminder, today_url: str,
+    unsubscribe_url: str,
+) -> EmailMessage:
+    subject, lines = subject_and_lines(reminder)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = formataddr((to_name, to_email))
+    # The same reminder always has the same Message-ID, so in the rare case it is sent again
+    # (the worker died after the mail server took it, before the claim was marked sent),
+    # mail servers and apps that drop duplicate Message-IDs show it once.
+    message["Message-ID"] = (
+        f"<reminder.{reminder.user_key}.{reminder.local_date.isoformat()}.{reminder.slot}"
+        "@sciatica-tracker.local>"
+    )
+    # One-click unsubscribe for mail apps that offer it (RFC 8058).
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    bullet_lines = "\n".join(f"- {line}" for line in lines)
+    message.set_content(
+        f"Hello {to_name},\n\n{bullet_lines}\n\nOpen today's plan: {today_url}\n\n"
+        "If anything feels worse or unusual, stop and contact your therapist or a "
+        f"healthcare provider.\n\nStop these emails: {unsubscribe_url}\n"
+    )
+    items_html = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    message.add_alternative(
+        f"<!doctype html><html lang=\"en\"><body>"
+        f"<p>Hello {escape(to_name)},</p><ul>{items_html}</ul>"
+        f"<p><a href=\"{escape(today_url)}\">Open today's plan</a></p>"
+        "<p>If anything feels worse or unusual, stop and contact your therapist or a "
+        "healthcare provider.</p>"
+        f"<p><small><a href=\"{escape(unsubscribe_url)}\">Stop these emails</a></small></p>"
+        "</body></html>",
+        subtype="html",
+    )
+    return message
+
+
+def compose_notice(*, to_name: str, to_email: str, sender: str, subject: str,
+                   lines: list[str], link: str, link_text: str,
+                   message_id: str) -> EmailMessage:
+    """A notice to a therapist (not a reminder: no unsubscribe), text and HTML."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = formataddr((to_name, to_email))
+    message["Message-ID"] = message_id  # the same notice always has the same one
+    body = "\n".join(lines)
+    message.set_content(f"Hello {to_name},\n\n{body}\n\n{link_text}: {link}\n")
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    message.add_alternative(
+        f"<!doctype html><html lang=\"en\"><body><p>Hello {escape(to_name)},</p>"
+        f"{paragraphs}<p><a href=\"{escape(link)}\">{escape(link_text)}</a></p>"
+        "</body></html>",
+        subtype="html",
+    )
+    return message
+
+
+def deliver(message: EmailMessage, smtp_url: str | None, outbox: Path, timeout: float = 20) -> str:
+    """Send by SMTP when configured, else write to the outbox; returns where it went."""
+    if not smtp_url:
+        outbox.mkdir(parents=True, exist_ok=True)
+        path = outbox / f"{uuid.uuid4().hex}.eml"
+        path.write_bytes(bytes(message))
+        return str(path)
+    url = urlsplit(smtp_url)
+    host, port = url.hostname or "localhost", url.port
+    if url.scheme == "smtps":
+        client = smtplib.SMTP_SSL(host, port or 465, timeout=timeout,
+                                  context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(host, port or 25, timeout=timeout)
+    with client:
+        if url.scheme == "smtp+starttls":
+            client.starttls(context=ssl.create_default_context())
+        if url.username:
+            client.login(unquote(url.username), unquote(url.password or ""))
+        client.send_message(message)
+    return f"{url.scheme}://{host}"

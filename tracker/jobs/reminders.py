@@ -1,0 +1,230 @@
+"""The reminder worker's tick: exactly-once claims, sending, retries.
+
+The rules of what is due live in ``tracker.domain.reminder_select`` (pure), the settings and
+their next fire times in ``tracker.store.reminder_settings``. This module reads the users
+whose stored next fire time has come (an indexed column, so a tick's cost follows the
+reminders due, not the number of users), claims each reminder under a unique key before
+sending it, sends it, and records the outcome.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app
+from peewee import IntegrityError
+
+from tracker.domain import reminder_select as select
+from tracker.jobs import email as email_channel
+from tracker.store import plans
+from tracker.store.db import database
+from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
+from tracker.store.reminder_settings import naive_utc, preferences_of
+from tracker.store.tokens import unsubscribe_token
+
+LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
+# A claim is a lease: when its send has not finished (the worker died between claiming
+# and recording the outcome), the reminder is sent again after this long. Far longer than
+# a send can take (SMTP gives up after 20 s), so a live worker is never overtaken.
+CLAIM_LEASE = timedelta(minutes=10)
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+                timedelta(hours=1))
+
+
+def day_state(plan: Plan | None, local_day: date) -> select.DayState:
+    """What is still to do on a local day, for the pure selection."""
+    if plan is None:
+        return select.DayState()
+    if plan.status == Plan.PAUSED:
+        return select.DayState(paused=True)
+    return select.day_state(
+        plans.day_view(plan, local_day), plans.day_view(plan, local_day + timedelta(days=1))
+    )
+
+
+@dataclass
+class Outcome:
+    user_email: str
+    slot: str
+    local_date: date
+    channel: str
+    status: str  # "sent", "failed", "claimed-elsewhere", "dry-run"
+    detail: str = ""
+
+
+# --- links that work outside a request (the worker has none) -----------------------------
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL on BASE_URL (a request context here would close the worker's
+    database connection on teardown, so the URL map is bound directly)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+# --- sending ---------------------------------------------------------------------------
+
+
+def _send_email(user: User, reminder: select.Reminder) -> str:
+    config = current_app.config
+    message = email_channel.compose(
+        to_name=user.name,
+        to_email=user.email,
+        sender=config["MAIL_FROM"],
+        reminder=reminder,
+        today_url=external_url("today.today"),
+        unsubscribe_url=external_url("reminders.unsubscribe", token=unsubscribe_token(user)),
+    )
+    outbox = Path(current_app.instance_path) / "outbox"
+    return email_channel.deliver(message, config.get("SMTP_URL"), outbox)
+
+
+def _send_push(user: User, reminder: select.Reminder) -> str:
+    from tracker.jobs import push
+
+    return push.send_reminder(user, reminder)
+
+
+SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {
+    select.EMAIL: _send_email,
+    select.PUSH: _send_push,
+}
+
+
+def _claim(user: User, reminder: select.Reminder, now: datetime) -> ReminderClaim | None:
+    """Take the reminder's unique key; None when another tick (or an earlier run) has it.
+
+    The claim holds until ``now + CLAIM_LEASE`` (``next_attempt_at``); after that, a claim
+    still not sent is taken again by ``_retry_failed``, so a crash loses no reminder.
+    """
+    try:
+        with database.atomic():
+            return ReminderClaim.create(
+                user=user,
+                local_date=reminder.local_date,
+                slot=reminder.slot,
+                channel=reminder.channel,
+                items=list(reminder.items) + ([reminder.session] if reminder.session else []),
+                due_at=naive_utc(reminder.due_at),
+                next_attempt_at=naive_utc(now + CLAIM_LEASE),
+            )
+    except IntegrityError:
+        return None
+
+
+def _attempt(claim: ReminderClaim, user: User, reminder: select.Reminder, now: datetime) -> str:
+    """Send once; record sent, or failed with the next retry time (never lost)."""
+    claim.attempts += 1
+    try:
+        detail = SENDERS[reminder.channel](user, reminder)
+    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
+        delay_index = min(claim.attempts - 1, len(RETRY_DELAYS) - 1)
+        gave_up = claim.attempts > len(RETRY_DELAYS)
+        claim.status = "gave_up" if gave_up else "failed"
+        claim.next_attempt_at = None if gave_up else naive_utc(now + RETRY_DELAYS[delay_index])
+        claim.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        claim.save()
+        return claim.status
+    claim.status, claim.sent_at, claim.next_attempt_at = "sent", naive_utc(now), None
+    claim.last_error = detail[:300]
+    claim.save()
+    return "sent"
+
+
+def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
+    session = claim.items[-1] if claim.slot == select.SESSION_EVE and claim.items else None
+    items = () if session else tuple(claim.items)
+    return select.Reminder(
+        claim.user_id, claim.slot, claim.local_date, claim.channel, items, session,
+        _aware(claim.due_at),
+    )
+
+
+def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
+    """One worker tick: send what is due by ``now`` (exactly once), retry what failed."""
+    now = now.astimezone(UTC)
+    # Plain rows, not model objects: a busy minute has thousands of users due.
+    due = list(
+        ReminderPreference.select(ReminderPreference, User.timezone)
+        .join(User)
+        .where(ReminderPreference.next_fire_at <= naive_utc(now))
+        .order_by(ReminderPreference.next_fire_at)
+        .namedtuples()
+    )
+    current_plans = plans.current_plans([row.user for row in due])
+    outcomes: list[Outcome] = []
+    rescheduled = []
+    for row in due:
+        prefs = preferences_of(row, row.timezone)
+        outcomes += _tick_user(row, prefs, current_plans.get(row.user), now, dry_run)
+        rescheduled.append((row.id, select.next_fire_at(prefs, now)))
+    if not dry_run:
+        _store_next_fires(rescheduled, now)
+        outcomes += _retry_failed(now)
+    return outcomes
+
+
+def _store_next_fires(rows: list[tuple[int, datetime | None]], now: datetime) -> None:
+    with database.atomic():
+        for pref_id, fire in rows:
+            ReminderPreference.update(
+                next_fire_at=None if fire is None else naive_utc(fire), checked_until=naive_utc(now)
+            ).where(ReminderPreference.id == pref_id).execute()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
+               dry_run: bool) -> list[Outcome]:
+    """Select and send one user's due reminders; ``row`` is their settings, ``prefs`` the
+    same as the pure selection reads them."""
+    since = max(_aware(row.checked_until) or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
+    window = max(now - since, timedelta(seconds=1))
+    reminders = select.select(now, prefs, lambda day: day_state(plan, day), row.user, window)
+    if not reminders:
+        return []
+    user = User.get_by_id(row.user)
+    outcomes = []
+    for reminder in reminders:
+        outcome = Outcome(user.email, reminder.slot, reminder.local_date, reminder.channel, "")
+        if dry_run:
+            outcome.status = "dry-run"
+        elif (claim := _claim(user, reminder, now)) is None:
+            outcome.status = "claimed-elsewhere"
+        else:
+            outcome.status = _attempt(claim, user, reminder, now)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _retry_failed(now: datetime) -> list[Outcome]:
+    """Send again what failed, and what was claimed but never finished (its lease ran out)."""
+    outcomes = []
+    waiting = (
+        ReminderClaim.select(ReminderClaim, User)
+        .join(User)
+        .where(ReminderClaim.status.in_(("failed", "claimed"))
+               & (ReminderClaim.next_attempt_at <= naive_utc(now)))
+    )
+    for claim in list(waiting):
+        # Take the retry with a conditional update on the row as read, so two workers
+        # never both resend it; the taker holds a new lease while it sends.
+        taken = (
+            ReminderClaim.update(status="claimed", next_attempt_at=naive_utc(now + CLAIM_LEASE))
+            .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == claim.status)
+                   & (ReminderClaim.next_attempt_at == claim.next_attempt_at))
+            .execute()
+        )
+        if not taken:
+            continue
+        reminder = _reminder_from_claim(claim)
+        status = _attempt(claim, claim.user, reminder, now)
+        outcomes.append(Outcome(claim.user.email, claim.slot, claim.local_date, claim.channel,
+                                status, "retry"))
+    return outcomes

@@ -1,0 +1,112 @@
+"""Background jobs with huey: the reminder tick, every minute.
+
+Run the worker with ``huey_consumer tracker.jobs.worker.huey -w 2 -k thread`` (``make run``
+starts it beside the web server; tracker.jobs.worker gives the jobs the app factory). The huey
+instance must exist at import time for the consumer, so this module alone reads its one
+setting from the environment when imported: Redis when ``TRACKER_REDIS_URL`` is set, else a
+SQLite file in ``instance/``.
+"""
+import os
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import has_app_context
+from huey import RedisHuey, SqliteHuey, crontab
+
+from tracker.store import safety_reports
+
+INSTANCE = Path(__file__).resolve().parents[2] / "instance"
+
+
+def _make_huey():
+    redis_url = os.environ.get("TRACKER_REDIS_URL")
+    if redis_url:
+        return RedisHuey("tracker", url=redis_url)
+    if os.environ.get("TRACKER_JOBS_IMMEDIATE") == "1":
+        # Jobs run at once in the process that enqueues them (tests, a one-process demo).
+        return SqliteHuey("tracker", immediate=True)
+    INSTANCE.mkdir(exist_ok=True)
+    return SqliteHuey("tracker", filename=str(INSTANCE / "huey.db"))
+
+
+huey = _make_huey()
+_app = None
+# How the worker builds its app: tracker.create_app, set by tracker.jobs.worker (the
+# consumer's entry point). The factory imports this module (the safety alerts' receiver),
+# so this module does not import the factory.
+app_factory = None
+
+
+@contextmanager
+def _app_context():
+    """The app a job runs in: the caller's (an immediate job inside a request or test),
+    else the worker's own, with a database connection for the job."""
+    from tracker.store.db import database
+
+    if has_app_context():
+        if not database.is_closed():  # the request's or test's connection: leave it open
+            yield
+            return
+        with database.connection_context():
+            yield
+        return
+    with app().app_context(), database.connection_context():
+        yield
+
+
+def app():
+    """The Flask app the jobs run in (created once per worker process)."""
+    global _app
+    if _app is None:
+        if app_factory is None:
+            raise RuntimeError("no app factory: run the worker as "
+                               "huey_consumer tracker.jobs.worker.huey")
+        _app = app_factory()
+    return _app
+
+
+@huey.periodic_task(crontab(minute="*"))
+def reminder_tick(now: str | None = None) -> int:
+    """Send the reminders due now; returns how many were handled."""
+    from tracker.jobs import reminders as service
+    from tracker.store.db import database
+
+    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    with app().app_context(), database.connection_context():
+        return len(service.tick(moment))
+
+
+@huey.task(retries=0)
+def safety_alert(check_id: int, kinds: list[str]) -> list[str]:
+    """Tell the therapists about a safety report now (each alert is claimed: exactly once)."""
+    from tracker.jobs import alerts
+
+    with _app_context():
+        return alerts.send(check_id, datetime.now(UTC), kinds)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def safety_alert_sweep() -> list[str]:
+    """Every minute: retry failed alerts, send those whose enqueue was lost."""
+    from tracker.jobs import alerts
+
+    with _app_context():
+        return alerts.sweep(datetime.now(UTC))
+
+
+def _enqueue_alert(check_id: int, kinds: list[str]) -> None:
+    safety_alert(check_id, kinds)
+
+
+safety_reports.announced.connect(_enqueue_alert, weak=False)
+
+
+@huey.periodic_task(crontab(minute="17", hour="3"))
+def forget_old_offline_keys() -> int:
+    """Once a day: drop the idempotency keys of offline changes older than a month."""
+    from tracker.store import offline
+    from tracker.store.db import database
+
+    with app().app_context(), database.connection_context():
+        return offline.forget_old_keys()

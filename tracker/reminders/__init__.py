@@ -1,1 +1,0 @@
-"""Reminders: which are due (select, pure), the channels that send them, and the worker."""

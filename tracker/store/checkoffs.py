@@ -1,0 +1,65 @@
+"""Recording what a client did: check-offs, skips and session bookings (database).
+
+Every write is a single upsert or delete on a unique key, so a double tap, a retry or two
+devices at once leave exactly one record: no read-then-write race.
+"""
+from datetime import date, time
+
+from tracker.domain import day as day_model
+from tracker.store.models import CheckOff, Plan, SessionBooking, utcnow
+
+_KEY = [CheckOff.plan, CheckOff.item_key, CheckOff.day]
+
+
+def marks_for(plan: Plan, day: date) -> dict[str, day_model.Mark]:
+    """What was recorded for each item on ``day`` (one query)."""
+    rows = CheckOff.select(CheckOff.item_key, CheckOff.status, CheckOff.skip_reason).where(
+        (CheckOff.plan == plan) & (CheckOff.day == day)
+    )
+    return {r.item_key: day_model.Mark(r.status, r.skip_reason) for r in rows}
+
+
+def _upsert(plan: Plan, item_key: str, day: date, status: str, reason: str | None) -> None:
+    now = utcnow()
+    (
+        CheckOff.insert(
+            plan=plan, item_key=item_key, day=day, status=status, skip_reason=reason, logged_at=now
+        )
+        .on_conflict(
+            conflict_target=_KEY,
+            update={CheckOff.status: status, CheckOff.skip_reason: reason, CheckOff.logged_at: now},
+        )
+        .execute()
+    )
+
+
+def set_done(plan: Plan, item_key: str, day: date, done: bool) -> None:
+    """Check an item off for ``day``, or undo that (idempotent either way)."""
+    if done:
+        _upsert(plan, item_key, day, CheckOff.DONE, None)
+    else:
+        CheckOff.delete().where(
+            (CheckOff.plan == plan) & (CheckOff.item_key == item_key) & (CheckOff.day == day)
+        ).execute()
+
+
+def skip(plan: Plan, item_key: str, day: date, reason: str) -> None:
+    """Skip an item for ``day`` with a reason: it then does not count as missed."""
+    _upsert(plan, item_key, day, CheckOff.SKIPPED, reason)
+
+
+def book(plan: Plan, item_key: str, original_day: date, day: date, at: time | None) -> None:
+    """Move one professional session to the date (and time) it is booked for."""
+    at_text = at.strftime("%H:%M") if at else None
+    (
+        SessionBooking.insert(
+            plan=plan, item_key=item_key, original_day=original_day, day=day, time=at_text
+        )
+        .on_conflict(
+            conflict_target=[
+                SessionBooking.plan, SessionBooking.item_key, SessionBooking.original_day
+            ],
+            update={SessionBooking.day: day, SessionBooking.time: at_text},
+        )
+        .execute()
+    )

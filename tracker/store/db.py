@@ -1,0 +1,81 @@
+"""The database: one proxy bound at app creation, a connection per request."""
+from flask import Flask, request
+from peewee import DatabaseProxy, Model
+from playhouse.db_url import connect
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,  # ms: writers wait for each other instead of failing
+    "synchronous": "normal",  # safe with WAL; a crash loses nothing committed
+}
+# Every transaction on SQLite begins with BEGIN IMMEDIATE: it takes the write lock first
+# (waiting up to busy_timeout for it). A deferred transaction that reads and then writes
+# cannot upgrade its lock under WAL once another writer has committed, and fails at once
+# with "database is locked" whatever the busy timeout. Read-only work runs outside
+# transactions (autocommit), so this costs readers nothing.
+SQLITE_LOCK_TYPE = "IMMEDIATE"
+
+# Requests that must not open a connection: files, and the health check, which
+# reports a database failure itself instead of failing before it runs.
+_NO_CONNECTION_ENDPOINTS = {"static", "main.healthz"}
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+
+
+def open_database(url: str, max_connections: int | None = None, stale_timeout: int = 300):
+    """A peewee database for a URL, with SQLite's pragmas when it is SQLite.
+
+    SQLite files and PostgreSQL go through a connection pool (``playhouse.pool``) when
+    ``max_connections`` is given: closing a connection at the end of a request returns it
+    to the pool, and a connection idle longer than ``stale_timeout`` seconds is closed
+    instead of reused.
+    """
+    if url.startswith("sqlite"):
+        if max_connections and ":memory:" not in url:
+            # Pooled, a connection (with its pragmas) outlives the request that opened it;
+            # the pool hands each to one thread at a time, so any thread may use it.
+            scheme, rest = url.split("://", 1)
+            scheme = scheme if scheme.endswith("+pool") else "sqlite+pool"
+            return connect(f"{scheme}://{rest}", pragmas=SQLITE_PRAGMAS,
+                           check_same_thread=False, max_connections=max_connections,
+                           stale_timeout=stale_timeout, timeout=10,
+                           lock_type=SQLITE_LOCK_TYPE)
+        return connect(url, pragmas=SQLITE_PRAGMAS, lock_type=SQLITE_LOCK_TYPE)
+    if url.startswith("postgres"):
+        scheme, rest = url.split("://", 1)
+        pool = {}
+        if max_connections:
+            scheme = scheme if scheme.endswith("+pool") else "postgresql+pool"
+            # timeout: a thread finding every connection in use waits up to 10 s for one
+            pool = {"max_connections": max_connections, "stale_timeout": stale_timeout,
+                    "timeout": 10}
+        # Aware UTC datetimes go into TIMESTAMP columns converted to the session's zone.
+        return connect(f"{scheme}://{rest}", options="-c timezone=UTC", **pool)
+    return connect(url)
+
+
+def init_app(app: Flask) -> None:
+    database.initialize(open_database(
+        app.config["DATABASE_URL"],
+        max_connections=app.config["DB_MAX_CONNECTIONS"],
+        stale_timeout=app.config["DB_STALE_TIMEOUT"],
+    ))
+    app.before_request(_connect)
+    app.teardown_request(_close)
+
+
+def _connect() -> None:
+    if request.endpoint not in _NO_CONNECTION_ENDPOINTS:
+        database.connect(reuse_if_open=True)
+
+
+def _close(exc: BaseException | None) -> None:
+    if not database.is_closed():
+        database.close()
+

@@ -1,0 +1,246 @@
+"""Versioned schema migrations: ``flask --app wsgi db upgrade`` (``db current`` shows where it is).
+
+The ``schema_version`` table holds one row: the number of the last migration applied.
+``MIGRATIONS`` is the ordered list of migrations; migration *n* is ``MIGRATIONS[n - 1]``,
+called as ``fn(migrator, database)`` with a ``playhouse.migrate`` migrator for the database
+(SQLite or PostgreSQL). Append new ones; never edit or reorder released ones.
+
+1 is the baseline: the tables as the models define them. A database made by ``init-db``
+before versioning (tables, no ``schema_version``) is adopted as version 1 and upgraded from
+there; an empty database gets every table at once. Because the baseline creates tables from
+the *current* models, every later migration checks before it changes (``has_column``,
+``has_index``): on a new database its change may already be there.
+
+Each migration runs in its own transaction together with its version bump, holding a lock
+that another upgrading process waits for (PostgreSQL: a transaction-scoped advisory lock;
+SQLite: ``BEGIN IMMEDIATE``, the database's write lock). After waiting, a process re-reads
+the version, so two processes upgrading at once never both apply a migration. Both
+databases roll DDL back with the transaction, so a failed migration leaves nothing behind.
+"""
+import zlib
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from peewee import Database, IntegerField, IntegrityError, PostgresqlDatabase, SqliteDatabase
+from playhouse.migrate import SchemaMigrator, migrate
+
+from tracker.store.db import BaseModel, database
+
+SCHEMA_VERSION_TABLE = "schema_version"
+# Any fixed 64-bit number shared by every process of this app.
+_PG_LOCK_KEY = zlib.crc32(b"tracker.schema_version")
+
+Migration = Callable[[SchemaMigrator, Database], None]
+
+
+class SchemaVersion(BaseModel):
+    """The one row (id 1) saying which migration the schema is at."""
+
+    id = IntegerField(primary_key=True)
+    version = IntegerField()
+
+    class Meta:
+        table_name = SCHEMA_VERSION_TABLE
+
+
+# --- helpers for migrations -----------------------------------------------------------
+
+
+def has_column(db: Database, table: str, column: str) -> bool:
+    return any(c.name == column for c in db.get_columns(table))
+
+
+def has_index(db: Database, table: str, name: str) -> bool:
+    return any(i.name == name for i in db.get_indexes(table))
+
+
+# --- the migrations -------------------------------------------------------------------
+
+
+def _0001_baseline(migrator: SchemaMigrator, db: Database) -> None:
+    """Every table, as ``init-db`` made them before versioning (missing ones only)."""
+    from tracker.store.models import ALL_MODELS
+
+    db.create_tables(ALL_MODELS, safe=True)
+
+
+CHECKOFF_PLAN_DAY_INDEX = "checkoff_plan_id_day"
+
+
+def _0002_checkoff_plan_day_index(migrator: SchemaMigrator, db: Database) -> None:
+    """Index check-offs by (plan, day): today's page and the reports read a plan's day or
+    range of days, which the unique (plan, item_key, day) index serves only by plan."""
+    if not has_index(db, "checkoff", CHECKOFF_PLAN_DAY_INDEX):
+        migrate(migrator.add_index("checkoff", ("plan_id", "day"), name=CHECKOFF_PLAN_DAY_INDEX))
+
+
+def _0003_applied_operation(migrator: SchemaMigrator, db: Database) -> None:
+    """The idempotency keys of offline changes a device replays (issue 7)."""
+    from tracker.store.models import AppliedOperation
+
+    db.create_tables([AppliedOperation], safe=True)
+
+
+def _0004_claims_without_a_lease(migrator: SchemaMigrator, db: Database) -> None:
+    """Claims left "claimed" by a version without leases get one that has already ended,
+    so the next tick sends them instead of leaving them stuck."""
+    from tracker.store.models import ReminderClaim
+
+    ReminderClaim.update(next_attempt_at=ReminderClaim.due_at).where(
+        (ReminderClaim.status == "claimed") & ReminderClaim.next_attempt_at.is_null()
+    ).execute()
+
+
+def _0005_safety_net(migrator: SchemaMigrator, db: Database) -> None:
+    """The safety net (issue 13): safety reports and their alerts, taper holds, body areas
+    on techniques and pauses, the check-in's always-on question and soreness, and safety
+    questions waiting for an answer."""
+    from tracker.store.models import (
+        CheckIn,
+        PlanHold,
+        PlanPause,
+        SafetyAlert,
+        SafetyCheck,
+        Technique,
+        User,
+    )
+
+    db.create_tables([SafetyCheck, SafetyAlert, PlanHold], safe=True)
+    columns = [
+        ("user", "safety_questions_due", User.safety_questions_due),
+        ("technique", "areas", Technique.areas),
+        ("planpause", "areas", PlanPause.areas),
+        ("checkin", "anything_new", CheckIn.anything_new),
+        ("checkin", "soreness", CheckIn.soreness),
+    ]
+    changes = [migrator.add_column(table, name, field) for table, name, field in columns
+               if not has_column(db, table, name)]
+    if changes:
+        migrate(*changes)
+
+
+MIGRATIONS: list[Migration] = [
+    _0001_baseline,
+    _0002_checkoff_plan_day_index,
+    _0003_applied_operation,
+    _0004_claims_without_a_lease,
+    _0005_safety_net,
+]
+LATEST = len(MIGRATIONS)
+
+
+# --- running them ---------------------------------------------------------------------
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was upgraded by a newer version of the app than this one."""
+
+
+def _db() -> Database:
+    if database.obj is None:
+        raise RuntimeError("the database proxy is not initialised (create the app first)")
+    return database.obj
+
+
+@contextmanager
+def _connected(db: Database):
+    opened = db.is_closed()
+    if opened:
+        db.connect()
+    try:
+        yield
+    finally:
+        if opened:
+            db.close()
+
+
+@contextmanager
+def _locked_transaction(db: Database):
+    """A transaction that holds the upgrade lock from its start until it ends."""
+    if isinstance(db, SqliteDatabase):
+        with db.atomic(lock_type="IMMEDIATE"):  # waits (busy_timeout) for other writers
+            yield
+        return
+    with db.atomic():
+        if isinstance(db, PostgresqlDatabase):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_PG_LOCK_KEY,))
+        yield
+
+
+def _read_version(db: Database) -> int | None:
+    if not db.table_exists(SCHEMA_VERSION_TABLE):
+        return None
+    return SchemaVersion.select(SchemaVersion.version).where(SchemaVersion.id == 1).scalar()
+
+
+def current_version() -> int | None:
+    """The schema's version, or None when it has none (empty or made before versioning)."""
+    db = _db()
+    with _connected(db):
+        return _read_version(db)
+
+
+def upgrade(target: int | None = None) -> tuple[int, list[int]]:
+    """Apply the missing migrations up to ``target`` (default: all); idempotent.
+
+    Returns the version reached and the migrations this call applied (others may have
+    been applied meanwhile by another process).
+    """
+    target = LATEST if target is None else target
+    if not 1 <= target <= LATEST:
+        raise ValueError(f"no migration {target} (they are 1 to {LATEST})")
+    db = _db()
+    if db.transaction_depth():
+        raise RuntimeError("upgrade runs its own transactions; call it outside one")
+    migrator = SchemaMigrator.from_database(db)
+    applied: list[int] = []
+    with _connected(db):
+        version = _read_version(db) or 0
+        _refuse_newer(version)
+        if version >= target:  # versions only grow, so this needs no lock
+            return version, applied
+        # SQLite: a table rebuild (how SqliteMigrator alters columns) drops the old table,
+        # which with foreign keys on cascades to child rows. The pragma is ignored inside a
+        # transaction, so switch it off around them and check the keys before each commit.
+        sqlite_fks = isinstance(db, SqliteDatabase) and bool(db.pragma("foreign_keys"))
+        if sqlite_fks:
+            db.pragma("foreign_keys", 0)
+        try:
+            with _locked_transaction(db):
+                db.create_tables([SchemaVersion], safe=True)
+            for number in range(1, target + 1):
+                with _locked_transaction(db):
+                    version = _read_version(db) or 0
+                    _refuse_newer(version)
+                    if version >= number:
+                        continue
+                    MIGRATIONS[number - 1](migrator, db)
+                    if isinstance(db, SqliteDatabase):
+                        _check_foreign_keys(db, number)
+                    _stamp(number)
+                applied.append(number)
+        finally:
+            if sqlite_fks:
+                db.pragma("foreign_keys", 1)
+        return _read_version(db), applied
+
+
+def _refuse_newer(version: int) -> None:
+    if version > LATEST:
+        raise SchemaTooNew(
+            f"the database schema is at version {version}, newer than this code knows "
+            f"({LATEST}); upgrade the app instead"
+        )
+
+
+def _check_foreign_keys(db: Database, number: int) -> None:
+    broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise IntegrityError(f"migration {number} broke foreign keys: {broken[:5]}")
+
+
+def _stamp(number: int) -> None:
+    updated = SchemaVersion.update(version=number).where(SchemaVersion.id == 1).execute()
+    if not updated:
+        SchemaVersion.insert(id=1, version=number).execute()
+

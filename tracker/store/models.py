@@ -1,0 +1,544 @@
+"""Peewee models and the ownership-scoped queries views use."""
+import json
+import secrets
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    IntegrityError,
+    TextField,
+    fn,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.store.db import BaseModel, database
+
+CLIENT = "client"
+THERAPIST = "therapist"
+ROLES = (CLIENT, THERAPIST)
+
+# Compared against when an email is unknown, so a wrong email costs the same time
+# as a wrong password and the response does not reveal which accounts exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTimeField(DateTimeField):
+    """A moment stored in UTC (written aware), always read back aware in UTC.
+
+    PostgreSQL's TIMESTAMP column returns naive datetimes where SQLite's text returns
+    the "+00:00" it was given; naive values are UTC (the connection's time zone is UTC).
+    """
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, BaseModel):
+    email = CharField(max_length=254, unique=True)  # stored lower-case
+    name = CharField(max_length=100)
+    password_hash = CharField(max_length=255)
+    role = CharField(max_length=16, default=CLIENT)
+    timezone = CharField(max_length=64, default="UTC")
+    # Flask-Login's id: changing it logs out every session of this user.
+    session_token = CharField(max_length=64, unique=True, default=new_token)
+    # Secret in the calendar subscribe URL; None until asked for, replaced to revoke.
+    calendar_token = CharField(max_length=64, unique=True, null=True)
+    # The warning-sign questions were asked and not answered yet: ask again at the next
+    # opportunity (the next check-in or visit to /today).
+    safety_questions_due = BooleanField(default=False)
+    created_at = UTCDateTimeField(default=utcnow)
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == THERAPIST
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @classmethod
+    def by_session_token(cls, token: str) -> "User | None":
+        return cls.get_or_none(cls.session_token == token)
+
+    @classmethod
+    def by_calendar_token(cls, token: str) -> "User | None":
+        if not token or len(token) > 64 or "\x00" in token:  # PostgreSQL rejects NUL
+            return None
+        return cls.get_or_none(cls.calendar_token == token)
+
+    @classmethod
+    def by_email(cls, email: str) -> "User | None":
+        if "\x00" in email:  # no stored email has one, and PostgreSQL rejects NUL
+            return None
+        return cls.get_or_none(fn.LOWER(cls.email) == normalise_email(email))
+
+    @classmethod
+    def create_account(cls, email: str, name: str, password: str, role: str, timezone: str):
+        """Create a user, or return None when the email is already taken."""
+        try:
+            with database.atomic():
+                return cls.create(
+                    email=normalise_email(email),
+                    name=name.strip(),
+                    password_hash=generate_password_hash(password, method="scrypt"),
+                    role=role,
+                    timezone=timezone,
+                )
+        except IntegrityError:
+            return None
+
+    @classmethod
+    def authenticate(cls, email: str, password: str) -> "User | None":
+        """The user with this email and password, or None (in similar time either way)."""
+        user = cls.by_email(email)
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password)
+            return None
+        return user if check_password_hash(user.password_hash, password) else None
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def set_password(self, password: str) -> None:
+        """Store a new password and log out every other session."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_token = new_token()
+        self.save()
+
+
+class CareLink(BaseModel):
+    """A therapist looking after a client.
+
+    ``active`` goes False when the client ends the link; ``archived`` is the therapist
+    putting a client away (still linked, off the roster).
+    """
+
+    therapist = ForeignKeyField(User, backref="client_links", on_delete="CASCADE")
+    client = ForeignKeyField(User, backref="therapist_links", on_delete="CASCADE")
+    created_at = UTCDateTimeField(default=utcnow)
+    active = BooleanField(default=True)
+    archived = BooleanField(default=False)
+    ended_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("therapist", "client"), True),)
+
+    @classmethod
+    def clients_of(cls, therapist):
+        """The therapist's linked clients (a query of User), archived ones included."""
+        return (
+            User.select()
+            .join(cls, on=(cls.client == User.id))
+            .where((cls.therapist == therapist) & cls.active)
+        )
+
+    @classmethod
+    def is_linked(cls, therapist, client) -> bool:
+        return (
+            cls.select()
+            .where((cls.therapist == therapist) & (cls.client == client) & cls.active)
+            .exists()
+        )
+
+
+class Invite(BaseModel):
+    """A single-use link a therapist gives a client; only a hash of its token is stored."""
+
+    therapist = ForeignKeyField(User, backref="invites", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    note = CharField(max_length=100, default="")  # e.g. the client's name, for the therapist
+    created_at = UTCDateTimeField(default=utcnow)
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+    used_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    revoked = BooleanField(default=False)
+
+
+class JSONField(TextField):
+    """JSON kept as text: the same on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, separators=(",", ":"))
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class Technique(BaseModel):
+    """A technique in the library: built in (owner None, read-only) or a therapist's own."""
+
+    slug = CharField(max_length=80, unique=True)
+    name = CharField(max_length=100)
+    kind = CharField(max_length=16)
+    body_area = CharField(max_length=100, default="")
+    areas = JSONField(default=list)  # keys of clinical.BODY_AREAS it works on
+    summary = TextField(default="")
+    instructions = JSONField(default=list)
+    dose = JSONField(default=dict)
+    cautions = JSONField(default=list)
+    owner = ForeignKeyField(User, backref="techniques", null=True, on_delete="CASCADE")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.owner_id is None
+
+    @classmethod
+    def visible_to(cls, user):
+        """Built-ins plus the user's own."""
+        return cls.select().where(cls.owner.is_null() | (cls.owner == user))
+
+
+class Plan(BaseModel):
+    """A client's care plan. Its phases and items live in dated revisions."""
+
+    ACTIVE, PAUSED, FINISHED = "active", "paused", "finished"
+
+    client = ForeignKeyField(User, backref="plans", on_delete="CASCADE")
+    therapist = ForeignKeyField(User, backref="assigned_plans", null=True, on_delete="SET NULL")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    title = CharField(max_length=120)
+    template_slug = CharField(max_length=80, null=True)
+    start = DateField()
+    status = CharField(max_length=16, default=ACTIVE)
+    # A suggestion from the symptom rules, waiting for a person to confirm or decline:
+    # "step_down" (ready for the next phase) or "step_back" (flare-up).
+    suggestion = CharField(max_length=16, null=True)
+    suggestion_reason = CharField(max_length=200, default="")
+    suggested_on = DateField(null=True)
+    red_flag_on = DateField(null=True)  # the last day a red flag was reported
+    created_at = UTCDateTimeField(default=utcnow)
+
+    @property
+    def self_guided(self) -> bool:
+        return self.therapist_id is None
+
+    @classmethod
+    def current_for(cls, client):
+        """The client's newest plan that is not finished, or None."""
+        return (
+            cls.select()
+            .where((cls.client == client) & (cls.status != cls.FINISHED))
+            .order_by(cls.start.desc(), cls.id.desc())
+            .first()
+        )
+
+
+class PlanRevision(BaseModel):
+    """The plan's phases and items as in force from a date (a schedule.PlanSpec as JSON)."""
+
+    plan = ForeignKeyField(Plan, backref="revisions", on_delete="CASCADE")
+    effective_from = DateField()
+    spec = JSONField()
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = UTCDateTimeField(default=utcnow)
+    note = CharField(max_length=200, default="")
+
+
+class PhaseTransition(BaseModel):
+    """A dated move to another phase: automatic (time, sessions) or confirmed by a person."""
+
+    plan = ForeignKeyField(Plan, backref="transitions", on_delete="CASCADE")
+    on = DateField()
+    to_phase = IntegerField()
+    reason = CharField(max_length=200, default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("plan", "on", "to_phase"), True),)
+
+
+class PlanPause(BaseModel):
+    """A span with nothing due (end exclusive; None while still paused).
+
+    scope: "all" (the therapist's pause), "safety" (a warning sign: everything), "area" (a
+    problem in the treated area: sessions and the self-care on ``areas``), or the scopes of
+    earlier versions, "self_care" and "sessions".
+    """
+
+    plan = ForeignKeyField(Plan, backref="pauses", on_delete="CASCADE")
+    start = DateField()
+    end = DateField(null=True)
+    scope = CharField(max_length=16, default="all")
+    areas = JSONField(default=list)  # "area" pauses: keys of clinical.BODY_AREAS; [] = all
+    reason = CharField(max_length=200, default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class PlanTemplate(BaseModel):
+    """A therapist's own plan template (private to them): a plan spec to copy from."""
+
+    owner = ForeignKeyField(User, backref="plan_templates", on_delete="CASCADE")
+    name = CharField(max_length=120)
+    description = CharField(max_length=500, default="")
+    spec = JSONField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class PlanEvent(BaseModel):
+    """A change to a plan, who made it and when, worded for the client to read."""
+
+    plan = ForeignKeyField(Plan, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    at = UTCDateTimeField(default=utcnow)
+    kind = CharField(max_length=32)  # assigned, edited, paused, resumed, stepped, suggestion...
+    message = CharField(max_length=300)  # e.g. "Your therapist moved you to every 2 weeks"
+    effective_from = DateField(null=True)
+
+
+class CheckOff(BaseModel):
+    """An item done (or skipped, with a reason) for one day: at most one per item and day."""
+
+    DONE, SKIPPED = "done", "skipped"
+
+    plan = ForeignKeyField(Plan, backref="checkoffs", on_delete="CASCADE")
+    item_key = CharField(max_length=64)
+    day = DateField()  # the day it was due, in the client's zone
+    status = CharField(max_length=16, default=DONE)
+    skip_reason = CharField(max_length=32, null=True)
+    logged_at = UTCDateTimeField(default=utcnow)  # when it was recorded (late check-offs)
+
+    class Meta:
+        indexes = (
+            (("plan", "item_key", "day"), True),
+            (("plan", "day"), False),  # a plan's check-offs by day or range (migration 2)
+        )
+
+
+class SessionBooking(BaseModel):
+    """A professional session booked for another date or time than the cadence said."""
+
+    plan = ForeignKeyField(Plan, backref="bookings", on_delete="CASCADE")
+    item_key = CharField(max_length=64)
+    original_day = DateField()
+    day = DateField()
+    time = CharField(max_length=5, null=True)  # "HH:MM" local
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("plan", "item_key", "original_day"), True),)
+
+
+class CheckIn(BaseModel):
+    """How the client is on one day: pain, nerve symptoms, safety answers. One per day."""
+
+    client = ForeignKeyField(User, backref="checkins", on_delete="CASCADE")
+    day = DateField()
+    back_pain = IntegerField()
+    leg_pain = IntegerField()
+    numbness = BooleanField(default=False)
+    weakness = BooleanField(default=False)
+    note = TextField(default="")
+    red_flags = JSONField(default=list)  # keys of library.RED_FLAGS answered yes
+    contraindications = JSONField(default=list)  # keys of library.CONTRAINDICATIONS
+    # "Anything new or worrying since your last check-in?" (None: asked before it existed)
+    anything_new = BooleanField(null=True)
+    soreness = BooleanField(default=False)  # sore, stiff or lightly bruised after a massage
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("client", "day"), True),)
+
+
+class SafetyCheck(BaseModel):
+    """One answered set of safety questions: the warning signs (red flags) and problems in
+    the treated area, from a check-in or from "Something's wrong", on any day.
+
+    Open while it reported something (``red_flags`` or ``problems``) and nobody resolved
+    it: the plan stays paused, tapering waits and the roster flags the client. Every
+    answered set is kept, including all-no ones: they are the record of who was asked what.
+    """
+
+    client = ForeignKeyField(User, backref="safety_checks", on_delete="CASCADE")
+    plan = ForeignKeyField(Plan, null=True, backref="safety_checks", on_delete="SET NULL")
+    day = DateField()  # the client's local day
+    answers = JSONField(default=dict)  # every warning-sign question: key -> true/false
+    red_flags = JSONField(default=list)  # keys answered yes
+    problems = JSONField(default=list)  # treated-area problems (library.CONTRAINDICATIONS)
+    areas = JSONField(default=list)  # where the problems are; [] = not said (all areas)
+    note = TextField(default="")  # the client's own words, shown to the therapist
+    reported = BooleanField(default=False)  # red_flags or problems: something to act on
+    created_at = UTCDateTimeField(default=utcnow, index=True)
+    checked_at = UTCDateTimeField(null=True)  # the client says a professional checked them
+    resolved_at = UTCDateTimeField(null=True)
+    resolved_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+
+    @property
+    def is_warning(self) -> bool:
+        return bool(self.red_flags)
+
+    @property
+    def is_open(self) -> bool:
+        return self.reported and self.resolved_at is None
+
+    @classmethod
+    def open_reports(cls):
+        """Every open report (a query to narrow), newest first."""
+        return (cls.select().where(cls.reported & cls.resolved_at.is_null())
+                .order_by(cls.created_at.desc(), cls.id.desc()))
+
+
+class SafetyAlert(BaseModel):
+    """A therapist told about a safety report by one channel, claimed before it is sent so
+    each report reaches each therapist once per channel (like ReminderClaim).
+
+    kind: "warning" (urgent), "area" (a treated-area problem), "checked" (the client says a
+    professional has checked them). status: "claimed", "sent", "failed", "gave_up".
+    """
+
+    check = ForeignKeyField(SafetyCheck, backref="alerts", on_delete="CASCADE")
+    therapist = ForeignKeyField(User, backref="safety_alerts", on_delete="CASCADE")
+    kind = CharField(max_length=16)
+    channel = CharField(max_length=8)
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    sent_at = UTCDateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("check", "therapist", "kind", "channel"), True),)
+
+
+class PlanHold(BaseModel):
+    """A span in which the plan may not step down to less frequent care (the taper guard),
+    besides its pauses: a flare-up waiting for review, or pain worse than at the start.
+    End exclusive; None while it holds."""
+
+    FLARE_UP, WORSE = "flare_up", "worse"
+
+    plan = ForeignKeyField(Plan, backref="holds", on_delete="CASCADE")
+    kind = CharField(max_length=16)
+    start = DateField()
+    end = DateField(null=True)
+    reason = CharField(max_length=200, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class ReminderPreference(BaseModel):
+    """A user's reminder settings (local wall times) and the next time one fires (UTC).
+
+    ``next_fire_at`` is indexed: a worker tick reads only the rows that are due, so its cost
+    follows the reminders due, not the number of users. Recomputed after each send and
+    each settings change.
+    """
+
+    user = ForeignKeyField(User, backref="reminder_preference", unique=True, on_delete="CASCADE")
+    selfcare_time = CharField(max_length=5, default="08:00")
+    second_time = CharField(max_length=5, null=True)
+    session_day_before = BooleanField(default=True)
+    session_day_before_time = CharField(max_length=5, default="18:00")
+    quiet_start = CharField(max_length=5, null=True)
+    quiet_end = CharField(max_length=5, null=True)
+    email = BooleanField(default=False)
+    push = BooleanField(default=False)
+    next_fire_at = DateTimeField(null=True, index=True)
+    # Reminders were claimed up to here; the next tick looks back to it so none is missed.
+    checked_until = DateTimeField(null=True)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
+class PushSubscription(BaseModel):
+    """One browser or device that accepts web push for a user."""
+
+    user = ForeignKeyField(User, backref="push_subscriptions", on_delete="CASCADE")
+    endpoint = CharField(max_length=1000, unique=True)
+    p256dh = CharField(max_length=200)
+    auth = CharField(max_length=100)
+    label = CharField(max_length=120, default="")  # e.g. "Chrome on Android"
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class ReminderClaim(BaseModel):
+    """A reminder claimed before it is sent: the unique key makes sending exactly-once.
+
+    status: "claimed" (being sent), "sent", "failed" (will be retried), "gave_up".
+    ``next_attempt_at`` is when a failed send is retried and also where a claim's lease
+    ends: a claim still "claimed" then (its worker died mid-send) is sent again.
+    """
+
+    user = ForeignKeyField(User, backref="reminder_claims", on_delete="CASCADE")
+    local_date = DateField()
+    slot = CharField(max_length=16)
+    channel = CharField(max_length=8)
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    items = JSONField(default=list)
+    due_at = DateTimeField()
+    next_attempt_at = DateTimeField(null=True, index=True)
+    sent_at = DateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "local_date", "slot", "channel"), True),)
+
+
+class AppliedOperation(BaseModel):
+    """An offline change (check-off, undo, skip, check-in) the server has applied, by the
+    idempotency key the device gave it: a replay of the same key is not applied again."""
+
+    user = ForeignKeyField(User, backref="applied_operations", on_delete="CASCADE")
+    key = CharField(max_length=64)
+    applied_at = UTCDateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((("user", "key"), True),)
+
+
+ALL_MODELS = [
+    User,
+    CareLink,
+    Technique,
+    Plan,
+    PlanRevision,
+    PhaseTransition,
+    PlanPause,
+    CheckOff,
+    SessionBooking,
+    CheckIn,
+    SafetyCheck,
+    SafetyAlert,
+    PlanHold,
+    Invite,
+    PlanTemplate,
+    PlanEvent,
+    ReminderPreference,
+    PushSubscription,
+    ReminderClaim,
+    AppliedOperation,
+]
+
+
+def create_tables() -> None:
+    """Create every table that is missing (idempotent), unversioned.
+
+    Tests use it for speed; real databases go through ``tracker.store.migrations.upgrade()``
+    (``flask db upgrade``), which also applies migrations and records the version.
+    """
+    with database.connection_context():
+        database.create_tables(ALL_MODELS, safe=True)

@@ -1,0 +1,163 @@
+"""A person's own data: everything we hold, to download; and deleting it all.
+
+Downloads hold JSON (the whole record) and CSV files (one per table a person would open in a
+spreadsheet). A therapist's words about a client (plan changes, pause reasons, step
+reasons) are part of the client's plan and go with the client's data.
+"""
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+from tracker.store.db import database
+from tracker.store.models import (
+    AppliedOperation,
+    CareLink,
+    CheckIn,
+    CheckOff,
+    Invite,
+    PhaseTransition,
+    Plan,
+    PlanEvent,
+    PlanPause,
+    PlanRevision,
+    PlanTemplate,
+    PushSubscription,
+    ReminderClaim,
+    ReminderPreference,
+    SessionBooking,
+    Technique,
+    User,
+)
+
+
+def _rows(query, *fields) -> list[dict]:
+    return [{f: getattr(row, f) for f in fields} for row in query]
+
+
+def _plan_record(plan: Plan) -> dict:
+    return {
+        "title": plan.title,
+        "start": plan.start,
+        "status": plan.status,
+        "therapist": plan.therapist.name if plan.therapist_id else None,
+        "revisions": _rows(plan.revisions.order_by(PlanRevision.effective_from),
+                           "effective_from", "spec", "note", "created_at"),
+        "phase_changes": _rows(plan.transitions.order_by(PhaseTransition.on),
+                               "on", "to_phase", "reason", "created_at"),
+        "pauses": _rows(plan.pauses.order_by(PlanPause.start),
+                        "start", "end", "scope", "reason", "created_at"),
+        "changes": _rows(plan.events.order_by(PlanEvent.at), "at", "kind", "message",
+                         "effective_from"),
+        "bookings": _rows(plan.bookings.order_by(SessionBooking.original_day),
+                          "item_key", "original_day", "day", "time"),
+        "check_offs": _rows(plan.checkoffs.order_by(CheckOff.day, CheckOff.item_key),
+                            "day", "item_key", "status", "skip_reason", "logged_at"),
+    }
+
+
+def export(user: User) -> dict:
+    """Everything stored about ``user``, as plain data."""
+    pref = ReminderPreference.get_or_none(ReminderPreference.user == user)
+    record = {
+        "account": {"email": user.email, "name": user.name, "role": user.role,
+                    "timezone": user.timezone, "created_at": user.created_at},
+        "reminders": _rows([pref], "selfcare_time", "second_time", "session_day_before",
+                           "session_day_before_time", "quiet_start", "quiet_end", "email",
+                           "push") if pref else [],
+        "devices": _rows(user.push_subscriptions, "label", "created_at"),
+        "reminders_sent": _rows(user.reminder_claims.order_by(ReminderClaim.due_at),
+                                "local_date", "slot", "channel", "status", "sent_at"),
+        "check_ins": _rows(user.checkins.order_by(CheckIn.day), "day", "leg_pain", "back_pain",
+                           "numbness", "weakness", "note", "red_flags", "contraindications"),
+        "plans": [_plan_record(p) for p in user.plans.order_by(Plan.start, Plan.id)],
+        "therapists": [{"name": link.therapist.name, "since": link.created_at,
+                        "active": link.active} for link in user.therapist_links],
+    }
+    if user.is_therapist:
+        record["techniques"] = _rows(user.techniques, "name", "kind", "body_area", "summary",
+                                     "instructions", "dose", "cautions")
+        record["templates"] = _rows(user.plan_templates, "name", "description", "spec")
+        record["invites"] = _rows(user.invites, "note", "created_at", "expires_at", "used_at")
+        record["clients"] = [{"name": link.client.name, "since": link.created_at,
+                              "active": link.active} for link in user.client_links]
+    return record
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def _csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: json.dumps(v, default=_plain) if isinstance(v, list | dict)
+                             else _plain(v) if isinstance(v, datetime | date) else v
+                             for k, v in row.items()})
+    return out.getvalue()
+
+
+def export_zip(user: User) -> bytes:
+    """The export as a zip: data.json, plus CSV files for the day-by-day records."""
+    record = export(user)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(record, default=_plain, indent=2))
+        archive.writestr("check_ins.csv", _csv(record["check_ins"]))
+        check_offs = [{"plan": p["title"], **c} for p in record["plans"] for c in p["check_offs"]]
+        archive.writestr("check_offs.csv", _csv(check_offs))
+        changes = [{"plan": p["title"], **c} for p in record["plans"] for c in p["changes"]]
+        archive.writestr("plan_changes.csv", _csv(changes))
+        archive.writestr("README.txt", "Your data from the sciatica care-plan tracker.\n"
+                         "data.json holds everything; the CSV files open in a spreadsheet.\n")
+    return buffer.getvalue()
+
+
+# What a person's account owns outright, by the field that says whose it is.
+_OWNED_BY = (
+    AppliedOperation.user,
+    PushSubscription.user,
+    ReminderClaim.user,
+    ReminderPreference.user,
+    CheckIn.client,
+    Invite.therapist,
+    PlanTemplate.owner,
+    Technique.owner,
+)
+
+
+def delete_account(user: User) -> None:
+    """Delete the account and everything that belongs to it, in one transaction.
+
+    Foreign keys cascade from the user to plans and from plans to their rows; what only
+    points at the user (plans they made for others, transitions they confirmed) is kept
+    with the pointer cleared, so a client keeps their plan when a therapist leaves.
+    """
+    with database.atomic():
+        for owner in _OWNED_BY:
+            owner.model.delete().where(owner == user).execute()
+        plan_ids = [p.id for p in Plan.select(Plan.id).where(Plan.client == user)]
+        if plan_ids:
+            for model in (CheckOff, SessionBooking, PlanEvent, PlanPause, PhaseTransition,
+                          PlanRevision):
+                model.delete().where(model.plan.in_(plan_ids)).execute()
+            Plan.delete().where(Plan.id.in_(plan_ids)).execute()
+        CareLink.delete().where((CareLink.client == user) | (CareLink.therapist == user)).execute()
+        _clear_pointers(user)
+        User.delete().where(User.id == user.id).execute()
+
+
+def _clear_pointers(user: User) -> None:
+    """Rows that stay (other people's) but named this user: forget who."""
+    Plan.update(therapist=None).where(Plan.therapist == user).execute()
+    Plan.update(created_by=None).where(Plan.created_by == user).execute()
+    for model in (PlanRevision, PhaseTransition, PlanPause):
+        model.update(created_by=None).where(model.created_by == user).execute()
+    PlanEvent.update(actor=None).where(PlanEvent.actor == user).execute()
+    Invite.update(used_by=None).where(Invite.used_by == user).execute()

@@ -1,0 +1,249 @@
+"""A client's progress, gathered from the database for the pure progress rules.
+
+Used by the client's /progress page and (later) by the therapist's client page, so both
+show the same figures and the same charts.
+"""
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from markupsafe import Markup
+from peewee import fn
+
+from tracker.domain import charts, library, progress, roster, schedule, symptoms, wording
+from tracker.domain import day as today_model
+from tracker.store import plans, safety_reports
+from tracker.store.models import CheckIn, CheckOff, Plan, PlanEvent, SafetyCheck, User
+
+WEEKS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Report:
+    first: date
+    today: date
+    trend: progress.PainTrend
+    pain_chart: Markup
+    pain_table: Markup
+    adherence_chart: Markup
+    adherence: int | None  # percent over the weeks shown
+    habit_score: int  # percent
+    streak: int
+    week: list[progress.DayPlan]
+    cards: list[wording.PhaseCard]
+    calendar: list[list[progress.CalendarDay]]
+
+
+def _marks(plan: Plan, first: date, last: date) -> dict:
+    rows = CheckOff.select(CheckOff.item_key, CheckOff.day, CheckOff.status).where(
+        (CheckOff.plan == plan) & (CheckOff.day.between(first, last))
+    )
+    return {(r.item_key, r.day): r.status for r in rows}
+
+
+def pain_points(client, first: date, last: date) -> list[progress.PainPoint]:
+    rows = (
+        CheckIn.select(CheckIn.day, CheckIn.back_pain, CheckIn.leg_pain)
+        .where((CheckIn.client == client) & (CheckIn.day.between(first, last)))
+        .order_by(CheckIn.day)
+    )
+    return [progress.PainPoint(r.day, r.back_pain, r.leg_pain) for r in rows]
+
+
+def progress_report(plan: Plan, today: date) -> Report:
+    """Pain, adherence, habit score, streak, the week ahead and the phases of one plan."""
+    first = max(plan.start, today - timedelta(weeks=WEEKS_SHOWN) + timedelta(days=1))
+    plan_in = plans.plan_input(plan)
+    past = schedule.occurrences(plan_in, first, today)
+    ahead = schedule.occurrences(plan_in, today, today + timedelta(days=6))
+    records = progress.day_records(past, _marks(plan, first, today), first, today)
+    weeks = progress.weekly_adherence(records, first, today)
+    points = pain_points(plan.client, plan.start, today)
+    baseline = symptoms.baseline({p.day: p.leg for p in points}, plan.start)
+    shown = [p for p in points if p.day >= first]
+    overall = progress.adherence(records)
+    return Report(
+        first=first,
+        today=today,
+        trend=progress.pain_trend(points, plan.start, today),
+        pain_chart=charts.pain_chart(shown, first, today, baseline),
+        pain_table=charts.pain_table(shown),
+        adherence_chart=charts.adherence_chart(weeks),
+        adherence=None if overall is None else round(100 * overall),
+        habit_score=round(100 * progress.habit_score(records, today)),
+        streak=progress.current_streak(records, today),
+        week=progress.week_ahead(ahead, today),
+        cards=wording.phase_cards(plan_in, today),
+        calendar=progress.adherence_calendar(records, first, today, today),
+    )
+
+
+@dataclass(frozen=True)
+class SafetyNote:
+    day: date
+    red_flags: tuple[str, ...]  # the questions answered yes, in plain words
+    contraindications: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class History:
+    """What the therapist reads between appointments."""
+
+    notes: list[CheckIn]  # check-ins with a note, newest first
+    skips: list[tuple[date, str, str]]  # (day, item name, reason label)
+    safety: list[SafetyNote]
+    events: list[PlanEvent]
+
+
+HISTORY_DAYS = 90
+
+
+def history(plan: Plan, today: date) -> History:
+    """Notes, skip reasons, red flags and plan changes of the last 90 days (fixed queries)."""
+    since = today - timedelta(days=HISTORY_DAYS)
+    checkins = list(
+        CheckIn.select()
+        .where((CheckIn.client == plan.client) & (CheckIn.day >= since))
+        .order_by(CheckIn.day.desc())
+    )
+    names = _item_names(plan, today)
+    skips = [
+        (c.day, names.get(c.item_key, c.item_key), today_model.SKIP_LABELS.get(c.skip_reason, ""))
+        for c in CheckOff.select()
+        .where((CheckOff.plan == plan) & (CheckOff.status == CheckOff.SKIPPED)
+               & (CheckOff.day >= since))
+        .order_by(CheckOff.day.desc())
+    ]
+    red_flags = {f["key"]: f["question"] for f in library.RED_FLAGS}
+    contra = {c["key"]: c["question"] for c in library.CONTRAINDICATIONS}
+    reports = (SafetyCheck.select()
+               .where((SafetyCheck.client == plan.client) & SafetyCheck.reported
+                      & (SafetyCheck.day >= since))
+               .order_by(SafetyCheck.day.desc(), SafetyCheck.id.desc()))
+    safety = [SafetyNote(r.day, tuple(red_flags.get(k, k) for k in r.red_flags),
+                         tuple(contra.get(k, k) for k in r.problems)) for r in reports]
+    # Red flags stored on check-ins by versions before safety reports existed.
+    safety += [SafetyNote(c.day, tuple(red_flags.get(k, k) for k in c.red_flags), ())
+               for c in checkins if c.red_flags]
+    events = list(plan.events.order_by(PlanEvent.at.desc()).limit(30))
+    return History(
+        notes=[c for c in checkins if c.note.strip()], skips=skips, safety=safety, events=events
+    )
+
+
+def _item_names(plan: Plan, today: date) -> dict[str, str]:
+    """Item keys to names across every phase of the plan as it stands (no query)."""
+    spec = schedule.spec_on(plans.plan_input(plan), today)
+    return {item.key: item.name for phase in spec.phases for item in phase.items}
+
+
+# --- the therapist's roster: a fixed number of queries, whatever its size ---------------
+
+ADHERENCE_DAYS = 14
+
+
+class _PlanData(NamedTuple):
+    input: schedule.PlanInput
+    marks: dict  # (item key, day) -> "done" / "skipped", from `since` on
+    last_checkoff: date | None
+
+
+def _plan_data(plan_list: list[Plan], since: date) -> dict[int, _PlanData]:
+    """The engine's input for each plan plus its recent check-offs (six queries in all)."""
+    inputs = plans.plan_inputs(plan_list)
+    recent: dict[int, list] = defaultdict(list)
+    last: dict[int, date] = {}
+    for row in (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status)
+                .where(CheckOff.plan.in_([p.id for p in plan_list]))):
+        last[row.plan_id] = max(last.get(row.plan_id, row.day), row.day)
+        if row.day >= since:
+            recent[row.plan_id].append(row)
+    return {
+        plan.id: _PlanData(
+            input=inputs[plan.id],
+            marks={(c.item_key, c.day): c.status for c in recent[plan.id]},
+            last_checkoff=last.get(plan.id),
+        )
+        for plan in plan_list
+    }
+
+
+def _last_checkins(client_ids: list[int]) -> dict[int, CheckIn]:
+    """Each client's latest check-in (one query; a client has one check-in a day)."""
+    latest = (
+        CheckIn.select(CheckIn.client.alias("who"), fn.MAX(CheckIn.day).alias("last"))
+        .where(CheckIn.client.in_(client_ids))
+        .group_by(CheckIn.client)
+    )
+    query = CheckIn.select(CheckIn.client, CheckIn.day, CheckIn.leg_pain).join(
+        latest, on=((CheckIn.client == latest.c.who) & (CheckIn.day == latest.c.last))
+    )
+    return {c.client_id: c for c in query}
+
+
+def _adherence(data: _PlanData, first: date, today: date) -> int | None:
+    if first > today:
+        return None
+    due = schedule.occurrences(data.input, first, today)
+    records = progress.day_records(due, data.marks, first, today)
+    done = sum(r.done for r in records)
+    counted = sum(r.counted for r in records)
+    return progress.percent(done, counted) if counted > 0 else None
+
+
+def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
+                checkin: CheckIn | None, today: date, reports: list,
+                archived: bool) -> roster.Row:
+    last_checkin = checkin.day if checkin else None
+    open_now = {"warning_open": any(r.red_flags for r in reports),
+                "area_open": any(r.problems for r in reports)}
+    facts = roster.Facts(today=today, last_checkin=last_checkin, **open_now)
+    adherence = phase = None
+    if plan is not None:
+        facts = roster.Facts(
+            today=today,
+            plan_start=plan.start,
+            suggestion=plan.suggestion,
+            waiting_since=schedule.waiting_step_down(data.input, today),
+            last_checkin=last_checkin,
+            last_checkoff=data.last_checkoff,
+            **open_now,
+        )
+        first = max(plan.start, today - timedelta(days=ADHERENCE_DAYS - 1))
+        adherence = _adherence(data, first, today)
+        spec = schedule.spec_on(data.input, today)
+        phase = spec.phase(schedule.phase_on(data.input, today)).name
+    return roster.Row(
+        client_id=client.id,
+        name=client.name,
+        flags=roster.flags(facts),
+        adherence=adherence,
+        last_checkin=last_checkin,
+        last_checkin_ago=roster.days_ago(last_checkin, today),
+        leg_pain=checkin.leg_pain if checkin else None,
+        phase=phase,
+        archived=archived,
+    )
+
+
+def roster_rows(clients: list[User], now: datetime,
+                archived_ids: frozenset[int] = frozenset()) -> list[roster.Row]:
+    """The roster's rows for these clients, sorted, each on the client's own today.
+    ``archived_ids`` are clients the therapist archived (shown here while flagged)."""
+    if not clients:
+        return []
+    ids = [c.id for c in clients]
+    todays = {c.id: plans.local_today(c, now) for c in clients}
+    current = plans.current_plans(ids)
+    since = min(todays.values()) - timedelta(days=ADHERENCE_DAYS - 1)
+    data = _plan_data(list(current.values()), since) if current else {}
+    checkins = _last_checkins(ids)
+    reports = safety_reports.open_by_client(ids)
+    rows = []
+    for client in clients:
+        plan = current.get(client.id)
+        rows.append(_roster_row(client, plan, data.get(plan.id) if plan else None,
+                                checkins.get(client.id), todays[client.id],
+                                reports.get(client.id, []), client.id in archived_ids))
+    return roster.sort_rows(rows)

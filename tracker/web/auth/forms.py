@@ -1,0 +1,89 @@
+"""Account forms. Labels and button names are a contract: outside tests drive them."""
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from tracker.domain import timezones
+from tracker.store.models import CLIENT, THERAPIST
+from tracker.web.forms import plain_text
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+
+def _password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(message="Please enter a password."),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters.",
+            ),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", validators=[
+        DataRequired(message="Please enter your email."),
+        Length(max=254, message="That email is too long."),
+        plain_text(),
+    ])
+    password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
+    submit = SubmitField("Log in")
+
+
+class RegisterForm(FlaskForm):
+    email = StringField(
+        "Email",
+        validators=[
+            DataRequired(message="Please enter your email."),
+            Length(max=254, message="That email is too long."),
+            plain_text(),
+            Email(message="Please enter a valid email address, like name@example.com."),
+        ],
+    )
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired(message="Please enter your name."),
+            Length(max=100, message="Please keep your name under 100 characters."),
+            plain_text(),
+        ],
+    )
+    password = _password_field("Password")
+    timezone = SelectField("Time zone", default="UTC", validate_choice=False)
+    role = RadioField(
+        "I am",
+        choices=[
+            SelectChoice(CLIENT, "A client (I have sciatica)"),
+            SelectChoice(THERAPIST, "A therapist"),
+        ],
+        default=CLIENT,
+        invalid_choice_message="Please choose client or therapist.",
+    )
+    submit = SubmitField("Create account")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [
+            SelectChoice(tz, tz.replace("_", " "), optgroup=tz.split("/")[0] if "/" in tz else None)
+            for tz in timezones.choices()
+        ]
+
+    def validate_timezone(self, field) -> None:
+        if not timezones.is_valid(field.data or ""):
+            raise ValidationError("Please pick a time zone from the list.")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Please enter it.")])
+    new = _password_field("New password")
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[EqualTo("new", message="The two new passwords differ.")],
+    )
+    submit = SubmitField("Change password")

@@ -1,0 +1,89 @@
+"""The calendar feed: the plan's next 12 months for any calendar app."""
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, redirect, url_for
+from flask_login import current_user, login_required
+
+from tracker.domain import calendar_feed, schedule
+from tracker.store import plans
+from tracker.store.models import Plan, ReminderPreference, User, new_token, utcnow
+from tracker.web.pages import render, wants_fragment
+
+bp = Blueprint("calendar", __name__)
+
+FEED_DAYS = 365
+
+
+def _feed_response(user: User) -> Response:
+    plan = Plan.current_for(user)
+    if plan is None or user.is_therapist:
+        abort(404)
+    today = plans.local_today(user)
+    occurrences = schedule.occurrences(
+        plans.plan_input(plan), today, today + timedelta(days=FEED_DAYS)
+    )
+    pref = ReminderPreference.get_or_none(ReminderPreference.user == user)
+    body = calendar_feed.build_feed(
+        occurrences,
+        tz=ZoneInfo(user.timezone),
+        plan_id=plan.id,
+        calendar_name=f"{plan.title} ({user.name})",
+        generated_at=utcnow(),
+        url_for_today=url_for("today.today", _external=True),
+        **_alarms(pref),
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="care-plan.ics"'
+    response.headers["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+def _alarms(pref: ReminderPreference | None) -> dict:
+    """VALARMs that match the user's reminder settings (the defaults until they set any)."""
+    pref = pref or ReminderPreference()
+    session = pref.session_day_before_time if pref.session_day_before else None
+    return {
+        "selfcare_alarm": time.fromisoformat(pref.selfcare_time),
+        "session_alarm": time.fromisoformat(session) if session else None,
+    }
+
+
+@bp.get("/calendar.ics")
+@login_required
+def feed():
+    """The logged-in client's feed (to download or open)."""
+    return _feed_response(current_user)
+
+
+@bp.get("/calendar/<token>.ics")
+def subscribed_feed(token: str):
+    """The same feed behind a secret URL, for calendar apps that cannot log in."""
+    user = User.by_calendar_token(token)
+    if user is None:
+        abort(404)
+    return _feed_response(user)
+
+
+@bp.post("/calendar/link")
+@login_required
+def new_link():
+    """Create the subscribe link, or replace it (the old one stops working)."""
+    current_user.calendar_token = new_token()
+    current_user.save()
+    return _link_answer()
+
+
+@bp.post("/calendar/link/delete")
+@login_required
+def delete_link():
+    """Turn the subscribe link off."""
+    current_user.calendar_token = None
+    current_user.save()
+    return _link_answer()
+
+
+def _link_answer():
+    if wants_fragment():
+        return render("plans/_calendar.html", "plans/_calendar.html")
+    return redirect(url_for("plans.plan", _anchor="calendar-link"))

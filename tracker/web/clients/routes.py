@@ -1,0 +1,229 @@
+"""A therapist's clients: the roster, invite links, archive and restore; joining by invite."""
+from datetime import date, datetime
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from peewee import fn
+from wtforms import StringField, SubmitField
+from wtforms.validators import Length
+
+from tracker.store import invites, reports, safety_reports
+from tracker.store.models import CareLink, Invite, User, utcnow
+from tracker.web import security
+from tracker.web.access import therapist_only
+from tracker.web.auth.forms import RegisterForm
+from tracker.web.forms import plain_text
+from tracker.web.pages import render
+
+bp = Blueprint("clients", __name__)
+
+INVALID_INVITE = (
+    "This invite link has expired or was already used. Ask your therapist for a new one."
+)
+
+
+class InviteForm(FlaskForm):
+    note = StringField(
+        "Client's name (for you)",
+        validators=[
+            Length(max=invites.NOTE_MAX,
+                   message=f"Please keep it under {invites.NOTE_MAX} characters."),
+            plain_text(),
+        ],
+    )
+    submit = SubmitField("Create invite link")
+
+
+class JoinForm(RegisterForm):
+    """The registration form without the role: an invite is for a client."""
+
+    role = None
+
+
+def _links(therapist) -> list[CareLink]:
+    """The therapist's active links with each client loaded (one query)."""
+    return list(
+        CareLink.select(CareLink, User)
+        .join(User, on=CareLink.client)
+        .where((CareLink.therapist == therapist) & CareLink.active)
+        .order_by(fn.LOWER(User.name), User.id)
+    )
+
+
+# --- the roster ------------------------------------------------------------------------
+
+
+@bp.get("/clients", endpoint="roster")
+@therapist_only
+def roster_page():
+    """Every client at a glance, the ones needing a look first."""
+    links = _links(current_user.id)
+    flagged = set(safety_reports.open_by_client(link.client_id for link in links if link.archived))
+    shown = [link for link in links if not link.archived or link.client_id in flagged]
+    return render(
+        "clients/roster.html",
+        rows=reports.roster_rows([link.client for link in shown], utcnow(),
+                                 frozenset(link.client_id for link in shown if link.archived)),
+        archived=[link.client for link in links if link.archived and link not in shown],
+    )
+
+
+def _set_archived(client_id: int, archived: bool) -> User:
+    """Archive or restore one of the current therapist's clients (404 for anyone else's)."""
+    client = CareLink.clients_of(current_user.id).where(User.id == client_id).first()
+    if client is None:
+        abort(404)
+    CareLink.update(archived=archived).where(
+        (CareLink.therapist == current_user.id) & (CareLink.client == client.id)
+        & CareLink.active
+    ).execute()
+    return client
+
+
+@bp.post("/clients/<int:client_id>/archive")
+@therapist_only
+def archive(client_id: int):
+    """Take a client off the roster; they stay linked and keep their plan."""
+    client = _set_archived(client_id, True)
+    flash(f"{client.name} is archived. Find them under “Archived clients” to restore.",
+          "success")
+    return redirect(url_for("clients.roster"))
+
+
+@bp.post("/clients/<int:client_id>/restore")
+@therapist_only
+def restore(client_id: int):
+    """Put an archived client back on the roster."""
+    client = _set_archived(client_id, False)
+    flash(f"{client.name} is back on your roster.", "success")
+    return redirect(url_for("clients.roster"))
+
+
+# --- invite links -------------------------------------------------------------------------
+
+
+class Pending(NamedTuple):
+    id: int
+    note: str
+    expires_on: date  # in the therapist's zone
+
+
+def _pending(now: datetime) -> list[Pending]:
+    zone = ZoneInfo(current_user.timezone)
+    return [Pending(i.id, i.note, i.expires_at.astimezone(zone).date())
+            for i in invites.pending(current_user.id, now)]
+
+
+def _private(response: Response) -> Response:
+    """A page carrying an invite token: not cached, not sent on in a Referer header."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/clients/invite", methods=["GET", "POST"])
+@therapist_only
+def invite():
+    """Create an invite link (shown once, with a QR code) and list the pending ones."""
+    now = utcnow()
+    form = InviteForm()
+    if form.validate_on_submit():
+        created, token = invites.create(current_user, form.note.data or "", now)
+        link = url_for("clients.join", token=token, _external=True)
+        return _private(render(
+            "clients/invite_link.html",
+            invite=created,
+            link=link,
+            qr=invites.qr_svg(link, "QR code: scan it to open the invite"),
+            pending=_pending(now),
+        ))
+    status = 422 if form.is_submitted() else 200
+    return render("clients/invite.html", form=form, status=status,
+                  pending=_pending(now))
+
+
+@bp.post("/clients/invite/<int:invite_id>/cancel")
+@therapist_only
+def cancel_invite(invite_id: int):
+    """Cancel one of the therapist's own invites: its link stops working."""
+    found = Invite.get_or_none((Invite.id == invite_id) & (Invite.therapist == current_user.id))
+    if found is None:
+        abort(404)
+    if invites.revoke(found):
+        flash("Invite cancelled: its link no longer works.", "success")
+    else:
+        flash("That invite was already used, so there was nothing to cancel.", "info")
+    return redirect(url_for("clients.invite"))
+
+
+# --- joining through an invite (anyone with the link) --------------------------------------
+
+
+def _invalid_invite() -> Response:
+    return _private(render("clients/invite_invalid.html", status=404, message=INVALID_INVITE))
+
+
+def _start_session(user: User) -> None:
+    # A fresh session on login: nothing from before survives into the account.
+    session.clear()
+    login_user(user)
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@security.register_limit
+def join(token: str):
+    """Sign up through an invite; a signed-in client is asked to accept it instead."""
+    now = utcnow()
+    found = invites.find_valid(token, now)
+    if found is None:
+        return _invalid_invite()
+    therapist = found.therapist
+    if current_user.is_authenticated:
+        if request.method == "POST":
+            return redirect(url_for("clients.join", token=token))
+        if current_user.is_therapist:
+            return _private(render("clients/invite_for_clients.html", therapist=therapist,
+                                   status=403))
+        linked = CareLink.is_linked(therapist, current_user.id)
+        return _private(render("clients/invite_accept.html", therapist=therapist,
+                               token=token, linked=linked))
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            user = invites.join(found, email=form.email.data, name=form.name.data,
+                                password=form.password.data, timezone=form.timezone.data,
+                                now=now)
+        except invites.InviteUnavailable:
+            return _invalid_invite()
+        if user is not None:
+            _start_session(user)
+            flash(f"Welcome, {user.name}. You are linked with {therapist.name}, "
+                  "who can now see your plan and progress.", "success")
+            return redirect(url_for("today.today"))
+        form.email.errors.append("An account with this email already exists. "
+                                 "Log in, and you will come back here to accept.")
+    status = 422 if form.is_submitted() else 200
+    return _private(render("clients/invite_join.html", form=form, therapist=therapist,
+                           token=token, status=status))
+
+
+@bp.post("/join/<token>/accept")
+@login_required
+def accept(token: str):
+    """A signed-in client accepts an invite: the therapist sees their plan and progress."""
+    now = utcnow()
+    found = invites.find_valid(token, now)
+    if found is None:
+        return _invalid_invite()
+    therapist = found.therapist
+    if current_user.is_therapist:
+        return _private(render("clients/invite_for_clients.html", therapist=therapist,
+                               status=403))
+    if not invites.accept(found, current_user, now):
+        return _invalid_invite()
+    flash(f"You are linked with {therapist.name}, who can now see your plan and progress.",
+          "success")
+    return redirect(url_for("today.today"))

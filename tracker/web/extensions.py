@@ -1,0 +1,43 @@
+"""Flask extensions, created unbound here and bound in create_app."""
+from flask import Flask, Response, redirect, request, url_for
+from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+htmx = Htmx()
+compress = Compress()
+# Bound in tracker.web.security.init_app (storage: RATELIMIT_STORAGE_URI, else REDIS_URL,
+# else memory).
+limiter = Limiter(key_func=get_remote_address)
+
+
+def init_app(app: Flask) -> None:
+    htmx.init_app(app)
+    compress.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    from tracker.store.models import User
+
+    return User.by_session_token(token)
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    """Send anonymous visitors to the login page; htmx ignores 3xx headers, so 204."""
+    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.htmx:
+        return Response(status=204, headers={"HX-Redirect": login_url})
+    return redirect(login_url)

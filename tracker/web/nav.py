@@ -1,0 +1,62 @@
+"""The bottom navigation, per role."""
+from typing import NamedTuple
+
+from flask import Flask, request
+from flask_login import current_user
+from peewee import DatabaseError, InterfaceError, fn
+
+from tracker.store.models import THERAPIST, SafetyCheck
+
+
+class NavItem(NamedTuple):
+    endpoint: str
+    label: str
+    icon: str
+    current: bool = False
+
+
+_CLIENT = (
+    ("today.today", "Today", "✓"),
+    ("plans.plan", "Plan", "▤"),
+    ("progress.progress", "Progress", "↗"),
+    ("library.index", "Library", "☰"),
+    ("settings.index", "Settings", "⚙"),
+)
+_THERAPIST = (
+    ("clients.roster", "Clients", "☷"),
+    ("builder.templates", "Plans", "▤"),
+    ("library.index", "Library", "☰"),
+    ("settings.index", "Settings", "⚙"),
+)
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    entries = _THERAPIST if current_user.role == THERAPIST else _CLIENT
+    # A tab stays lit on every page of its blueprint (a technique's page is in Library).
+    here = request.blueprint
+    return [
+        NavItem(e, label, icon, e == request.endpoint or e.split(".")[0] == here != "main")
+        for e, label, icon in entries
+    ]
+
+
+def warning_open() -> bool:
+    """A client with an open warning sign sees a link to the urgent-care screen on every
+    page (the full screen is on /today and /checkin/urgent)."""
+    if not current_user.is_authenticated or current_user.role == THERAPIST:
+        return False
+    if request.blueprint == "checkin" or request.endpoint == "today.today":
+        return False
+    try:
+        return (SafetyCheck.open_reports()
+                .where((SafetyCheck.client == current_user.id)
+                       & (fn.LENGTH(SafetyCheck.red_flags) > 2))  # not "[]"
+                .exists())
+    except (DatabaseError, InterfaceError):  # the "database unavailable" page must render
+        return False
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"nav_items": nav_items(), "warning_open": warning_open()})

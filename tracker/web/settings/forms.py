@@ -1,0 +1,44 @@
+"""The settings' forms: deleting the account, and the reminder settings (times are the
+user's local wall times)."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SubmitField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired("Please enter your password to confirm.")]
+    )
+    confirm = BooleanField(
+        "I understand this deletes my account and all my data for good",
+        validators=[DataRequired("Please tick the box to confirm.")],
+    )
+    submit = SubmitField("Delete my account")
+
+
+class ReminderForm(FlaskForm):
+    selfcare_time = TimeField("Self-care reminder", validators=[InputRequired("Pick a time.")])
+    second_time = TimeField("Second reminder (optional)", validators=[Optional()])
+    session_day_before = BooleanField("Remind me the day before a session")
+    session_day_before_time = TimeField(
+        "Day-before reminder at", validators=[InputRequired("Pick a time.")]
+    )
+    quiet_start = TimeField("Quiet hours from", validators=[Optional()])
+    quiet_end = TimeField("Quiet hours until", validators=[Optional()])
+    email = BooleanField("Email me my reminders")
+    submit = SubmitField("Save reminders")
+
+    def validate(self, extra_validators=None) -> bool:
+        # Checked here, not in a field validator: Optional() stops those on an empty field.
+        valid = super().validate(extra_validators)
+        start, end = self.quiet_start.data, self.quiet_end.data
+        if not self.quiet_start.errors and not self.quiet_end.errors:
+            if (start is None) != (end is None):
+                self.quiet_end.errors.append(
+                    "Give both a start and an end for quiet hours, or neither."
+                )
+                return False
+            if start is not None and start == end:
+                self.quiet_end.errors.append("Quiet hours must start and end at different times.")
+                return False
+        return valid

@@ -1,0 +1,34 @@
+"""Forms behind the buttons on /today (they carry the CSRF token and validate input)."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, InputRequired, Optional, Regexp
+
+from tracker.domain.day import SKIP_REASONS
+from tracker.store.offline import KEY_PATTERN
+
+
+class OfflineForm(FlaskForm):
+    """A change a phone may have queued offline: ``op_id`` is its idempotency key
+    (tracker/store/offline.py); an ordinary online post leaves it out."""
+
+    op_id = StringField(validators=[Optional(), Regexp(KEY_PATTERN)])
+
+
+class CheckForm(OfflineForm):
+    """Check an item off ("1") or undo it ("0"): the wanted state, so retries are harmless."""
+
+    done = StringField(validators=[InputRequired(), AnyOf(["0", "1"])])
+
+
+class SkipForm(OfflineForm):
+    reason = RadioField(
+        "Why are you skipping it?",
+        choices=[SelectChoice(key, label) for key, label in SKIP_REASONS],
+        invalid_choice_message="Please pick a reason.",
+    )
+
+
+class BookForm(FlaskForm):
+    day = DateField("Booked for", validators=[InputRequired("Please pick the date.")])
+    at = TimeField("Time", validators=[Optional()])

@@ -1,0 +1,173 @@
+"""Today: the client's items for a day, check-offs, skips and session bookings."""
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.domain import day as day_model
+from tracker.domain import schedule
+from tracker.store import checkins, checkoffs, offline, plans
+from tracker.store.models import Plan
+from tracker.web.checkin.routes import safety_screen
+from tracker.web.pages import render, wants_fragment
+from tracker.web.today.forms import BookForm, CheckForm, SkipForm
+
+bp = Blueprint("today", __name__)
+
+LATE_DAYS = checkins.LATE_DAYS  # how far back a client may still check things off
+BOOK_AHEAD_DAYS = 120
+
+
+def _window(today: date) -> tuple[date, date]:
+    return today - timedelta(days=LATE_DAYS), today
+
+
+def _parse_day(text: str, today: date) -> date | None:
+    """A day the client may open or change, or None."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    first, last = _window(today)
+    return day if first <= day <= last else None
+
+
+def _client_plan() -> Plan | None:
+    if current_user.is_therapist:
+        abort(404)
+    return Plan.current_for(current_user)
+
+
+def _page(plan: Plan | None, day: date, today: date, status: int = 200):
+    view = plans.day_view(plan, day) if plan else None
+    ids = plans.technique_ids(i.technique for i in view.items) if view else {}
+    first, _ = _window(today)
+    return render(
+        "today/today.html",
+        status=status,
+        plan=plan,
+        view=view,
+        day=day,
+        today=today,
+        technique_ids=ids,
+        previous_day=day - timedelta(days=1) if day > first else None,
+        next_day=day + timedelta(days=1) if day < today else None,
+        forms=_forms(),
+        **safety_screen(checkins.status_context(current_user, plan, today)),
+    )
+
+
+def _forms() -> dict:
+    return {"check": CheckForm(), "skip": SkipForm(), "book": BookForm()}
+
+
+@bp.get("/today")
+@login_required
+def today():
+    """Items due today (or another of the last 7 days), in the order they are done."""
+    if current_user.is_therapist:
+        return redirect(url_for("main.home"))
+    plan = Plan.current_for(current_user)
+    local_today = plans.local_today(current_user)
+    day = local_today
+    if "day" in request.args:
+        day = _parse_day(request.args["day"], local_today)
+        if day is None:
+            flash("You can open today and the 7 days before it.", "error")
+            return redirect(url_for("today.today"))
+    return _page(plan, day, local_today)
+
+
+def _due_item(day_text: str, item_key: str):
+    """The plan, the day, the day's view and the item due that day, or 404."""
+    plan = _client_plan()
+    local_today = plans.local_today(current_user)
+    day = _parse_day(day_text, local_today)
+    if plan is None or day is None:
+        abort(404)
+    view = plans.day_view(plan, day)
+    item = view.item(item_key)
+    if item is None:
+        abort(404)
+    return plan, day, view, item
+
+
+def _answer(day: date, view: day_model.DayView, item_key: str):
+    """htmx: the changed item and the day's progress; a plain post: back to the day.
+
+    ``view`` is the day as it now stands: read before the change, with the change applied
+    (a day's list of items does not depend on its own check-offs), so it is not read twice.
+    """
+    if not wants_fragment():
+        return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item_key}"))
+    return render(
+        "today/_item_swap.html",
+        item=view.item(item_key),
+        view=view,
+        day=day,
+        technique_ids=plans.technique_ids([view.item(item_key).technique]),
+        forms=_forms(),
+    )
+
+
+@bp.post("/today/<day_text>/<item_key>")
+@login_required
+def check(day_text: str, item_key: str):
+    """Check an item off, or undo it."""
+    plan, day, view, item = _due_item(day_text, item_key)
+    form = CheckForm()
+    if not form.validate_on_submit():
+        abort(400)
+    done = form.done.data == "1"
+    if offline.apply_once(current_user, form.op_id.data,
+                          lambda: checkoffs.set_done(plan, item.key, day, done)):
+        view = view.with_mark(item.key, day_model.Mark(day_model.DONE) if done else None)
+    return _answer(day, view, item.key)
+
+
+@bp.post("/today/<day_text>/<item_key>/skip")
+@login_required
+def skip(day_text: str, item_key: str):
+    """Skip an item with a reason; it then doesn't count as missed."""
+    plan, day, view, item = _due_item(day_text, item_key)
+    form = SkipForm()
+    if not form.validate_on_submit():
+        flash("Please pick a reason for skipping.", "error")
+        return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item.key}"))
+    reason = form.reason.data
+    if offline.apply_once(current_user, form.op_id.data,
+                          lambda: checkoffs.skip(plan, item.key, day, reason)):
+        view = view.with_mark(item.key, day_model.Mark(day_model.SKIPPED, reason))
+    return _answer(day, view, item.key)
+
+
+@bp.post("/today/<day_text>/<item_key>/book")
+@login_required
+def book(day_text: str, item_key: str):
+    """Move a professional session to the date and time it is booked for."""
+    plan, day, _, item = _due_item(day_text, item_key)
+    form = BookForm()
+    local_today = plans.local_today(current_user)
+    if not item.is_session:
+        abort(404)
+    error = _booking_error(form, plan, day, local_today)
+    if error:
+        flash(error, "error")
+        return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item.key}"))
+    checkoffs.book(plan, item.key, item.booked_from or day, form.day.data, form.at.data)
+    flash(f"{item.name} booked for {form.day.data:%A} {form.day.data.day} {form.day.data:%B}.",
+          "success")
+    return redirect(url_for("today.today", day=day.isoformat()))
+
+
+def _booking_error(form: BookForm, plan: Plan, day: date, local_today: date) -> str | None:
+    if not form.validate_on_submit():
+        return "Please give the date (and, if you like, the time) the session is booked for."
+    if not local_today - timedelta(days=LATE_DAYS) <= form.day.data <= (
+        local_today + timedelta(days=BOOK_AHEAD_DAYS)
+    ):
+        return "Pick a date from the last week to four months ahead."
+    plan_in = plans.plan_input(plan)
+    if schedule.phase_on(plan_in, form.day.data) != schedule.phase_on(plan_in, day):
+        return "That date falls in another phase of your plan; ask your therapist to move it."
+    return None
