@@ -351,7 +351,7 @@ def test_posts_without_a_csrf_token_are_refused(client, auth, library, path):
         ("instructions", " \n \n", "at least one step"),
         ("instructions", "\n".join(f"Step {n}" for n in range(13)), "12 steps or fewer"),
         ("instructions", "ok\n" + "i" * 301, "Step 2 is too long"),
-        ("instructions", "tab\tin a step", "control characters"),
+        ("instructions", "vertical\x0btab in a step", "control characters"),
         ("cautions", "\n".join("c" for _ in range(13)), "12 cautions or fewer"),
         ("cautions", "c" * 301, "Caution 1 is too long"),
     ],
