@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tracker.domain import builder, library, schedule
+from tracker.domain import builder, library, plan_spec, schedule
 
 CATALOGUE = {
     t["slug"]: builder.Technique(t["slug"], t["name"], t["kind"], t["dose"])
@@ -42,7 +42,7 @@ def test_every_builtin_template_survives_fields_and_back(template):
     draft = builder.parse(fields_of(template["spec"]), CATALOGUE)
     spec, errors = builder.check(draft, CATALOGUE)
     assert errors == {}
-    assert spec == schedule.PlanSpec.from_dict(template["spec"]).to_dict()
+    assert spec == plan_spec.PlanSpec.from_dict(template["spec"]).to_dict()
 
 
 def test_field_names_follow_the_form_contract():
@@ -125,8 +125,8 @@ def test_parsing_reads_at_most_the_engines_limits():
     form = {f"phases-{i}-name": f"P{i}" for i in range(15)}
     form.update({f"phases-0-items-{j}-technique": "ice-after" for j in range(70)})
     draft = parse(form)
-    assert len(draft.phases) == schedule.MAX_PHASES
-    assert len(draft.phases[0].items) == schedule.MAX_ITEMS_PER_PHASE
+    assert len(draft.phases) == plan_spec.MAX_PHASES
+    assert len(draft.phases[0].items) == plan_spec.MAX_ITEMS_PER_PHASE
 
 
 # --- choosing a technique -----------------------------------------------------------------
@@ -426,7 +426,7 @@ def test_describe_phases_renamed_added_removed_and_other_item_changes():
 
 
 def test_preview_lists_twelve_weeks_as_the_engine_schedules_them():
-    spec = schedule.PlanSpec.from_dict(acute()).to_dict()
+    spec = plan_spec.PlanSpec.from_dict(acute()).to_dict()
     weeks = builder.preview(builder.plan_input(spec, MONDAY), MONDAY)
     assert len(weeks) == 12
     first = weeks[0]
@@ -444,7 +444,7 @@ def test_preview_lists_twelve_weeks_as_the_engine_schedules_them():
 
 
 def test_preview_of_an_edit_keeps_the_days_before_it():
-    spec = schedule.PlanSpec.from_dict(acute()).to_dict()
+    spec = plan_spec.PlanSpec.from_dict(acute()).to_dict()
     plan = builder.plan_input(spec, MONDAY)
     edited = copy.deepcopy(spec)
     edited["phases"][0]["items"][0]["cadence"]["weekdays"] = [2]
@@ -466,7 +466,7 @@ def test_a_week_spanning_two_phases_says_which_is_which():
 
 def test_short_dose():
     assert builder.short_dose({}) == ""
-    assert builder.short_dose(schedule.Dose(hold_seconds=15, repetitions=3)) == "hold 15 s ×3"
+    assert builder.short_dose(plan_spec.Dose(hold_seconds=15, repetitions=3)) == "hold 15 s ×3"
     assert builder.short_dose({"minutes": 15, "sets": 1, "per_side": True}) == (
         "15 min 1 set each side")
 

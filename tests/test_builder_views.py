@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import Auth, csrf_token, make_user
-from tracker.domain import builder, library, schedule
+from tracker.domain import builder, library, plan_spec, schedule
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
@@ -377,7 +377,7 @@ def test_assign_creates_the_plan_as_built(world, login):
             "Casey's plan", world.therapist.id, world.today)
         assert plan.template_slug == ACUTE
         assert old.status == Plan.FINISHED
-    assert spec_of(plan.id) == [schedule.PlanSpec.from_dict(expected).to_dict()]
+    assert spec_of(plan.id) == [plan_spec.PlanSpec.from_dict(expected).to_dict()]
 
 
 def test_assign_over_htmx_redirects_the_browser(world, login):
@@ -455,7 +455,7 @@ def test_save_as_template_is_private_to_its_owner(world, login, client):
     assert template.owner_id == world.therapist.id and template.description == "For Casey"
     expected = copy.deepcopy(library.template(ACUTE)["spec"])
     expected["phases"][1]["items"][0]["cadence"]["interval"] = 3
-    assert template.spec == schedule.PlanSpec.from_dict(expected).to_dict()
+    assert template.spec == plan_spec.PlanSpec.from_dict(expected).to_dict()
     assert "Slower taper" in text(client.get("/plans"))
 
     Auth(client).logout()

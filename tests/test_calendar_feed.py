@@ -7,7 +7,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from tracker.domain import calendar_feed, library, schedule
+from tracker.domain import calendar_feed, library, plan_spec, schedule
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2027, 3, 1)  # a Monday; New York springs forward on 2027-03-14
@@ -24,7 +24,7 @@ def plan_input(*, moves=(), untimed_sessions=False):
             for item in phase["items"]:
                 if item["kind"] == "session":
                     item["time_of_day"] = None
-    revision = schedule.Revision(START, schedule.PlanSpec.from_dict(spec))
+    revision = schedule.Revision(START, plan_spec.PlanSpec.from_dict(spec))
     return schedule.PlanInput(start=START, revisions=(revision,), moves=moves)
 
 

@@ -269,7 +269,7 @@ def test_maintenance_template():
 
 @pytest.mark.parametrize("tpl", TEMPLATES, ids=lambda t: t["slug"])
 def test_template_spec_parses(tpl):
-    from tracker.domain.schedule import PlanSpec
+    from tracker.domain.plan_spec import PlanSpec
 
     PlanSpec.from_dict(tpl["spec"])
 

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.conftest import make_user
-from tracker.domain import library, schedule
+from tracker.domain import library, plan_spec, schedule
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import Plan, PlanRevision, Technique
@@ -52,7 +52,7 @@ def test_plan_input_round_trips_through_the_database(db):
     plan = plans.create_from_template(client, "acute-therapist-led", date(2026, 11, 16),
                                       created_by=client)
     loaded = plans.plan_input(plan)
-    spec = schedule.PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
+    spec = plan_spec.PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
     assert loaded.revisions == (schedule.Revision(date(2026, 11, 16), spec),)
     assert loaded.start == date(2026, 11, 16)
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tracker.domain.plan_spec import Cadence, ItemSpec
 from tracker.domain.progress import (
     DayPlan,
     DayRecord,
@@ -21,7 +22,7 @@ from tracker.domain.progress import (
     week_ahead,
     weekly_adherence,
 )
-from tracker.domain.schedule import Cadence, ItemSpec, Occurrence
+from tracker.domain.schedule import Occurrence
 
 MONDAY = date(2024, 3, 4)
 DAILY = Cadence("every_n_days")

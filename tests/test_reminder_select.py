@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.domain import day as day_model
-from tracker.domain import schedule
+from tracker.domain import plan_spec, schedule
 from tracker.domain.reminder_select import (
     SELFCARE_1,
     SELFCARE_2,
@@ -338,12 +338,12 @@ def test_day_items_is_asked_once_and_only_for_days_with_a_slot_in_the_window():
 
 
 def test_day_state_lists_self_care_not_done_and_tomorrows_sessions():
-    daily = schedule.Cadence("every_n_days", 1)
-    stretch = schedule.ItemSpec("s", "piriformis-stretch", "Piriformis stretch", "stretch", daily)
-    ball = schedule.ItemSpec("b", "trigger-point-ball", "Massage ball on glutes",
+    daily = plan_spec.Cadence("every_n_days", 1)
+    stretch = plan_spec.ItemSpec("s", "piriformis-stretch", "Piriformis stretch", "stretch", daily)
+    ball = plan_spec.ItemSpec("b", "trigger-point-ball", "Massage ball on glutes",
                              "self_massage", daily)
-    walk = schedule.ItemSpec("w", "walk", "Gentle walk", "stretch", daily)
-    massage = schedule.ItemSpec("m", "deep-tissue-massage", "Deep tissue massage", "session",
+    walk = plan_spec.ItemSpec("w", "walk", "Gentle walk", "stretch", daily)
+    massage = plan_spec.ItemSpec("m", "deep-tissue-massage", "Deep tissue massage", "session",
                                 daily, time_of_day=time(10))
     day, tomorrow = date(2025, 6, 2), date(2025, 6, 3)
 

@@ -13,29 +13,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.domain import library
-from tracker.domain.schedule import (
+from tracker.domain.plan_spec import (
     ANCHORS,
     CADENCE_KINDS,
     ITEM_KINDS,
+    Cadence,
+    Dose,
+    ExitRule,
+    ItemSpec,
+    PhaseSpec,
+    PlanSpec,
+    SpecError,
+)
+from tracker.domain.schedule import (
     PAUSE_ALL,
     PAUSE_AREA,
     PAUSE_SAFETY,
     PAUSE_SCOPES,
-    Cadence,
     Completion,
-    Dose,
-    ExitRule,
     Hold,
-    ItemSpec,
     Move,
     Occurrence,
     Pause,
     PhaseSpan,
-    PhaseSpec,
     PlanInput,
-    PlanSpec,
     Revision,
-    SpecError,
     Transition,
     auto_transitions,
     next_due,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.domain import clinical, symptoms
-from tracker.domain.schedule import ExitRule
+from tracker.domain.plan_spec import ExitRule
 from tracker.domain.symptoms import (
     Verdict,
     baseline,

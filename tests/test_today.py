@@ -1,11 +1,11 @@
 from datetime import date, time
 
 from tracker.domain import day as day_model
-from tracker.domain import library, schedule
+from tracker.domain import library, plan_spec, schedule
 
 
 def _occurrences(day):
-    spec = schedule.PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
+    spec = plan_spec.PlanSpec.from_dict(library.template("acute-therapist-led")["spec"])
     plan = schedule.PlanInput(start=date(2026, 11, 16), revisions=(schedule.Revision(
         date(2026, 11, 16), spec),))
     return schedule.occurrences(plan, day, day)

@@ -2,11 +2,11 @@ from datetime import date
 
 import pytest
 
-from tracker.domain import library, schedule, wording
+from tracker.domain import library, plan_spec, schedule, wording
 
 
 def cadence(**kw):
-    return schedule.Cadence(**kw)
+    return plan_spec.Cadence(**kw)
 
 
 @pytest.mark.parametrize(
@@ -31,11 +31,11 @@ def test_cadence_text(c, text):
 @pytest.mark.parametrize(
     "rule, text",
     [
-        (schedule.ExitRule("after_weeks", 4), "after 4 weeks"),
-        (schedule.ExitRule("after_sessions", 1), "after 1 session"),
-        (schedule.ExitRule("manual"), "when your plan is changed by hand"),
+        (plan_spec.ExitRule("after_weeks", 4), "after 4 weeks"),
+        (plan_spec.ExitRule("after_sessions", 1), "after 1 session"),
+        (plan_spec.ExitRule("manual"), "when your plan is changed by hand"),
         (
-            schedule.ExitRule("symptoms", threshold=3.0),
+            plan_spec.ExitRule("symptoms", threshold=3.0),
             "when your 7-day average leg pain is 3 or lower, or it has dropped at least 30% "
             "from your first week, and the change is confirmed",
         ),
@@ -46,7 +46,7 @@ def test_exit_text(rule, text):
 
 
 def _plan(slug, start):
-    spec = schedule.PlanSpec.from_dict(library.template(slug)["spec"])
+    spec = plan_spec.PlanSpec.from_dict(library.template(slug)["spec"])
     return schedule.PlanInput(start=start, revisions=(schedule.Revision(start, spec),))
 
 

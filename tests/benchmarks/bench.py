@@ -50,7 +50,7 @@ import reminder_tick_bench  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from tracker import create_app  # noqa: E402
-from tracker.domain import library, schedule  # noqa: E402
+from tracker.domain import library, plan_spec, schedule  # noqa: E402
 from tracker.jobs import reminders as service  # noqa: E402
 from tracker.store import migrations  # noqa: E402
 from tracker.store import plans as tracker_plans  # noqa: E402
@@ -174,7 +174,7 @@ def seed(therapists: int, clients: int, days: int, today: date, rng: random.Rand
     _insert(Plan, plan_rows)
     plan_ids = [p.id for p in Plan.select(Plan.id).order_by(Plan.id)]
     # Each template's spec checked by the engine, as plans.create_from_template does.
-    specs = {slug: schedule.PlanSpec.from_dict(library.template(slug)["spec"]) for slug in slugs}
+    specs = {slug: plan_spec.PlanSpec.from_dict(library.template(slug)["spec"]) for slug in slugs}
     revisions, checkoffs, checkins, prefs = [], [], [], []
     logged_at = CheckOff.logged_at.db_value(datetime.now(UTC))
     past = {slug: schedule.occurrences(

@@ -14,17 +14,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tracker.domain.schedule import (  # noqa: E402
+from tracker.domain.plan_spec import (  # noqa: E402
     Cadence,
-    Completion,
     Dose,
     ExitRule,
     ItemSpec,
+    PhaseSpec,
+    PlanSpec,
+)
+from tracker.domain.schedule import (  # noqa: E402
+    Completion,
     Move,
     Pause,
-    PhaseSpec,
     PlanInput,
-    PlanSpec,
     Revision,
     occurrences,
 )

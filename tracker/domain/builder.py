@@ -5,7 +5,7 @@ The whole draft travels in the posted form (``phases-0-name``,
 JavaScript. :func:`parse` reads those fields into a :class:`Draft` of raw strings,
 tolerating anything missing or malformed; :func:`apply` performs one button's action
 (add, remove, reorder); :func:`check` turns the draft into a plan spec, letting the
-engine (``schedule.PlanSpec.from_dict`` and its parts) judge it and mapping each
+engine (``plan_spec.PlanSpec.from_dict`` and its parts) judge it and mapping each
 ``SpecError`` back to the field it is about; :func:`preview` lists the weeks ahead as
 the engine computes them; :func:`describe_changes` says in plain words what an edit
 changes. No Flask, no database, no clock.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from tracker.domain import schedule, wording
+from tracker.domain import plan_spec, schedule, wording
 
 __all__ = [
     "ACTIONS", "CADENCE_CHOICES", "EXIT_CHOICES", "FINAL_ACTIONS", "Draft", "ItemDraft",
@@ -34,20 +34,20 @@ ITEM_FIELDS = (
     "weekdays", "anchor", *DOSE_FIELDS, "per_side", "time_of_day", "note", "search", "open",
 )
 CADENCE_CHOICES = (
-    (schedule.EVERY_N_DAYS, "Every few days (1 = daily)"),
-    (schedule.WEEKLY_DAYS, "On chosen days of the week"),
-    (schedule.EVERY_N_WEEKS, "Every few weeks, on one day"),
-    (schedule.MONTHLY, "Every few months"),
+    (plan_spec.EVERY_N_DAYS, "Every few days (1 = daily)"),
+    (plan_spec.WEEKLY_DAYS, "On chosen days of the week"),
+    (plan_spec.EVERY_N_WEEKS, "Every few weeks, on one day"),
+    (plan_spec.MONTHLY, "Every few months"),
 )
 ANCHOR_CHOICES = (
-    (schedule.CALENDAR, "the calendar"),
-    (schedule.AFTER_DONE, "the last time it was done"),
+    (plan_spec.CALENDAR, "the calendar"),
+    (plan_spec.AFTER_DONE, "the last time it was done"),
 )
 EXIT_CHOICES = (
-    (schedule.AFTER_WEEKS, "After a number of weeks"),
-    (schedule.AFTER_SESSIONS, "After a number of sessions"),
-    (schedule.SYMPTOMS, "When symptoms improve"),
-    (schedule.MANUAL, "When you move it on by hand"),
+    (plan_spec.AFTER_WEEKS, "After a number of weeks"),
+    (plan_spec.AFTER_SESSIONS, "After a number of sessions"),
+    (plan_spec.SYMPTOMS, "When symptoms improve"),
+    (plan_spec.MANUAL, "When you move it on by hand"),
 )
 # Buttons that change the draft (with how many indices they carry: "remove-item-0-2"),
 # and the ones that use the draft once it is valid.
@@ -88,10 +88,10 @@ class ItemDraft:
     technique_was: str = ""  # the technique when last shown: a change fills name and kind
     name: str = ""
     kind: str = ""
-    cadence_kind: str = schedule.EVERY_N_DAYS
+    cadence_kind: str = plan_spec.EVERY_N_DAYS
     interval: str = "1"
     weekdays: list[int] = field(default_factory=list)
-    anchor: str = schedule.CALENDAR
+    anchor: str = plan_spec.CALENDAR
     hold_seconds: str = ""
     repetitions: str = ""
     sets: str = ""
@@ -112,7 +112,7 @@ class ItemDraft:
     def summary(self) -> str:
         """ "daily · hold 15 s ×3", or "" while the cadence is not valid yet."""
         try:
-            cadence = schedule.Cadence.from_dict(_cadence_dict(self, _Collect()))
+            cadence = plan_spec.Cadence.from_dict(_cadence_dict(self, _Collect()))
         except ValueError:
             return ""
         dose = short_dose(_dose_dict(self, _Collect()))
@@ -123,7 +123,7 @@ class ItemDraft:
 @dataclass(slots=True)
 class PhaseDraft:
     name: str = ""
-    exit_kind: str = schedule.MANUAL
+    exit_kind: str = plan_spec.MANUAL
     exit_n: str = ""
     exit_threshold: str = ""
     exit_drop_pct: str = "30"
@@ -150,7 +150,7 @@ class Draft:
 
     @property
     def can_add_phase(self) -> bool:
-        return len(self.phases) < schedule.MAX_PHASES
+        return len(self.phases) < plan_spec.MAX_PHASES
 
 
 # --------------------------------------------------------------------------- spec → draft
@@ -168,7 +168,7 @@ def draft_from_spec(spec: Mapping[str, Any]) -> Draft:
         threshold = rule.get("threshold")
         phase = PhaseDraft(
             name=raw_phase.get("name", ""),
-            exit_kind=rule.get("kind", schedule.MANUAL),
+            exit_kind=rule.get("kind", plan_spec.MANUAL),
             exit_n=_text_of(rule.get("n")),
             exit_threshold="" if threshold is None else f"{threshold:g}",
             exit_drop_pct=_text_of(rule.get("drop_pct", 30)),
@@ -181,10 +181,10 @@ def draft_from_spec(spec: Mapping[str, Any]) -> Draft:
                 technique_was=raw.get("technique", ""),
                 name=raw.get("name", ""),
                 kind=raw.get("kind", ""),
-                cadence_kind=cadence.get("kind", schedule.EVERY_N_DAYS),
+                cadence_kind=cadence.get("kind", plan_spec.EVERY_N_DAYS),
                 interval=_text_of(cadence.get("interval", 1)),
                 weekdays=sorted(cadence.get("weekdays", ())),
-                anchor=cadence.get("anchor", schedule.CALENDAR),
+                anchor=cadence.get("anchor", plan_spec.CALENDAR),
                 **{name: _text_of(dose.get(name)) for name in DOSE_FIELDS},
                 per_side=bool(dose.get("per_side")),
                 time_of_day=raw.get("time_of_day") or "",
@@ -260,8 +260,8 @@ def _parse_item(form: Any, prefix: str) -> ItemDraft:
     item = ItemDraft(**{name: one(name) for name in (
         "key", "technique", "technique_was", "name", "kind", "interval", "anchor",
         *DOSE_FIELDS, "time_of_day", "search")})
-    item.cadence_kind = one("cadence_kind") or schedule.EVERY_N_DAYS
-    item.anchor = item.anchor or schedule.CALENDAR
+    item.cadence_kind = one("cadence_kind") or plan_spec.EVERY_N_DAYS
+    item.anchor = item.anchor or plan_spec.CALENDAR
     item.weekdays = _weekdays(_values(form, f"{prefix}-weekdays"))
     item.per_side = bool(_values(form, f"{prefix}-per_side"))
     item.note = one("note", multiline=True)
@@ -277,12 +277,12 @@ def parse(form: Any, techniques: Mapping[str, Technique]) -> Draft:
     fills the item's name and kind (and, for an item that had none, its default dose).
     """
     draft = Draft()
-    for i, item_indices in sorted(_indices(form).items())[: schedule.MAX_PHASES]:
+    for i, item_indices in sorted(_indices(form).items())[: plan_spec.MAX_PHASES]:
         prefix = f"phases-{i}"
         values = {name: _values(form, f"{prefix}-{name}") for name in PHASE_FIELDS}
         phase = PhaseDraft(**{name: _clean(v[0]) for name, v in values.items() if v})
-        phase.exit_kind = phase.exit_kind or schedule.MANUAL
-        for j in sorted(item_indices)[: schedule.MAX_ITEMS_PER_PHASE]:
+        phase.exit_kind = phase.exit_kind or plan_spec.MANUAL
+        for j in sorted(item_indices)[: plan_spec.MAX_ITEMS_PER_PHASE]:
             phase.items.append(_parse_item(form, f"{prefix}-items-{j}"))
         draft.phases.append(phase)
     _fill_from_techniques(draft, techniques)
@@ -392,7 +392,7 @@ def apply(draft: Draft, action: str) -> Draft:
                 draft.focus = f"phases-{j}-{_button(name == 'phase-up', j, len(phases))}"
     elif name == "add-item" and numbers[0] < len(phases):
         items = phases[numbers[0]].items
-        if len(items) < schedule.MAX_ITEMS_PER_PHASE:
+        if len(items) < plan_spec.MAX_ITEMS_PER_PHASE:
             items.append(ItemDraft(open=True))
             draft.focus = f"phases-{numbers[0]}-items-{len(items) - 1}-technique"
     elif name in ("remove-item", "item-up", "item-down") and numbers[0] < len(phases):
@@ -461,7 +461,7 @@ def _int(text: str, target: str, label: str, errors: _Collect, default: Any = No
 def _cadence_dict(item: ItemDraft, errors: _Collect) -> dict[str, Any]:
     kind = item.cadence_kind
     interval = _int(item.interval, f"{item.prefix}-interval", "Repeat every", errors, 1)
-    weekdays = item.weekdays if kind in (schedule.WEEKLY_DAYS, schedule.EVERY_N_WEEKS) else []
+    weekdays = item.weekdays if kind in (plan_spec.WEEKLY_DAYS, plan_spec.EVERY_N_WEEKS) else []
     return {"kind": kind, "interval": 1 if interval is None else interval,
             "weekdays": list(weekdays), "anchor": item.anchor}
 
@@ -495,15 +495,15 @@ def _item_dict(item: ItemDraft, errors: _Collect) -> dict[str, Any]:
 
 def _exit_dict(phase: PhaseDraft, errors: _Collect) -> dict[str, Any]:
     kind = phase.exit_kind
-    if kind in (schedule.AFTER_WEEKS, schedule.AFTER_SESSIONS):
-        label = "Weeks" if kind == schedule.AFTER_WEEKS else "Sessions"
+    if kind in (plan_spec.AFTER_WEEKS, plan_spec.AFTER_SESSIONS):
+        label = "Weeks" if kind == plan_spec.AFTER_WEEKS else "Sessions"
         target = f"{phase.prefix}-exit_n"
         n = _int(phase.exit_n, target, label, errors, 1)
         if n is None:
             errors.add(target, f"Enter how many {label.lower()}, from 1 to "
-                               f"{schedule.MAX_EXIT_COUNT}.")
+                               f"{plan_spec.MAX_EXIT_COUNT}.")
         return {"kind": kind, "n": 1 if n is None else n}
-    if kind == schedule.SYMPTOMS:
+    if kind == plan_spec.SYMPTOMS:
         threshold = None
         text = phase.exit_threshold.strip()
         if text and _NUMBER.fullmatch(text):
@@ -543,32 +543,32 @@ def check(draft: Draft, techniques: Mapping[str, Technique]
         rule = raw_phase["exit"]
         # One part at a time, as the engine stops at the first bad one.
         for name in [name for name in rule if name != "kind"]:
-            _engine(schedule.ExitRule.from_dict, {"kind": rule["kind"], name: rule[name]},
+            _engine(plan_spec.ExitRule.from_dict, {"kind": rule["kind"], name: rule[name]},
                     (*base, "exit"), errors)
-        _engine(schedule.ExitRule.from_dict, rule, (*base, "exit"), errors)
+        _engine(plan_spec.ExitRule.from_dict, rule, (*base, "exit"), errors)
         for j, (item, raw) in enumerate(zip(phase.items, raw_phase["items"], strict=True)):
             _check_technique(item, techniques, errors)
             path = (*base, f"items[{j}]")
-            _engine(schedule.Cadence.from_dict, raw["cadence"], (*path, "cadence"), errors)
+            _engine(plan_spec.Cadence.from_dict, raw["cadence"], (*path, "cadence"), errors)
             for name in (*DOSE_FIELDS, "per_side"):
-                _engine(schedule.Dose.from_dict, {name: raw["dose"][name]}, (*path, "dose"),
+                _engine(plan_spec.Dose.from_dict, {name: raw["dose"][name]}, (*path, "dose"),
                         errors)
             # The item's own fields, with its cadence and dose (judged above) set aside.
-            _engine(schedule.ItemSpec.from_dict, {**raw, **_PLAIN}, path, errors)
+            _engine(plan_spec.ItemSpec.from_dict, {**raw, **_PLAIN}, path, errors)
         # The phase's own fields: its name and that no two items share a key.
         stand_ins = [{**_STAND_IN, "key": raw["key"] or f"_item_{j}"}
                      for j, raw in enumerate(raw_phase["items"])]
-        _engine(schedule.PhaseSpec.from_dict,
-                {"name": raw_phase["name"], "exit": {"kind": schedule.MANUAL},
+        _engine(plan_spec.PhaseSpec.from_dict,
+                {"name": raw_phase["name"], "exit": {"kind": plan_spec.MANUAL},
                  "items": stand_ins}, base, errors)
-    _engine(schedule.PlanSpec.from_dict, spec, (), errors)
+    _engine(plan_spec.PlanSpec.from_dict, spec, (), errors)
     if errors.errors:
         return None, errors.errors
-    return schedule.PlanSpec.from_dict(spec).to_dict(), {}
+    return plan_spec.PlanSpec.from_dict(spec).to_dict(), {}
 
 
-_PLAIN = {"cadence": {"kind": schedule.EVERY_N_DAYS}, "dose": {}}
-_STAND_IN = {"technique": "", "name": "stand-in", "kind": schedule.STRETCH, **_PLAIN}
+_PLAIN = {"cadence": {"kind": plan_spec.EVERY_N_DAYS}, "dose": {}}
+_STAND_IN = {"technique": "", "name": "stand-in", "kind": plan_spec.STRETCH, **_PLAIN}
 
 
 def _check_technique(item: ItemDraft, techniques: Mapping[str, Technique],
@@ -584,7 +584,7 @@ def _check_technique(item: ItemDraft, techniques: Mapping[str, Technique],
 def _engine(parse_part, data: Any, path: tuple[str, ...], errors: _Collect) -> None:
     try:
         parse_part(data)
-    except schedule.SpecError as exc:
+    except plan_spec.SpecError as exc:
         target, message = _locate((*path, *exc.path), exc.message)
         errors.add(target, message)
     except ValueError as exc:
@@ -694,9 +694,9 @@ def open_with_errors(draft: Draft, errors: Mapping[str, str]) -> None:
 # --------------------------------------------------------------------------- preview
 
 
-def short_dose(dose: Mapping[str, Any] | schedule.Dose) -> str:
+def short_dose(dose: Mapping[str, Any] | plan_spec.Dose) -> str:
     """ "hold 15 s ×3", "15 min", "×10 each side"; "" for no dose."""
-    if isinstance(dose, schedule.Dose):
+    if isinstance(dose, plan_spec.Dose):
         dose = dose.to_dict()
     parts = []
     if dose.get("hold_seconds"):
@@ -766,13 +766,14 @@ def _week(n: int, first: date, found: list[schedule.Occurrence]) -> PreviewWeek:
 
 def plan_input(spec: Mapping[str, Any], start: date) -> schedule.PlanInput:
     """A new plan from ``start`` as the engine's input."""
-    return schedule.PlanInput(start, (schedule.Revision(start, schedule.PlanSpec.from_dict(spec)),))
+    revision = schedule.Revision(start, plan_spec.PlanSpec.from_dict(spec))
+    return schedule.PlanInput(start, (revision,))
 
 
 def with_revision(plan: schedule.PlanInput, spec: Mapping[str, Any], effective_from: date
                   ) -> schedule.PlanInput:
     """An assigned plan as it would be with ``spec`` in force from ``effective_from``."""
-    revision = schedule.Revision(effective_from, schedule.PlanSpec.from_dict(spec))
+    revision = schedule.Revision(effective_from, plan_spec.PlanSpec.from_dict(spec))
     return replace(plan, revisions=(*plan.revisions, revision))
 
 
@@ -787,8 +788,8 @@ def describe_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     phases is said once, naming them (or none, when it is in all of them). "" when
     nothing changes.
     """
-    before = schedule.PlanSpec.from_dict(old)
-    after = schedule.PlanSpec.from_dict(new)
+    before = plan_spec.PlanSpec.from_dict(old)
+    after = plan_spec.PlanSpec.from_dict(new)
     several = max(len(before.phases), len(after.phases)) > 1
     changes: dict[str, list[str]] = {}
     for i in range(max(len(before.phases), len(after.phases))):
@@ -815,7 +816,7 @@ def describe_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _phase_changes(was: schedule.PhaseSpec, now: schedule.PhaseSpec,
+def _phase_changes(was: plan_spec.PhaseSpec, now: plan_spec.PhaseSpec,
                    is_last: bool) -> list[str]:
     texts = []
     if was.name != now.name:
@@ -833,7 +834,7 @@ def _phase_changes(was: schedule.PhaseSpec, now: schedule.PhaseSpec,
     return texts
 
 
-def _item_changes(was: schedule.ItemSpec, now: schedule.ItemSpec) -> list[str]:
+def _item_changes(was: plan_spec.ItemSpec, now: plan_spec.ItemSpec) -> list[str]:
     texts = []
     if (was.technique, was.name) != (now.technique, now.name):
         texts.append(f"{now.name} instead of {was.name}")

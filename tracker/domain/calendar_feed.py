@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
-from tracker.domain import schedule
+from tracker.domain import plan_spec, schedule
 
 __all__ = ["PRODID", "build_feed"]
 
@@ -138,7 +138,7 @@ def _self_care_event(day: date, items: Sequence[schedule.Occurrence], plan_id: i
                      transparency="TRANSPARENT", url=url)
 
 
-def _item_line(item: schedule.ItemSpec) -> str:
+def _item_line(item: plan_spec.ItemSpec) -> str:
     """"Name: dose", or just the name when the dose is empty."""
     dose = item.dose.describe()
     return f"{item.name}: {dose}" if dose else item.name

@@ -3,7 +3,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, time
 
-from tracker.domain import schedule
+from tracker.domain import plan_spec, schedule
 
 # The order a session at home goes in: warm up, work, stretch, cool down.
 GROUPS = (
@@ -26,9 +26,9 @@ SKIP_LABELS = dict(SKIP_REASONS)
 DUE, DONE, SKIPPED = "due", "done", "skipped"
 
 
-def group_of(item: schedule.ItemSpec) -> str:
+def group_of(item: plan_spec.ItemSpec) -> str:
     """Which step of the routine an item belongs to."""
-    if item.kind == schedule.HEAT_COLD:
+    if item.kind == plan_spec.HEAT_COLD:
         return "ice" if "ice" in item.technique or "ice" in item.name.lower() else "heat"
     return item.kind
 

@@ -1,49 +1,52 @@
 """Care-plan schedule engine: phases, cadences, tapering and due dates.
 
-Pure: imports neither Flask nor peewee and never reads the clock; callers pass
-dates and time zones. Internally a day is its proleptic ordinal (an int), which
-keeps the per-item date arithmetic cheap.
+The engine takes a plan as assigned (its spec revisions from ``plan_spec.py``, and what
+happened: transitions, pauses, holds, completions, moves) and answers what is due when,
+which phase is in force, and when the next step down comes. Pure: imports neither Flask
+nor peewee and never reads the clock; callers pass dates and time zones. Internally a day
+is its proleptic ordinal (an int), which keeps the per-item date arithmetic cheap.
 """
 from __future__ import annotations
 
 import calendar
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from itertools import pairwise
 from operator import itemgetter
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import clinical
+from .plan_spec import (
+    AFTER_DONE,
+    AFTER_SESSIONS,
+    AFTER_WEEKS,
+    EVERY_N_DAYS,
+    EVERY_N_WEEKS,
+    MAX_PHASES,
+    MONTHLY,
+    SYMPTOMS,
+    WEEKLY_DAYS,
+    Cadence,
+    Dose,
+    ExitRule,
+    ItemSpec,
+    PlanSpec,
+    SpecError,
+    check_int,
+    check_one_of,
+    freeze,
+)
 
 __all__ = [
-    "AFTER_DONE", "AFTER_SESSIONS", "AFTER_WEEKS", "ANCHORS", "CADENCE_KINDS", "CALENDAR",
-    "DOSE_LIMITS", "EVERY_N_DAYS", "EVERY_N_WEEKS", "EXIT_KINDS", "HEAT_COLD", "ITEM_KINDS",
-    "MANUAL", "MAX_EXIT_COUNT", "MAX_INTERVAL", "MAX_ITEMS_PER_PHASE", "MAX_PHASES", "MONTHLY",
-    "SELF_MASSAGE", "SESSION", "STRETCH", "SYMPTOM_PHASE_MIN_DAYS", "SYMPTOMS", "WEEKLY_DAYS",
     "PAUSE_ALL", "PAUSE_AREA", "PAUSE_SAFETY", "PAUSE_SCOPES", "PAUSE_SELF_CARE",
-    "PAUSE_SESSIONS",
-    "Cadence", "Completion", "Dose", "ExitRule", "Hold", "ItemSpec", "Move", "Occurrence",
-    "Pause", "PhaseSpan", "PhaseSpec", "PlanInput", "PlanSpec", "Revision",
-    "SpecError", "Transition",
-    "auto_transitions", "next_due", "occurrences", "phase_on", "timeline", "to_utc",
+    "PAUSE_SESSIONS", "SYMPTOM_PHASE_MIN_DAYS", "WHOLE_PLAN_SCOPES",
+    "Completion", "Hold", "Move", "Occurrence", "Pause", "PhaseSpan", "PlanInput", "Revision",
+    "Transition",
+    "auto_transitions", "next_due", "occurrences", "phase_on", "spec_on", "timeline", "to_utc",
     "waiting_step_down",
 ]
-
-SESSION, SELF_MASSAGE, STRETCH, HEAT_COLD = "session", "self_massage", "stretch", "heat_cold"
-ITEM_KINDS = (SESSION, SELF_MASSAGE, STRETCH, HEAT_COLD)
-EVERY_N_DAYS, WEEKLY_DAYS, EVERY_N_WEEKS, MONTHLY = (
-    "every_n_days", "weekly_days", "every_n_weeks", "monthly")
-CADENCE_KINDS = (EVERY_N_DAYS, WEEKLY_DAYS, EVERY_N_WEEKS, MONTHLY)
-CALENDAR, AFTER_DONE = "calendar", "after_done"
-ANCHORS = (CALENDAR, AFTER_DONE)
-AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL = (
-    "after_sessions", "after_weeks", "symptoms", "manual")
-EXIT_KINDS = (AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL)
 
 # "all": the therapist's pause; "safety": a warning sign, which stops everything like "all";
 # "area": a problem in the treated area (sessions and the self-care working there);
@@ -53,356 +56,10 @@ PAUSE_SAFETY, PAUSE_AREA = "safety", "area"
 PAUSE_SCOPES = (PAUSE_ALL, PAUSE_SELF_CARE, PAUSE_SESSIONS, PAUSE_SAFETY, PAUSE_AREA)
 WHOLE_PLAN_SCOPES = (PAUSE_ALL, PAUSE_SAFETY)  # these shape the schedule itself
 
-MAX_PHASES = 10
-MAX_ITEMS_PER_PHASE = 60
-MAX_INTERVAL = 52
-MAX_EXIT_COUNT = 52
-DOSE_LIMITS = {"hold_seconds": (1, 600), "repetitions": (1, 50), "sets": (1, 50),
-               "minutes": (1, 240)}
 SYMPTOM_PHASE_MIN_DAYS = clinical.SYMPTOM_PHASE_MIN_DAYS
 
-_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _INF = date.max.toordinal() + 1  # "open-ended": later than any real day
 _SEARCH_DAYS = 12 * 366  # how far ahead to look for an n-th session or a next due date
-
-
-# --------------------------------------------------------------------------- validation
-
-class SpecError(ValueError):
-    """A malformed plan spec; `path` says where, e.g. phases[0].items[2].cadence."""
-
-    def __init__(self, message: str, path: tuple[str, ...] = ()) -> None:
-        self.message, self.path = message, path
-        super().__init__(f"{'.'.join(path)}: {message}" if path else message)
-
-
-@contextmanager
-def _at(part: str | None) -> Iterator[None]:
-    """Turn validation errors raised inside into SpecErrors under `part` of the path."""
-    prefix = () if part is None else (part,)
-    try:
-        yield
-    except SpecError as exc:
-        raise SpecError(exc.message, (*prefix, *exc.path)) from None
-    except ValueError as exc:
-        raise SpecError(str(exc), prefix) from None
-
-
-def _int_in(value: Any, lo: int, hi: int, name: str) -> None:
-    # bool is an int subclass; JSON true must not pass as 1
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi} (got {value!r})")
-
-
-def _one_of(value: Any, allowed: Sequence[str], name: str) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)} (got {value!r})")
-
-
-def _text(value: Any, name: str, *, required: bool = True, limit: int = 200) -> None:
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
-        need = "a non-empty string" if required else "a string"
-        raise ValueError(f"{name} must be {need} of at most {limit} characters (got {value!r})")
-
-
-def _fields(data: Any, allowed: Sequence[str], required: Sequence[str]) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ValueError(f"must be an object (got {type(data).__name__})")
-    unknown = sorted(str(k) for k in data if k not in allowed)
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(unknown)}")
-    missing = [k for k in required if k not in data]
-    if missing:
-        raise ValueError(f"missing field(s): {', '.join(missing)}")
-    return data
-
-
-def _sequence(value: Any, name: str) -> Sequence[Any]:
-    if not isinstance(value, (list, tuple)):
-        raise ValueError(f"{name} must be a list (got {type(value).__name__})")
-    return value
-
-
-def _parse_hhmm(value: Any) -> time | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not _HHMM.fullmatch(value):
-        raise ValueError(f'time_of_day must be "HH:MM" or null (got {value!r})')
-    return time(int(value[:2]), int(value[3:]))
-
-
-def _freeze(obj: Any, name: str) -> None:
-    """Store a list field as a tuple so frozen specs stay hashable."""
-    value = getattr(obj, name)
-    if isinstance(value, list):
-        object.__setattr__(obj, name, tuple(value))
-    elif not isinstance(value, tuple):
-        raise ValueError(f"{name} must be a list (got {type(value).__name__})")
-
-
-# --------------------------------------------------------------------------- plan spec
-
-@dataclass(frozen=True, slots=True)
-class Dose:
-    """How much of an item to do; every part is optional."""
-
-    hold_seconds: int | None = None
-    repetitions: int | None = None
-    sets: int | None = None
-    minutes: int | None = None
-    per_side: bool = False
-
-    def __post_init__(self) -> None:
-        for name, (lo, hi) in DOSE_LIMITS.items():
-            if getattr(self, name) is not None:
-                _int_in(getattr(self, name), lo, hi, name)
-        if not isinstance(self.per_side, bool):
-            raise ValueError(f"per_side must be true or false (got {self.per_side!r})")
-
-    def describe(self) -> str:
-        """Plain English, e.g. "hold 30 s, 3 times, each side"; "" when empty."""
-        parts = []
-        if self.hold_seconds:
-            parts.append(f"hold {self.hold_seconds} s")
-        if self.repetitions:
-            parts.append("once" if self.repetitions == 1 else f"{self.repetitions} times")
-        if self.sets:
-            parts.append("1 set" if self.sets == 1 else f"{self.sets} sets")
-        if self.minutes:
-            parts.append(f"{self.minutes} min")
-        if self.per_side:
-            parts.append("each side")
-        return ", ".join(parts)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Dose:
-        data = _fields(data, (*DOSE_LIMITS, "per_side"), ())
-        return cls(**data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"hold_seconds": self.hold_seconds, "repetitions": self.repetitions,
-                "sets": self.sets, "minutes": self.minutes, "per_side": self.per_side}
-
-
-@dataclass(frozen=True, slots=True)
-class Cadence:
-    """How often an item recurs; weekdays are 0=Mon..6=Sun."""
-
-    kind: str
-    interval: int = 1
-    weekdays: tuple[int, ...] = ()
-    anchor: str = CALENDAR
-
-    def __post_init__(self) -> None:
-        _one_of(self.kind, CADENCE_KINDS, "kind")
-        _int_in(self.interval, 1, MAX_INTERVAL, "interval")
-        _one_of(self.anchor, ANCHORS, "anchor")
-        _freeze(self, "weekdays")
-        self._check_weekdays()
-
-    def _check_weekdays(self) -> None:
-        for day in self.weekdays:
-            _int_in(day, 0, 6, "each weekday")
-        if len(set(self.weekdays)) != len(self.weekdays):
-            raise ValueError(f"weekdays must not repeat (got {list(self.weekdays)})")
-        if self.kind == WEEKLY_DAYS and not self.weekdays:
-            raise ValueError("weekly_days needs at least one weekday")
-        if self.kind == EVERY_N_WEEKS and len(self.weekdays) != 1:
-            raise ValueError("every_n_weeks needs exactly one weekday "
-                             f"(got {list(self.weekdays)})")
-        if self.kind in (EVERY_N_DAYS, MONTHLY) and self.weekdays:
-            raise ValueError(f"{self.kind} takes no weekdays (got {list(self.weekdays)})")
-
-    @property
-    def min_gap(self) -> int:
-        """The nominal minimum number of days between two occurrences."""
-        if self.kind == EVERY_N_DAYS:
-            return self.interval
-        if self.kind == EVERY_N_WEEKS:
-            return 7 * self.interval
-        if self.kind == MONTHLY:
-            return 28 * self.interval
-        days = sorted(self.weekdays)
-        gaps = [b - a for a, b in pairwise(days)]
-        gaps.append(7 * self.interval - (days[-1] - days[0]))  # across the week boundary
-        return min(gaps)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Cadence:
-        data = _fields(data, ("kind", "interval", "weekdays", "anchor"), ("kind",))
-        weekdays = tuple(_sequence(data.get("weekdays", ()), "weekdays"))
-        return cls(data["kind"], data.get("interval", 1), weekdays,
-                   data.get("anchor", CALENDAR))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "interval": self.interval,
-                "weekdays": list(self.weekdays), "anchor": self.anchor}
-
-
-@dataclass(frozen=True, slots=True)
-class ExitRule:
-    """When a phase hands over to the next one."""
-
-    kind: str
-    n: int | None = None
-    threshold: float | None = None
-    drop_pct: int = 30
-
-    def __post_init__(self) -> None:
-        _one_of(self.kind, EXIT_KINDS, "kind")
-        if self.kind in (AFTER_SESSIONS, AFTER_WEEKS):
-            _int_in(self.n, 1, MAX_EXIT_COUNT, "n")
-        elif self.n is not None:
-            raise ValueError(f"n only applies to after_sessions and after_weeks (got {self.n!r})")
-        self._check_symptom_fields()
-
-    def _check_symptom_fields(self) -> None:
-        if self.threshold is not None:
-            if self.kind != SYMPTOMS:
-                raise ValueError("threshold only applies to a symptoms exit")
-            value = self.threshold
-            number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not number or not 0 <= value <= 10:
-                raise ValueError(f"threshold must be a number from 0 to 10 or null "
-                                 f"(got {value!r})")
-            object.__setattr__(self, "threshold", float(value))
-        _int_in(self.drop_pct, 1, 100, "drop_pct")
-
-    @classmethod
-    def from_dict(cls, data: Any) -> ExitRule:
-        kind = _fields(data, ("kind", "n", "threshold", "drop_pct"), ("kind",))["kind"]
-        _one_of(kind, EXIT_KINDS, "kind")
-        allowed = {AFTER_SESSIONS: ("kind", "n"), AFTER_WEEKS: ("kind", "n"),
-                   SYMPTOMS: ("kind", "threshold", "drop_pct"), MANUAL: ("kind",)}[kind]
-        data = _fields(data, allowed, allowed[:2] if kind in (AFTER_SESSIONS, AFTER_WEEKS) else ())
-        return cls(kind, data.get("n"), data.get("threshold"), data.get("drop_pct", 30))
-
-    def to_dict(self) -> dict[str, Any]:
-        if self.kind in (AFTER_SESSIONS, AFTER_WEEKS):
-            return {"kind": self.kind, "n": self.n}
-        if self.kind == SYMPTOMS:
-            return {"kind": self.kind, "threshold": self.threshold, "drop_pct": self.drop_pct}
-        return {"kind": self.kind}
-
-
-@dataclass(frozen=True, slots=True)
-class ItemSpec:
-    """One scheduled thing; `key` is its identity across phases."""
-
-    key: str
-    technique: str
-    name: str
-    kind: str
-    cadence: Cadence
-    dose: Dose = Dose()
-    time_of_day: time | None = None
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        _text(self.key, "key", limit=64)
-        _text(self.technique, "technique", required=False, limit=64)
-        _text(self.name, "name")
-        _one_of(self.kind, ITEM_KINDS, "kind")
-        if not isinstance(self.cadence, Cadence) or not isinstance(self.dose, Dose):
-            raise ValueError("cadence and dose must be Cadence and Dose")
-        _text(self.note, "note", required=False, limit=2000)
-        t = self.time_of_day
-        if t is not None and (not isinstance(t, time) or t.tzinfo or t.second or t.microsecond):
-            raise ValueError(f"time_of_day must be a naive hour:minute time (got {t!r})")
-
-    @property
-    def is_session(self) -> bool:
-        """A professional session, done by a therapist."""
-        return self.kind == SESSION
-
-    @classmethod
-    def from_dict(cls, data: Any) -> ItemSpec:
-        data = _fields(data, ("key", "technique", "name", "kind", "cadence", "dose",
-                              "time_of_day", "note"),
-                       ("key", "technique", "name", "kind", "cadence"))
-        with _at("cadence"):
-            cadence = Cadence.from_dict(data["cadence"])
-        with _at("dose"):
-            dose = Dose.from_dict(data.get("dose", {}))
-        return cls(data["key"], data["technique"], data["name"], data["kind"], cadence, dose,
-                   _parse_hhmm(data.get("time_of_day")), data.get("note", ""))
-
-    def to_dict(self) -> dict[str, Any]:
-        tod = None if self.time_of_day is None else self.time_of_day.strftime("%H:%M")
-        return {"key": self.key, "technique": self.technique, "name": self.name,
-                "kind": self.kind, "cadence": self.cadence.to_dict(),
-                "dose": self.dose.to_dict(), "time_of_day": tod, "note": self.note}
-
-
-@dataclass(frozen=True, slots=True)
-class PhaseSpec:
-    """A named stage of the plan with its items and exit rule."""
-
-    name: str
-    exit: ExitRule
-    items: tuple[ItemSpec, ...]
-
-    def __post_init__(self) -> None:
-        _text(self.name, "name")
-        if not isinstance(self.exit, ExitRule):
-            raise ValueError("exit must be an ExitRule")
-        _freeze(self, "items")
-        if len(self.items) > MAX_ITEMS_PER_PHASE:
-            raise ValueError(f"a phase holds at most {MAX_ITEMS_PER_PHASE} items "
-                             f"(got {len(self.items)})")
-        keys = [item.key for item in self.items]
-        duplicates = sorted({k for k in keys if keys.count(k) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate item key(s): {', '.join(duplicates)}")
-
-    def item(self, key: str) -> ItemSpec | None:
-        """The item with this key, if the phase has one."""
-        return next((item for item in self.items if item.key == key), None)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> PhaseSpec:
-        data = _fields(data, ("name", "exit", "items"), ("name", "exit", "items"))
-        with _at("exit"):
-            rule = ExitRule.from_dict(data["exit"])
-        items = []
-        for i, raw in enumerate(_sequence(data["items"], "items")):
-            with _at(f"items[{i}]"):
-                items.append(ItemSpec.from_dict(raw))
-        return cls(data["name"], rule, tuple(items))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "exit": self.exit.to_dict(),
-                "items": [item.to_dict() for item in self.items]}
-
-
-@dataclass(frozen=True, slots=True)
-class PlanSpec:
-    """The stored plan: an ordered list of phases."""
-
-    phases: tuple[PhaseSpec, ...]
-
-    def __post_init__(self) -> None:
-        _freeze(self, "phases")
-        if not 1 <= len(self.phases) <= MAX_PHASES:
-            raise ValueError(f"a plan needs 1 to {MAX_PHASES} phases (got {len(self.phases)})")
-
-    def phase(self, index: int) -> PhaseSpec:
-        """The phase at `index`, clamped to the last one."""
-        return self.phases[min(index, len(self.phases) - 1)]
-
-    @classmethod
-    def from_dict(cls, data: Any) -> PlanSpec:
-        """Parse stored JSON; raises SpecError (a ValueError) naming the bad field."""
-        with _at(None):
-            data = _fields(data, ("phases",), ("phases",))
-            phases = []
-            for i, raw in enumerate(_sequence(data["phases"], "phases")):
-                with _at(f"phases[{i}]"):
-                    phases.append(PhaseSpec.from_dict(raw))
-            return cls(tuple(phases))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"phases": [phase.to_dict() for phase in self.phases]}
 
 
 # --------------------------------------------------------------------------- engine inputs
@@ -424,7 +81,7 @@ class Transition:
     reason: str = ""
 
     def __post_init__(self) -> None:
-        _int_in(self.to_phase, 0, MAX_PHASES - 1, "to_phase")
+        check_int(self.to_phase, 0, MAX_PHASES - 1, "to_phase")
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,10 +102,10 @@ class Pause:
 
     def __post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"pause ends ({self.end}) before it starts ({self.start})")
-        _one_of(self.scope, PAUSE_SCOPES, "scope")
+            raise SpecError("ends_before_start", name="pause", end=self.end, start=self.start)
+        check_one_of(self.scope, PAUSE_SCOPES, "scope")
         if self.items is not None and self.scope != PAUSE_AREA:
-            raise ValueError("items only apply to an area pause")
+            raise SpecError("area_items_only", field="items")
 
     def covers(self, occurrence: Occurrence) -> bool:
         """True when this pause stops the occurrence (by date and by kind of item)."""
@@ -473,7 +130,7 @@ class Hold:
 
     def __post_init__(self) -> None:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"hold ends ({self.end}) before it starts ({self.start})")
+            raise SpecError("ends_before_start", name="hold", end=self.end, start=self.start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,11 +166,11 @@ class PlanInput:
 
     def __post_init__(self) -> None:
         for name in ("revisions", "transitions", "pauses", "completions", "moves", "holds"):
-            _freeze(self, name)
+            freeze(self, name)
         if not self.revisions:
-            raise ValueError("a plan needs at least one revision")
+            raise SpecError("no_revision", field="revisions")
         if self.end is not None and self.end <= self.start:
-            raise ValueError(f"plan end ({self.end}) must be after its start ({self.start})")
+            raise SpecError("plan_end", field="end", end=self.end, start=self.start)
 
 
 # --------------------------------------------------------------------------- engine outputs
@@ -1286,6 +943,6 @@ def to_utc(day: date, t: time, tz: ZoneInfo) -> datetime:
     happens twice resolves to the first occurrence (fold=0 does both).
     """
     if t.tzinfo is not None:
-        raise ValueError("t must be a naive local time")
+        raise SpecError("local_time", field="t")
     local = datetime.combine(day, t.replace(fold=0), tzinfo=tz)
     return local.astimezone(UTC)

@@ -19,7 +19,7 @@ from .clinical import (
     SYMPTOM_PHASE_MIN_DAYS,
     WINDOW_DAYS,
 )
-from .schedule import SYMPTOMS, ExitRule
+from .plan_spec import SYMPTOMS, ExitRule
 
 __all__ = ["MIN_CHECK_INS", "WINDOW_DAYS", "Verdict", "baseline", "flare_up",
            "meaningful_drop", "ready_to_step_down", "seven_day_mean", "worse_than_start"]

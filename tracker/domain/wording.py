@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from tracker.domain import schedule
+from tracker.domain import plan_spec, schedule
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -12,29 +12,29 @@ def _every(n: int, unit: str) -> str:
     return f"every {unit}" if n == 1 else f"every {n} {unit}s"
 
 
-def cadence_text(cadence: schedule.Cadence) -> str:
+def cadence_text(cadence: plan_spec.Cadence) -> str:
     """E.g. "daily", "Mon, Wed, Fri", "every 2 weeks on Monday", "monthly"."""
-    if cadence.kind == schedule.EVERY_N_DAYS:
+    if cadence.kind == plan_spec.EVERY_N_DAYS:
         text = "daily" if cadence.interval == 1 else _every(cadence.interval, "day")
-    elif cadence.kind == schedule.WEEKLY_DAYS:
+    elif cadence.kind == plan_spec.WEEKLY_DAYS:
         days = sorted(cadence.weekdays)
         text = "daily" if len(days) == 7 else ", ".join(SHORT_WEEKDAYS[d] for d in days)
-    elif cadence.kind == schedule.EVERY_N_WEEKS:
+    elif cadence.kind == plan_spec.EVERY_N_WEEKS:
         text = f"{_every(cadence.interval, 'week')} on {WEEKDAYS[cadence.weekdays[0]]}"
     else:
         text = "monthly" if cadence.interval == 1 else _every(cadence.interval, "month")
-    if cadence.anchor == schedule.AFTER_DONE:
+    if cadence.anchor == plan_spec.AFTER_DONE:
         text += ", counted from the last time it was done"
     return text
 
 
-def exit_text(rule: schedule.ExitRule) -> str:
+def exit_text(rule: plan_spec.ExitRule) -> str:
     """What ends a phase, said as a condition: "after 4 weeks"."""
-    if rule.kind == schedule.AFTER_WEEKS:
+    if rule.kind == plan_spec.AFTER_WEEKS:
         return "after 1 week" if rule.n == 1 else f"after {rule.n} weeks"
-    if rule.kind == schedule.AFTER_SESSIONS:
+    if rule.kind == plan_spec.AFTER_SESSIONS:
         return "after 1 session" if rule.n == 1 else f"after {rule.n} sessions"
-    if rule.kind == schedule.SYMPTOMS:
+    if rule.kind == plan_spec.SYMPTOMS:
         parts = []
         if rule.threshold is not None:
             parts.append(f"your 7-day average leg pain is {rule.threshold:g} or lower")
@@ -43,7 +43,7 @@ def exit_text(rule: schedule.ExitRule) -> str:
     return "when your plan is changed by hand"
 
 
-def item_line(item: schedule.ItemSpec) -> str:
+def item_line(item: plan_spec.ItemSpec) -> str:
     """ "Piriformis stretch: hold 30 s, 3 times, each side" """
     dose = item.dose.describe()
     return f"{item.name}: {dose}" if dose else item.name

@@ -245,7 +245,7 @@ class Plan(BaseModel):
 
 
 class PlanRevision(BaseModel):
-    """The plan's phases and items as in force from a date (a schedule.PlanSpec as JSON)."""
+    """The plan's phases and items as in force from a date (a plan_spec.PlanSpec as JSON)."""
 
     plan = ForeignKeyField(Plan, backref="revisions", on_delete="CASCADE")
     effective_from = DateField()

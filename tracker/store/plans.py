@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from peewee import SQL, Value
 
 from tracker.domain import day as today_model
-from tracker.domain import library, safety, schedule, wording
+from tracker.domain import library, plan_spec, safety, schedule, wording
 from tracker.store import safety_reports
 from tracker.store.db import database
 from tracker.store.models import (
@@ -49,16 +49,16 @@ def plan_input(plan: Plan) -> schedule.PlanInput:
 
 # Parsed plan specs by their JSON: a plan's revisions never change once written, and
 # parsing (with the engine's validation) is the dearest part of loading a plan.
-_SPECS: dict[str, schedule.PlanSpec] = {}
+_SPECS: dict[str, plan_spec.PlanSpec] = {}
 _SPECS_MAX = 1024
 
 
-def parsed_spec(data: dict) -> schedule.PlanSpec:
-    """``schedule.PlanSpec.from_dict(data)``, remembered by content (specs are immutable)."""
+def parsed_spec(data: dict) -> plan_spec.PlanSpec:
+    """``plan_spec.PlanSpec.from_dict(data)``, remembered by content (specs are immutable)."""
     key = json.dumps(data, sort_keys=True, separators=(",", ":"))
     spec = _SPECS.get(key)
     if spec is None:
-        spec = schedule.PlanSpec.from_dict(data)
+        spec = plan_spec.PlanSpec.from_dict(data)
         if len(_SPECS) >= _SPECS_MAX:
             _SPECS.clear()
         _SPECS[key] = spec
@@ -143,7 +143,7 @@ def _day(value) -> date | None:
 def _after_done_keys(revisions: list[schedule.Revision]) -> set[str]:
     """Items whose next due day counts from when they were last done, in any revision."""
     return {item.key for r in revisions for phase in r.spec.phases for item in phase.items
-            if item.cadence.anchor == schedule.AFTER_DONE}
+            if item.cadence.anchor == plan_spec.AFTER_DONE}
 
 
 def _checkoffs(ids: list[int], keys: set[str], day: date | None):
@@ -269,7 +269,7 @@ def create_plan(
     template_slug: str | None = None,
 ) -> Plan:
     """A new plan for ``client`` from a spec (validated by the engine; ValueError if bad)."""
-    parsed = schedule.PlanSpec.from_dict(spec)
+    parsed = plan_spec.PlanSpec.from_dict(spec)
     with database.atomic():
         plan = Plan.create(
             client=client,
@@ -335,7 +335,7 @@ def assign(
 
 def revise(plan: Plan, spec: dict, effective_from: date, actor: User, summary: str = "") -> None:
     """Change a plan from a date on; days before it keep the rules they had."""
-    parsed = schedule.PlanSpec.from_dict(spec)
+    parsed = plan_spec.PlanSpec.from_dict(spec)
     with database.atomic():
         PlanRevision.create(
             plan=plan, effective_from=effective_from, spec=parsed.to_dict(), created_by=actor,

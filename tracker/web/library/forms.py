@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from tracker.domain.schedule import DOSE_LIMITS
+from tracker.domain.plan_spec import DOSE_LIMITS
 from tracker.web.forms import LINE_BREAKS, plain_text
 
 NAME_MAX = 100

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from peewee import IntegrityError, fn
 
-from tracker.domain.schedule import Dose
+from tracker.domain.plan_spec import Dose
 from tracker.store.db import database
 from tracker.store.models import Technique
 from tracker.web.library.forms import KIND_LABELS, NAME_MAX, TechniqueForm
