@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -201,7 +202,7 @@ def test_daily_item_on_dst_days_keeps_its_local_time(tz, days, utc_hours):
 
 
 def test_to_utc_rejects_an_aware_time():
-    with pytest.raises(ValueError):
+    with pytest.raises(SpecError, match="t must be a naive local time"):
         to_utc(MON, time(10, 0, tzinfo=UTC), ZoneInfo("Europe/London"))
 
 
@@ -445,73 +446,103 @@ _DELETE = object()
 _ITEM = "phases.0.items.0"
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (_set(f"{_ITEM}.kind", "yoga"), "phases[0].items[0]: kind must be one of"),
-    (_set(f"{_ITEM}.cadence.kind", "hourly"), "items[0].cadence: kind must be one of"),
-    (_set(f"{_ITEM}.cadence.anchor", "whenever"), "anchor must be one of"),
-    (_set("phases.0.exit.kind", "never"), "phases[0].exit: kind must be one of"),
-    (_set(f"{_ITEM}.cadence.interval", 0), "interval must be a whole number from 1 to 52"),
-    (_set(f"{_ITEM}.cadence.interval", 53), "interval must be a whole number from 1 to 52"),
-    (_set(f"{_ITEM}.cadence.interval", "2"), "interval must be a whole number"),
-    (_set(f"{_ITEM}.cadence.weekdays", [7]), "weekday must be a whole number from 0 to 6"),
-    (_set(f"{_ITEM}.cadence.weekdays", [-1]), "weekday must be a whole number from 0 to 6"),
-    (_set(f"{_ITEM}.cadence.weekdays", []), "every_n_weeks needs exactly one weekday"),
-    (_set(f"{_ITEM}.cadence.weekdays", [0, 3]), "every_n_weeks needs exactly one weekday"),
-    (_set(f"{_ITEM}.cadence", {"kind": "weekly_days", "weekdays": []}), "at least one weekday"),
-    (_set(f"{_ITEM}.cadence", {"kind": "every_n_days", "weekdays": [1]}), "takes no weekdays"),
-    (_set(f"{_ITEM}.cadence", {"kind": "weekly_days", "weekdays": [1, 1]}), "must not repeat"),
-    (_set(f"{_ITEM}.key", ""), "key must be a non-empty string"),
-    (_set("phases.0.items.1.key", "massage"), "phases[0]: duplicate item key(s): massage"),
-    (_set(f"{_ITEM}.dose.hold_seconds", 0), "hold_seconds must be a whole number from 1 to 600"),
-    (_set(f"{_ITEM}.dose.hold_seconds", 601), "hold_seconds must be a whole number"),
-    (_set(f"{_ITEM}.dose.repetitions", 51), "repetitions must be a whole number from 1 to 50"),
-    (_set(f"{_ITEM}.dose.sets", 0), "sets must be a whole number from 1 to 50"),
-    (_set(f"{_ITEM}.dose.minutes", -5), "minutes must be a whole number from 1 to 240"),
-    (_set(f"{_ITEM}.dose.minutes", 241), "minutes must be a whole number"),
-    (_set(f"{_ITEM}.dose.minutes", True), "minutes must be a whole number"),
-    (_set(f"{_ITEM}.dose.per_side", "yes"), "per_side must be true or false"),
-    (_set(f"{_ITEM}.time_of_day", "25:00"), 'time_of_day must be "HH:MM"'),
-    (_set(f"{_ITEM}.time_of_day", "9:00"), 'time_of_day must be "HH:MM"'),
-    (_set(f"{_ITEM}.time_of_day", "10:60"), 'time_of_day must be "HH:MM"'),
-    (_set(f"{_ITEM}.cadence", _DELETE), "phases[0].items[0]: missing field(s): cadence"),
-    (_set(f"{_ITEM}.colour", "red"), "phases[0].items[0]: unknown field(s): colour"),
-    (_set("phases.0.exit", {"kind": "after_weeks"}), "exit: missing field(s): n"),
-    (_set("phases.0.exit.n", 0), "n must be a whole number from 1 to 52"),
-    (_set("phases.0.exit", {"kind": "symptoms", "threshold": 11}), "threshold must be a number"),
-    (_set("phases.0.exit", {"kind": "symptoms", "drop_pct": 0}), "drop_pct must be"),
-    (_set("phases.0.exit", {"kind": "manual", "n": 3}), "exit: unknown field(s): n"),
-    (_set("phases.0.name", ""), "phases[0]: name must be a non-empty string"),
-    (_set("phases", []), "a plan needs 1 to 10 phases (got 0)"),
-    (_set("phases", [EXAMPLE_SPEC["phases"][1]] * 11), "a plan needs 1 to 10 phases (got 11)"),
+@pytest.mark.parametrize(("mutate", "message", "code"), [
+    (_set(f"{_ITEM}.kind", "yoga"), "phases[0].items[0]: kind must be one of", "one_of"),
+    (_set(f"{_ITEM}.cadence.kind", "hourly"), "items[0].cadence: kind must be one of", "one_of"),
+    (_set(f"{_ITEM}.cadence.anchor", "whenever"), "anchor must be one of", "one_of"),
+    (_set("phases.0.exit.kind", "never"), "phases[0].exit: kind must be one of", "one_of"),
+    (_set(f"{_ITEM}.cadence.interval", 0),
+     "interval must be a whole number from 1 to 52", "whole_number"),
+    (_set(f"{_ITEM}.cadence.interval", 53),
+     "interval must be a whole number from 1 to 52", "whole_number"),
+    (_set(f"{_ITEM}.cadence.interval", "2"), "interval must be a whole number", "whole_number"),
+    (_set(f"{_ITEM}.cadence.weekdays", [7]),
+     "weekday must be a whole number from 0 to 6", "whole_number"),
+    (_set(f"{_ITEM}.cadence.weekdays", [-1]),
+     "weekday must be a whole number from 0 to 6", "whole_number"),
+    (_set(f"{_ITEM}.cadence.weekdays", []),
+     "every_n_weeks needs exactly one weekday", "every_n_weeks_count"),
+    (_set(f"{_ITEM}.cadence.weekdays", [0, 3]),
+     "every_n_weeks needs exactly one weekday", "every_n_weeks_count"),
+    (_set(f"{_ITEM}.cadence", {"kind": "weekly_days", "weekdays": []}),
+     "at least one weekday", "weekly_days_count"),
+    (_set(f"{_ITEM}.cadence", {"kind": "every_n_days", "weekdays": [1]}),
+     "takes no weekdays", "no_weekdays"),
+    (_set(f"{_ITEM}.cadence", {"kind": "weekly_days", "weekdays": [1, 1]}),
+     "must not repeat", "weekdays_repeat"),
+    (_set(f"{_ITEM}.key", ""), "key must be a non-empty string", "text_required"),
+    (_set("phases.0.items.1.key", "massage"),
+     "phases[0]: duplicate item key(s): massage", "duplicate_keys"),
+    (_set(f"{_ITEM}.dose.hold_seconds", 0),
+     "hold_seconds must be a whole number from 1 to 600", "whole_number"),
+    (_set(f"{_ITEM}.dose.hold_seconds", 601),
+     "hold_seconds must be a whole number", "whole_number"),
+    (_set(f"{_ITEM}.dose.repetitions", 51),
+     "repetitions must be a whole number from 1 to 50", "whole_number"),
+    (_set(f"{_ITEM}.dose.sets", 0), "sets must be a whole number from 1 to 50", "whole_number"),
+    (_set(f"{_ITEM}.dose.minutes", -5),
+     "minutes must be a whole number from 1 to 240", "whole_number"),
+    (_set(f"{_ITEM}.dose.minutes", 241), "minutes must be a whole number", "whole_number"),
+    (_set(f"{_ITEM}.dose.minutes", True), "minutes must be a whole number", "whole_number"),
+    (_set(f"{_ITEM}.dose.per_side", "yes"), "per_side must be true or false", "true_or_false"),
+    (_set(f"{_ITEM}.time_of_day", "25:00"), 'time_of_day must be "HH:MM"', "time_of_day"),
+    (_set(f"{_ITEM}.time_of_day", "9:00"), 'time_of_day must be "HH:MM"', "time_of_day"),
+    (_set(f"{_ITEM}.time_of_day", "10:60"), 'time_of_day must be "HH:MM"', "time_of_day"),
+    (_set(f"{_ITEM}.time_of_day", ""), 'time_of_day must be "HH:MM"', "time_of_day"),
+    (_set(f"{_ITEM}.time_of_day", "09:30:00"), 'time_of_day must be "HH:MM"', "time_of_day"),
+    (_set(f"{_ITEM}.time_of_day", 930), 'time_of_day must be "HH:MM"', "time_of_day"),
+    (_set(f"{_ITEM}.cadence", _DELETE),
+     "phases[0].items[0]: missing field(s): cadence", "missing_fields"),
+    (_set(f"{_ITEM}.colour", "red"),
+     "phases[0].items[0]: unknown field(s): colour", "unknown_fields"),
+    (_set("phases.0.exit", {"kind": "after_weeks"}), "exit: missing field(s): n", "missing_fields"),
+    (_set("phases.0.exit.n", 0), "n must be a whole number from 1 to 52", "whole_number"),
+    (_set("phases.0.exit", {"kind": "symptoms", "threshold": 11}),
+     "threshold must be a number", "threshold_range"),
+    (_set("phases.0.exit", {"kind": "symptoms", "drop_pct": 0}),
+     "drop_pct must be", "whole_number"),
+    (_set("phases.0.exit", {"kind": "manual", "n": 3}),
+     "exit: unknown field(s): n", "unknown_fields"),
+    (_set("phases.0.name", ""), "phases[0]: name must be a non-empty string", "text_required"),
+    (_set("phases", []), "a plan needs 1 to 10 phases (got 0)", "phase_count"),
+    (_set("phases", [EXAMPLE_SPEC["phases"][1]] * 11),
+     "a plan needs 1 to 10 phases (got 11)", "phase_count"),
     (_set("phases.1.items", [{**EXAMPLE_SPEC["phases"][0]["items"][1], "key": f"k{i}"}
-                             for i in range(61)]), "phases[1]: a phase holds at most 60 items"),
-    (_set("phases", {"name": "x"}), "phases must be a list"),
-    (_set(f"{_ITEM}.dose", [60]), "items[0].dose: must be an object"),
+                             for i in range(61)]),
+     "phases[1]: a phase holds at most 60 items", "too_many_items"),
+    (_set("phases", {"name": "x"}), "phases must be a list", "not_list"),
+    (_set(f"{_ITEM}.dose", [60]), "items[0].dose: must be an object", "not_object"),
 ])
-def test_malformed_specs_are_rejected_with_a_clear_message(mutate, message):
+def test_malformed_specs_are_rejected_with_a_clear_message(mutate, message, code):
     spec = copy.deepcopy(EXAMPLE_SPEC)
     mutate(spec)
-    with pytest.raises(ValueError, match=None) as raised:
+    with pytest.raises(SpecError, match=re.escape(message)) as raised:
         PlanSpec.from_dict(spec)
-    assert isinstance(raised.value, SpecError)
-    assert message in str(raised.value)
+    assert raised.value.code == code
+    assert str(raised.value).endswith(raised.value.message)
 
 
-def test_engine_inputs_are_validated():
-    with pytest.raises(ValueError, match="at least one revision"):
-        PlanInput(MON, ())
-    with pytest.raises(ValueError, match="must be after its start"):
-        taper_plan(end=MON)
-    with pytest.raises(ValueError, match="before it starts"):
-        Pause(d(1, 5), d(1, 4))
-    with pytest.raises(ValueError, match=r"hold ends \(2024-01-04\) before it starts"):
-        Hold(d(1, 5), d(1, 4))
-    with pytest.raises(ValueError, match="items only apply to an area pause"):
-        Pause(d(1, 5), None, "self_care", frozenset({"piriformis"}))
-    with pytest.raises(ValueError, match="items only apply to an area pause"):
-        Pause(d(1, 5), None, "safety", frozenset())
-    with pytest.raises(ValueError, match="holds must be a list"):
-        taper_plan(holds=Hold(d(1, 5)))
+@pytest.mark.parametrize(("build", "message", "code"), [
+    (lambda: PlanInput(MON, ()), "at least one revision", "no_revision"),
+    (lambda: taper_plan(end=MON), "must be after its start", "plan_end"),
+    (lambda: Pause(d(1, 5), d(1, 4)), r"pause ends \(2024-01-04\) before it starts",
+     "ends_before_start"),
+    (lambda: Hold(d(1, 5), d(1, 4)), r"hold ends \(2024-01-04\) before it starts",
+     "ends_before_start"),
+    (lambda: Pause(d(1, 5), None, "self_care", frozenset({"piriformis"})),
+     "items only apply to an area pause", "area_items_only"),
+    (lambda: Pause(d(1, 5), None, "safety", frozenset()),
+     "items only apply to an area pause", "area_items_only"),
+    (lambda: taper_plan(holds=Hold(d(1, 5))), "holds must be a list", "not_list"),
+    (lambda: Transition(MON, 10), "to_phase must be a whole number from 0 to 9", "whole_number"),
+])
+def test_engine_inputs_are_validated(build, message, code):
+    with pytest.raises(SpecError, match=message) as raised:
+        build()
+    assert raised.value.code == code
+
+
+def test_holds_are_stored_as_a_tuple():
     assert taper_plan(holds=[Hold(d(1, 5))]).holds == (Hold(d(1, 5)),)  # stored as a tuple
 
 
@@ -740,9 +771,10 @@ def test_a_partial_pause_drops_only_its_kind(scope, sessions_left, self_care_lef
 
 def test_an_unknown_pause_scope_is_refused():
     assert PAUSE_SCOPES == ("all", "self_care", "sessions", "safety", "area")
-    with pytest.raises(ValueError, match=r"scope must be one of all, self_care, sessions, "
-                                         r"safety, area \(got 'everything'\)"):
+    with pytest.raises(SpecError, match=r"scope must be one of all, self_care, sessions, "
+                                        r"safety, area \(got 'everything'\)") as raised:
         Pause(date(2026, 1, 1), None, "everything")
+    assert (raised.value.code, raised.value.field) == ("one_of", "scope")
 
 
 # --- the taper guard: holds and pauses defer an automatic step ------------------------------
