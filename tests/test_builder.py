@@ -6,6 +6,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from tracker.domain import builder, library, plan_spec, schedule
+from tracker.domain.text import CONTROL_MESSAGE
 
 CATALOGUE = {
     t["slug"]: builder.Technique(t["slug"], t["name"], t["kind"], t["dose"])
@@ -103,13 +104,13 @@ def test_missing_fields_get_defaults():
 
 def test_junk_values_are_cleaned():
     form = MultiDict([
-        ("phases-0-name", "  Acute\x00\x07 "),
+        ("phases-0-name", "  Acute "),
         ("phases-0-items-0-technique", "piriformis-stretch"),
         ("phases-0-items-0-weekdays", "9"), ("phases-0-items-0-weekdays", "a"),
         ("phases-0-items-0-weekdays", "1"), ("phases-0-items-0-weekdays", "1"),
         ("phases-0-items-0-weekdays", "-1"),
         ("phases-0-items-0-key", "../../etc passwd"),
-        ("phases-0-items-0-note", "line one\r\nline two\x1b"),
+        ("phases-0-items-0-note", "line one\r\nline two\tindented"),
         ("phases-0-items-0-per_side", "anything"),
     ])
     draft = parse(form)
@@ -117,8 +118,36 @@ def test_junk_values_are_cleaned():
     assert draft.phases[0].name == "Acute"
     assert item.weekdays == [1]
     assert item.key == "etcpasswd"
-    assert item.note == "line one\r\nline two"
+    assert item.note == "line one\r\nline two\tindented"  # a note may hold line breaks, tabs
     assert item.per_side is True
+    assert draft.errors == {}
+
+
+@pytest.mark.parametrize(("field", "value", "target"), [
+    ("phases-0-name", "Acute\x00\x07", "phases-0-name"),
+    ("phases-0-name", "Acute\nphase", "phases-0-name"),  # one line: a line break is refused
+    ("phases-0-items-1-note", "line one\r\nline two\x1b", "phases-0-items-1-note"),
+    ("phases-0-items-1-note", "\x85", "phases-0-items-1-note"),  # C1 too
+    ("phases-0-items-1-time_of_day", "08:00\t", "phases-0-items-1-time_of_day"),
+    ("phases-0-items-1-search", "ice\x00", "phases-0-items-1-search"),
+    ("phases-0-items-1-name", "Ice\x7f", "phases-0-items-1-technique"),  # hidden: on technique
+])
+def test_control_characters_are_refused_never_stripped(field, value, target):
+    form = fields_of(acute())
+    form.setlist(field, [value])
+    draft = parse(form)
+    assert draft.errors == {target: CONTROL_MESSAGE}
+    spec, errors = builder.check(draft, CATALOGUE)
+    assert spec is None and errors[target] == CONTROL_MESSAGE
+    if target == field:
+        assert builder.form_fields(draft)[field] == [value]  # kept as typed, never cleaned
+
+
+def test_a_refused_field_keeps_its_error_when_its_phase_moves():
+    form = fields_of(acute())
+    form.setlist("phases-0-items-1-note", ["bell\x07"])
+    draft = builder.apply(parse(form), "phase-down-0")
+    assert draft.errors == {"phases-1-items-1-note": CONTROL_MESSAGE}
 
 
 def test_parsing_reads_at_most_the_engines_limits():

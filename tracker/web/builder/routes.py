@@ -227,7 +227,8 @@ def update():
         return _page(draft, form, catalogue, plan=plan, status=422,
                      message="That button isn't one the builder knows. Nothing was saved.")
     if name not in builder.FINAL_ACTIONS:
-        return _page(builder.apply(draft, action), form, catalogue, plan=plan)
+        draft = builder.apply(draft, action)
+        return _page(draft, form, catalogue, plan=plan, errors=draft.errors)
     spec, errors = builder.check(draft, catalogue)
     step = {"preview": _preview, "assign": _assign, "save-changes": _save_changes,
             "save-template": _save_template}[name]
