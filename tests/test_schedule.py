@@ -504,6 +504,10 @@ _ITEM = "phases.0.items.0"
     (_set("phases.0.exit", {"kind": "manual", "n": 3}),
      "exit: unknown field(s): n", "unknown_fields"),
     (_set("phases.0.name", ""), "phases[0]: name must be a non-empty string", "text_required"),
+    (_set("phases.0.name", "Acute\x00"), "name must not contain control characters",
+     "text_control"),
+    (_set(f"{_ITEM}.note", "Ease in\x1b[31m"), "note must not contain control characters",
+     "text_control"),
     (_set("phases", []), "a plan needs 1 to 10 phases (got 0)", "phase_count"),
     (_set("phases", [EXAMPLE_SPEC["phases"][1]] * 11),
      "a plan needs 1 to 10 phases (got 11)", "phase_count"),
@@ -550,6 +554,9 @@ def test_holds_are_stored_as_a_tuple():
 
 KEYS = ("massage", "piriformis", "ball", "heat")
 TIMES = st.none() | st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
+# Notes: any text the one free-text policy accepts (line breaks and tabs, no other control).
+NOTES = st.text(st.characters(exclude_categories=["Cs", "Cc"]) | st.sampled_from("\r\n\t"),
+                max_size=5)
 
 
 def _days(lo: int, hi: int, origin: date = MON) -> st.SearchStrategy[date]:
@@ -583,7 +590,7 @@ exit_rules = st.one_of(
 def phases(draw, name: str) -> PhaseSpec:
     keys = draw(st.lists(st.sampled_from(KEYS), min_size=0, max_size=4, unique=True))
     items = tuple(ItemSpec(key, key, key.title(), draw(st.sampled_from(ITEM_KINDS)),
-                           draw(cadences()), draw(doses), draw(TIMES), draw(st.text(max_size=5)))
+                           draw(cadences()), draw(doses), draw(TIMES), draw(NOTES))
                   for key in keys)
     return PhaseSpec(name, draw(exit_rules), items)
 

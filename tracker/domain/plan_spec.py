@@ -16,6 +16,7 @@ from datetime import time
 from itertools import pairwise
 from typing import Any
 
+from .text import MULTILINE, is_plain
 from .times import format_time_of_day, parse_time_of_day
 
 __all__ = [
@@ -62,6 +63,7 @@ MESSAGES = {
     "one_of": "{name} must be one of {allowed}",
     "text_required": "{name} must be a non-empty string of at most {limit} characters",
     "text": "{name} must be a string of at most {limit} characters",
+    "text_control": "{name} must not contain control characters",
     "true_or_false": "{name} must be true or false",
     "time_of_day": '{name} must be "HH:MM" or null',
     "naive_time": "{name} must be a naive hour:minute time",
@@ -129,10 +131,13 @@ def check_one_of(value: Any, allowed: Sequence[str], name: str) -> None:
         raise SpecError("one_of", name=name, allowed=", ".join(allowed), got=repr(value))
 
 
-def _text(value: Any, name: str, *, required: bool = True, limit: int = 200) -> None:
+def _text(value: Any, name: str, *, required: bool = True, limit: int = 200,
+          allow: str = "") -> None:
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
         raise SpecError("text_required" if required else "text", name=name, limit=limit,
                         got=repr(value))
+    if not is_plain(value, allow):  # the one free-text policy: refuse, never strip
+        raise SpecError("text_control", name=name, got=repr(value))
 
 
 def _fields(data: Any, allowed: Sequence[str], required: Sequence[str]) -> Mapping[str, Any]:
@@ -341,7 +346,7 @@ class ItemSpec:
         if not isinstance(self.cadence, Cadence) or not isinstance(self.dose, Dose):
             raise SpecError("wrong_type", name="cadence and dose",
                             expected="Cadence and Dose")
-        _text(self.note, "note", required=False, limit=2000)
+        _text(self.note, "note", required=False, limit=2000, allow=MULTILINE)
         t = self.time_of_day
         if t is not None and (not isinstance(t, time) or t.tzinfo or t.second or t.microsecond):
             raise SpecError("naive_time", name="time_of_day", got=repr(t))
