@@ -4,7 +4,7 @@ import os
 import socket
 import stat
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -337,7 +337,7 @@ def test_subscribe_keeps_other_reminder_settings(client, logged_in):
     db(lambda: ReminderPreference.create(user=logged_in, email=True, selfcare_time="07:30"))
     post_json(client, "/push/subscribe", fake_subscription())
     pref = db(lambda: ReminderPreference.get(user=logged_in))
-    assert (pref.push, pref.email, pref.selfcare_time) == (True, True, "07:30")
+    assert (pref.push, pref.email, pref.selfcare_time) == (True, True, time(7, 30))
 
 
 def test_subscribe_from_htmx_answers_with_the_devices_fragment(client, logged_in):

@@ -1,6 +1,6 @@
 """Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``,
 ``db upgrade``, ``db current`` and ``init-db``."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import click
 from flask import Flask
@@ -43,7 +43,7 @@ def seed_demo() -> tuple[User, User]:
             )
         pref = reminder_settings.preference_for(client)
         if not pref.email:
-            pref.email, pref.selfcare_time = True, "08:00"  # email reminders at 08:00
+            pref.email, pref.selfcare_time = True, time(8, 0)  # email reminders at 08:00
             reminder_settings.reschedule(pref, client, utcnow())
     return therapist, client
 

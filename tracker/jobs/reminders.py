@@ -20,7 +20,7 @@ from tracker.jobs import email as email_channel
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
-from tracker.store.reminder_settings import naive_utc, preferences_of
+from tracker.store.reminder_settings import preferences_of
 from tracker.store.tokens import unsubscribe_token
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
@@ -109,8 +109,8 @@ def _claim(user: User, reminder: select.Reminder, now: datetime) -> ReminderClai
                 slot=reminder.slot,
                 channel=reminder.channel,
                 items=list(reminder.items) + ([reminder.session] if reminder.session else []),
-                due_at=naive_utc(reminder.due_at),
-                next_attempt_at=naive_utc(now + CLAIM_LEASE),
+                due_at=reminder.due_at,
+                next_attempt_at=now + CLAIM_LEASE,
             )
     except IntegrityError:
         return None
@@ -125,11 +125,11 @@ def _attempt(claim: ReminderClaim, user: User, reminder: select.Reminder, now: d
         delay_index = min(claim.attempts - 1, len(RETRY_DELAYS) - 1)
         gave_up = claim.attempts > len(RETRY_DELAYS)
         claim.status = "gave_up" if gave_up else "failed"
-        claim.next_attempt_at = None if gave_up else naive_utc(now + RETRY_DELAYS[delay_index])
+        claim.next_attempt_at = None if gave_up else now + RETRY_DELAYS[delay_index]
         claim.last_error = f"{type(exc).__name__}: {exc}"[:300]
         claim.save()
         return claim.status
-    claim.status, claim.sent_at, claim.next_attempt_at = "sent", naive_utc(now), None
+    claim.status, claim.sent_at, claim.next_attempt_at = "sent", now, None
     claim.last_error = detail[:300]
     claim.save()
     return "sent"
@@ -140,7 +140,7 @@ def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
     items = () if session else tuple(claim.items)
     return select.Reminder(
         claim.user_id, claim.slot, claim.local_date, claim.channel, items, session,
-        _aware(claim.due_at),
+        claim.due_at,
     )
 
 
@@ -151,7 +151,7 @@ def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
     due = list(
         ReminderPreference.select(ReminderPreference, User.timezone)
         .join(User)
-        .where(ReminderPreference.next_fire_at <= naive_utc(now))
+        .where(ReminderPreference.next_fire_at <= now)
         .order_by(ReminderPreference.next_fire_at)
         .namedtuples()
     )
@@ -172,19 +172,15 @@ def _store_next_fires(rows: list[tuple[int, datetime | None]], now: datetime) ->
     with database.atomic():
         for pref_id, fire in rows:
             ReminderPreference.update(
-                next_fire_at=None if fire is None else naive_utc(fire), checked_until=naive_utc(now)
+                next_fire_at=fire, checked_until=now
             ).where(ReminderPreference.id == pref_id).execute()
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
 
 
 def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
                dry_run: bool) -> list[Outcome]:
     """Select and send one user's due reminders; ``row`` is their settings, ``prefs`` the
     same as the pure selection reads them."""
-    since = max(_aware(row.checked_until) or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
+    since = max(row.checked_until or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
     window = max(now - since, timedelta(seconds=1))
     reminders = select.select(now, prefs, lambda day: day_state(plan, day), row.user, window)
     if not reminders:
@@ -210,13 +206,13 @@ def _retry_failed(now: datetime) -> list[Outcome]:
         ReminderClaim.select(ReminderClaim, User)
         .join(User)
         .where(ReminderClaim.status.in_(("failed", "claimed"))
-               & (ReminderClaim.next_attempt_at <= naive_utc(now)))
+               & (ReminderClaim.next_attempt_at <= now))
     )
     for claim in list(waiting):
         # Take the retry with a conditional update on the row as read, so two workers
         # never both resend it; the taker holds a new lease while it sends.
         taken = (
-            ReminderClaim.update(status="claimed", next_attempt_at=naive_utc(now + CLAIM_LEASE))
+            ReminderClaim.update(status="claimed", next_attempt_at=now + CLAIM_LEASE)
             .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == claim.status)
                    & (ReminderClaim.next_attempt_at == claim.next_attempt_at))
             .execute()

@@ -50,16 +50,15 @@ def skip(plan: Plan, item_key: str, day: date, reason: str) -> None:
 
 def book(plan: Plan, item_key: str, original_day: date, day: date, at: time | None) -> None:
     """Move one professional session to the date (and time) it is booked for."""
-    at_text = at.strftime("%H:%M") if at else None
     (
         SessionBooking.insert(
-            plan=plan, item_key=item_key, original_day=original_day, day=day, time=at_text
+            plan=plan, item_key=item_key, original_day=original_day, day=day, time=at
         )
         .on_conflict(
             conflict_target=[
                 SessionBooking.plan, SessionBooking.item_key, SessionBooking.original_day
             ],
-            update={SessionBooking.day: day, SessionBooking.time: at_text},
+            update={SessionBooking.day: day, SessionBooking.time: at},
         )
         .execute()
     )
