@@ -146,6 +146,20 @@ def test_a_failed_send_is_retried_with_backoff_and_kept(setup, monkeypatch):
         assert ReminderClaim.get().status == "sent"
 
 
+def test_a_claim_keeps_its_items_by_key_and_one_from_before_keys_is_still_sent(setup):
+    with database.connection_context():
+        assert [o.status for o in tick(setup["at"])] == ["sent"]
+        claim = ReminderClaim.get()
+        assert {"key": "knee-to-chest", "name": "Knee-to-chest stretch"} in claim.items
+        # A failed claim as an earlier version stored it: bare names.
+        ReminderClaim.update(status="failed", items=["Piriformis stretch"],
+                             next_attempt_at=setup["at"]).execute()
+    outcomes = tick(setup["at"] + timedelta(minutes=1))
+    assert [(o.status, o.detail) for o in outcomes] == [("sent", "retry")]
+    resent = outbox(setup["app"])[-1].get_body(("plain",)).get_content()
+    assert "Piriformis stretch" in resent
+
+
 def test_the_day_before_a_session(setup):
     with database.connection_context():
         pref = ReminderPreference.get()
@@ -299,12 +313,12 @@ def test_a_reminder_sent_again_has_the_same_message_id():
     """Mail apps that drop duplicate Message-IDs then show a resent reminder once."""
     from datetime import date
 
-    from tracker.domain.reminder_select import Reminder
+    from tracker.domain.reminder_select import Reminder, ReminderItem
     from tracker.jobs import email as email_channel
 
     def message_id(slot, day):
         reminder = Reminder(user_key=7, slot=slot, local_date=day, channel="email",
-                            items=("Piriformis stretch",), session=None,
+                            items=(ReminderItem("s", "Piriformis stretch"),), session=None,
                             due_at=datetime(2026, 11, 21, 13, tzinfo=UTC))
         return email_channel.compose(
             to_name="Ann", to_email="ann@example.org", sender="care@example.org",

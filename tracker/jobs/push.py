@@ -171,15 +171,18 @@ def send_reminder(user, reminder) -> str:
         plan = Plan.current_for(user)
         keys = []
         if plan is not None:
+            # By key, not name: two items may share a name, and "Done" checks off only the
+            # ones this reminder lists (and that are still due when it is sent).
             view = plans.day_view(plan, reminder.local_date)
-            keys = [i.key for i in view.items
-                    if i.name in reminder.items and not i.is_session and i.state == day_model.DUE]
+            keys = [key for key in reminder.item_keys
+                    if (item := view.item(key)) is not None and not item.is_session
+                    and item.state == day_model.DUE]
         done_url = None
         if keys:
             token = done_token(app.config["SECRET_KEY"], user.id, plan.id, reminder.local_date,
                                keys)
             done_url = done_path(app, token)
-        payload = build_payload(reminder.items, done_url, url=today_path, tag=tag)
+        payload = build_payload(reminder.item_names, done_url, url=today_path, tag=tag)
     result = send_to_user(user, payload, app.config)
     summary = f"push: {result.sent} sent, {result.gone_deleted} gone, {len(result.errors)} failed"
     if result.errors and not result.sent:

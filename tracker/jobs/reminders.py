@@ -108,7 +108,7 @@ def _claim(user: User, reminder: select.Reminder, now: datetime) -> ReminderClai
                 local_date=reminder.local_date,
                 slot=reminder.slot,
                 channel=reminder.channel,
-                items=list(reminder.items) + ([reminder.session] if reminder.session else []),
+                items=_claim_items(reminder),
                 due_at=reminder.due_at,
                 next_attempt_at=now + CLAIM_LEASE,
             )
@@ -135,9 +135,20 @@ def _attempt(claim: ReminderClaim, user: User, reminder: select.Reminder, now: d
     return "sent"
 
 
+def _claim_items(reminder: select.Reminder) -> list:
+    """What the claim keeps to send the reminder again: the self-care items by key and
+    name, or the session-eve message's text."""
+    if reminder.session:
+        return [reminder.session]
+    return [{"key": item.key, "name": item.name} for item in reminder.items]
+
+
 def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
     session = claim.items[-1] if claim.slot == select.SESSION_EVE and claim.items else None
-    items = () if session else tuple(claim.items)
+    # Claims made before items had keys hold bare names: they are sent without "Done".
+    items = () if session else tuple(
+        select.ReminderItem(**item) if isinstance(item, dict) else select.ReminderItem("", item)
+        for item in claim.items)
     return select.Reminder(
         claim.user_id, claim.slot, claim.local_date, claim.channel, items, session,
         claim.due_at,
