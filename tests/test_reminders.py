@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import ROOT, csrf_token, make_user
+from tracker.jobs import claims
 from tracker.jobs import reminders as service
 from tracker.store import checkoffs, plans, reminder_settings
 from tracker.store.db import database
@@ -302,10 +303,10 @@ def test_a_claim_whose_send_never_finished_is_sent_after_its_lease(setup, monkey
     # Within the lease the claim may still be sending elsewhere: nothing is sent.
     assert [o.status for o in tick(setup["at"] + timedelta(minutes=5))] == ["claimed-elsewhere"]
     assert outbox(setup["app"]) == []
-    after = tick(setup["at"] + service.CLAIM_LEASE + timedelta(minutes=1))
+    after = tick(setup["at"] + claims.CLAIM_LEASE + timedelta(minutes=1))
     assert [(o.status, o.detail) for o in after] == [("sent", "retry")]
     assert len(outbox(setup["app"])) == 1
-    assert tick(setup["at"] + service.CLAIM_LEASE + timedelta(minutes=30)) == []
+    assert tick(setup["at"] + claims.CLAIM_LEASE + timedelta(minutes=30)) == []
     assert len(outbox(setup["app"])) == 1
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app
-from peewee import IntegrityError
 
 from tracker.domain import reminder_select as select
+from tracker.jobs import claims
 from tracker.jobs import email as email_channel
 from tracker.store import plans
 from tracker.store.db import database
@@ -24,12 +24,6 @@ from tracker.store.reminder_settings import preferences_of
 from tracker.store.tokens import unsubscribe_token
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
-# A claim is a lease: when its send has not finished (the worker died between claiming
-# and recording the outcome), the reminder is sent again after this long. Far longer than
-# a send can take (SMTP gives up after 20 s), so a live worker is never overtaken.
-CLAIM_LEASE = timedelta(minutes=10)
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
-                timedelta(hours=1))
 
 
 def day_state(plan: Plan | None, local_day: date) -> select.DayState:
@@ -98,41 +92,18 @@ SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {
 def _claim(user: User, reminder: select.Reminder, now: datetime) -> ReminderClaim | None:
     """Take the reminder's unique key; None when another tick (or an earlier run) has it.
 
-    The claim holds until ``now + CLAIM_LEASE`` (``next_attempt_at``); after that, a claim
-    still not sent is taken again by ``_retry_failed``, so a crash loses no reminder.
+    The claim is a lease (tracker.jobs.claims): a claim not sent by its end is taken
+    again by ``_retry_failed``, so a crash loses no reminder.
     """
-    try:
-        with database.atomic():
-            return ReminderClaim.create(
-                user=user,
-                local_date=reminder.local_date,
-                slot=reminder.slot,
-                channel=reminder.channel,
-                items=_claim_items(reminder),
-                due_at=reminder.due_at,
-                next_attempt_at=now + CLAIM_LEASE,
-            )
-    except IntegrityError:
-        return None
+    return claims.claim(
+        ReminderClaim, now, user=user, local_date=reminder.local_date, slot=reminder.slot,
+        channel=reminder.channel, items=_claim_items(reminder), due_at=reminder.due_at,
+    )
 
 
 def _attempt(claim: ReminderClaim, user: User, reminder: select.Reminder, now: datetime) -> str:
     """Send once; record sent, or failed with the next retry time (never lost)."""
-    claim.attempts += 1
-    try:
-        detail = SENDERS[reminder.channel](user, reminder)
-    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
-        delay_index = min(claim.attempts - 1, len(RETRY_DELAYS) - 1)
-        gave_up = claim.attempts > len(RETRY_DELAYS)
-        claim.status = "gave_up" if gave_up else "failed"
-        claim.next_attempt_at = None if gave_up else now + RETRY_DELAYS[delay_index]
-        claim.last_error = f"{type(exc).__name__}: {exc}"[:300]
-        claim.save()
-        return claim.status
-    claim.status, claim.sent_at, claim.next_attempt_at = "sent", now, None
-    claim.last_error = detail[:300]
-    claim.save()
-    return "sent"
+    return claims.attempt(claim, lambda: SENDERS[reminder.channel](user, reminder), now)
 
 
 def _claim_items(reminder: select.Reminder) -> list:
@@ -213,23 +184,7 @@ def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
 def _retry_failed(now: datetime) -> list[Outcome]:
     """Send again what failed, and what was claimed but never finished (its lease ran out)."""
     outcomes = []
-    waiting = (
-        ReminderClaim.select(ReminderClaim, User)
-        .join(User)
-        .where(ReminderClaim.status.in_(("failed", "claimed"))
-               & (ReminderClaim.next_attempt_at <= now))
-    )
-    for claim in list(waiting):
-        # Take the retry with a conditional update on the row as read, so two workers
-        # never both resend it; the taker holds a new lease while it sends.
-        taken = (
-            ReminderClaim.update(status="claimed", next_attempt_at=now + CLAIM_LEASE)
-            .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == claim.status)
-                   & (ReminderClaim.next_attempt_at == claim.next_attempt_at))
-            .execute()
-        )
-        if not taken:
-            continue
+    for claim in claims.retake(ReminderClaim.select(ReminderClaim, User).join(User), now):
         reminder = _reminder_from_claim(claim)
         status = _attempt(claim, claim.user, reminder, now)
         outcomes.append(Outcome(claim.user.email, claim.slot, claim.local_date, claim.channel,
