@@ -31,13 +31,12 @@ from tracker.domain.day import DUE, DayView
 
 __all__ = [
     "CHANNELS", "DEFAULT_WINDOW", "EMAIL", "PUSH", "SELFCARE_1", "SELFCARE_2",
-    "SESSION_EVE", "SLOTS",
-    "DayState", "Fire", "Preferences", "Reminder", "ReminderItem", "Slot",
-    "claim_key", "day_state", "fire_times", "next_fire_at", "select", "slots_on",
+    "SESSION_EVE",
+    "DayState", "Fire", "Preferences", "Reminder", "ReminderItem",
+    "claim_key", "day_state", "fire_times", "next_fire_at", "select",
 ]
 
 SELFCARE_1, SELFCARE_2, SESSION_EVE = "selfcare-1", "selfcare-2", "session-eve"
-SLOTS = (SELFCARE_1, SELFCARE_2, SESSION_EVE)
 PUSH, EMAIL = "push", "email"
 CHANNELS = (PUSH, EMAIL)
 DEFAULT_WINDOW = timedelta(minutes=1)
@@ -105,15 +104,6 @@ class Preferences:
     @property
     def zone(self) -> ZoneInfo:
         return _zone(self.timezone)
-
-
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """A reminder as configured: its name, the local day it belongs to, its wall time."""
-
-    name: str
-    local_date: date
-    local_time: time
 
 
 class Fire(NamedTuple):
@@ -192,11 +182,6 @@ def _times(prefs: Preferences) -> list[tuple[str, time]]:
     if prefs.session_day_before:
         times.append((SESSION_EVE, prefs.session_day_before_time))
     return times
-
-
-def slots_on(prefs: Preferences, local_day: date) -> list[Slot]:
-    """The reminders configured for `local_day`, at their nominal wall times."""
-    return [Slot(name, local_day, t) for name, t in _times(prefs)]
 
 
 def _gap_end(day: date, t: time, tz: ZoneInfo) -> datetime:

@@ -5,18 +5,9 @@ devices at once leave exactly one record: no read-then-write race.
 """
 from datetime import date, time
 
-from tracker.domain import day as day_model
 from tracker.store.models import CheckOff, Plan, SessionBooking, utcnow
 
 _KEY = [CheckOff.plan, CheckOff.item_key, CheckOff.day]
-
-
-def marks_for(plan: Plan, day: date) -> dict[str, day_model.Mark]:
-    """What was recorded for each item on ``day`` (one query)."""
-    rows = CheckOff.select(CheckOff.item_key, CheckOff.status, CheckOff.skip_reason).where(
-        (CheckOff.plan == plan) & (CheckOff.day == day)
-    )
-    return {r.item_key: day_model.Mark(r.status, r.skip_reason) for r in rows}
 
 
 def _upsert(plan: Plan, item_key: str, day: date, status: str, reason: str | None) -> None:

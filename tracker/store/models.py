@@ -23,7 +23,6 @@ from tracker.store.db import BaseModel, database
 
 CLIENT = "client"
 THERAPIST = "therapist"
-ROLES = (CLIENT, THERAPIST)
 
 # Compared against when an email is unknown, so a wrong email costs the same time
 # as a wrong password and the response does not reveal which accounts exist.
@@ -421,10 +420,6 @@ class SafetyCheck(BaseModel):
     checked_at = UTCDateTimeField(null=True)  # the client says a professional checked them
     resolved_at = UTCDateTimeField(null=True)
     resolved_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-
-    @property
-    def is_warning(self) -> bool:
-        return bool(self.red_flags)
 
     @property
     def is_open(self) -> bool:
