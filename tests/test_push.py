@@ -16,7 +16,7 @@ from tracker import create_app
 from tracker.config import _instance_key, vapid_public_key
 from tracker.domain import push_payload, push_subscription, vapid
 from tracker.domain import reminder_select as select
-from tracker.jobs import push
+from tracker.jobs import push, reminders
 from tracker.store import checkoffs, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
@@ -281,7 +281,7 @@ def subscribe_device(service, user):
 def test_reminder_done_action_checks_items_off_without_a_session(app, service, user, plan):
     subscribe_device(service, user)
     with app.app_context(), database.connection_context():
-        detail = push.send_reminder(user, reminder(user, ["s0", "s1", "s3"]))
+        detail = reminders.SENDERS[select.PUSH](user, reminder(user, ["s0", "s1", "s3"]))
     assert detail == "push: 1 sent, 0 gone, 0 failed"
     [payload] = service.payloads
     assert payload["body"] == "Stretch 0, Stretch 1 and Stretch 3"
@@ -300,7 +300,7 @@ def test_done_checks_off_the_listed_item_not_another_with_the_same_name(app, ser
     with app.app_context(), database.connection_context():
         plan = plans.create_plan(user, twins, plans.local_today(user), title="Plan",
                                  created_by=user)
-        push.send_reminder(user, reminder(user, ["a"], names={"a": "Stretch"}))
+        reminders.SENDERS[select.PUSH](user, reminder(user, ["a"], names={"a": "Stretch"}))
     [payload] = service.payloads
     assert payload["body"] == "Stretch"
     response = app.test_client().post(payload["done_url"])
@@ -314,13 +314,14 @@ def test_reminder_that_reached_no_device_is_retried(app, service, user, plan):
     sub = subscribe_device(service, user)
     service.answer(503, endpoint=sub["endpoint"])
     with app.app_context(), database.connection_context(), pytest.raises(push.PushFailed):
-        push.send_reminder(user, reminder(user, ["s0"]))
+        reminders.SENDERS[select.PUSH](user, reminder(user, ["s0"]))
 
 
 def test_session_reminder_payload(app, service, user, plan):
     subscribe_device(service, user)
     with app.app_context(), database.connection_context():
-        push.send_reminder(user, reminder(user, (), session="Deep tissue massage at 10:00"))
+        session = reminder(user, (), session="Deep tissue massage at 10:00")
+        reminders.SENDERS[select.PUSH](user, session)
     [payload] = service.payloads
     assert payload["title"] == "Your session is tomorrow" and "done_url" not in payload
 

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from tracker.domain import safety
+from tracker.domain.push_payload import build_alert_payload
 from tracker.jobs import claims
 from tracker.jobs import email as email_channel
-from tracker.jobs.reminders import external_url
+from tracker.jobs.links import external_url, page_path
 from tracker.store import safety_reports
 from tracker.store.models import PushSubscription, SafetyAlert, SafetyCheck, User
 
@@ -82,22 +83,19 @@ def _send_email(check: SafetyCheck, therapist: User, kind: str) -> str:
 
 
 def _send_push(check: SafetyCheck, therapist: User, kind: str) -> str:
-    from tracker.jobs import push
+    from tracker.jobs import push  # pywebpush and its crypto only when push is used
 
     subject, _lines = compose(check, therapist, kind)
-    app = current_app._get_current_object()
-    payload = {"title": subject, "body": "Open their page for the answers.",
-               "url": push.page_path(app, "client_page.show", client_id=check.client_id),
-               "tag": f"safety-{check.id}-{kind}"}
-    result = push.send_to_user(therapist, payload, app.config)
-    summary = f"push: {result.sent} sent, {result.gone_deleted} gone, {len(result.errors)} failed"
+    payload = build_alert_payload(subject, page_path("client_page.show", client_id=check.client_id),
+                                  tag=f"safety-{check.id}-{kind}")
+    result = push.send_to_user(therapist, payload, current_app.config)
     if not result.sent:
         # Not delivered, also when every device turned out to be gone (404/410): the alert
         # stays failed, so the sweep tries again (a device may subscribe meanwhile) and
         # it never reads as sent. The email alert is claimed and sent on its own.
         reason = result.errors[0].error if result.errors else "no device took it"
-        raise push.PushFailed(f"{summary}: {reason}")
-    return summary
+        raise push.PushFailed(f"{result.summary}: {reason}")
+    return result.summary
 
 
 SENDERS = {EMAIL: _send_email, PUSH: _send_push}

@@ -10,18 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app
 
+from tracker.domain import day as day_model
 from tracker.domain import reminder_select as select
+from tracker.domain.push_payload import build_payload
 from tracker.jobs import claims
 from tracker.jobs import email as email_channel
+from tracker.jobs.links import external_url, page_path
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
 from tracker.store.reminder_settings import preferences_of
-from tracker.store.tokens import unsubscribe_token
+from tracker.store.tokens import done_token, unsubscribe_token
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
 
@@ -47,19 +49,6 @@ class Outcome:
     detail: str = ""
 
 
-# --- links that work outside a request (the worker has none) -----------------------------
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on BASE_URL (a request context here would close the worker's
-    database connection on teardown, so the URL map is bound directly)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
 # --- sending ---------------------------------------------------------------------------
 
 
@@ -78,9 +67,43 @@ def _send_email(user: User, reminder: select.Reminder) -> str:
 
 
 def _send_push(user: User, reminder: select.Reminder) -> str:
-    from tracker.jobs import push
+    """Send one reminder to the user's devices; a summary for the log.
 
-    return push.send_reminder(user, reminder)
+    Raises PushFailed when nothing was delivered and a device failed, so the claim is
+    retried; a reminder that reached one device is not resent to all of them because
+    another failed.
+    """
+    from tracker.jobs import push  # pywebpush and its crypto only when push is used
+
+    # One notification per kind and day: the second self-care reminder replaces the first.
+    tag = f"{'session' if reminder.session else 'selfcare'}-{reminder.local_date.isoformat()}"
+    today_path = page_path("today.today")
+    if reminder.session:
+        payload = build_payload((), url=today_path, session=reminder.session, tag=tag)
+    else:
+        payload = build_payload(reminder.item_names, _done_path(user, reminder),
+                                url=today_path, tag=tag)
+    result = push.send_to_user(user, payload, current_app.config)
+    if result.errors and not result.sent:
+        raise push.PushFailed(f"{result.summary}: {result.errors[0].error}")
+    return result.summary
+
+
+def _done_path(user: User, reminder: select.Reminder) -> str | None:
+    """The notification's "Done": a signed link that checks off the reminder's items, by
+    key (two items may share a name), those still due when it is sent; None if none is."""
+    plan = Plan.current_for(user)
+    if plan is None:
+        return None
+    view = plans.day_view(plan, reminder.local_date)
+    keys = [key for key in reminder.item_keys
+            if (item := view.item(key)) is not None and not item.is_session
+            and item.state == day_model.DUE]
+    if not keys:
+        return None
+    token = done_token(current_app.config["SECRET_KEY"], user.id, plan.id, reminder.local_date,
+                       keys)
+    return page_path("push.done", token=token)
 
 
 SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {
