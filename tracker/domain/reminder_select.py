@@ -28,6 +28,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.domain.day import DUE, DayView
+from tracker.domain.times import format_time_of_day
 
 __all__ = [
     "CHANNELS", "DEFAULT_WINDOW", "EMAIL", "PUSH", "SELFCARE_1", "SELFCARE_2",
@@ -146,7 +147,7 @@ def day_state(view: DayView, tomorrow: DayView, *, paused: bool = False) -> DayS
     """
     self_care = tuple(ReminderItem(i.key, i.name) for i in view.items
                       if not i.is_session and i.state == DUE)
-    sessions = tuple(f"{i.name} at {i.time:%H:%M}" if i.time else i.name
+    sessions = tuple(f"{i.name} at {format_time_of_day(i.time)}" if i.time else i.name
                      for i in tomorrow.items if i.is_session and i.state == DUE)
     return DayState(paused, self_care, sessions)
 
