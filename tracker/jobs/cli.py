@@ -60,7 +60,9 @@ def seed_demo_command() -> None:
 
 @click.command("remind")
 @with_appcontext
-@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601; default: now).")
+@click.option("--now", "now_text",
+              help="Pretend it is this time (ISO 8601, UTC unless it has an offset; "
+                   "default: now).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 def remind_command(now_text: str | None, dry_run: bool) -> None:
     """Run one reminder tick by hand (for cron deployments and tests)."""
@@ -70,7 +72,7 @@ def remind_command(now_text: str | None, dry_run: bool) -> None:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 time: {now_text}") from exc
-    if now.tzinfo is None:
+    if now.tzinfo is None:  # typed without an offset: UTC, as --help says
         now = now.replace(tzinfo=UTC)
     with database.connection_context():
         outcomes = service.tick(now, dry_run=dry_run)

@@ -151,6 +151,8 @@ def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
 
 def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
     """One worker tick: send what is due by ``now`` (exactly once), retry what failed."""
+    if now.tzinfo is None:  # astimezone would read it as the machine's local time
+        raise ValueError(f"tick needs an aware now (got {now!r})")
     now = now.astimezone(UTC)
     # Plain rows, not model objects: a busy minute has thousands of users due.
     due = list(
