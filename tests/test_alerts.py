@@ -22,7 +22,7 @@ from tests.fake_push_service import FakePushService
 from tracker.config import vapid_public_key
 from tracker.domain import library
 from tracker.jobs import alerts, tasks
-from tracker.jobs.reminders import CLAIM_LEASE, RETRY_DELAYS
+from tracker.jobs.claims import CLAIM_LEASE, RETRY_DELAYS
 from tracker.store import checkins, plans, safety_reports
 from tracker.store.db import database
 from tracker.store.models import CareLink, PushSubscription, SafetyAlert, SafetyCheck, User
@@ -327,14 +327,22 @@ def test_a_failing_push_service_is_retried_with_backoff(world, service, device):
     assert len(outbox(world.app)) == 1  # the email went the first time, and only then
 
 
-def test_a_device_that_is_gone_is_forgotten_not_retried(world, service, device):
+def test_a_device_that_is_gone_is_forgotten_and_the_push_alert_is_not_counted_sent(
+        world, service, device):
+    check = report(world.ann, flags=["fever"])
+    now = datetime.now(UTC)
     service.answer(410, endpoint=device["endpoint"])
-    announce(world.app, report(world.ann, flags=["fever"]), [safety_reports.WARNING])
-    assert [r[2:4] for r in alert_rows()] == [("email", "sent"), ("push", "sent")]
+    with worker(world.app):
+        assert alerts.send(check.id, now) == ["sent", "failed"]  # email, then push
+    assert [r[2:4] for r in alert_rows()] == [("email", "sent"), ("push", "failed")]
     with database.connection_context():
         assert PushSubscription.select().count() == 0
-        assert SafetyAlert.get(SafetyAlert.channel == "push").last_error == (
-            "push: 0 sent, 1 gone, 0 failed")
+        alert = SafetyAlert.get(SafetyAlert.channel == "push")
+    assert alert.last_error == "PushFailed: push: 0 sent, 1 gone, 0 failed: no device took it"
+    assert alert.next_attempt_at == now + RETRY_DELAYS[0]
+    with worker(world.app):  # the sweep tries again: still no device, still not sent
+        assert alerts.sweep(now + RETRY_DELAYS[0]) == ["failed"]
+    assert len(service.messages) == 1 and len(outbox(world.app)) == 1
 
 
 # --- SMTP failure ------------------------------------------------------------------------------

@@ -118,3 +118,44 @@ def test_postgres_pool_gets_every_connection_back_after_many_requests(app, as_us
         ).fetchone()
     assert connected <= 5
     assert pool._in_use == {}
+
+
+# --- the two custom fields: moments in UTC, times of day ----------------------------------
+
+
+def test_every_timestamp_reads_back_aware_in_utc_whatever_zone_it_was_written_in(app):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from tracker.store.models import ReminderPreference
+
+    written = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=2)))
+    with app.app_context(), database.connection_context():
+        user = make_user()
+        ReminderPreference.create(user=user, next_fire_at=written, checked_until=written)
+        pref = ReminderPreference.get()
+        assert pref.next_fire_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+        assert pref.next_fire_at.tzinfo is UTC and user.created_at.tzinfo is UTC
+        # Compared in the query with an aware value from another zone, found the same.
+        assert ReminderPreference.select().where(
+            ReminderPreference.next_fire_at == written).count() == 1
+        with pytest.raises(ValueError, match="next_fire_at needs an aware datetime"):
+            ReminderPreference.update(next_fire_at=datetime(2026, 3, 29, 1, 30)).execute()
+
+
+@pytest.mark.parametrize("given", ["07:30", "07:30:00"])
+def test_a_time_of_day_is_a_time_in_python_and_hh_mm_in_the_database(app, given):
+    from datetime import time
+
+    from tracker.store.models import ReminderPreference
+
+    with app.app_context(), database.connection_context():
+        pref = ReminderPreference(user=make_user())
+        pref.second_time = given
+        assert pref.second_time == time(7, 30)  # a time as soon as it is assigned
+        pref.save()
+        stored = database.execute_sql("SELECT second_time, selfcare_time FROM "
+                                      "reminderpreference").fetchone()
+        assert tuple(stored) == ("07:30", "08:00")
+        assert ReminderPreference.get().second_time == time(7, 30)
+        with pytest.raises(ValueError, match='a time of day must be "HH:MM"'):
+            pref.quiet_start = "7pm"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -123,13 +123,13 @@ def test_upgrade_from_the_first_schema_keeps_the_data(app):
 
 
 def test_upgrade_gives_claims_stuck_without_a_lease_one_that_has_ended(app):
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from tracker.store.models import ReminderClaim
 
     upgrade(target=3)
     add_data()
-    due = datetime(2026, 11, 20, 13, 0)
+    due = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
     with database.connection_context():
         user = User.by_email("kim@example.org")
         for slot, status in (("selfcare", "claimed"), ("second", "sent")):
@@ -140,6 +140,63 @@ def test_upgrade_gives_claims_stuck_without_a_lease_one_that_has_ended(app):
         leases = {c.slot: c.next_attempt_at for c in ReminderClaim.select()}
     assert leases == {"selfcare": due, "second": None}
     assert_data_survived()
+
+
+def test_upgrade_makes_naive_reminder_times_aware_utc_and_drops_red_flag_on(app):
+    from datetime import UTC, datetime
+
+    from peewee import DateField
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    from tracker.store.models import ReminderClaim, ReminderPreference
+
+    upgrade(target=5)
+    add_data()
+    db = database.obj
+    with database.connection_context():
+        # As version 5 left them: an unused plan.red_flag_on, reminder times stored naive.
+        migrate(SchemaMigrator.from_database(db).add_column(
+            "plan", "red_flag_on", DateField(null=True)))
+        user = User.by_email("kim@example.org")
+        db.execute_sql(
+            "INSERT INTO reminderclaim (user_id, local_date, slot, channel, status, attempts,"
+            " items, due_at, next_attempt_at, last_error, created_at) VALUES"
+            f" ({user.id}, '2026-11-20', 'selfcare-1', 'email', 'failed', 1, '[]',"
+            " '2026-11-20 13:00:00', '2026-11-20 13:05:00.250000', '',"
+            " '2026-11-20 13:00:00+00:00')")
+        db.execute_sql(
+            "INSERT INTO reminderpreference (user_id, selfcare_time, session_day_before,"
+            " session_day_before_time, email, push, next_fire_at, checked_until, updated_at)"
+            f" VALUES ({user.id}, '07:30', true, '18:00', true, false, '2026-11-21 12:30:00',"
+            " '2026-11-20 13:01:00', '2026-11-20 13:00:00+00:00')")
+    upgrade()
+    with database.connection_context():
+        assert not migrations.has_column(db, "plan", "red_flag_on")
+        claim = ReminderClaim.get()
+        assert (claim.due_at, claim.next_attempt_at) == (
+            datetime(2026, 11, 20, 13, tzinfo=UTC), datetime(2026, 11, 20, 13, 5, 0, 250000, UTC))
+        # Queries compare with aware values and find the converted rows.
+        assert ReminderClaim.select().where(
+            ReminderClaim.next_attempt_at <= datetime(2026, 11, 20, 13, 6, tzinfo=UTC)).count() == 1
+        assert ReminderClaim.update(status="claimed").where(
+            ReminderClaim.next_attempt_at == claim.next_attempt_at).execute() == 1
+        pref = ReminderPreference.get()
+        assert (pref.next_fire_at, pref.checked_until, pref.selfcare_time) == (
+            datetime(2026, 11, 21, 12, 30, tzinfo=UTC), datetime(2026, 11, 20, 13, 1, tzinfo=UTC),
+            time(7, 30))
+    assert_data_survived()
+
+
+def test_a_naive_timestamp_is_refused(app):
+    from datetime import datetime
+
+    from tracker.store.models import ReminderClaim
+
+    upgrade()
+    add_data()
+    with database.connection_context(), pytest.raises(ValueError, match="needs an aware"):
+        ReminderClaim.create(user=User.get(), local_date=date(2026, 11, 20), slot="selfcare-1",
+                             channel="email", due_at=datetime(2026, 11, 20, 13))
 
 
 def test_an_empty_database_gets_the_whole_schema_at_the_latest_version(app):

@@ -4,7 +4,7 @@ import os
 import socket
 import stat
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -16,7 +16,7 @@ from tracker import create_app
 from tracker.config import _instance_key, vapid_public_key
 from tracker.domain import push_payload, push_subscription, vapid
 from tracker.domain import reminder_select as select
-from tracker.jobs import push
+from tracker.jobs import push, reminders
 from tracker.store import checkoffs, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
@@ -262,9 +262,12 @@ def plan(app, user):
                                  created_by=user)
 
 
-def reminder(user, items, session=None):
+def reminder(user, keys, session=None, names=None):
+    """A reminder listing the plan's items ``keys`` (named as SPEC names them)."""
     slot = select.SESSION_EVE if session else select.SELFCARE_1
-    return select.Reminder(user.id, slot, plans.local_today(user), select.PUSH, tuple(items),
+    names = names or {key: f"Stretch {key[1:]}" for key in keys}
+    items = tuple(select.ReminderItem(key, names[key]) for key in keys)
+    return select.Reminder(user.id, slot, plans.local_today(user), select.PUSH, items,
                            session, datetime.now(UTC))
 
 
@@ -278,7 +281,7 @@ def subscribe_device(service, user):
 def test_reminder_done_action_checks_items_off_without_a_session(app, service, user, plan):
     subscribe_device(service, user)
     with app.app_context(), database.connection_context():
-        detail = push.send_reminder(user, reminder(user, ["Stretch 0", "Stretch 1", "Stretch 3"]))
+        detail = reminders.SENDERS[select.PUSH](user, reminder(user, ["s0", "s1", "s3"]))
     assert detail == "push: 1 sent, 0 gone, 0 failed"
     [payload] = service.payloads
     assert payload["body"] == "Stretch 0, Stretch 1 and Stretch 3"
@@ -288,17 +291,37 @@ def test_reminder_done_action_checks_items_off_without_a_session(app, service, u
     assert response.json == {"checked": ["s0", "s1", "s3"]}
 
 
+def test_done_checks_off_the_listed_item_not_another_with_the_same_name(app, service, user):
+    """Items are identified by key: two both called "Stretch", the reminder lists one."""
+    twins = {"phases": [{"name": "Acute", "exit": {"kind": "manual"},
+                         "items": [{**STRETCH, "key": key, "name": "Stretch"}
+                                   for key in ("a", "b")]}]}
+    subscribe_device(service, user)
+    with app.app_context(), database.connection_context():
+        plan = plans.create_plan(user, twins, plans.local_today(user), title="Plan",
+                                 created_by=user)
+        reminders.SENDERS[select.PUSH](user, reminder(user, ["a"], names={"a": "Stretch"}))
+    [payload] = service.payloads
+    assert payload["body"] == "Stretch"
+    response = app.test_client().post(payload["done_url"])
+    assert response.status_code == 200 and response.json == {"checked": ["a"]}
+    with database.connection_context():
+        assert [(c.item_key, c.status) for c in CheckOff.select().where(CheckOff.plan == plan)
+                ] == [("a", "done")]
+
+
 def test_reminder_that_reached_no_device_is_retried(app, service, user, plan):
     sub = subscribe_device(service, user)
     service.answer(503, endpoint=sub["endpoint"])
     with app.app_context(), database.connection_context(), pytest.raises(push.PushFailed):
-        push.send_reminder(user, reminder(user, ["Stretch 0"]))
+        reminders.SENDERS[select.PUSH](user, reminder(user, ["s0"]))
 
 
 def test_session_reminder_payload(app, service, user, plan):
     subscribe_device(service, user)
     with app.app_context(), database.connection_context():
-        push.send_reminder(user, reminder(user, (), session="Deep tissue massage at 10:00"))
+        session = reminder(user, (), session="Deep tissue massage at 10:00")
+        reminders.SENDERS[select.PUSH](user, session)
     [payload] = service.payloads
     assert payload["title"] == "Your session is tomorrow" and "done_url" not in payload
 
@@ -337,7 +360,7 @@ def test_subscribe_keeps_other_reminder_settings(client, logged_in):
     db(lambda: ReminderPreference.create(user=logged_in, email=True, selfcare_time="07:30"))
     post_json(client, "/push/subscribe", fake_subscription())
     pref = db(lambda: ReminderPreference.get(user=logged_in))
-    assert (pref.push, pref.email, pref.selfcare_time) == (True, True, "07:30")
+    assert (pref.push, pref.email, pref.selfcare_time) == (True, True, time(7, 30))
 
 
 def test_subscribe_from_htmx_answers_with_the_devices_fragment(client, logged_in):

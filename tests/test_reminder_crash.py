@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import ON_POSTGRES, ROOT
 from tracker import create_app
-from tracker.jobs import reminders as service
+from tracker.jobs import claims
 from tracker.store import plans, reminder_settings
 from tracker.store.db import database
 from tracker.store.models import ReminderClaim, User, create_tables
@@ -153,7 +153,7 @@ def test_a_tick_killed_mid_send_loses_nothing_and_sends_nothing_twice(due_world,
     output, _ = again.communicate(timeout=60)
     assert again.returncode == 0, output
     assert len(smtp.delivered) == USERS - 1, output
-    later = _remind(db_path, port, eight + service.CLAIM_LEASE + timedelta(minutes=2))
+    later = _remind(db_path, port, eight + claims.CLAIM_LEASE + timedelta(minutes=2))
     output, _ = later.communicate(timeout=60)
     assert later.returncode == 0, output
     assert "retry" in output

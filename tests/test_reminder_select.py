@@ -15,6 +15,7 @@ from tracker.domain.reminder_select import (
     SESSION_EVE,
     DayState,
     Preferences,
+    ReminderItem,
     claim_key,
     day_state,
     fire_times,
@@ -28,7 +29,7 @@ MORE_ZONES = ("Pacific/Chatham", "America/Santiago", "Europe/London", "UTC")
 CHANGE_DAYS = tuple(date(2025, m, d) for m, d in (
     (3, 9), (11, 2), (3, 30), (10, 26), (4, 6), (10, 5), (9, 28), (9, 7)))
 MINUTE = timedelta(minutes=1)
-ITEMS = ("Piriformis stretch", "Massage ball on glutes")
+ITEMS = (ReminderItem("s", "Piriformis stretch"), ReminderItem("b", "Massage ball on glutes"))
 SESSION = "Deep tissue massage at 10:00"
 
 
@@ -354,7 +355,7 @@ def test_day_state_lists_self_care_not_done_and_tomorrows_sessions():
 
     done, skipped = day_model.Mark(day_model.DONE), day_model.Mark(day_model.SKIPPED, "no_time")
     state = day_state(view(day, {"s": done, "w": skipped}), view(tomorrow, {}))
-    assert state == DayState(False, ("Massage ball on glutes",), (SESSION,))
+    assert state == DayState(False, (ReminderItem("b", "Massage ball on glutes"),), (SESSION,))
     finished = day_state(view(day, {"s": done, "b": done, "w": done, "m": done}),
                          view(tomorrow, {"m": done}), paused=True)
     assert finished == DayState(True, (), ())

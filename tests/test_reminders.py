@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import ROOT, csrf_token, make_user
+from tracker.jobs import claims
 from tracker.jobs import reminders as service
 from tracker.store import checkoffs, plans, reminder_settings
 from tracker.store.db import database
@@ -95,7 +96,7 @@ def test_a_tick_before_the_time_sends_nothing_and_a_rerun_never_twice(setup):
         assert claim.status == "sent" and claim.sent_at is not None
         pref = ReminderPreference.get()
     # The next fire is the session reminder (day before Monday) or tomorrow's 08:00.
-    assert pref.next_fire_at > setup["at"].replace(tzinfo=None)
+    assert pref.next_fire_at > setup["at"] and pref.next_fire_at.tzinfo == UTC
 
 
 def test_dry_run_sends_and_records_nothing(setup):
@@ -139,24 +140,37 @@ def test_a_failed_send_is_retried_with_backoff_and_kept(setup, monkeypatch):
         assert claim.status == "failed" and "unavailable" in claim.last_error
         retry_at = claim.next_attempt_at
     assert tick(setup["at"] + timedelta(seconds=30)) == []  # not yet
-    later = retry_at.replace(tzinfo=UTC)
-    assert [o.status for o in tick(later)] == ["sent"]
+    assert retry_at.tzinfo == UTC  # read back aware, as every timestamp
+    assert [o.status for o in tick(retry_at)] == ["sent"]
     assert len(calls) == 2 and calls[1].items == calls[0].items
     with database.connection_context():
         assert ReminderClaim.get().status == "sent"
 
 
+def test_a_claim_keeps_its_items_by_key_and_one_from_before_keys_is_still_sent(setup):
+    with database.connection_context():
+        assert [o.status for o in tick(setup["at"])] == ["sent"]
+        claim = ReminderClaim.get()
+        assert {"key": "knee-to-chest", "name": "Knee-to-chest stretch"} in claim.items
+        # A failed claim as an earlier version stored it: bare names.
+        ReminderClaim.update(status="failed", items=["Piriformis stretch"],
+                             next_attempt_at=setup["at"]).execute()
+    outcomes = tick(setup["at"] + timedelta(minutes=1))
+    assert [(o.status, o.detail) for o in outcomes] == [("sent", "retry")]
+    resent = outbox(setup["app"])[-1].get_body(("plain",)).get_content()
+    assert "Piriformis stretch" in resent
+
+
 def test_the_day_before_a_session(setup):
     with database.connection_context():
         pref = ReminderPreference.get()
-        pref.email, pref.selfcare_time = True, "07:00"
+        pref.email, pref.selfcare_time = True, time(7, 0)
         reminder_settings.reschedule(pref, setup["user"], datetime.now(UTC))
         monday = setup["plan"].start + timedelta(days=7 - setup["plan"].start.weekday())
     eve = datetime.combine(monday - timedelta(days=1), time(18, 0), NY).astimezone(UTC)
     with database.connection_context():
-        ReminderPreference.update(next_fire_at=eve.replace(tzinfo=None),
-                                  checked_until=(eve - timedelta(minutes=1)).replace(tzinfo=None)
-                                  ).execute()
+        ReminderPreference.update(next_fire_at=eve,
+                                  checked_until=eve - timedelta(minutes=1)).execute()
     outcomes = tick(eve)
     assert [(o.slot, o.status) for o in outcomes] == [("session-eve", "sent")]
     message = outbox(setup["app"])[-1]
@@ -219,8 +233,8 @@ def test_settings_save_and_reschedule(setup, client, auth):
     with database.connection_context():
         pref = ReminderPreference.get()
     assert (pref.selfcare_time, pref.second_time, pref.session_day_before_time) == (
-        "07:15", "19:00", "18:30")
-    fire = pref.next_fire_at.replace(tzinfo=UTC).astimezone(NY)
+        time(7, 15), time(19, 0), time(18, 30))
+    fire = pref.next_fire_at.astimezone(NY)
     assert fire.time() in (time(7, 15), time(18, 30), time(19, 0))
 
 
@@ -240,7 +254,7 @@ def test_settings_reject_bad_input(setup, client, auth, data, message):
     response = client.post("/settings/reminders", data={**base, **data})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     with database.connection_context():
-        assert ReminderPreference.get().selfcare_time == "08:00"
+        assert ReminderPreference.get().selfcare_time == time(8, 0)
 
 
 def test_settings_need_login_and_csrf(setup, client, auth):
@@ -270,7 +284,7 @@ def test_a_client_without_a_plan_gets_nothing(app):
         pref = reminder_settings.preference_for(user)
         pref.email = True
         reminder_settings.reschedule(pref, user, datetime(2026, 11, 21, tzinfo=UTC))
-        fire = pref.next_fire_at.replace(tzinfo=UTC)
+        fire = pref.next_fire_at
         assert Plan.select().count() == 0
     assert tick(fire) == []
 
@@ -289,10 +303,10 @@ def test_a_claim_whose_send_never_finished_is_sent_after_its_lease(setup, monkey
     # Within the lease the claim may still be sending elsewhere: nothing is sent.
     assert [o.status for o in tick(setup["at"] + timedelta(minutes=5))] == ["claimed-elsewhere"]
     assert outbox(setup["app"]) == []
-    after = tick(setup["at"] + service.CLAIM_LEASE + timedelta(minutes=1))
+    after = tick(setup["at"] + claims.CLAIM_LEASE + timedelta(minutes=1))
     assert [(o.status, o.detail) for o in after] == [("sent", "retry")]
     assert len(outbox(setup["app"])) == 1
-    assert tick(setup["at"] + service.CLAIM_LEASE + timedelta(minutes=30)) == []
+    assert tick(setup["at"] + claims.CLAIM_LEASE + timedelta(minutes=30)) == []
     assert len(outbox(setup["app"])) == 1
 
 
@@ -300,12 +314,12 @@ def test_a_reminder_sent_again_has_the_same_message_id():
     """Mail apps that drop duplicate Message-IDs then show a resent reminder once."""
     from datetime import date
 
-    from tracker.domain.reminder_select import Reminder
+    from tracker.domain.reminder_select import Reminder, ReminderItem
     from tracker.jobs import email as email_channel
 
     def message_id(slot, day):
         reminder = Reminder(user_key=7, slot=slot, local_date=day, channel="email",
-                            items=("Piriformis stretch",), session=None,
+                            items=(ReminderItem("s", "Piriformis stretch"),), session=None,
                             due_at=datetime(2026, 11, 21, 13, tzinfo=UTC))
         return email_channel.compose(
             to_name="Ann", to_email="ann@example.org", sender="care@example.org",

@@ -37,6 +37,12 @@ def build_payload(
     return payload
 
 
+def build_alert_payload(subject: str, url: str, *, tag: str) -> dict:
+    """A safety alert to a therapist: the subject, and their client's page on a tap."""
+    return {"title": subject, "body": "Open their page for the answers.", "url": url,
+            "tag": tag}
+
+
 def items_line(names: Sequence[str]) -> str:
     """ "Piriformis stretch, Knee-to-chest stretch and 2 more" """
     names = list(names)

@@ -28,16 +28,16 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracker.domain.day import DUE, DayView
+from tracker.domain.times import format_time_of_day
 
 __all__ = [
     "CHANNELS", "DEFAULT_WINDOW", "EMAIL", "PUSH", "SELFCARE_1", "SELFCARE_2",
-    "SESSION_EVE", "SLOTS",
-    "DayState", "Fire", "Preferences", "Reminder", "Slot",
-    "claim_key", "day_state", "fire_times", "next_fire_at", "select", "slots_on",
+    "SESSION_EVE",
+    "DayState", "Fire", "Preferences", "Reminder", "ReminderItem",
+    "claim_key", "day_state", "fire_times", "next_fire_at", "select",
 ]
 
 SELFCARE_1, SELFCARE_2, SESSION_EVE = "selfcare-1", "selfcare-2", "session-eve"
-SLOTS = (SELFCARE_1, SELFCARE_2, SESSION_EVE)
 PUSH, EMAIL = "push", "email"
 CHANNELS = (PUSH, EMAIL)
 DEFAULT_WINDOW = timedelta(minutes=1)
@@ -107,15 +107,6 @@ class Preferences:
         return _zone(self.timezone)
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """A reminder as configured: its name, the local day it belongs to, its wall time."""
-
-    name: str
-    local_date: date
-    local_time: time
-
-
 class Fire(NamedTuple):
     """When a slot actually fires: the UTC instant after DST and quiet hours."""
 
@@ -124,19 +115,27 @@ class Fire(NamedTuple):
     at: datetime
 
 
+class ReminderItem(NamedTuple):
+    """A self-care item a reminder lists: `key` identifies it in the plan (what "Done"
+    checks off: two items may share a `name`), `name` is what the message shows."""
+
+    key: str
+    name: str
+
+
 @dataclass(frozen=True, slots=True)
 class DayState:
     """What the app knows about one local day of the user's plan.
 
-    `self_care_due_not_done`: names of the self-care items due that day and neither
-    done nor skipped, in routine order. `sessions_tomorrow`: the professional sessions
+    `self_care_due_not_done`: the self-care items (ReminderItem) due that day and
+    neither done nor skipped, in routine order. `sessions_tomorrow`: the professional sessions
     due the next local day and not done, e.g. "Deep tissue massage at 10:00".
     `paused`: the whole plan is paused that day (partial pauses are already reflected
     in the two lists, as `schedule.occurrences` drops those items).
     """
 
     paused: bool = False
-    self_care_due_not_done: tuple[str, ...] = ()
+    self_care_due_not_done: tuple[ReminderItem, ...] = ()
     sessions_tomorrow: tuple[str, ...] = ()
 
 
@@ -146,23 +145,35 @@ def day_state(view: DayView, tomorrow: DayView, *, paused: bool = False) -> DayS
     Self-care counts as still due unless marked done or skipped (a skip is a decision
     the client made, not something to nag about); so does a session tomorrow.
     """
-    self_care = tuple(i.name for i in view.items if not i.is_session and i.state == DUE)
-    sessions = tuple(f"{i.name} at {i.time:%H:%M}" if i.time else i.name
+    self_care = tuple(ReminderItem(i.key, i.name) for i in view.items
+                      if not i.is_session and i.state == DUE)
+    sessions = tuple(f"{i.name} at {format_time_of_day(i.time)}" if i.time else i.name
                      for i in tomorrow.items if i.is_session and i.state == DUE)
     return DayState(paused, self_care, sessions)
 
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
-    """One message to send on one channel; `due_at` is the UTC instant the slot fired."""
+    """One message to send on one channel; `due_at` is the UTC instant the slot fired.
+
+    `items`: the self-care items to do (ReminderItem); `session`: the sessions tomorrow,
+    as the session-eve message words them."""
 
     user_key: Hashable
     slot: str
     local_date: date
     channel: str
-    items: tuple[str, ...]
+    items: tuple[ReminderItem, ...]
     session: str | None
     due_at: datetime
+
+    @property
+    def item_names(self) -> tuple[str, ...]:
+        return tuple(item.name for item in self.items)
+
+    @property
+    def item_keys(self) -> tuple[str, ...]:
+        return tuple(item.key for item in self.items)
 
 
 def _times(prefs: Preferences) -> list[tuple[str, time]]:
@@ -172,11 +183,6 @@ def _times(prefs: Preferences) -> list[tuple[str, time]]:
     if prefs.session_day_before:
         times.append((SESSION_EVE, prefs.session_day_before_time))
     return times
-
-
-def slots_on(prefs: Preferences, local_day: date) -> list[Slot]:
-    """The reminders configured for `local_day`, at their nominal wall times."""
-    return [Slot(name, local_day, t) for name, t in _times(prefs)]
 
 
 def _gap_end(day: date, t: time, tz: ZoneInfo) -> datetime:

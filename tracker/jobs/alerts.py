@@ -2,7 +2,7 @@
 
 Each (report, therapist, kind, channel) is claimed under a unique key before it is sent, so a
 report reaches each therapist once per channel however many workers or retries run (the
-reminders' claim-then-send, tracker.jobs.reminders). A claim is a lease: one whose send
+claim-then-send of tracker.jobs.claims, as reminders). A claim is a lease: one whose send
 never finished is sent again after it; a failed send is retried with backoff. The worker's
 minute tick also sweeps recent reports nobody has claimed yet, so a lost enqueue delays an
 alert by a minute at most and never loses it.
@@ -12,13 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from peewee import IntegrityError
 
 from tracker.domain import safety
+from tracker.domain.push_payload import build_alert_payload
+from tracker.jobs import claims
 from tracker.jobs import email as email_channel
-from tracker.jobs.reminders import CLAIM_LEASE, RETRY_DELAYS, external_url
+from tracker.jobs.links import external_url, page_path
 from tracker.store import safety_reports
-from tracker.store.db import database
 from tracker.store.models import PushSubscription, SafetyAlert, SafetyCheck, User
 
 EMAIL, PUSH = "email", "push"
@@ -83,49 +83,27 @@ def _send_email(check: SafetyCheck, therapist: User, kind: str) -> str:
 
 
 def _send_push(check: SafetyCheck, therapist: User, kind: str) -> str:
-    from tracker.jobs import push
+    from tracker.jobs import push  # pywebpush and its crypto only when push is used
 
     subject, _lines = compose(check, therapist, kind)
-    app = current_app._get_current_object()
-    payload = {"title": subject, "body": "Open their page for the answers.",
-               "url": push.page_path(app, "client_page.show", client_id=check.client_id),
-               "tag": f"safety-{check.id}-{kind}"}
-    result = push.send_to_user(therapist, payload, app.config)
-    summary = f"push: {result.sent} sent, {result.gone_deleted} gone, {len(result.errors)} failed"
-    if result.errors and not result.sent:
-        raise push.PushFailed(f"{summary}: {result.errors[0].error}")
-    return summary
+    payload = build_alert_payload(subject, page_path("client_page.show", client_id=check.client_id),
+                                  tag=f"safety-{check.id}-{kind}")
+    result = push.send_to_user(therapist, payload, current_app.config)
+    if not result.sent:
+        # Not delivered, also when every device turned out to be gone (404/410): the alert
+        # stays failed, so the sweep tries again (a device may subscribe meanwhile) and
+        # it never reads as sent. The email alert is claimed and sent on its own.
+        reason = result.errors[0].error if result.errors else "no device took it"
+        raise push.PushFailed(f"{result.summary}: {reason}")
+    return result.summary
 
 
 SENDERS = {EMAIL: _send_email, PUSH: _send_push}
 
 
-def _claim(check: SafetyCheck, therapist: User, kind: str, channel: str,
-           now: datetime) -> SafetyAlert | None:
-    try:
-        with database.atomic():
-            return SafetyAlert.create(check=check, therapist=therapist, kind=kind,
-                                      channel=channel, next_attempt_at=now + CLAIM_LEASE)
-    except IntegrityError:
-        return None
-
-
 def _attempt(alert: SafetyAlert, check: SafetyCheck, therapist: User, now: datetime) -> str:
-    alert.attempts += 1
-    try:
-        detail = SENDERS[alert.channel](check, therapist, alert.kind)
-    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
-        gave_up = alert.attempts > len(RETRY_DELAYS)
-        alert.status = "gave_up" if gave_up else "failed"
-        delay = RETRY_DELAYS[min(alert.attempts - 1, len(RETRY_DELAYS) - 1)]
-        alert.next_attempt_at = None if gave_up else now + delay
-        alert.last_error = f"{type(exc).__name__}: {exc}"[:300]
-        alert.save()
-        return alert.status
-    alert.status, alert.sent_at, alert.next_attempt_at = "sent", now, None
-    alert.last_error = detail[:300]
-    alert.save()
-    return "sent"
+    return claims.attempt(alert, lambda: SENDERS[alert.channel](check, therapist, alert.kind),
+                          now)
 
 
 def send(check_id: int, now: datetime, kinds: list[str] | None = None) -> list[str]:
@@ -141,7 +119,8 @@ def send(check_id: int, now: datetime, kinds: list[str] | None = None) -> list[s
         channels = [EMAIL, PUSH] if has_push else [EMAIL]
         for kind in kinds or _kinds_for(check):
             for channel in channels:
-                alert = _claim(check, therapist, kind, channel, now)
+                alert = claims.claim(SafetyAlert, now, check=check, therapist=therapist,
+                                     kind=kind, channel=channel)
                 if alert is not None:
                     outcomes.append(_attempt(alert, check, therapist, now))
     return outcomes
@@ -150,16 +129,8 @@ def send(check_id: int, now: datetime, kinds: list[str] | None = None) -> list[s
 def sweep(now: datetime) -> list[str]:
     """The worker's minute: retry failed and stuck alerts, and send the alerts of recent
     reports that nobody claimed yet (their enqueue was lost)."""
-    outcomes = []
-    waiting = SafetyAlert.select().where(
-        SafetyAlert.status.in_(("failed", "claimed")) & (SafetyAlert.next_attempt_at <= now))
-    for alert in list(waiting):
-        taken = (SafetyAlert.update(status="claimed", next_attempt_at=now + CLAIM_LEASE)
-                 .where((SafetyAlert.id == alert.id) & (SafetyAlert.status == alert.status)
-                        & (SafetyAlert.next_attempt_at == alert.next_attempt_at))
-                 .execute())
-        if taken:
-            outcomes.append(_attempt(alert, alert.check, alert.therapist, now))
+    outcomes = [_attempt(alert, alert.check, alert.therapist, now)
+                for alert in claims.retake(SafetyAlert.select(), now)]
     since = now - SWEEP_WINDOW
     recent = SafetyCheck.select(SafetyCheck.id).where(
         SafetyCheck.reported & SafetyCheck.resolved_at.is_null()  # resolved: nothing to tell

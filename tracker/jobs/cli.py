@@ -1,6 +1,6 @@
 """Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``,
 ``db upgrade``, ``db current`` and ``init-db``."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import click
 from flask import Flask
@@ -43,7 +43,7 @@ def seed_demo() -> tuple[User, User]:
             )
         pref = reminder_settings.preference_for(client)
         if not pref.email:
-            pref.email, pref.selfcare_time = True, "08:00"  # email reminders at 08:00
+            pref.email, pref.selfcare_time = True, time(8, 0)  # email reminders at 08:00
             reminder_settings.reschedule(pref, client, utcnow())
     return therapist, client
 
@@ -60,7 +60,9 @@ def seed_demo_command() -> None:
 
 @click.command("remind")
 @with_appcontext
-@click.option("--now", "now_text", help="Pretend it is this time (ISO 8601; default: now).")
+@click.option("--now", "now_text",
+              help="Pretend it is this time (ISO 8601, UTC unless it has an offset; "
+                   "default: now).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 def remind_command(now_text: str | None, dry_run: bool) -> None:
     """Run one reminder tick by hand (for cron deployments and tests)."""
@@ -70,7 +72,7 @@ def remind_command(now_text: str | None, dry_run: bool) -> None:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 time: {now_text}") from exc
-    if now.tzinfo is None:
+    if now.tzinfo is None:  # typed without an offset: UTC, as --help says
         now = now.replace(tzinfo=UTC)
     with database.connection_context():
         outcomes = service.tick(now, dry_run=dry_run)

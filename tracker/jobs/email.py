@@ -22,7 +22,7 @@ def subject_and_lines(reminder: Reminder) -> tuple[str, list[str]]:
         return "Your session is tomorrow", [f"Tomorrow: {reminder.session}."]
     count = len(reminder.items)
     noun = "item" if count == 1 else "items"
-    return f"Today's plan: {count} {noun} to do", list(reminder.items)
+    return f"Today's plan: {count} {noun} to do", list(reminder.item_names)
 
 
 def compose(

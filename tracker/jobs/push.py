@@ -1,4 +1,4 @@
-"""Web push sending: a payload to each of a user's devices, through their push services.
+"""Web push sending (HTTP): a payload to each of a user's devices, through their push services.
 
 Sending goes through ``pywebpush``: it encrypts the payload for the subscription
 (RFC 8291, aes128gcm) and signs a VAPID JWT (RFC 8292) whose ``aud`` is the push
@@ -10,9 +10,11 @@ service's origin. The push service's answer decides what the caller does:
 - anything else (400 bad request, 403 key mismatch, 413 too big): failed, keep the
   subscription (the next reminder may well go through) and log it.
 
-The payload is tracker.domain.push_payload, the key pair tracker.config.init_vapid (read
-with tracker.domain.vapid), the "Done" tokens tracker.store.tokens; subscriptions are
-validated by tracker.domain.push_subscription before they are stored.
+Only sending lives here. What a notification says is tracker.domain.push_payload, the key
+pair tracker.config.init_vapid (read with tracker.domain.vapid), the "Done" tokens
+tracker.store.tokens; subscriptions are validated by tracker.domain.push_subscription
+before they are stored. What is sent, and when, is the reminder and alert workers'
+(tracker.jobs.reminders, tracker.jobs.alerts).
 """
 from __future__ import annotations
 
@@ -22,19 +24,12 @@ from typing import NamedTuple
 
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import Flask, current_app
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
-from tracker.domain import day as day_model
-from tracker.domain.push_payload import build_payload, encode_payload
+from tracker.domain.push_payload import encode_payload
 from tracker.domain.vapid import load_private_key
-from tracker.store import plans
-from tracker.store.models import Plan, PushSubscription
-from tracker.store.tokens import done_token
-
-# --- sending ---------------------------------------------------------------------------
-
+from tracker.store.models import PushSubscription
 
 SENT, GONE, RETRY, FAILED = "sent", "gone", "retry", "failed"
 
@@ -110,6 +105,11 @@ class UserSendResult(NamedTuple):
     gone_deleted: int
     errors: list[SendResult]  # retry later when any is .retryable and nothing was sent
 
+    @property
+    def summary(self) -> str:
+        """A line for the claim's log: "push: 1 sent, 0 gone, 0 failed"."""
+        return f"push: {self.sent} sent, {self.gone_deleted} gone, {len(self.errors)} failed"
+
 
 def send_to_user(user, payload: Mapping, config: Mapping) -> UserSendResult:
     """Send to each of the user's devices; delete the subscriptions that are gone."""
@@ -147,52 +147,5 @@ def subscription_info(sub) -> dict:
     return {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
 
 
-# --- the reminder worker's push channel ------------------------------------------------
-
-
 class PushFailed(Exception):
-    """No device got the reminder and some may later: the worker retries the claim."""
-
-
-def send_reminder(user, reminder) -> str:
-    """Send one reminder (a select.Reminder) to the user's devices; a summary for the log.
-
-    Called by tracker.jobs.reminders inside the app context. Raises PushFailed when
-    nothing was delivered and a device failed, so the claim is retried; a reminder that
-    reached one device is not resent to all of them because another failed.
-    """
-    app = current_app._get_current_object()
-    # One notification per kind and day: the second self-care reminder replaces the first.
-    tag = f"{'session' if reminder.session else 'selfcare'}-{reminder.local_date.isoformat()}"
-    today_path = page_path(app, "today.today")
-    if reminder.session:
-        payload = build_payload((), url=today_path, session=reminder.session, tag=tag)
-    else:
-        plan = Plan.current_for(user)
-        keys = []
-        if plan is not None:
-            view = plans.day_view(plan, reminder.local_date)
-            keys = [i.key for i in view.items
-                    if i.name in reminder.items and not i.is_session and i.state == day_model.DUE]
-        done_url = None
-        if keys:
-            token = done_token(app.config["SECRET_KEY"], user.id, plan.id, reminder.local_date,
-                               keys)
-            done_url = done_path(app, token)
-        payload = build_payload(reminder.items, done_url, url=today_path, tag=tag)
-    result = send_to_user(user, payload, app.config)
-    summary = f"push: {result.sent} sent, {result.gone_deleted} gone, {len(result.errors)} failed"
-    if result.errors and not result.sent:
-        raise PushFailed(f"{summary}: {result.errors[0].error}")
-    return summary
-
-
-def page_path(app: Flask, endpoint: str, **values) -> str:
-    """A path for ``endpoint`` without a request: payload URLs are relative to the site."""
-    adapter = app.url_map.bind("localhost", script_name=app.config["APPLICATION_ROOT"])
-    return adapter.build(endpoint, values)
-
-
-def done_path(app: Flask, token: str) -> str:
-    """``/push/done/<token>``, built without a request (the reminder worker has none)."""
-    return page_path(app, "push.done", token=token)
+    """No device got the message and some may later: the worker retries the claim."""

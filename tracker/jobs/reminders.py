@@ -10,26 +10,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import current_app
-from peewee import IntegrityError
 
+from tracker.domain import day as day_model
 from tracker.domain import reminder_select as select
+from tracker.domain.push_payload import build_payload
+from tracker.jobs import claims
 from tracker.jobs import email as email_channel
+from tracker.jobs.links import external_url, page_path
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
-from tracker.store.reminder_settings import naive_utc, preferences_of
-from tracker.store.tokens import unsubscribe_token
+from tracker.store.reminder_settings import preferences_of
+from tracker.store.tokens import done_token, unsubscribe_token
 
 LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this are stale
-# A claim is a lease: when its send has not finished (the worker died between claiming
-# and recording the outcome), the reminder is sent again after this long. Far longer than
-# a send can take (SMTP gives up after 20 s), so a live worker is never overtaken.
-CLAIM_LEASE = timedelta(minutes=10)
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
-                timedelta(hours=1))
 
 
 def day_state(plan: Plan | None, local_day: date) -> select.DayState:
@@ -53,19 +49,6 @@ class Outcome:
     detail: str = ""
 
 
-# --- links that work outside a request (the worker has none) -----------------------------
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on BASE_URL (a request context here would close the worker's
-    database connection on teardown, so the URL map is bound directly)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
-    )
-    return adapter.build(endpoint, values, force_external=True)
-
-
 # --- sending ---------------------------------------------------------------------------
 
 
@@ -84,9 +67,43 @@ def _send_email(user: User, reminder: select.Reminder) -> str:
 
 
 def _send_push(user: User, reminder: select.Reminder) -> str:
-    from tracker.jobs import push
+    """Send one reminder to the user's devices; a summary for the log.
 
-    return push.send_reminder(user, reminder)
+    Raises PushFailed when nothing was delivered and a device failed, so the claim is
+    retried; a reminder that reached one device is not resent to all of them because
+    another failed.
+    """
+    from tracker.jobs import push  # pywebpush and its crypto only when push is used
+
+    # One notification per kind and day: the second self-care reminder replaces the first.
+    tag = f"{'session' if reminder.session else 'selfcare'}-{reminder.local_date.isoformat()}"
+    today_path = page_path("today.today")
+    if reminder.session:
+        payload = build_payload((), url=today_path, session=reminder.session, tag=tag)
+    else:
+        payload = build_payload(reminder.item_names, _done_path(user, reminder),
+                                url=today_path, tag=tag)
+    result = push.send_to_user(user, payload, current_app.config)
+    if result.errors and not result.sent:
+        raise push.PushFailed(f"{result.summary}: {result.errors[0].error}")
+    return result.summary
+
+
+def _done_path(user: User, reminder: select.Reminder) -> str | None:
+    """The notification's "Done": a signed link that checks off the reminder's items, by
+    key (two items may share a name), those still due when it is sent; None if none is."""
+    plan = Plan.current_for(user)
+    if plan is None:
+        return None
+    view = plans.day_view(plan, reminder.local_date)
+    keys = [key for key in reminder.item_keys
+            if (item := view.item(key)) is not None and not item.is_session
+            and item.state == day_model.DUE]
+    if not keys:
+        return None
+    token = done_token(current_app.config["SECRET_KEY"], user.id, plan.id, reminder.local_date,
+                       keys)
+    return page_path("push.done", token=token)
 
 
 SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {
@@ -98,60 +115,50 @@ SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {
 def _claim(user: User, reminder: select.Reminder, now: datetime) -> ReminderClaim | None:
     """Take the reminder's unique key; None when another tick (or an earlier run) has it.
 
-    The claim holds until ``now + CLAIM_LEASE`` (``next_attempt_at``); after that, a claim
-    still not sent is taken again by ``_retry_failed``, so a crash loses no reminder.
+    The claim is a lease (tracker.jobs.claims): a claim not sent by its end is taken
+    again by ``_retry_failed``, so a crash loses no reminder.
     """
-    try:
-        with database.atomic():
-            return ReminderClaim.create(
-                user=user,
-                local_date=reminder.local_date,
-                slot=reminder.slot,
-                channel=reminder.channel,
-                items=list(reminder.items) + ([reminder.session] if reminder.session else []),
-                due_at=naive_utc(reminder.due_at),
-                next_attempt_at=naive_utc(now + CLAIM_LEASE),
-            )
-    except IntegrityError:
-        return None
+    return claims.claim(
+        ReminderClaim, now, user=user, local_date=reminder.local_date, slot=reminder.slot,
+        channel=reminder.channel, items=_claim_items(reminder), due_at=reminder.due_at,
+    )
 
 
 def _attempt(claim: ReminderClaim, user: User, reminder: select.Reminder, now: datetime) -> str:
     """Send once; record sent, or failed with the next retry time (never lost)."""
-    claim.attempts += 1
-    try:
-        detail = SENDERS[reminder.channel](user, reminder)
-    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
-        delay_index = min(claim.attempts - 1, len(RETRY_DELAYS) - 1)
-        gave_up = claim.attempts > len(RETRY_DELAYS)
-        claim.status = "gave_up" if gave_up else "failed"
-        claim.next_attempt_at = None if gave_up else naive_utc(now + RETRY_DELAYS[delay_index])
-        claim.last_error = f"{type(exc).__name__}: {exc}"[:300]
-        claim.save()
-        return claim.status
-    claim.status, claim.sent_at, claim.next_attempt_at = "sent", naive_utc(now), None
-    claim.last_error = detail[:300]
-    claim.save()
-    return "sent"
+    return claims.attempt(claim, lambda: SENDERS[reminder.channel](user, reminder), now)
+
+
+def _claim_items(reminder: select.Reminder) -> list:
+    """What the claim keeps to send the reminder again: the self-care items by key and
+    name, or the session-eve message's text."""
+    if reminder.session:
+        return [reminder.session]
+    return [{"key": item.key, "name": item.name} for item in reminder.items]
 
 
 def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
     session = claim.items[-1] if claim.slot == select.SESSION_EVE and claim.items else None
-    items = () if session else tuple(claim.items)
+    # Claims made before items had keys hold bare names: they are sent without "Done".
+    items = () if session else tuple(
+        select.ReminderItem(**item) if isinstance(item, dict) else select.ReminderItem("", item)
+        for item in claim.items)
     return select.Reminder(
         claim.user_id, claim.slot, claim.local_date, claim.channel, items, session,
-        _aware(claim.due_at),
+        claim.due_at,
     )
 
 
 def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
     """One worker tick: send what is due by ``now`` (exactly once), retry what failed."""
+    if now.tzinfo is None:  # astimezone would read it as the machine's local time
+        raise ValueError(f"tick needs an aware now (got {now!r})")
     now = now.astimezone(UTC)
     # Plain rows, not model objects: a busy minute has thousands of users due.
     due = list(
         ReminderPreference.select(ReminderPreference, User.timezone)
         .join(User)
-        .where(ReminderPreference.next_fire_at <= naive_utc(now))
+        .where(ReminderPreference.next_fire_at <= now)
         .order_by(ReminderPreference.next_fire_at)
         .namedtuples()
     )
@@ -172,19 +179,15 @@ def _store_next_fires(rows: list[tuple[int, datetime | None]], now: datetime) ->
     with database.atomic():
         for pref_id, fire in rows:
             ReminderPreference.update(
-                next_fire_at=None if fire is None else naive_utc(fire), checked_until=naive_utc(now)
+                next_fire_at=fire, checked_until=now
             ).where(ReminderPreference.id == pref_id).execute()
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.replace(tzinfo=UTC)
 
 
 def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
                dry_run: bool) -> list[Outcome]:
     """Select and send one user's due reminders; ``row`` is their settings, ``prefs`` the
     same as the pure selection reads them."""
-    since = max(_aware(row.checked_until) or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
+    since = max(row.checked_until or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
     window = max(now - since, timedelta(seconds=1))
     reminders = select.select(now, prefs, lambda day: day_state(plan, day), row.user, window)
     if not reminders:
@@ -206,23 +209,7 @@ def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
 def _retry_failed(now: datetime) -> list[Outcome]:
     """Send again what failed, and what was claimed but never finished (its lease ran out)."""
     outcomes = []
-    waiting = (
-        ReminderClaim.select(ReminderClaim, User)
-        .join(User)
-        .where(ReminderClaim.status.in_(("failed", "claimed"))
-               & (ReminderClaim.next_attempt_at <= naive_utc(now)))
-    )
-    for claim in list(waiting):
-        # Take the retry with a conditional update on the row as read, so two workers
-        # never both resend it; the taker holds a new lease while it sends.
-        taken = (
-            ReminderClaim.update(status="claimed", next_attempt_at=naive_utc(now + CLAIM_LEASE))
-            .where((ReminderClaim.id == claim.id) & (ReminderClaim.status == claim.status)
-                   & (ReminderClaim.next_attempt_at == claim.next_attempt_at))
-            .execute()
-        )
-        if not taken:
-            continue
+    for claim in claims.retake(ReminderClaim.select(ReminderClaim, User).join(User), now):
         reminder = _reminder_from_claim(claim)
         status = _attempt(claim, claim.user, reminder, now)
         outcomes.append(Outcome(claim.user.email, claim.slot, claim.local_date, claim.channel,

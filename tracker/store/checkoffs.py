@@ -5,18 +5,9 @@ devices at once leave exactly one record: no read-then-write race.
 """
 from datetime import date, time
 
-from tracker.domain import day as day_model
 from tracker.store.models import CheckOff, Plan, SessionBooking, utcnow
 
 _KEY = [CheckOff.plan, CheckOff.item_key, CheckOff.day]
-
-
-def marks_for(plan: Plan, day: date) -> dict[str, day_model.Mark]:
-    """What was recorded for each item on ``day`` (one query)."""
-    rows = CheckOff.select(CheckOff.item_key, CheckOff.status, CheckOff.skip_reason).where(
-        (CheckOff.plan == plan) & (CheckOff.day == day)
-    )
-    return {r.item_key: day_model.Mark(r.status, r.skip_reason) for r in rows}
 
 
 def _upsert(plan: Plan, item_key: str, day: date, status: str, reason: str | None) -> None:
@@ -50,16 +41,15 @@ def skip(plan: Plan, item_key: str, day: date, reason: str) -> None:
 
 def book(plan: Plan, item_key: str, original_day: date, day: date, at: time | None) -> None:
     """Move one professional session to the date (and time) it is booked for."""
-    at_text = at.strftime("%H:%M") if at else None
     (
         SessionBooking.insert(
-            plan=plan, item_key=item_key, original_day=original_day, day=day, time=at_text
+            plan=plan, item_key=item_key, original_day=original_day, day=day, time=at
         )
         .on_conflict(
             conflict_target=[
                 SessionBooking.plan, SessionBooking.item_key, SessionBooking.original_day
             ],
-            update={SessionBooking.day: day, SessionBooking.time: at_text},
+            update={SessionBooking.day: day, SessionBooking.time: at},
         )
         .execute()
     )

@@ -119,12 +119,40 @@ def _0005_safety_net(migrator: SchemaMigrator, db: Database) -> None:
         migrate(*changes)
 
 
+# The reminder columns that were naive DateTimeFields (naive UTC) before every timestamp
+# became a UTCDateTimeField.
+NAIVE_REMINDER_COLUMNS = (
+    ("reminderpreference", "next_fire_at"),
+    ("reminderpreference", "checked_until"),
+    ("reminderclaim", "due_at"),
+    ("reminderclaim", "next_attempt_at"),
+    ("reminderclaim", "sent_at"),
+)
+
+
+def _0006_utc_timestamps_and_no_red_flag_on(migrator: SchemaMigrator, db: Database) -> None:
+    """Every timestamp is aware UTC (issue 14): the reminder times stored naive get the
+    "+00:00" the other timestamps carry on SQLite, so text order stays time order and a
+    value reads back as it was written. PostgreSQL's TIMESTAMP columns already hold UTC
+    (the connection's zone) and need nothing. Also drops ``plan.red_flag_on``, which
+    nothing read or wrote (open safety reports took its place)."""
+    if isinstance(db, SqliteDatabase):
+        for table, column in NAIVE_REMINDER_COLUMNS:
+            # Naive text ends in seconds or microseconds; an offset ends "+HH:MM"/"-HH:MM".
+            db.execute_sql(
+                f'UPDATE "{table}" SET "{column}" = "{column}" || ? WHERE "{column}" '
+                f'IS NOT NULL AND substr("{column}", -6, 1) NOT IN (?, ?)', ("+00:00", "+", "-"))
+    if has_column(db, "plan", "red_flag_on"):
+        migrate(migrator.drop_column("plan", "red_flag_on"))
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
     _0003_applied_operation,
     _0004_claims_without_a_lease,
     _0005_safety_net,
+    _0006_utc_timestamps_and_no_red_flag_on,
 ]
 LATEST = len(MIGRATIONS)
 

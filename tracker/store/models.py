@@ -1,7 +1,7 @@
 """Peewee models and the ownership-scoped queries views use."""
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from flask_login import UserMixin
 from peewee import (
@@ -9,6 +9,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    FieldAccessor,
     ForeignKeyField,
     IntegerField,
     IntegrityError,
@@ -17,11 +18,11 @@ from peewee import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker.domain.times import format_time_of_day, parse_time_of_day
 from tracker.store.db import BaseModel, database
 
 CLIENT = "client"
 THERAPIST = "therapist"
-ROLES = (CLIENT, THERAPIST)
 
 # Compared against when an email is unknown, so a wrong email costs the same time
 # as a wrong password and the response does not reveal which accounts exist.
@@ -33,17 +34,52 @@ def utcnow() -> datetime:
 
 
 class UTCDateTimeField(DateTimeField):
-    """A moment stored in UTC (written aware), always read back aware in UTC.
+    """A moment: written as an aware datetime, stored in UTC, read back aware in UTC.
 
-    PostgreSQL's TIMESTAMP column returns naive datetimes where SQLite's text returns
-    the "+00:00" it was given; naive values are UTC (the connection's time zone is UTC).
+    Every timestamp column is one, so no caller converts. A naive datetime is refused: it
+    names no moment. SQLite keeps the text "YYYY-MM-DD HH:MM:SS[.ffffff]+00:00" (always
+    UTC, so text order is time order); PostgreSQL's TIMESTAMP column holds UTC (the
+    connection's time zone is UTC) and returns it naive, which is read as UTC.
     """
+
+    def db_value(self, value):
+        if isinstance(value, datetime):
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"{self.name} needs an aware datetime (got {value!r})")
+            value = value.astimezone(UTC)
+        return super().db_value(value)
 
     def python_value(self, value):
         value = super().python_value(value)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value
+
+
+class _TimeOfDayAccessor(FieldAccessor):
+    def __set__(self, instance, value):
+        super().__set__(instance, parse_time_of_day(value))
+
+
+class TimeOfDayField(CharField):
+    """A local time of day: a ``datetime.time`` in Python, "HH:MM" in the database.
+
+    Reads and writes go through ``tracker.domain.times``, the one parser, so no caller
+    parses or formats a stored time; "HH:MM" is accepted on the way in too (and becomes
+    a ``time`` as soon as it is assigned).
+    """
+
+    accessor_class = _TimeOfDayAccessor
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 5)
+        super().__init__(*args, **kwargs)
+
+    def db_value(self, value):
+        return format_time_of_day(parse_time_of_day(value))
+
+    def python_value(self, value):
+        return parse_time_of_day(value)
 
 
 def normalise_email(email: str) -> str:
@@ -226,7 +262,6 @@ class Plan(BaseModel):
     suggestion = CharField(max_length=16, null=True)
     suggestion_reason = CharField(max_length=200, default="")
     suggested_on = DateField(null=True)
-    red_flag_on = DateField(null=True)  # the last day a red flag was reported
     created_at = UTCDateTimeField(default=utcnow)
 
     @property
@@ -334,7 +369,7 @@ class SessionBooking(BaseModel):
     item_key = CharField(max_length=64)
     original_day = DateField()
     day = DateField()
-    time = CharField(max_length=5, null=True)  # "HH:MM" local
+    time = TimeOfDayField(null=True)  # local
     created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
@@ -385,10 +420,6 @@ class SafetyCheck(BaseModel):
     checked_at = UTCDateTimeField(null=True)  # the client says a professional checked them
     resolved_at = UTCDateTimeField(null=True)
     resolved_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
-
-    @property
-    def is_warning(self) -> bool:
-        return bool(self.red_flags)
 
     @property
     def is_open(self) -> bool:
@@ -448,17 +479,17 @@ class ReminderPreference(BaseModel):
     """
 
     user = ForeignKeyField(User, backref="reminder_preference", unique=True, on_delete="CASCADE")
-    selfcare_time = CharField(max_length=5, default="08:00")
-    second_time = CharField(max_length=5, null=True)
+    selfcare_time = TimeOfDayField(default=time(8, 0))
+    second_time = TimeOfDayField(null=True)
     session_day_before = BooleanField(default=True)
-    session_day_before_time = CharField(max_length=5, default="18:00")
-    quiet_start = CharField(max_length=5, null=True)
-    quiet_end = CharField(max_length=5, null=True)
+    session_day_before_time = TimeOfDayField(default=time(18, 0))
+    quiet_start = TimeOfDayField(null=True)
+    quiet_end = TimeOfDayField(null=True)
     email = BooleanField(default=False)
     push = BooleanField(default=False)
-    next_fire_at = DateTimeField(null=True, index=True)
+    next_fire_at = UTCDateTimeField(null=True, index=True)
     # Reminders were claimed up to here; the next tick looks back to it so none is missed.
-    checked_until = DateTimeField(null=True)
+    checked_until = UTCDateTimeField(null=True)
     updated_at = UTCDateTimeField(default=utcnow)
 
 
@@ -488,9 +519,9 @@ class ReminderClaim(BaseModel):
     status = CharField(max_length=10, default="claimed")
     attempts = IntegerField(default=0)
     items = JSONField(default=list)
-    due_at = DateTimeField()
-    next_attempt_at = DateTimeField(null=True, index=True)
-    sent_at = DateTimeField(null=True)
+    due_at = UTCDateTimeField()
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    sent_at = UTCDateTimeField(null=True)
     last_error = CharField(max_length=300, default="")
     created_at = UTCDateTimeField(default=utcnow)
 

@@ -8,7 +8,7 @@ import operator
 import weakref
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import reduce
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from peewee import SQL, Value
 
 from tracker.domain import day as today_model
 from tracker.domain import library, plan_spec, safety, schedule, wording
+from tracker.domain.times import parse_time_of_day
 from tracker.store import safety_reports
 from tracker.store.db import database
 from tracker.store.models import (
@@ -104,7 +105,7 @@ def _changes(ids: list[int]):
         elif kind == "h":
             holds[plan_id].append(schedule.Hold(first, second))
         else:
-            moves[plan_id].append(schedule.Move(text, first, second, _hhmm(at)))
+            moves[plan_id].append(schedule.Move(text, first, second, parse_time_of_day(at)))
     return transitions, pauses, holds, moves
 
 
@@ -220,10 +221,6 @@ def current_plans(client_ids: list[int]) -> dict[int, Plan]:
         for plan in query:
             found.setdefault(plan.client_id, plan)
     return found
-
-
-def _hhmm(text: str | None) -> time | None:
-    return None if not text else time.fromisoformat(text)
 
 
 def day_view(plan: Plan, day: date) -> today_model.DayView:

@@ -8,8 +8,9 @@ import csv
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 
+from tracker.domain.times import format_time_of_day
 from tracker.store.db import database
 from tracker.store.models import (
     AppliedOperation,
@@ -86,6 +87,8 @@ def export(user: User) -> dict:
 
 
 def _plain(value):
+    if isinstance(value, time):  # a time of day, written as the settings show it
+        return format_time_of_day(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"not JSON: {type(value).__name__}")
@@ -98,7 +101,7 @@ def _csv(rows: list[dict]) -> str:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: json.dumps(v, default=_plain) if isinstance(v, list | dict)
-                             else _plain(v) if isinstance(v, datetime | date) else v
+                             else _plain(v) if isinstance(v, datetime | date | time) else v
                              for k, v in row.items()})
     return out.getvalue()
 

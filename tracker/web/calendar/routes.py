@@ -1,5 +1,5 @@
 """The calendar feed: the plan's next 12 months for any calendar app."""
-from datetime import time, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, redirect, url_for
@@ -42,10 +42,9 @@ def _feed_response(user: User) -> Response:
 def _alarms(pref: ReminderPreference | None) -> dict:
     """VALARMs that match the user's reminder settings (the defaults until they set any)."""
     pref = pref or ReminderPreference()
-    session = pref.session_day_before_time if pref.session_day_before else None
     return {
-        "selfcare_alarm": time.fromisoformat(pref.selfcare_time),
-        "session_alarm": time.fromisoformat(session) if session else None,
+        "selfcare_alarm": pref.selfcare_time,
+        "session_alarm": pref.session_day_before_time if pref.session_day_before else None,
     }
 
 

@@ -1,6 +1,4 @@
 """Reminder settings, and unsubscribing from reminder emails without logging in."""
-from datetime import time
-
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
@@ -17,10 +15,6 @@ _TIME_FIELDS = ("selfcare_time", "second_time", "session_day_before_time", "quie
                 "quiet_end")
 
 
-def _hhmm(value) -> str | None:
-    return value.strftime("%H:%M") if value else None
-
-
 def _devices_context() -> dict:
     devices = current_user.push_subscriptions.order_by(PushSubscription.created_at)
     return {"devices": list(devices),
@@ -35,7 +29,7 @@ def settings():
     form = ReminderForm(data=_form_data(pref))  # a POST's own fields take precedence
     if form.validate_on_submit():
         for name in _TIME_FIELDS:
-            setattr(pref, name, _hhmm(getattr(form, name).data))
+            setattr(pref, name, getattr(form, name).data)
         pref.session_day_before = form.session_day_before.data
         pref.email = form.email.data
         reminder_settings.reschedule(pref, current_user, utcnow())
@@ -47,8 +41,7 @@ def settings():
 
 
 def _form_data(pref) -> dict:
-    data = {name: time.fromisoformat(t) if (t := getattr(pref, name)) else None
-            for name in _TIME_FIELDS}
+    data = {name: getattr(pref, name) for name in _TIME_FIELDS}
     return {**data, "session_day_before": pref.session_day_before, "email": pref.email}
 
 

@@ -1,0 +1,73 @@
+"""Claim, then send: exactly-once delivery over a row with a unique key.
+
+A reminder (ReminderClaim) and a safety alert (SafetyAlert) are each sent the same way: the
+sender first inserts the row under its unique key (a second worker's insert fails, so it
+does not send), then sends, then records the outcome on the row. The row's columns are the
+same for both: ``status`` ("claimed", "sent", "failed", "gave_up"), ``attempts``,
+``next_attempt_at``, ``sent_at`` and ``last_error``.
+
+A claim is a lease: ``next_attempt_at`` is where it ends, and a row still "claimed" then
+(its worker died mid-send) is taken again, as is a "failed" one when its retry time comes.
+Taking a row again is a conditional update on the row as read, so two workers never both
+take it.
+"""
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError, Model, ModelSelect
+
+from tracker.store.db import database
+
+CLAIMED, SENT, FAILED, GAVE_UP = "claimed", "sent", "failed", "gave_up"
+# Far longer than a send can take (SMTP gives up after 20 s, a push after 10 s per
+# device), so a live worker is never overtaken.
+CLAIM_LEASE = timedelta(minutes=10)
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15),
+                timedelta(hours=1))
+
+
+def claim(model: type[Model], now: datetime, **key) -> Model | None:
+    """Insert the row ``key`` names, leased until ``now + CLAIM_LEASE``; None when another
+    worker (or an earlier run) has claimed it already."""
+    try:
+        with database.atomic():  # a savepoint: PostgreSQL's transaction survives a clash
+            return model.create(**key, status=CLAIMED, next_attempt_at=now + CLAIM_LEASE)
+    except IntegrityError:
+        return None
+
+
+def attempt(row: Model, send: Callable[[], str], now: datetime) -> str:
+    """Send once and record the outcome on ``row``: "sent", or "failed" with the next
+    retry time, or "gave_up" after the last retry. ``send`` returns a line for the log and
+    raises when nothing was delivered."""
+    row.attempts += 1
+    try:
+        detail = send()
+    except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
+        gave_up = row.attempts > len(RETRY_DELAYS)
+        row.status = GAVE_UP if gave_up else FAILED
+        delay = RETRY_DELAYS[min(row.attempts - 1, len(RETRY_DELAYS) - 1)]
+        row.next_attempt_at = None if gave_up else now + delay
+        row.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        row.save()
+        return row.status
+    row.status, row.sent_at, row.next_attempt_at = SENT, now, None
+    row.last_error = detail[:300]
+    row.save()
+    return SENT
+
+
+def retake(query: ModelSelect, now: datetime) -> Iterator[Model]:
+    """The rows of ``query`` due again at ``now`` (failed ones whose retry time has come,
+    claimed ones whose lease ran out), each taken under a new lease before it is yielded."""
+    model = query.model
+    waiting = query.where(model.status.in_((FAILED, CLAIMED)) & (model.next_attempt_at <= now))
+    for row in list(waiting):
+        taken = (
+            model.update(status=CLAIMED, next_attempt_at=now + CLAIM_LEASE)
+            .where((model.id == row.id) & (model.status == row.status)
+                   & (model.next_attempt_at == row.next_attempt_at))
+            .execute()
+        )
+        if taken:
+            yield row
