@@ -23,6 +23,11 @@ from peewee import sort_models
 # Jobs (safety alerts) run at once in the test's process, and never touch the repository's
 # instance/huey.db; set before tracker.jobs.tasks is imported.
 os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
+# A cheap password hash for every app the tests build, the live server's too: scrypt costs
+# ~0.1 s of CPU per hash, and most tests create or log in accounts. Production keeps scrypt
+# (tests/test_config.py); a test marked production_hash gets it too.
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
+os.environ["TRACKER_PASSWORD_HASH_METHOD"] = FAST_PASSWORD_HASH
 
 from tracker import create_app
 from tracker.store.db import database, open_database
@@ -54,6 +59,12 @@ SQLITE_ONLY = {
     "test_db.py::test_sqlite_pragmas_are_set":
         "checks SQLite's PRAGMAs (WAL, foreign_keys, busy_timeout); PostgreSQL has none",
 }
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "production_hash: the app fixture hashes passwords with scrypt, as in "
+        "production, instead of the tests' cheap method")
 
 
 def pytest_report_header(config):
@@ -139,11 +150,22 @@ def _close(db) -> None:
 TEST_CONFIG = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour", "DB_MAX_CONNECTIONS": 60}
 
 
+@pytest.fixture(autouse=True)
+def instance_folder(tmp_path, monkeypatch):
+    """Every app a test builds keeps its files (secret key, outbox, keys) in the test's temp
+    folder unless told otherwise, never in the repository's instance/."""
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
 @pytest.fixture
 def app(tmp_path, request):
+    config = {**TEST_CONFIG}
+    if request.node.get_closest_marker("production_hash"):
+        config["PASSWORD_HASH_METHOD"] = "scrypt"
     if not ON_POSTGRES:
         app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-                          "INSTANCE_PATH": str(tmp_path / "instance"), **TEST_CONFIG})
+                          "INSTANCE_PATH": str(tmp_path / "instance"), **config})
         create_tables()
         db = database.obj
         yield app
@@ -151,7 +173,7 @@ def app(tmp_path, request):
         return
     url = request.getfixturevalue("postgres_url")
     app = create_app({"TESTING": True, "DATABASE_URL": url,
-                      "INSTANCE_PATH": str(tmp_path / "instance"), **TEST_CONFIG})
+                      "INSTANCE_PATH": str(tmp_path / "instance"), **config})
     db = database.obj
     _empty_tables()
     yield app
