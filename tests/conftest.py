@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import jinja2
 import pytest
 from peewee import sort_models
 
@@ -26,8 +27,7 @@ os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
 # A cheap password hash for every app the tests build, the live server's too: scrypt costs
 # ~0.1 s of CPU per hash, and most tests create or log in accounts. Production keeps scrypt
 # (tests/test_config.py); a test marked production_hash gets it too.
-FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
-os.environ["TRACKER_PASSWORD_HASH_METHOD"] = FAST_PASSWORD_HASH
+os.environ["TRACKER_PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
 
 from tracker import create_app
 from tracker.store.db import database, open_database
@@ -150,6 +150,35 @@ def _close(db) -> None:
 TEST_CONFIG = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour", "DB_MAX_CONNECTIONS": 60}
 
 
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the session, for every app the tests build.
+
+    Each test builds a new app, whose Jinja environment would compile every template it
+    renders again (most of a short test's time). A template's entry is keyed by its source's
+    checksum, so an edited template is compiled afresh.
+    """
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = TemplateCache()
+
+
+def new_app(config: dict):
+    """create_app(config), sharing the session's compiled templates."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
+
+
 @pytest.fixture(autouse=True)
 def instance_folder(tmp_path, monkeypatch):
     """Every app a test builds keeps its files (secret key, outbox, keys) in the test's temp
@@ -164,7 +193,7 @@ def app(tmp_path, request):
     if request.node.get_closest_marker("production_hash"):
         config["PASSWORD_HASH_METHOD"] = "scrypt"
     if not ON_POSTGRES:
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        app = new_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
                           "INSTANCE_PATH": str(tmp_path / "instance"), **config})
         create_tables()
         db = database.obj
@@ -172,7 +201,7 @@ def app(tmp_path, request):
         _close(db)
         return
     url = request.getfixturevalue("postgres_url")
-    app = create_app({"TESTING": True, "DATABASE_URL": url,
+    app = new_app({"TESTING": True, "DATABASE_URL": url,
                       "INSTANCE_PATH": str(tmp_path / "instance"), **config})
     db = database.obj
     _empty_tables()
