@@ -42,7 +42,7 @@ def test_a_template_is_copied_so_editing_the_plan_never_changes_it(db):
 
 def test_create_plan_rejects_a_bad_spec_and_stores_nothing(db):
     client = make_user()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"a plan needs 1 to 10 phases \(got 0\)"):
         plans.create_plan(client, {"phases": []}, date(2026, 11, 16), title="x", created_by=client)
     assert Plan.select().count() == PlanRevision.select().count() == 0
 
