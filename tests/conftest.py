@@ -91,7 +91,11 @@ def _with_database(url: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A fresh PostgreSQL database with every table, for this session; dropped at the end."""
+    """A fresh PostgreSQL database with every table, for this session; dropped at the end.
+
+    Session-scoped as creating a database and its tables takes seconds; what tests change
+    in it does not carry over: the ``app`` fixture empties every table before each test.
+    """
     import psycopg2
 
     admin_db = urlsplit(POSTGRES_URL).path.strip("/") or "postgres"
@@ -317,6 +321,11 @@ def live_server(tmp_path_factory):
 
     Always SQLite, also when TRACKER_TEST_POSTGRES_URL is set: tests read its rows with
     sqlite3 (LiveServer.rows), and `make test` runs the browser tests on SQLite only.
+
+    Session-scoped because starting it (init-db, seed-demo, a server) takes seconds; so that
+    no test depends on what another left, a test that changes data registers its own
+    account (a new email each time), and tests on the demo accounts only read or leave
+    them as they found them.
     """
     tmp = tmp_path_factory.mktemp("live")
     port = _free_port()
