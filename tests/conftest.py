@@ -17,12 +17,17 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import jinja2
 import pytest
 from peewee import sort_models
 
 # Jobs (safety alerts) run at once in the test's process, and never touch the repository's
 # instance/huey.db; set before tracker.jobs.tasks is imported.
 os.environ["TRACKER_JOBS_IMMEDIATE"] = "1"
+# A cheap password hash for every app the tests build, the live server's too: scrypt costs
+# ~0.1 s of CPU per hash, and most tests create or log in accounts. Production keeps scrypt
+# (tests/test_config.py); a test marked production_hash gets it too.
+os.environ["TRACKER_PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
 
 from tracker import create_app
 from tracker.store.db import database, open_database
@@ -56,6 +61,12 @@ SQLITE_ONLY = {
 }
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "production_hash: the app fixture hashes passwords with scrypt, as in "
+        "production, instead of the tests' cheap method")
+
+
 def pytest_report_header(config):
     if ON_POSTGRES:
         server = urlsplit(POSTGRES_URL)
@@ -80,7 +91,11 @@ def _with_database(url: str, name: str) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A fresh PostgreSQL database with every table, for this session; dropped at the end."""
+    """A fresh PostgreSQL database with every table, for this session; dropped at the end.
+
+    Session-scoped as creating a database and its tables takes seconds; what tests change
+    in it does not carry over: the ``app`` fixture empties every table before each test.
+    """
     import psycopg2
 
     admin_db = urlsplit(POSTGRES_URL).path.strip("/") or "postgres"
@@ -139,19 +154,59 @@ def _close(db) -> None:
 TEST_CONFIG = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour", "DB_MAX_CONNECTIONS": 60}
 
 
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates kept in memory for the session, for every app the tests build.
+
+    Each test builds a new app, whose Jinja environment would compile every template it
+    renders again (most of a short test's time). A template's entry is keyed by its source's
+    checksum, so an edited template is compiled afresh.
+    """
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = TemplateCache()
+
+
+def new_app(config: dict):
+    """create_app(config), sharing the session's compiled templates."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
+
+
+@pytest.fixture(autouse=True)
+def instance_folder(tmp_path, monkeypatch):
+    """Every app a test builds keeps its files (secret key, outbox, keys) in the test's temp
+    folder unless told otherwise, never in the repository's instance/."""
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
 @pytest.fixture
 def app(tmp_path, request):
+    config = {**TEST_CONFIG}
+    if request.node.get_closest_marker("production_hash"):
+        config["PASSWORD_HASH_METHOD"] = "scrypt"
     if not ON_POSTGRES:
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-                          "INSTANCE_PATH": str(tmp_path / "instance"), **TEST_CONFIG})
+        app = new_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+                          "INSTANCE_PATH": str(tmp_path / "instance"), **config})
         create_tables()
         db = database.obj
         yield app
         _close(db)
         return
     url = request.getfixturevalue("postgres_url")
-    app = create_app({"TESTING": True, "DATABASE_URL": url,
-                      "INSTANCE_PATH": str(tmp_path / "instance"), **TEST_CONFIG})
+    app = new_app({"TESTING": True, "DATABASE_URL": url,
+                      "INSTANCE_PATH": str(tmp_path / "instance"), **config})
     db = database.obj
     _empty_tables()
     yield app
@@ -266,6 +321,11 @@ def live_server(tmp_path_factory):
 
     Always SQLite, also when TRACKER_TEST_POSTGRES_URL is set: tests read its rows with
     sqlite3 (LiveServer.rows), and `make test` runs the browser tests on SQLite only.
+
+    Session-scoped because starting it (init-db, seed-demo, a server) takes seconds; so that
+    no test depends on what another left, a test that changes data registers its own
+    account (a new email each time), and tests on the demo accounts only read or leave
+    them as they found them.
     """
     tmp = tmp_path_factory.mktemp("live")
     port = _free_port()

@@ -6,11 +6,12 @@ new route cannot be forgotten. Other people's things answer 404 (or a redirect t
 for anonymous visitors), never a 500 and never A's data.
 """
 import re
+import sqlite3
 from datetime import timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD, Auth, csrf_token
+from tests.conftest import PASSWORD, Auth, _close, csrf_token, new_app
 from tracker.domain import library
 from tracker.store import invites, plans
 from tracker.store.db import database
@@ -111,23 +112,33 @@ def allowed(who: str, role: str) -> bool:
     }[who]
 
 
+EMAILS = {"A": "a@example.org", "B": "b@example.org", "T": "t@example.org",
+          "T2": "t2@example.org"}
+# One secret key for the world and its copies, so the sessions logged in once still hold.
+CONFIG = {"TESTING": True, "PUSH_ALLOW_INSECURE_LOCALHOST": True,
+          "SECRET_KEY": "access-matrix-test-key"}
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """One database for the whole matrix (the requests only read or act on their own)."""
-    from tracker import create_app
+def world_db(tmp_path_factory):
+    """The matrix's world, built once into a SQLite file that each test copies (``world``).
+
+    Module-scoped because nothing changes this file: the requests of the matrix do change
+    their world (A ends a link, T archives A), so each test gets its own copy of it.
+    """
     from tracker.store.models import create_tables
 
-    app = create_app({"TESTING": True,
-                      "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('m')}/m.db",
-                      "PUSH_ALLOW_INSECURE_LOCALHOST": True})
+    folder = tmp_path_factory.mktemp("m")
+    app = new_app({**CONFIG, "DATABASE_URL": f"sqlite:///{folder}/m.db",
+                "INSTANCE_PATH": str(folder / "instance")})
     create_tables()
     with database.connection_context():
         plans.seed_library()
         make = User.create_account
-        a = make("a@example.org", "Ann Owner", PASSWORD, "client", "Europe/London")
-        make("b@example.org", "Bob Other", PASSWORD, "client", "Asia/Tokyo")
-        t = make("t@example.org", "Theo Therapist", PASSWORD, "therapist", "Europe/London")
-        make("t2@example.org", "Tara Elsewhere", PASSWORD, "therapist", "Europe/Paris")
+        a = make(EMAILS["A"], "Ann Owner", PASSWORD, "client", "Europe/London")
+        make(EMAILS["B"], "Bob Other", PASSWORD, "client", "Asia/Tokyo")
+        t = make(EMAILS["T"], "Theo Therapist", PASSWORD, "therapist", "Europe/London")
+        make(EMAILS["T2"], "Tara Elsewhere", PASSWORD, "therapist", "Europe/Paris")
         link = CareLink.create(therapist=t, client=a)
         today = plans.local_today(a)
         plan = plans.assign(a, library.template("acute-therapist-led")["spec"],
@@ -141,15 +152,45 @@ def world(tmp_path_factory):
         invite, _ = invites.create(t, "for someone")
         subscription = PushSubscription.create(user=a, endpoint="https://fcm.googleapis.com/x",
                                                p256dh="k" * 87, auth="a" * 22)
+    sessions = {}
+    for role, email in EMAILS.items():
+        client = app.test_client()
+        assert Auth(client).login(email).status_code == 302
+        sessions[role] = client.get_cookie("session").value
+    _close(database.obj)
     values = {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
               "invite": invite.id, "link": link.id, "subscription": subscription.id,
               "today": today.isoformat()}
-    clients = {}
-    for role, email in (("A", "a@example.org"), ("B", "b@example.org"),
-                        ("T", "t@example.org"), ("T2", "t2@example.org")):
-        clients[role] = app.test_client()
-        Auth(clients[role]).login(email)
-    return app, values, clients
+    return folder / "m.db", values, sessions
+
+
+class Clients(dict):
+    """A test client per role ("anonymous" too), made when first asked for, with the
+    session its role logged in with in ``world_db``."""
+
+    def __init__(self, app, sessions):
+        super().__init__()
+        self.app = app
+        self.sessions = sessions
+
+    def __missing__(self, role):
+        client = self[role] = self.app.test_client()
+        if role in self.sessions:
+            client.set_cookie("session", self.sessions[role])
+        return client
+
+
+@pytest.fixture
+def world(world_db, tmp_path):
+    """This test's own copy of the world: an app on it, its URL values and its clients."""
+    path, values, sessions = world_db
+    with sqlite3.connect(path) as source, sqlite3.connect(tmp_path / "m.db") as copy:
+        source.backup(copy)  # the WAL's pages too
+    app = new_app({**CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    db = database.obj
+    yield app, values, Clients(app, sessions)
+    _close(db)
 
 
 def _cases():
@@ -175,7 +216,6 @@ def test_every_route_is_in_the_matrix(world):
 
 @pytest.mark.parametrize("role", ["A", "T"])
 def test_the_owners_do_see_it(world, role):
-    """Runs before the matrix, whose allowed requests may change the world (A ends a link)."""
     app, values, clients = world
     html = clients[role].get(
         "/progress" if role == "A" else f"/clients/{values['a']}").get_data(as_text=True)
@@ -185,7 +225,7 @@ def test_the_owners_do_see_it(world, role):
 @pytest.mark.parametrize("endpoint, who, args, role", list(_cases()))
 def test_access(world, endpoint, who, args, role):
     app, values, clients = world
-    client = clients.get(role) or app.test_client()
+    client = clients[role]
     url = _url(app, endpoint, args, values)
     methods = next(r.methods for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     token = csrf_token(client, "/login" if role == "anonymous" else "/library")

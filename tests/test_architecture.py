@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -174,7 +175,9 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def modules():
-    return load_modules(ROOT)
+    """The tree's modules, read once: module-scoped as the tests only read them (a read-only
+    mapping of tuples)."""
+    return MappingProxyType(load_modules(ROOT))
 
 
 def test_the_checker_sees_every_layer(modules):

@@ -28,6 +28,7 @@ def test_register_page_has_the_contract_labels(client):
     assert 'value="Create account"' in html
 
 
+@pytest.mark.production_hash
 def test_register_creates_a_hashed_account_and_logs_in(client):
     response = register(client, email="New@Example.ORG")
     assert response.status_code == 302

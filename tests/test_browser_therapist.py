@@ -1,4 +1,6 @@
 """A therapist's day (phone and desktop): the roster's flags, confirming a step-down."""
+import secrets
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -19,21 +21,28 @@ def log_in(page: Page, live_server, email: str, password: str = "sciatica-demo")
     page.get_by_role("button", name="Log in").click()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def flagged_client(browser, live_server):
-    """A new client of the demo therapist whose plan is ready to step down."""
+    """A new client of the demo therapist whose plan is ready to step down: their name.
+
+    One per test, with its own name: the server outlives the test, and confirming the step
+    down changes the plan.
+    """
+    suffix = secrets.token_hex(3)
+    name = f"Flo Flagged {suffix}"
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{live_server}/register")
-    page.get_by_label("Email").fill("flo@example.org")
-    page.get_by_label("Name").fill("Flo Flagged")
+    page.get_by_label("Email").fill(f"flo-{suffix}@example.org")
+    page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
     page.goto(f"{live_server}/plan")
     page.get_by_label("Plan").select_option("self-guided-relief")
     page.get_by_role("button", name="Start this plan").click()
     context.close()
-    [(client_id,)] = live_server.rows("SELECT id FROM user WHERE email = 'flo@example.org'")
+    [(client_id,)] = live_server.rows("SELECT id FROM user WHERE email = ?",
+                                      f"flo-{suffix}@example.org")
     [(therapist_id,)] = live_server.rows(
         "SELECT id FROM user WHERE email = 'therapist@example.com'")
     live_server.rows("INSERT INTO carelink (therapist_id, client_id, created_at, active, archived)"
@@ -41,7 +50,7 @@ def flagged_client(browser, live_server):
     live_server.rows("UPDATE plan SET suggestion = 'step_down', suggestion_reason = "
                      "'Leg pain is 30% lower than in the first week.' WHERE client_id = ?",
                      client_id)
-    return client_id
+    return name
 
 
 @pytest.mark.parametrize("viewport", [None, {"width": 1280, "height": 900}],
@@ -52,7 +61,7 @@ def test_roster_flags_and_confirming_a_step_down(browser, page: Page, live_serve
         page = browser.new_context(viewport=viewport).new_page()
     log_in(page, live_server, "therapist@example.com")
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
-    flo = page.get_by_role("link", name="Flo Flagged")
+    flo = page.get_by_role("link", name=flagged_client)
     expect(flo).to_be_visible()
     card = page.locator("li", has=flo).first
     expect(card).to_contain_text("Ready to step down")
@@ -67,8 +76,3 @@ def test_roster_flags_and_confirming_a_step_down(browser, page: Page, live_serve
     expect(page.get_by_text("Plan moved to the next step.")).to_be_visible()
     expect(page.get_by_role("heading", name="Ready to step down")).to_have_count(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-    # Reset for the other viewport's run.
-    live_server.rows("UPDATE plan SET suggestion = 'step_down' WHERE client_id = ?",
-                     flagged_client)
-    live_server.rows("DELETE FROM phasetransition WHERE plan_id IN "
-                     "(SELECT id FROM plan WHERE client_id = ?)", flagged_client)

@@ -53,9 +53,11 @@ def day_of(value):
     return value.date() if isinstance(value, datetime) else value
 
 
+# Module-scoped: one plan's feed, computed once; the tests only read it. The engine's output
+# and the expanded events are tuples and the feed is bytes, so none can be added or dropped.
 @pytest.fixture(scope="module")
 def occurrences():
-    return engine()
+    return tuple(engine())
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def ics(occurrences):
 
 @pytest.fixture(scope="module")
 def events(ics):
-    return expand(ics)
+    return tuple(expand(ics))
 
 
 # --------------------------------------------------------------------------- calendar

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from werkzeug.security import generate_password_hash
 
-from tests.conftest import PASSWORD, Auth, csrf_token
+from tests.conftest import Auth, csrf_token
+from tests.conftest import make_user as make_account
 from tracker.domain import library, schedule
 from tracker.store import checkins, checkoffs, plans
 from tracker.store.db import database
@@ -74,11 +74,6 @@ IMPROVING_SELF_CARE = ACUTE_SELF_CARE | {"foam-roller"}  # its "Improving" phase
 SESSION = "massage"
 
 ALL_NO = {flag["key"]: "no" for flag in library.RED_FLAGS}
-
-# Logging in is real (the form, the password check), with a cheap hash: scrypt would make
-# these cases several times slower.
-FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-
 
 # --- the table's vocabulary --------------------------------------------------------------
 
@@ -542,8 +537,9 @@ class World:
 
 
 def make_user(email: str, name: str, role: str = "client") -> User:
-    return User.create(email=email, name=name, password_hash=FAST_HASH, role=role,
-                       timezone="Europe/London")
+    """An account with conftest's PASSWORD: logging in is real (the form, the password
+    check), with the tests' cheap hash (conftest)."""
+    return make_account(email, name, role)
 
 
 def _plan_for(case: Case, client: User, therapist: User, start: date) -> Plan | None:

@@ -19,10 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from tests.conftest import CSRF_RE, PASSWORD
+from tests.conftest import CSRF_RE, PASSWORD, make_user
 from tracker.domain import library
 from tracker.store import plans
 from tracker.store.db import database
@@ -39,14 +38,10 @@ from tracker.store.models import (
 CLIENTS = 20
 TIMEOUT = 30  # s, per request: a hang fails the test instead of stalling it
 
-# conftest's PASSWORD hashed with scrypt at n=2**10 instead of the app's 2**15: User.authenticate
-# reads the cost from the stored hash, so the forty logins here take milliseconds, not seconds.
-FAST_HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
-
-
 def _account(email: str, name: str, role: str = "client") -> User:
-    return User.create(email=email, name=name, password_hash=FAST_HASH, role=role,
-                       timezone="Europe/London")
+    """An account with conftest's PASSWORD, hashed with the tests' cheap method: the forty
+    logins here take milliseconds, not seconds."""
+    return make_user(email, name, role)
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
+import pytest
+from werkzeug.security import check_password_hash
+
 from tracker import create_app
+from tracker.store import models
 
 
 def test_defaults_put_sqlite_and_secret_in_instance(tmp_path, monkeypatch):
@@ -31,3 +35,35 @@ def test_environment_overrides_defaults_and_test_config_overrides_environment(
 def test_session_cookie_is_httponly_and_lax(app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.fixture
+def hash_method(monkeypatch):
+    """The store's password hash method, put back after the test (create_app sets it)."""
+    monkeypatch.setattr(models, "_password_hash_method", models._password_hash_method)
+
+
+def test_passwords_are_hashed_with_scrypt_by_default(tmp_path, monkeypatch, hash_method):
+    monkeypatch.delenv("TRACKER_PASSWORD_HASH_METHOD")  # the tests' cheap one (conftest)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    assert models.hash_password("a good password").startswith("scrypt:32768:8:1$")
+
+
+@pytest.mark.parametrize("source", ["environment", "test_config"])
+def test_the_password_hash_method_is_a_setting(tmp_path, monkeypatch, hash_method, source):
+    monkeypatch.setenv("TRACKER_PASSWORD_HASH_METHOD", "pbkdf2:sha256:2000")
+    given = {"PASSWORD_HASH_METHOD": "pbkdf2:sha256:3000"} if source == "test_config" else {}
+    create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
+                "INSTANCE_PATH": str(tmp_path / "instance"), **given})
+    hashed = models.hash_password("a good password")
+    rounds = "3000" if source == "test_config" else "2000"
+    assert hashed.startswith(f"pbkdf2:sha256:{rounds}$")
+    assert check_password_hash(hashed, "a good password")
+
+
+def test_an_unknown_password_hash_method_stops_the_app(tmp_path, hash_method):
+    with pytest.raises(ValueError, match="Invalid hash method 'md5'"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
+                    "INSTANCE_PATH": str(tmp_path / "instance"), "PASSWORD_HASH_METHOD": "md5"})

@@ -45,7 +45,7 @@ def test_tokens_differ_every_time(people):
 
 def test_a_client_cannot_create_invites(people):
     _, ann, _ = people
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="only therapists invite clients"):
         invites.create(ann, now=NOW)
 
 
@@ -158,7 +158,7 @@ def test_therapists_cannot_accept(people):
     therapist, *_ = people
     other = make_user("t2@example.org", "Other Therapist", "therapist")
     invite, token = invites.create(therapist, now=NOW)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="only clients can accept an invite"):
         invites.accept(invite, other, NOW)
     assert invites.find_valid(token, NOW) == invite
 

@@ -61,7 +61,7 @@ def test_a_failed_change_does_not_burn_its_key(app):
         def boom():
             raise RuntimeError("database went away")
 
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="database went away"):
             offline.apply_once(ann, KEY_1, boom)
         runs = []
         assert offline.apply_once(ann, KEY_1, lambda: runs.append(1))  # the retry applies

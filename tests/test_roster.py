@@ -37,9 +37,9 @@ def test_the_flags_read_as_text():
 
 def test_the_14_day_red_flag_window_is_gone():
     assert not hasattr(roster, "RED_FLAG_DAYS")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'red_flag_on'"):
         Facts(today=TODAY, red_flag_on=TODAY)  # type: ignore[call-arg]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'self_care_paused'"):
         Facts(today=TODAY, self_care_paused=True)  # type: ignore[call-arg]
 
 

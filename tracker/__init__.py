@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask import Flask
 
     from tracker import config
-    from tracker.store import db
+    from tracker.store import db, models
     from tracker.web import assets, extensions, nav, security, templating
 
     app = Flask(
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     config.init_vapid(app)
     db.init_app(app)
+    models.set_password_hash_method(app.config["PASSWORD_HASH_METHOD"])
     extensions.init_app(app)
     security.init_app(app)
     nav.init_app(app)

@@ -16,6 +16,9 @@ DEFAULTS = {
     "DB_MAX_CONNECTIONS": 8,
     "DB_STALE_TIMEOUT": 300,
     "SECRET_KEY": None,  # None means generated once into the instance folder
+    # werkzeug's method for new password hashes. Keep scrypt in production; the tests set
+    # TRACKER_PASSWORD_HASH_METHOD to a cheap one, as each scrypt hash takes ~0.1 s of CPU.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a clock: long phone sessions

@@ -2,6 +2,7 @@
 import json
 import secrets
 from datetime import UTC, datetime, time
+from functools import cache
 
 from flask_login import UserMixin
 from peewee import (
@@ -24,9 +25,27 @@ from tracker.store.db import BaseModel, database
 CLIENT = "client"
 THERAPIST = "therapist"
 
-# Compared against when an email is unknown, so a wrong email costs the same time
-# as a wrong password and the response does not reveal which accounts exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+# werkzeug's method for new password hashes: scrypt unless create_app passes the app's
+# PASSWORD_HASH_METHOD (tests use a cheap one). Read at each call, never at import.
+_password_hash_method = "scrypt"
+
+
+def set_password_hash_method(method: str) -> None:
+    """Hash new passwords with this werkzeug method; an unknown one fails here, at start-up."""
+    global _password_hash_method
+    _dummy_hash(method)
+    _password_hash_method = method
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=_password_hash_method)
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Compared against when an email is unknown, so a wrong email costs the same time
+    as a wrong password and the response does not reveal which accounts exist."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def utcnow() -> datetime:
@@ -136,7 +155,7 @@ class User(UserMixin, BaseModel):
                 return cls.create(
                     email=normalise_email(email),
                     name=name.strip(),
-                    password_hash=generate_password_hash(password, method="scrypt"),
+                    password_hash=hash_password(password),
                     role=role,
                     timezone=timezone,
                 )
@@ -148,7 +167,7 @@ class User(UserMixin, BaseModel):
         """The user with this email and password, or None (in similar time either way)."""
         user = cls.by_email(email)
         if user is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(_password_hash_method), password)
             return None
         return user if check_password_hash(user.password_hash, password) else None
 
@@ -157,7 +176,7 @@ class User(UserMixin, BaseModel):
 
     def set_password(self, password: str) -> None:
         """Store a new password and log out every other session."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
         self.session_token = new_token()
         self.save()
 
