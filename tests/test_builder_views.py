@@ -114,13 +114,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world):
     assert counts()[2] == 1
 
 
-def test_clients_get_404_everywhere(world, login):
+def test_clients_get_403_everywhere(world, login):
     client = login(CLIENT)
     for url in get_urls(world):
-        assert client.get(url).status_code == 404, url
+        assert client.get(url).status_code == 403, url
     token = csrf_token(client, "/today")
     for url in ("/plans/builder", f"/plans/templates/{world.own.id}/delete"):
-        assert client.post(url, data={"csrf_token": token, "action": "preview"}).status_code == 404
+        assert client.post(url, data={"csrf_token": token, "action": "preview"}).status_code == 403
     assert counts()[2] == 1
 
 

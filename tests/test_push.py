@@ -16,11 +16,11 @@ from tracker import create_app
 from tracker.config import _instance_key, vapid_public_key
 from tracker.domain import push_payload, push_subscription, vapid
 from tracker.domain import reminder_select as select
+from tracker.domain.devices import device_label
 from tracker.jobs import push
 from tracker.store import checkoffs, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
-from tracker.web.push.routes import device_label
 
 SUBJECT = "mailto:reminders@localhost"
 VAPID_PEM = vapid.private_pem(ec.generate_private_key(ec.SECP256R1()))
