@@ -16,7 +16,6 @@ from tracker import create_app
 from tracker.config import _instance_key, vapid_public_key
 from tracker.domain import push_payload, push_subscription, vapid
 from tracker.domain import reminder_select as select
-from tracker.domain.devices import device_label
 from tracker.jobs import push
 from tracker.store import checkoffs, plans, tokens
 from tracker.store.db import database
@@ -581,23 +580,6 @@ def test_done_for_a_plan_no_longer_the_users_is_not_found(app, client, user, pla
     db(lambda: Plan.update(client=other).where(Plan.id == plan.id).execute())
     assert client.post(f"/push/done/{token}").status_code == 404
     assert done_rows() == []
-
-
-# --- device labels --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("user_agent, label", [
-    (ANDROID_CHROME, "Chrome on Android"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-     "Version/17.4 Safari/605.1.15", "Safari on Mac"),
-    ("Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36", "Samsung Internet on Android"),
-    ("", "A browser"),
-])
-def test_device_label(user_agent, label):
-    assert device_label(user_agent) == label
 
 
 # --- in a real browser ----------------------------------------------------------------------

@@ -300,13 +300,14 @@ def techniques():
     prefix = request.args.get("field", "")
     if not _ITEM_PREFIX.fullmatch(prefix):
         abort(400)
-    query = request.args.get(f"{prefix}-search", "").strip()[:SEARCH_MAX]
+    typed = request.args.get(f"{prefix}-search", "")
+    query = typed.strip()[:SEARCH_MAX]
     item = builder.ItemDraft(technique=request.args.get(f"{prefix}-technique", ""),
                              search=query, prefix=prefix)
     catalogue = _catalogue()
     if item.technique in catalogue:
         item.name = catalogue[item.technique].name
-    if not text.is_plain(query):  # refused, never cleaned: only the chosen one stays
+    if not text.is_plain(typed):  # refused, never cleaned: only the chosen one stays
         chosen = {slug: t for slug, t in catalogue.items() if slug == item.technique}
         return render("builder/_technique_select.html", item=item, errors={},
                       groups=builder.technique_groups(chosen, _headings(), "", item.technique,

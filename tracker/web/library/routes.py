@@ -85,8 +85,9 @@ def index():
     A query with control characters is refused with a message, never cleaned: it finds
     nothing, so nothing is shown for text the person did not see.
     """
-    query = request.args.get("q", "").strip()[:QUERY_MAX]
-    refused = not text.is_plain(query)
+    typed = request.args.get("q", "")
+    refused = not text.is_plain(typed)  # before strip(): it would drop some (U+0085, U+001F)
+    query = typed.strip()[:QUERY_MAX]
     groups = [] if refused else _grouped(_search(current_user.id, query))
     return render(
         "library/index.html",
