@@ -3,7 +3,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from peewee import fn
@@ -161,6 +161,14 @@ def _invalid_invite() -> Response:
     return _private(render("clients/invite_invalid.html", status=404, message=INVALID_INVITE))
 
 
+def _valid_invite(token: str, now: datetime) -> Invite:
+    """The invite behind ``token`` if it can still be taken up; else its page answers (404)."""
+    found = invites.find_valid(token, now)
+    if found is None:
+        abort(_invalid_invite())
+    return found
+
+
 def _for_clients_only(therapist: User) -> Response:
     """A therapist opened a client's invite: say so (403), and take nothing up."""
     return _private(render("clients/invite_for_clients.html", therapist=therapist, status=403))
@@ -189,9 +197,7 @@ def _start_session(user: User) -> None:
 def join(token: str):
     """Sign up through an invite; a signed-in client is asked to accept it instead."""
     now = utcnow()
-    found = invites.find_valid(token, now)
-    if found is None:
-        return _invalid_invite()
+    found = _valid_invite(token, now)
     if current_user.is_authenticated:
         return _signed_in(found, token)
     therapist = found.therapist
@@ -219,9 +225,7 @@ def join(token: str):
 def accept(token: str):
     """A signed-in client accepts an invite: the therapist sees their plan and progress."""
     now = utcnow()
-    found = invites.find_valid(token, now)
-    if found is None:
-        return _invalid_invite()
+    found = _valid_invite(token, now)
     if current_user.is_therapist:
         return _for_clients_only(found.therapist)
     if not invites.accept(found, current_user, now):

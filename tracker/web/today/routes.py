@@ -107,6 +107,15 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
     )
 
 
+def _mark(day: date, view: day_model.DayView, item_key: str, op_id: str, write,
+          mark: day_model.Mark | None):
+    """Run ``write`` once per ``op_id`` (an offline replay is not applied twice), then
+    answer with the item marked as it now stands."""
+    if offline.apply_once(current_user, op_id, write):
+        view = view.with_mark(item_key, mark)
+    return _answer(day, view, item_key)
+
+
 @bp.post("/today/<day_text>/<item_key>")
 @role_required(CLIENT)
 def check(day_text: str, item_key: str):
@@ -116,10 +125,9 @@ def check(day_text: str, item_key: str):
     if not form.validate_on_submit():
         abort(400)
     done = form.done.data == "1"
-    if offline.apply_once(current_user, form.op_id.data,
-                          lambda: checkoffs.set_done(plan, item.key, day, done)):
-        view = view.with_mark(item.key, day_model.Mark(day_model.DONE) if done else None)
-    return _answer(day, view, item.key)
+    return _mark(day, view, item.key, form.op_id.data,
+                 lambda: checkoffs.set_done(plan, item.key, day, done),
+                 day_model.Mark(day_model.DONE) if done else None)
 
 
 @bp.post("/today/<day_text>/<item_key>/skip")
@@ -131,10 +139,9 @@ def skip(day_text: str, item_key: str):
     if not form.validate_on_submit():
         return _back_to_item(day, item.key, "Please pick a reason for skipping.")
     reason = form.reason.data
-    if offline.apply_once(current_user, form.op_id.data,
-                          lambda: checkoffs.skip(plan, item.key, day, reason)):
-        view = view.with_mark(item.key, day_model.Mark(day_model.SKIPPED, reason))
-    return _answer(day, view, item.key)
+    return _mark(day, view, item.key, form.op_id.data,
+                 lambda: checkoffs.skip(plan, item.key, day, reason),
+                 day_model.Mark(day_model.SKIPPED, reason))
 
 
 @bp.post("/today/<day_text>/<item_key>/book")
