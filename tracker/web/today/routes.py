@@ -83,10 +83,14 @@ def _due_item(day_text: str, item_key: str):
     return plan, day, view, item
 
 
+def _item_url(day: date, item_key: str) -> str:
+    return url_for("today.today", day=day.isoformat(), _anchor=f"item-{item_key}")
+
+
 def _back_to_item(day: date, item_key: str, message: str):
     """A plain answer to a refused change: the day again, at the item, with why."""
     flash(message, "error")
-    return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item_key}"))
+    return redirect(_item_url(day, item_key))
 
 
 def _answer(day: date, view: day_model.DayView, item_key: str):
@@ -96,7 +100,7 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
     (a day's list of items does not depend on its own check-offs), so it is not read twice.
     """
     if not wants_fragment():
-        return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item_key}"))
+        return redirect(_item_url(day, item_key))
     return render(
         "today/_item_swap.html",
         item=view.item(item_key),
