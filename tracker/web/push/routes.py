@@ -7,8 +7,8 @@ from tracker import config
 from tracker.domain import day as day_model
 from tracker.domain import push_subscription
 from tracker.domain.devices import device_label
-from tracker.store import checkoffs, plans, queries, reminder_settings, tokens
-from tracker.store.models import Plan, PushSubscription, ReminderPreference, utcnow
+from tracker.store import checkoffs, plans, queries, subscriptions, tokens
+from tracker.store.models import Plan, PushSubscription, utcnow
 from tracker.web.access import get_object_or_404
 from tracker.web.extensions import csrf
 from tracker.web.pages import render, wants_fragment
@@ -47,24 +47,7 @@ def subscribe():
         status = 400 if request.get_json(silent=True) is None else 422
         return jsonify(error=str(error)), status
     label = device_label(request.user_agent.string)
-    keys = sub["keys"]
-    # One row per endpoint (one per browser): subscribing again, maybe as someone else
-    # on a shared device, moves it to the current user with the new keys.
-    PushSubscription.insert(
-        user=current_user.id, endpoint=sub["endpoint"], p256dh=keys["p256dh"],
-        auth=keys["auth"], label=label,
-    ).on_conflict(
-        conflict_target=[PushSubscription.endpoint],
-        update={PushSubscription.user: current_user.id, PushSubscription.p256dh: keys["p256dh"],
-                PushSubscription.auth: keys["auth"], PushSubscription.label: label},
-    ).execute()
-    ReminderPreference.insert(user=current_user.id, push=True).on_conflict(
-        conflict_target=[ReminderPreference.user],
-        update={ReminderPreference.push: True, ReminderPreference.updated_at: utcnow()},
-    ).execute()
-    # The next reminder may now be due sooner (push was off): store its time again.
-    reminder_settings.reschedule(reminder_settings.preference_for(current_user), current_user,
-                                 utcnow())
+    subscriptions.subscribe(current_user, sub, label, utcnow())
     if wants_fragment():
         return _devices()
     return jsonify(subscribed=True, label=label), 201
@@ -78,9 +61,7 @@ def unsubscribe():
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
     if not isinstance(endpoint, str) or not endpoint:
         return jsonify(error="Send the subscription's endpoint as JSON."), 400
-    PushSubscription.delete().where(
-        (PushSubscription.endpoint == endpoint) & (PushSubscription.user == current_user.id)
-    ).execute()
+    subscriptions.forget(current_user, endpoint)
     if wants_fragment():
         return _devices()
     return "", 204
