@@ -28,3 +28,8 @@ def copy_of(original: Technique, owner, name: str) -> Technique:
     fields = ("kind", "body_area", "summary", "instructions", "dose", "cautions")
     values = {field: getattr(original, field) for field in fields}
     return create_owned({**values, "name": name}, owner)
+
+
+def change(technique: Technique, values: dict) -> None:
+    """Save new values for one of a therapist's techniques (its slug stays: links last)."""
+    Technique.update(**values).where(Technique.id == technique.id).execute()

@@ -138,7 +138,7 @@ def edit(technique_id: int):
     technique = _own(technique_id)
     form = TechniqueForm(data=TechniqueForm.initial(technique))
     if form.validate_on_submit():
-        Technique.update(**form.values()).where(Technique.id == technique.id).execute()
+        library.change(technique, form.values())
         flash("Changes saved.", "success")
         return redirect(url_for("library.detail", technique_id=technique.id))
     return render(
