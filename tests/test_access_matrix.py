@@ -2,8 +2,13 @@
 
 Anonymous, client A, client B, A's therapist T and another therapist T2. The table below
 says, for each endpoint, whose it is; a route missing from the table fails the test, so a
-new route cannot be forgotten. Other people's things answer 404 (or a redirect to log in,
-for anonymous visitors), never a 500 and never A's data.
+new route cannot be forgotten. Every refusal has its one exact answer (``refusal``):
+
+- anonymous: 302 to the login page;
+- logged in with the wrong role: 403 (tracker.web.access.role_required);
+- the right role, but someone else's thing: 404, as if it did not exist.
+
+Never a 500, and never A's data.
 """
 import re
 import sqlite3
@@ -24,8 +29,14 @@ PUBLIC = "public"  # anyone (pages before logging in, tokens that are themselves
 ANY_USER = "any user"  # anyone logged in, each acting on their own account
 CLIENT = "clients"  # any client, on their own plan
 THERAPIST = "therapists"  # any therapist, on their own work
-OWNER_A = "A only"  # A's own things, named in the URL
-OWNER_T = "T only"  # T's things, or A's things that T looks after
+OWNER_A = "A only"  # A's own things, named in the URL (any user may try: others get 404)
+OWNER_T = "T only"  # T's things, or A's things that T looks after (therapists only)
+SEEN_BY_T = "seen by T"  # T's own technique: any user may open one they can see
+# The routes behind role_required, and each person's role.
+ROLE_REQUIRED = {CLIENT: "client", THERAPIST: "therapist", OWNER_T: "therapist"}
+ROLE_OF = {"A": "client", "B": "client", "T": "therapist", "T2": "therapist"}
+# A wrong-role GET that sends the user to their own start page instead of refusing.
+ROLE_REDIRECTS = {("today.today", "GET"): "/home"}
 
 # endpoint -> (who, URL values). "{x}" values are filled from the world fixture.
 MATRIX = {
@@ -49,7 +60,7 @@ MATRIX = {
     "clients.join": (PUBLIC, {"token": "not-a-real-token"}),
     "clients.accept": (PUBLIC, {"token": "not-a-real-token"}),
     "library.index": (ANY_USER, {}),
-    "library.detail": (OWNER_T, {"technique_id": "{technique}"}),
+    "library.detail": (SEEN_BY_T, {"technique_id": "{technique}"}),
     "library.copy": (OWNER_T, {"technique_id": "{technique}"}),
     "library.edit": (OWNER_T, {"technique_id": "{technique}"}),
     "library.delete": (OWNER_T, {"technique_id": "{technique}"}),
@@ -109,6 +120,7 @@ def allowed(who: str, role: str) -> bool:
         THERAPIST: role in ("T", "T2"),
         OWNER_A: role == "A",
         OWNER_T: role == "T",
+        SEEN_BY_T: role == "T",
     }[who]
 
 
@@ -117,6 +129,16 @@ EMAILS = {"A": "a@example.org", "B": "b@example.org", "T": "t@example.org",
 # One secret key for the world and its copies, so the sessions logged in once still hold.
 CONFIG = {"TESTING": True, "PUSH_ALLOW_INSECURE_LOCALHOST": True,
           "SECRET_KEY": "access-matrix-test-key"}
+
+
+def refusal(who: str, role: str, endpoint: str, method: str) -> tuple[int, str | None]:
+    """The exact answer (status, redirect target) when ``role`` may not use the route."""
+    if role == "anonymous":
+        return 302, "/login"
+    wrong_role = who in ROLE_REQUIRED and ROLE_REQUIRED[who] != ROLE_OF[role]
+    if wrong_role and (endpoint, method) in ROLE_REDIRECTS:
+        return 302, ROLE_REDIRECTS[endpoint, method]
+    return (403 if wrong_role else 404), None
 
 
 @pytest.fixture(scope="module")
@@ -244,13 +266,9 @@ def test_access(world, endpoint, who, args, role):
             assert re.search(rb"<title>[^<>]+ \xc2\xb7 Sciatica care plan</title>", body), where
         if allowed(who, role):
             continue
-        # Not theirs: no data of A's, and a refusal (or the way to log in).
+        # Not theirs: no data of A's, and the one refusal for who they are.
         assert A_SECRET.encode() not in body and b"Ann Owner" not in body, where
-        if role == "anonymous":
-            assert response.status_code in (302, 404, 410), where
-            if response.status_code == 302:
-                assert response.location.startswith("/login"), where
-        else:
-            assert response.status_code in (302, 403, 404, 410), where
-            if response.status_code == 302:
-                assert response.location in ("/home", "/clients", "/today"), where
+        status, target = refusal(who, role, endpoint, method)
+        assert response.status_code == status, where
+        if target is not None:
+            assert response.location.split("?")[0] == target, where

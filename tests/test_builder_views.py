@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from tests.conftest import Auth, csrf_token, make_user
 from tracker.domain import builder, library, plan_spec, schedule
+from tracker.domain.text import CONTROL_MESSAGE
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
@@ -114,13 +115,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world):
     assert counts()[2] == 1
 
 
-def test_clients_get_404_everywhere(world, login):
+def test_clients_get_403_everywhere(world, login):
     client = login(CLIENT)
     for url in get_urls(world):
-        assert client.get(url).status_code == 404, url
+        assert client.get(url).status_code == 403, url
     token = csrf_token(client, "/today")
     for url in ("/plans/builder", f"/plans/templates/{world.own.id}/delete"):
-        assert client.post(url, data={"csrf_token": token, "action": "preview"}).status_code == 404
+        assert client.post(url, data={"csrf_token": token, "action": "preview"}).status_code == 403
     assert counts()[2] == 1
 
 
@@ -238,6 +239,20 @@ def test_the_technique_search_returns_the_select_only(world, login):
     assert "Trigger-point pressure with a ball" in html and "Foam roller" not in html
     assert '<option value="ice-after" selected>' in html
     assert client.get("/plans/techniques?field=../../x").status_code == 400
+
+
+@pytest.mark.parametrize("search", ["ball%00", "%1bball", "ba%7fll", "ball%c2%85"])
+def test_a_technique_search_with_control_characters_is_refused(world, login, search):
+    """The select says why and keeps only the chosen technique; nothing is cleaned."""
+    client = login(THERAPIST)
+    url = (f"/plans/techniques?field=phases-1-items-2&phases-1-items-2-search={search}"
+           "&phases-1-items-2-technique=ice-after")
+    response = client.get(url, headers={"HX-Request": "true"})
+    html = text(response)
+    assert response.status_code == 200
+    assert f">{CONTROL_MESSAGE}</option>" in html
+    assert '<option value="ice-after" selected>' in html
+    assert "Trigger-point pressure with a ball" not in html
 
 
 def test_without_javascript_the_find_button_narrows_the_list(world, login):

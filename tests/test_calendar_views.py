@@ -55,7 +55,7 @@ def test_feed_matches_the_engine_for_the_next_12_months(logged_in):
 def test_feed_needs_login_and_a_plan(app, client, demo, auth):
     assert client.get("/calendar.ics").location.startswith("/login")
     auth.login("therapist@example.com", "sciatica-demo")
-    assert client.get("/calendar.ics").status_code == 404
+    assert client.get("/calendar.ics").status_code == 403  # the feed is a client's
 
 
 def test_subscribe_link_create_replace_and_turn_off(logged_in, app):

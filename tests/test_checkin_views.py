@@ -101,7 +101,7 @@ def test_therapists_have_no_check_in(app, client, auth, path):
     with database.connection_context():
         make_user(email="t@example.org", role="therapist")
     auth.login("t@example.org")
-    assert client.get(path).status_code == 404
+    assert client.get(path).status_code == 403
 
 
 def test_therapists_cannot_post_a_check_in_or_resume(app, client, auth):
@@ -110,10 +110,10 @@ def test_therapists_cannot_post_a_check_in_or_resume(app, client, auth):
     auth.login("t@example.org")
     token = csrf_token(client, "/home")
     assert client.post("/checkin", data={"csrf_token": token, "back_pain": "1",
-                                         "leg_pain": "1"}).status_code == 404
+                                         "leg_pain": "1"}).status_code == 403
     assert client.post("/checkin/resume", data={"csrf_token": token,
-                                                "confirm": "y"}).status_code == 404
-    assert client.post("/checkin/checked", data={"csrf_token": token}).status_code == 404
+                                                "confirm": "y"}).status_code == 403
+    assert client.post("/checkin/checked", data={"csrf_token": token}).status_code == 403
     assert stored() == []
 
 

@@ -59,17 +59,21 @@ def test_summary_is_printable(world, client):
     assert "not a diagnosis" in html
 
 
-@pytest.mark.parametrize("who", ["t2@example.org", "a@example.org", "b@example.org"])
-def test_only_the_clients_therapist_sees_the_page(world, app, who):
+@pytest.mark.parametrize("who, status", [
+    ("t2@example.org", 404),  # another therapist: not their client, as if there were none
+    ("a@example.org", 403),  # clients: the page is for therapists
+    ("b@example.org", 403),
+])
+def test_only_the_clients_therapist_sees_the_page(world, app, who, status):
     other = app.test_client()
     Auth(other).login(who)
     cid = world["client"].id
     for path in (f"/clients/{cid}", f"/clients/{cid}/summary"):
-        assert other.get(path).status_code == 404
+        assert other.get(path).status_code == status
     token = csrf_token(other, "/library")
     for action in ("pause", "resume", "step", "suggestion"):
         response = other.post(f"/clients/{cid}/plan/{action}", data={"csrf_token": token})
-        assert response.status_code == 404
+        assert response.status_code == status
 
 
 def test_anonymous_is_sent_to_login(world, app):
@@ -325,11 +329,11 @@ def test_resume_with_nothing_open_says_so(reported):
         assert PlanEvent.select().where(PlanEvent.kind == "resumed").count() == 1
 
 
-@pytest.mark.parametrize("who", ["other", "nell"])
-def test_only_the_clients_therapist_may_resume(reported, who):
+@pytest.mark.parametrize("who, status", [("other", 404), ("nell", 403)])
+def test_only_the_clients_therapist_may_resume(reported, who, status):
     browser = _session(reported.app, getattr(reported, who))
     response = _safety_resume(browser, reported.nell.id, **{"safety-confirm": "y"})
-    assert response.status_code == 404
+    assert response.status_code == status
     with database.connection_context():
         assert [c.id for c in safety_reports.open_reports(reported.nell)] == [reported.check.id]
     assert [end for _scope, _start, end in _pauses(reported.plan)] == [None]

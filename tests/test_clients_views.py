@@ -71,15 +71,15 @@ def test_anonymous_posts_are_sent_to_log_in(client, world, url):
 
 
 @pytest.mark.parametrize("url", THERAPIST_GETS)
-def test_clients_get_404_on_therapist_pages(world, as_user, url):
+def test_clients_get_403_on_therapist_pages(world, as_user, url):
     client = as_user("a@example.org")
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403
 
 
 @pytest.mark.parametrize("path", ["archive", "restore"])
 def test_clients_cannot_archive(world, as_user, path):
     client = as_user("a@example.org")
-    assert post(client, f"/clients/{world.a.id}/{path}").status_code == 404
+    assert post(client, f"/clients/{world.a.id}/{path}").status_code == 403
     with database.connection_context():
         assert not CareLink.get(CareLink.client == world.a.id).archived
 
@@ -87,8 +87,8 @@ def test_clients_cannot_archive(world, as_user, path):
 def test_a_client_cannot_create_or_cancel_invites(world, as_user):
     invite, _ = make_invite(world)
     client = as_user("a@example.org")
-    assert post(client, "/clients/invite", note="x").status_code == 404
-    assert post(client, f"/clients/invite/{invite.id}/cancel").status_code == 404
+    assert post(client, "/clients/invite", note="x").status_code == 403
+    assert post(client, f"/clients/invite/{invite.id}/cancel").status_code == 403
     with database.connection_context():
         assert Invite.select().count() == 1 and not Invite.get().revoked
 

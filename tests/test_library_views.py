@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import csrf_token, make_user
+from tracker.domain.text import CONTROL_MESSAGE
 from tracker.store.db import database
 from tracker.store.models import Plan, Technique, User
 from tracker.store.plans import create_plan, seed_library
@@ -114,6 +115,21 @@ def test_search_matches_body_area_and_summary_and_can_find_nothing(client, auth,
     assert "Deep tissue massage" in by_area and "Piriformis stretch" not in by_area
     nothing = client.get("/library?q=%25zzz_").get_data(as_text=True)
     assert "No techniques match “%zzz_”" in nothing and "<h2" not in nothing
+
+
+@pytest.mark.parametrize("query", ["glute%00", "%1b[31mglute", "glu%7fte", "glute%c2%85"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_search_with_control_characters_is_refused_not_cleaned(client, auth, library, query,
+                                                                  htmx):
+    """It finds nothing and says why (200: a search is no submitted form); "glute" alone
+    would find techniques, so a silently cleaned query would show results."""
+    auth.login(CLIENT)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(f"/library?q={query}", headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"{CONTROL_MESSAGE}</p>" in html
+    assert "<h2" not in html and "matching" not in html
 
 
 def test_own_techniques_are_listed_only_for_their_owner(client, auth, library):

@@ -34,7 +34,7 @@ def test_therapists_have_no_client_plan_page(app, client, auth):
     with database.connection_context():
         make_user(email="t@example.org", role="therapist")
     auth.login("t@example.org")
-    assert client.get("/plan").status_code == 404
+    assert client.get("/plan").status_code == 403
 
 
 def test_without_a_plan_the_client_can_start_a_self_guided_one(client_user, client, auth):

@@ -31,7 +31,7 @@ def test_anonymous_and_therapists(app, client, auth):
     with database.connection_context():
         make_user(email="t@example.org", role="therapist")
     auth.login("t@example.org")
-    assert client.get("/progress").status_code == 404
+    assert client.get("/progress").status_code == 403
 
 
 def test_without_a_plan(app, client, auth):

@@ -20,7 +20,6 @@ from tracker.jobs import push, reminders
 from tracker.store import checkoffs, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
-from tracker.web.push.routes import device_label
 
 SUBJECT = "mailto:reminders@localhost"
 VAPID_PEM = vapid.private_pem(ec.generate_private_key(ec.SECP256R1()))
@@ -604,23 +603,6 @@ def test_done_for_a_plan_no_longer_the_users_is_not_found(app, client, user, pla
     db(lambda: Plan.update(client=other).where(Plan.id == plan.id).execute())
     assert client.post(f"/push/done/{token}").status_code == 404
     assert done_rows() == []
-
-
-# --- device labels --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("user_agent, label", [
-    (ANDROID_CHROME, "Chrome on Android"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-     "Version/17.4 Safari/605.1.15", "Safari on Mac"),
-    ("Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36", "Samsung Internet on Android"),
-    ("", "A browser"),
-])
-def test_device_label(user_agent, label):
-    assert device_label(user_agent) == label
 
 
 # --- in a real browser ----------------------------------------------------------------------

@@ -26,34 +26,31 @@ def _password_field(label: str) -> PasswordField:
     )
 
 
-class LoginForm(FlaskForm):
-    email = StringField("Email", validators=[
-        DataRequired(message="Please enter your email."),
-        Length(max=254, message="That email is too long."),
-        plain_text(),
+def _required_text(label: str, missing: str, most: int, too_long: str,
+                   *more) -> StringField:
+    """A one-line field that must be filled in, with a length limit and no control
+    characters; ``more`` validators run after those."""
+    return StringField(label, validators=[
+        DataRequired(message=missing), Length(max=most, message=too_long), plain_text(), *more,
     ])
+
+
+def _email_field(*more) -> StringField:
+    return _required_text("Email", "Please enter your email.", 254, "That email is too long.",
+                          *more)
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
     submit = SubmitField("Log in")
 
 
 class RegisterForm(FlaskForm):
-    email = StringField(
-        "Email",
-        validators=[
-            DataRequired(message="Please enter your email."),
-            Length(max=254, message="That email is too long."),
-            plain_text(),
-            Email(message="Please enter a valid email address, like name@example.com."),
-        ],
-    )
-    name = StringField(
-        "Name",
-        validators=[
-            DataRequired(message="Please enter your name."),
-            Length(max=100, message="Please keep your name under 100 characters."),
-            plain_text(),
-        ],
-    )
+    email = _email_field(
+        Email(message="Please enter a valid email address, like name@example.com."))
+    name = _required_text("Name", "Please enter your name.", 100,
+                          "Please keep your name under 100 characters.")
     password = _password_field("Password")
     timezone = SelectField("Time zone", default="UTC", validate_choice=False)
     role = RadioField(

@@ -8,7 +8,7 @@ from tracker.store.models import User
 from tracker.web import security
 from tracker.web.auth.forms import LoginForm, PasswordForm, RegisterForm
 from tracker.web.extensions import limiter
-from tracker.web.pages import render
+from tracker.web.pages import render, submitted_status
 
 bp = Blueprint("auth", __name__)
 
@@ -44,8 +44,7 @@ def register():
             flash(f"Welcome, {user.name}. Your account is ready.", "success")
             return redirect(url_for("main.index"))
         form.email.errors.append("An account with this email already exists. Try logging in.")
-    status = 422 if form.is_submitted() else 200
-    return render("auth/register.html", form=form, status=status)
+    return render("auth/register.html", form=form, status=submitted_status(form))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,8 +63,7 @@ def login():
             _start_session(user)
             return redirect(_safe_next(url_for("main.index")))
         form.password.errors.append("That email and password don't match an account.")
-    status = 422 if form.is_submitted() else 200
-    return render("auth/login.html", form=form, status=status)
+    return render("auth/login.html", form=form, status=submitted_status(form))
 
 
 @bp.post("/logout")
@@ -90,5 +88,4 @@ def change_password():
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("main.index"))
         form.current.errors.append("That is not your current password.")
-    status = 422 if form.is_submitted() else 200
-    return render("auth/password.html", form=form, status=status)
+    return render("auth/password.html", form=form, status=submitted_status(form))

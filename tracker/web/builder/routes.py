@@ -1,6 +1,6 @@
 """The plan builder: templates, a draft plan kept in the form, preview, assign, edit.
 
-Therapists only (anyone else gets 404). The draft lives in the posted fields, so every
+Therapists only (a client gets 403). The draft lives in the posted fields, so every
 step is one POST to ``builder.update`` that parses them (tracker.domain.builder), applies the
 button's action and renders the builder again: the fragment for htmx, the page without.
 """
@@ -10,13 +10,13 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from peewee import fn
 
-from tracker.domain import builder, library, schedule, wording
-from tracker.store import plans
-from tracker.store.models import CareLink, Plan, PlanTemplate, Technique, User
-from tracker.web.access import therapist_only
+from tracker.domain import builder, library, schedule, text, wording
+from tracker.store import plans, queries
+from tracker.store.models import THERAPIST, CareLink, Plan, PlanTemplate, Technique, User
+from tracker.web.access import get_object_or_404, role_required
 from tracker.web.builder.forms import BuilderForm
 from tracker.web.library.routes import KIND_HEADINGS
-from tracker.web.pages import render, wants_fragment
+from tracker.web.pages import render, submitted_status, wants_fragment
 
 bp = Blueprint("builder", __name__, url_prefix="/plans")
 
@@ -39,40 +39,25 @@ def _clients() -> list[User]:
     return list(CareLink.clients_of(current_user.id).order_by(fn.LOWER(User.name), User.id))
 
 
-def _own_templates() -> list[PlanTemplate]:
-    return list(
-        PlanTemplate.select()
-        .where(PlanTemplate.owner == current_user.id)
-        .order_by(fn.LOWER(PlanTemplate.name), PlanTemplate.id)
-    )
+def _own_template(template_id: int) -> PlanTemplate:
+    return get_object_or_404(queries.templates_of(current_user.id),
+                             PlanTemplate.id == template_id)
 
 
-def _own_template_or_404(template_id: int) -> PlanTemplate:
-    template = PlanTemplate.get_or_none(
-        (PlanTemplate.id == template_id) & (PlanTemplate.owner == current_user.id)
-    )
-    if template is None:
-        abort(404)
-    return template
-
-
-def _plan_or_404(plan_id: int) -> Plan:
+def _plan(plan_id: int) -> Plan:
     """A plan of one of the current therapist's linked clients."""
-    plan = (
-        Plan.select()
-        .join(CareLink, on=(CareLink.client == Plan.client))
-        .where((Plan.id == plan_id) & (CareLink.therapist == current_user.id) & CareLink.active)
-        .first()
-    )
-    if plan is None:
-        abort(404)
-    return plan
+    return get_object_or_404(queries.plans_in_care_of(current_user.id), Plan.id == plan_id)
+
+
+def _client(client_id: int | None) -> User:
+    """One of the current therapist's linked clients."""
+    return get_object_or_404(CareLink.clients_of(current_user.id), User.id == client_id)
 
 
 def _source(source: str) -> tuple[dict, str, str]:
     """(spec, name, description) of a built-in template slug or "own-<id>"; 404 otherwise."""
     if source.startswith(OWN_PREFIX) and source[len(OWN_PREFIX):].isdigit():
-        own = _own_template_or_404(int(source[len(OWN_PREFIX):]))
+        own = _own_template(int(source[len(OWN_PREFIX):]))
         return own.spec, own.name, own.description
     try:
         template = library.template(source)
@@ -141,10 +126,11 @@ def _go(url: str) -> Response:
 
 
 @bp.get("")
-@therapist_only
+@role_required(THERAPIST)
 def templates():
     """Built-in templates and the therapist's own, to start a plan from."""
-    own = _own_templates()
+    own = list(queries.templates_of(current_user.id)
+               .order_by(fn.LOWER(PlanTemplate.name), PlanTemplate.id))
     clients = _clients()
     current = {p.client_id: p for p in Plan.select().where(
         Plan.client.in_([c.id for c in clients]) & (Plan.status != Plan.FINISHED)
@@ -162,10 +148,10 @@ def templates():
 
 
 @bp.route("/templates/<int:template_id>/delete", methods=["GET", "POST"])
-@therapist_only
+@role_required(THERAPIST)
 def delete_template(template_id: int):
     """Ask first (GET), then delete one of one's own templates (POST)."""
-    template = _own_template_or_404(template_id)
+    template = _own_template(template_id)
     if request.method == "POST":
         template.delete_instance()
         flash(f"Deleted the template “{template.name}”. Plans made from it are unchanged.",
@@ -175,21 +161,20 @@ def delete_template(template_id: int):
 
 
 @bp.get("/new")
-@therapist_only
+@role_required(THERAPIST)
 def new():
     """The builder, starting from a template (``?template=``) or from scratch."""
     source = request.args.get("template", "")
-    clients = _clients()
     client_id = request.args.get("client", "")
-    if client_id and client_id not in {str(c.id) for c in clients}:
-        abort(404)
+    if client_id:  # someone else's client, or no client at all: 404
+        _client(int(client_id) if client_id.isdigit() else None)
     if source:
         spec, name, description = _source(source)
         draft = builder.draft_from_spec(spec)
     else:
         draft, name, description = builder.scratch(), "", ""
     today = plans.local_today(current_user)
-    form = BuilderForm(today, clients, data={
+    form = BuilderForm(today, _clients(), data={
         "source": source, "title": name, "client": client_id,
         "template_name": name, "template_description": description,
     })
@@ -197,10 +182,10 @@ def new():
 
 
 @bp.get("/<int:plan_id>/edit")
-@therapist_only
+@role_required(THERAPIST)
 def edit(plan_id: int):
     """Change a client's plan from a date on; the plan as in force today to start from."""
-    plan = _plan_or_404(plan_id)
+    plan = _plan(plan_id)
     today = plans.local_today(current_user)
     spec = schedule.spec_on(plans.plan_input(plan), today).to_dict()
     form = BuilderForm(today, data={
@@ -211,11 +196,11 @@ def edit(plan_id: int):
 
 
 @bp.post("/builder")
-@therapist_only
+@role_required(THERAPIST)
 def update():
     """Apply one button of the builder to the posted draft, then show it (or save it)."""
     plan_id = request.form.get("plan_id", "")
-    plan = _plan_or_404(int(plan_id)) if plan_id.isdigit() else None
+    plan = _plan(int(plan_id)) if plan_id.isdigit() else None
     today = plans.local_today(current_user)
     form = BuilderForm(today, [] if plan else _clients())
     catalogue = _catalogue()
@@ -224,7 +209,7 @@ def update():
     try:
         name = builder.action_name(action)
     except builder.UnknownAction:
-        return _page(draft, form, catalogue, plan=plan, status=422,
+        return _page(draft, form, catalogue, plan=plan, status=submitted_status(form),
                      message="That button isn't one the builder knows. Nothing was saved.")
     if name not in builder.FINAL_ACTIONS:
         draft = builder.apply(draft, action)
@@ -236,7 +221,7 @@ def update():
 
 
 def _invalid(draft, form, catalogue, plan, errors, message=""):
-    return _page(draft, form, catalogue, plan=plan, errors=errors, status=422,
+    return _page(draft, form, catalogue, plan=plan, errors=errors, status=submitted_status(form),
                  message=message or "Please check the highlighted fields. Nothing was saved.")
 
 
@@ -268,9 +253,7 @@ def _assign(draft, form, catalogue, plan, spec, errors):
     fields_ok = form.for_assign()
     if errors or not fields_ok:
         return _invalid(draft, form, catalogue, plan, errors)
-    client = CareLink.clients_of(current_user.id).where(User.id == form.client_id).first()
-    if client is None:  # unlinked since the page was shown
-        abort(404)
+    client = _client(form.client_id)  # 404 if unlinked since the page was shown
     source = form.source.data or ""
     builtin = source if any(t["slug"] == source for t in library.TEMPLATES) else None
     plans.assign(client, spec, form.start.data, therapist=current_user,
@@ -312,17 +295,24 @@ def _save_template(draft, form, catalogue, plan, spec, errors):
 
 
 @bp.get("/techniques")
-@therapist_only
+@role_required(THERAPIST)
 def techniques():
     """One item's technique list narrowed by its search box (the select, for htmx)."""
     prefix = request.args.get("field", "")
     if not _ITEM_PREFIX.fullmatch(prefix):
         abort(400)
-    query = "".join(ch for ch in request.args.get(f"{prefix}-search", "") if ch.isprintable())
+    typed = request.args.get(f"{prefix}-search", "")
+    query = typed.strip()[:SEARCH_MAX]
     item = builder.ItemDraft(technique=request.args.get(f"{prefix}-technique", ""),
-                             search=query.strip()[:SEARCH_MAX], prefix=prefix)
+                             search=query, prefix=prefix)
     catalogue = _catalogue()
     if item.technique in catalogue:
         item.name = catalogue[item.technique].name
+    if not text.is_plain(typed):  # refused, never cleaned: only the chosen one stays
+        chosen = {slug: t for slug, t in catalogue.items() if slug == item.technique}
+        return render("builder/_technique_select.html", item=item, errors={},
+                      groups=builder.technique_groups(chosen, _headings(), "", item.technique,
+                                                      item.name),
+                      search_error=text.CONTROL_MESSAGE)
     return render("builder/_technique_select.html", item=item,
                   groups=_groups_for(catalogue)(item), errors={})

@@ -6,8 +6,9 @@ from flask import Blueprint, Response, abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from tracker.domain import calendar_feed, schedule
-from tracker.store import plans
-from tracker.store.models import Plan, ReminderPreference, User, new_token, utcnow
+from tracker.store import plans, queries
+from tracker.store.models import CLIENT, ReminderPreference, User, new_token, utcnow
+from tracker.web.access import get_object_or_404, role_required
 from tracker.web.pages import render, wants_fragment
 
 bp = Blueprint("calendar", __name__)
@@ -16,9 +17,7 @@ FEED_DAYS = 365
 
 
 def _feed_response(user: User) -> Response:
-    plan = Plan.current_for(user)
-    if plan is None or user.is_therapist:
-        abort(404)
+    plan = get_object_or_404(queries.current_plan(user.id))  # a therapist has none
     today = plans.local_today(user)
     occurrences = schedule.occurrences(
         plans.plan_input(plan), today, today + timedelta(days=FEED_DAYS)
@@ -49,7 +48,7 @@ def _alarms(pref: ReminderPreference | None) -> dict:
 
 
 @bp.get("/calendar.ics")
-@login_required
+@role_required(CLIENT)
 def feed():
     """The logged-in client's feed (to download or open)."""
     return _feed_response(current_user)

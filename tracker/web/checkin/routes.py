@@ -3,22 +3,16 @@ urgent-care and paused screens, and what a client may do about a pause."""
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tracker.domain import library
 from tracker.store import checkins, offline, plans, safety_reports
-from tracker.store.models import Plan
+from tracker.store.models import CLIENT, Plan
+from tracker.web.access import role_required
 from tracker.web.checkin.forms import CheckedForm, CheckInForm, ResumeForm, SafetyForm
 from tracker.web.pages import render, submitted_status
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
-
-
-@bp.before_request
-@login_required
-def _client_only():
-    if current_user.is_therapist:
-        abort(404)
 
 
 def _next_page(report=None, urgent: bool = False) -> str:
@@ -32,6 +26,7 @@ def _next_page(report=None, urgent: bool = False) -> str:
 
 
 @bp.route("", methods=["GET", "POST"])
+@role_required(CLIENT)
 def form():
     """Today's check-in: pain, nerve symptoms, anything new, problems in the treated area."""
     today = plans.local_today(current_user)
@@ -72,6 +67,7 @@ def _valid_day(form: CheckInForm, today) -> bool:
 
 
 @bp.route("/safety", methods=["GET", "POST"])
+@role_required(CLIENT)
 def safety():
     """Something's wrong: the warning-sign questions (yes/no each, no default, all
     required) and problems in the treated area, on any day, with or without a check-in."""
@@ -119,18 +115,21 @@ def emergency_number() -> str:
 
 
 @bp.get("/urgent")
+@role_required(CLIENT)
 def urgent():
     """Get medical help: shown while a warning sign is open, on every visit."""
     return _safety_page("checkin/urgent.html", lambda c: c["safety"].urgent)
 
 
 @bp.get("/paused")
+@role_required(CLIENT)
 def paused():
     """Sessions and the self-care on the area are paused after a treated-area problem."""
     return _safety_page("checkin/paused.html", lambda c: c["safety"].reported)
 
 
 @bp.post("/resume")
+@role_required(CLIENT)
 def resume():
     """A self-guided client restarts the plan once a professional has said it is safe; a
     therapist-led plan is restarted by the therapist only (403)."""
@@ -141,13 +140,15 @@ def resume():
         flash("Nothing was paused.", "info")
         return redirect(url_for("today.today"))
     if not form.validate_on_submit():
-        return _safety_page("checkin/paused.html", lambda c: True, status=422, resume_form=form)
+        return _safety_page("checkin/paused.html", lambda c: True, status=submitted_status(form),
+                            resume_form=form)
     safety_reports.resolve(current_user, current_user, plans.local_today(current_user))
     flash("Your plan is back on. Go gently, and stop if anything feels worse.", "success")
     return redirect(url_for("today.today"))
 
 
 @bp.post("/checked")
+@role_required(CLIENT)
 def checked():
     """A client of a therapist says a professional has checked them: the therapist is
     told and restarts the plan."""

@@ -1,40 +1,34 @@
 """A therapist's page for one client: progress, flags, and the plan's controls."""
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from tracker.domain import schedule
-from tracker.store import plans, reports, safety_reports
-from tracker.store.models import CareLink, Plan, User
+from tracker.domain import phases, schedule
+from tracker.store import plans, queries, reports, safety_reports
+from tracker.store.models import THERAPIST, CareLink, Plan, User
+from tracker.web.access import get_object_or_404, role_required
 from tracker.web.clients.forms import PauseForm, ResumeForm, SafetyResumeForm, StepForm
-from tracker.web.pages import render
+from tracker.web.pages import render, submitted_status
 from tracker.web.plans.forms import SuggestionForm
 
 bp = Blueprint("client_page", __name__, url_prefix="/clients/<int:client_id>")
 
 
-def linked_client_or_404(client_id: int) -> User:
-    """One of the current therapist's clients; anyone else's (or a client asking) is 404."""
-    if not current_user.is_therapist:
-        abort(404)
-    client = CareLink.clients_of(current_user).where(User.id == client_id).first()
-    if client is None:
-        abort(404)
-    return client
+def _client(client_id: int) -> User:
+    """One of the current therapist's clients; anyone else's is 404."""
+    return get_object_or_404(CareLink.clients_of(current_user.id), User.id == client_id)
 
 
-def _plan_or_404(client: User) -> Plan:
-    plan = Plan.current_for(client)
-    if plan is None:
-        abort(404)
-    return plan
+def _client_and_plan(client_id: int, *where) -> tuple[User, Plan]:
+    """The client and their current plan (which must match ``where``), or 404."""
+    client = _client(client_id)
+    return client, get_object_or_404(queries.current_plan(client), *where)
 
 
 def _forms(plan: Plan, today):
-    phases = [p.name for p in schedule.spec_on(plans.plan_input(plan), today).phases]
     return {
         "pause": PauseForm(today, plan.start, prefix="pause"),
         "resume": ResumeForm(today, plan.start, prefix="resume"),
-        "step": StepForm(today, phases, prefix="step"),
+        "step": StepForm(today, phases.names_on(plans.plan_input(plan), today), prefix="step"),
         "suggestion": SuggestionForm(),
     }
 
@@ -59,18 +53,17 @@ def _page(client: User, template: str, status: int = 200, forms=None, safety_for
 
 
 @bp.get("")
-@login_required
+@role_required(THERAPIST)
 def show(client_id: int):
     """Everything the therapist needs about one client."""
-    return _page(linked_client_or_404(client_id), "clients/client.html")
+    return _page(_client(client_id), "clients/client.html")
 
 
 @bp.get("/summary")
-@login_required
+@role_required(THERAPIST)
 def summary(client_id: int):
     """A one-page progress summary to print (or save as PDF) for the client or a doctor."""
-    client = linked_client_or_404(client_id)
-    _plan_or_404(client)
+    client, _plan = _client_and_plan(client_id)
     return _page(client, "clients/summary.html")
 
 
@@ -82,15 +75,14 @@ def _done(client: User, message: str):
 def _invalid(client: User, plan: Plan, name: str, form):
     forms = _forms(plan, plans.local_today(client))
     forms[name] = form
-    return _page(client, "clients/client.html", status=422, forms=forms)
+    return _page(client, "clients/client.html", status=submitted_status(form), forms=forms)
 
 
 @bp.post("/plan/pause")
-@login_required
+@role_required(THERAPIST)
 def pause(client_id: int):
     """Pause the whole plan from a date."""
-    client = linked_client_or_404(client_id)
-    plan = _plan_or_404(client)
+    client, plan = _client_and_plan(client_id)
     form = PauseForm(plans.local_today(client), plan.start, prefix="pause")
     if plan.status == Plan.PAUSED:  # its form is gone from the page: an error there is unseen
         flash(f"{client.name}'s plan is already paused.", "info")
@@ -102,14 +94,11 @@ def pause(client_id: int):
 
 
 @bp.post("/plan/resume")
-@login_required
+@role_required(THERAPIST)
 def resume(client_id: int):
     """Resume a paused plan from a date."""
-    client = linked_client_or_404(client_id)
-    plan = _plan_or_404(client)
+    client, plan = _client_and_plan(client_id, Plan.status == Plan.PAUSED)
     form = ResumeForm(plans.local_today(client), plan.start, prefix="resume")
-    if plan.status != Plan.PAUSED:
-        abort(404)
     if not form.validate_on_submit():
         return _invalid(client, plan, "resume", form)
     plans.resume(plan, form.day.data, current_user)
@@ -117,31 +106,27 @@ def resume(client_id: int):
 
 
 @bp.post("/plan/step")
-@login_required
+@role_required(THERAPIST)
 def step(client_id: int):
     """Step the plan up or down to a phase by hand, from a date."""
-    client = linked_client_or_404(client_id)
-    plan = _plan_or_404(client)
+    client, plan = _client_and_plan(client_id)
     today = plans.local_today(client)
-    phases = [p.name for p in schedule.spec_on(plans.plan_input(plan), today).phases]
-    form = StepForm(today, phases, prefix="step")
+    names = phases.names_on(plans.plan_input(plan), today)
+    form = StepForm(today, names, prefix="step")
     if not form.validate_on_submit():
         return _invalid(client, plan, "step", form)
     plans.step_to(plan, form.to_phase.data, form.day.data, current_user,
                   form.reason.data or "changed by the therapist")
-    return _done(client, f"{client.name} moves to “{phases[form.to_phase.data]}” "
+    return _done(client, f"{client.name} moves to “{names[form.to_phase.data]}” "
                          f"from {form.day.data:%-d %B}.")
 
 
 @bp.post("/plan/suggestion")
-@login_required
+@role_required(THERAPIST)
 def suggestion(client_id: int):
     """Confirm or decline a ready-to-step-down or flare-up suggestion."""
-    client = linked_client_or_404(client_id)
-    plan = _plan_or_404(client)
+    client, plan = _client_and_plan(client_id, Plan.suggestion.is_null(False))
     form = SuggestionForm()
-    if plan.suggestion is None:
-        abort(404)
     if not form.validate_on_submit():
         abort(400)
     moved = plans.decide_suggestion(
@@ -152,15 +137,16 @@ def suggestion(client_id: int):
 
 
 @bp.post("/safety/resume")
-@login_required
+@role_required(THERAPIST)
 def safety_resume(client_id: int):
     """Resolve the client's open safety reports and restart what they paused, after review."""
-    client = linked_client_or_404(client_id)
+    client = _client(client_id)
     if not safety_reports.open_reports(client):
         flash(f"{client.name} has no open report: nothing to resume.", "info")
         return redirect(url_for("client_page.show", client_id=client.id))
     form = SafetyResumeForm(prefix="safety")
     if not form.validate_on_submit():
-        return _page(client, "clients/client.html", status=422, safety_form=form)
+        return _page(client, "clients/client.html", status=submitted_status(form),
+                     safety_form=form)
     safety_reports.resolve(client, current_user, plans.local_today(client))
     return _done(client, f"{client.name}'s plan is back on from today.")

@@ -10,13 +10,13 @@ from peewee import fn
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 
-from tracker.store import invites, reports, safety_reports
-from tracker.store.models import CareLink, Invite, User, utcnow
+from tracker.store import invites, queries, reports, safety_reports
+from tracker.store.models import THERAPIST, CareLink, Invite, User, utcnow
 from tracker.web import security
-from tracker.web.access import therapist_only
+from tracker.web.access import get_object_or_404, role_required
 from tracker.web.auth.forms import RegisterForm
 from tracker.web.forms import plain_text
-from tracker.web.pages import render
+from tracker.web.pages import render, submitted_status
 
 bp = Blueprint("clients", __name__)
 
@@ -57,7 +57,7 @@ def _links(therapist) -> list[CareLink]:
 
 
 @bp.get("/clients", endpoint="roster")
-@therapist_only
+@role_required(THERAPIST)
 def roster_page():
     """Every client at a glance, the ones needing a look first."""
     links = _links(current_user.id)
@@ -73,9 +73,7 @@ def roster_page():
 
 def _set_archived(client_id: int, archived: bool) -> User:
     """Archive or restore one of the current therapist's clients (404 for anyone else's)."""
-    client = CareLink.clients_of(current_user.id).where(User.id == client_id).first()
-    if client is None:
-        abort(404)
+    client = get_object_or_404(CareLink.clients_of(current_user.id), User.id == client_id)
     CareLink.update(archived=archived).where(
         (CareLink.therapist == current_user.id) & (CareLink.client == client.id)
         & CareLink.active
@@ -84,7 +82,7 @@ def _set_archived(client_id: int, archived: bool) -> User:
 
 
 @bp.post("/clients/<int:client_id>/archive")
-@therapist_only
+@role_required(THERAPIST)
 def archive(client_id: int):
     """Take a client off the roster; they stay linked and keep their plan."""
     client = _set_archived(client_id, True)
@@ -94,7 +92,7 @@ def archive(client_id: int):
 
 
 @bp.post("/clients/<int:client_id>/restore")
-@therapist_only
+@role_required(THERAPIST)
 def restore(client_id: int):
     """Put an archived client back on the roster."""
     client = _set_archived(client_id, False)
@@ -125,7 +123,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.route("/clients/invite", methods=["GET", "POST"])
-@therapist_only
+@role_required(THERAPIST)
 def invite():
     """Create an invite link (shown once, with a QR code) and list the pending ones."""
     now = utcnow()
@@ -140,18 +138,15 @@ def invite():
             qr=invites.qr_svg(link, "QR code: scan it to open the invite"),
             pending=_pending(now),
         ))
-    status = 422 if form.is_submitted() else 200
-    return render("clients/invite.html", form=form, status=status,
+    return render("clients/invite.html", form=form, status=submitted_status(form),
                   pending=_pending(now))
 
 
 @bp.post("/clients/invite/<int:invite_id>/cancel")
-@therapist_only
+@role_required(THERAPIST)
 def cancel_invite(invite_id: int):
     """Cancel one of the therapist's own invites: its link stops working."""
-    found = Invite.get_or_none((Invite.id == invite_id) & (Invite.therapist == current_user.id))
-    if found is None:
-        abort(404)
+    found = get_object_or_404(queries.invites_of(current_user.id), Invite.id == invite_id)
     if invites.revoke(found):
         flash("Invite cancelled: its link no longer works.", "success")
     else:
@@ -166,6 +161,31 @@ def _invalid_invite() -> Response:
     return _private(render("clients/invite_invalid.html", status=404, message=INVALID_INVITE))
 
 
+def _valid_invite(token: str, now: datetime) -> Invite:
+    """The invite behind ``token`` if it can still be taken up; else its page answers (404)."""
+    found = invites.find_valid(token, now)
+    if found is None:
+        abort(_invalid_invite())
+    return found
+
+
+def _for_clients_only(therapist: User) -> Response:
+    """A therapist opened a client's invite: say so (403), and take nothing up."""
+    return _private(render("clients/invite_for_clients.html", therapist=therapist, status=403))
+
+
+def _signed_in(found: Invite, token: str) -> Response:
+    """An invite opened while signed in: a client is asked to accept it (a POST comes back
+    here as a GET, so nothing is taken up without that question)."""
+    if request.method == "POST":
+        return redirect(url_for("clients.join", token=token))
+    if current_user.is_therapist:
+        return _for_clients_only(found.therapist)
+    linked = CareLink.is_linked(found.therapist, current_user.id)
+    return _private(render("clients/invite_accept.html", therapist=found.therapist,
+                           token=token, linked=linked))
+
+
 def _start_session(user: User) -> None:
     # A fresh session on login: nothing from before survives into the account.
     session.clear()
@@ -177,19 +197,10 @@ def _start_session(user: User) -> None:
 def join(token: str):
     """Sign up through an invite; a signed-in client is asked to accept it instead."""
     now = utcnow()
-    found = invites.find_valid(token, now)
-    if found is None:
-        return _invalid_invite()
-    therapist = found.therapist
+    found = _valid_invite(token, now)
     if current_user.is_authenticated:
-        if request.method == "POST":
-            return redirect(url_for("clients.join", token=token))
-        if current_user.is_therapist:
-            return _private(render("clients/invite_for_clients.html", therapist=therapist,
-                                   status=403))
-        linked = CareLink.is_linked(therapist, current_user.id)
-        return _private(render("clients/invite_accept.html", therapist=therapist,
-                               token=token, linked=linked))
+        return _signed_in(found, token)
+    therapist = found.therapist
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -205,9 +216,8 @@ def join(token: str):
             return redirect(url_for("today.today"))
         form.email.errors.append("An account with this email already exists. "
                                  "Log in, and you will come back here to accept.")
-    status = 422 if form.is_submitted() else 200
     return _private(render("clients/invite_join.html", form=form, therapist=therapist,
-                           token=token, status=status))
+                           token=token, status=submitted_status(form)))
 
 
 @bp.post("/join/<token>/accept")
@@ -215,15 +225,11 @@ def join(token: str):
 def accept(token: str):
     """A signed-in client accepts an invite: the therapist sees their plan and progress."""
     now = utcnow()
-    found = invites.find_valid(token, now)
-    if found is None:
-        return _invalid_invite()
-    therapist = found.therapist
+    found = _valid_invite(token, now)
     if current_user.is_therapist:
-        return _private(render("clients/invite_for_clients.html", therapist=therapist,
-                               status=403))
+        return _for_clients_only(found.therapist)
     if not invites.accept(found, current_user, now):
         return _invalid_invite()
-    flash(f"You are linked with {therapist.name}, who can now see your plan and progress.",
-          "success")
+    flash(f"You are linked with {found.therapist.name}, who can now see your plan and "
+          "progress.", "success")
     return redirect(url_for("today.today"))

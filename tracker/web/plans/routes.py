@@ -1,26 +1,21 @@
 """The client's plan: its phase timeline, and starting a self-guided plan."""
 from flask import Blueprint, abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from tracker.domain import library, schedule, wording
-from tracker.store import plans
-from tracker.store.models import Plan, PlanEvent
-from tracker.web.pages import render
+from tracker.store import plans, queries
+from tracker.store.models import CLIENT, Plan, PlanEvent
+from tracker.web.access import get_object_or_404, role_required
+from tracker.web.pages import render, submitted_status
 from tracker.web.plans.forms import StartPlanForm, SuggestionForm
 
 bp = Blueprint("plans", __name__)
 
 
-def _client_only() -> None:
-    if current_user.is_therapist:
-        abort(404)
-
-
 @bp.get("/plan")
-@login_required
+@role_required(CLIENT)
 def plan():
     """The current plan as a timeline of phases, or a choice of plans to start."""
-    _client_only()
     today = plans.local_today(current_user)
     current = Plan.current_for(current_user)
     if current is None:
@@ -38,14 +33,12 @@ def plan():
 
 
 @bp.post("/plan/suggestion")
-@login_required
+@role_required(CLIENT)
 def suggestion():
     """A self-guided client confirms or declines moving phase after a symptom change."""
-    _client_only()
-    plan = Plan.current_for(current_user)
+    plan = get_object_or_404(queries.current_plan(current_user.id),
+                             Plan.therapist.is_null(), Plan.suggestion.is_null(False))
     form = SuggestionForm()
-    if plan is None or not plan.self_guided or plan.suggestion is None:
-        abort(404)
     if not form.validate_on_submit():
         abort(400)
     accept = form.decision.data == "accept"
@@ -58,10 +51,9 @@ def suggestion():
 
 
 @bp.post("/plan/start")
-@login_required
+@role_required(CLIENT)
 def start():
     """Start a built-in plan (self-guided: no therapist)."""
-    _client_only()
     today = plans.local_today(current_user)
     form = StartPlanForm(today)
     if Plan.current_for(current_user) is not None:
@@ -69,7 +61,8 @@ def start():
         return redirect(url_for("plans.plan"))
     if not form.validate_on_submit():
         return render(
-            "plans/plan.html", plan=None, form=form, templates=library.TEMPLATES, status=422
+            "plans/plan.html", plan=None, form=form, templates=library.TEMPLATES,
+            status=submitted_status(form),
         )
     plans.create_from_template(
         current_user, form.template.data, form.start.data, created_by=current_user

@@ -1,21 +1,15 @@
 """Web push: the service worker, this user's devices, and a notification's "Done" action."""
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    jsonify,
-    redirect,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 from itsdangerous import BadData, SignatureExpired
 
 from tracker import config
 from tracker.domain import day as day_model
 from tracker.domain import push_subscription
-from tracker.store import checkoffs, plans, reminder_settings, tokens
-from tracker.store.models import Plan, PushSubscription, ReminderPreference, utcnow
+from tracker.domain.devices import device_label
+from tracker.store import checkoffs, plans, queries, subscriptions, tokens
+from tracker.store.models import Plan, PushSubscription, utcnow
+from tracker.web.access import get_object_or_404
 from tracker.web.extensions import csrf
 from tracker.web.pages import render, wants_fragment
 
@@ -25,11 +19,8 @@ bp = Blueprint("push", __name__)
 def devices_context(user) -> dict:
     """What templates/push/_devices.html needs; a page that includes it passes this."""
     return {
-        "devices": list(
-            PushSubscription.select()
-            .where(PushSubscription.user == user)
-            .order_by(PushSubscription.created_at, PushSubscription.id)
-        ),
+        "devices": list(queries.subscriptions_of(user)
+                        .order_by(PushSubscription.created_at, PushSubscription.id)),
         "vapid_public_key": config.vapid_public_key(current_app),
     }
 
@@ -56,24 +47,7 @@ def subscribe():
         status = 400 if request.get_json(silent=True) is None else 422
         return jsonify(error=str(error)), status
     label = device_label(request.user_agent.string)
-    keys = sub["keys"]
-    # One row per endpoint (one per browser): subscribing again, maybe as someone else
-    # on a shared device, moves it to the current user with the new keys.
-    PushSubscription.insert(
-        user=current_user.id, endpoint=sub["endpoint"], p256dh=keys["p256dh"],
-        auth=keys["auth"], label=label,
-    ).on_conflict(
-        conflict_target=[PushSubscription.endpoint],
-        update={PushSubscription.user: current_user.id, PushSubscription.p256dh: keys["p256dh"],
-                PushSubscription.auth: keys["auth"], PushSubscription.label: label},
-    ).execute()
-    ReminderPreference.insert(user=current_user.id, push=True).on_conflict(
-        conflict_target=[ReminderPreference.user],
-        update={ReminderPreference.push: True, ReminderPreference.updated_at: utcnow()},
-    ).execute()
-    # The next reminder may now be due sooner (push was off): store its time again.
-    reminder_settings.reschedule(reminder_settings.preference_for(current_user), current_user,
-                                 utcnow())
+    subscriptions.subscribe(current_user, sub, label, utcnow())
     if wants_fragment():
         return _devices()
     return jsonify(subscribed=True, label=label), 201
@@ -87,9 +61,7 @@ def unsubscribe():
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
     if not isinstance(endpoint, str) or not endpoint:
         return jsonify(error="Send the subscription's endpoint as JSON."), 400
-    PushSubscription.delete().where(
-        (PushSubscription.endpoint == endpoint) & (PushSubscription.user == current_user.id)
-    ).execute()
+    subscriptions.forget(current_user, endpoint)
     if wants_fragment():
         return _devices()
     return "", 204
@@ -99,11 +71,8 @@ def unsubscribe():
 @login_required
 def delete(sub_id: int):
     """Remove one of the user's devices from the list."""
-    deleted = PushSubscription.delete().where(
-        (PushSubscription.id == sub_id) & (PushSubscription.user == current_user.id)
-    ).execute()
-    if not deleted:
-        abort(404)
+    get_object_or_404(queries.subscriptions_of(current_user.id),
+                      PushSubscription.id == sub_id).delete_instance()
     return _devices() if wants_fragment() else _back()
 
 
@@ -122,9 +91,7 @@ def done(token: str):
         abort(410)
     except BadData:
         abort(404)
-    plan = Plan.get_or_none((Plan.id == claim.plan_id) & (Plan.client == claim.user_id))
-    if plan is None:
-        abort(404)
+    plan = get_object_or_404(queries.plans_of(claim.user_id), Plan.id == claim.plan_id)
     view = plans.day_view(plan, claim.day)
     due = [key for key in claim.item_keys
            if (item := view.item(key)) is not None and item.state == day_model.DUE]
@@ -132,17 +99,3 @@ def done(token: str):
         checkoffs.set_done(plan, key, claim.day, True)
     return jsonify(checked=due)
 
-
-_BROWSERS = (("Edg/", "Edge"), ("SamsungBrowser", "Samsung Internet"), ("OPR/", "Opera"),
-             ("Firefox/", "Firefox"), ("FxiOS", "Firefox"), ("CriOS", "Chrome"),
-             ("Chrome/", "Chrome"), ("Safari/", "Safari"))
-_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
-            ("Windows", "Windows"), ("Macintosh", "Mac"), ("CrOS", "ChromeOS"),
-            ("Linux", "Linux"))
-
-
-def device_label(user_agent: str) -> str:
-    """ "Chrome on Android", from the User-Agent: enough to tell devices apart in a list."""
-    browser = next((name for token, name in _BROWSERS if token in user_agent), "A browser")
-    system = next((name for token, name in _SYSTEMS if token in user_agent), None)
-    return f"{browser} on {system}" if system else browser

@@ -1,24 +1,19 @@
 """Reminder settings, and unsubscribing from reminder emails without logging in."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.store import reminder_settings
-from tracker.store.models import PushSubscription, utcnow
+from tracker.store.models import utcnow
 from tracker.store.tokens import user_from_unsubscribe_token
 from tracker.web.extensions import csrf
-from tracker.web.pages import render
+from tracker.web.pages import render, submitted_status
+from tracker.web.push.routes import devices_context
 from tracker.web.settings.forms import ReminderForm
 
 bp = Blueprint("reminders", __name__)
 
 _TIME_FIELDS = ("selfcare_time", "second_time", "session_day_before_time", "quiet_start",
                 "quiet_end")
-
-
-def _devices_context() -> dict:
-    devices = current_user.push_subscriptions.order_by(PushSubscription.created_at)
-    return {"devices": list(devices),
-            "vapid_public_key": current_app.config.get("VAPID_PUBLIC_KEY", "")}
 
 
 @bp.route("/settings/reminders", methods=["GET", "POST"])
@@ -35,9 +30,8 @@ def settings():
         reminder_settings.reschedule(pref, current_user, utcnow())
         flash("Reminders saved.", "success")
         return redirect(url_for("reminders.settings"))
-    status = 422 if form.is_submitted() else 200
-    return render("reminders/settings.html", form=form, pref=pref, status=status,
-                  **_devices_context())
+    return render("reminders/settings.html", form=form, pref=pref,
+                  status=submitted_status(form), **devices_context(current_user))
 
 
 def _form_data(pref) -> dict:

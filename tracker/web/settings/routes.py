@@ -1,23 +1,15 @@
 """Settings: the account, and for clients the therapists who can see their plan."""
-from flask import Blueprint, Response, abort, flash, redirect, session, url_for
+from flask import Blueprint, Response, flash, redirect, session, url_for
 from flask_login import current_user, login_required, logout_user
 from peewee import fn
 
-from tracker.store import privacy
+from tracker.store import privacy, queries
 from tracker.store.models import CareLink, User, utcnow
-from tracker.web.pages import render
+from tracker.web.access import get_object_or_404
+from tracker.web.pages import render, submitted_status
 from tracker.web.settings.forms import DeleteAccountForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-
-
-def _therapist_links(client_id: int):
-    """The client's own care links with each therapist loaded (one query)."""
-    return (
-        CareLink.select(CareLink, User)
-        .join(User, on=CareLink.therapist)
-        .where(CareLink.client == client_id)
-    )
 
 
 @bp.get("")
@@ -27,7 +19,7 @@ def index():
     links = []
     if not current_user.is_therapist:
         links = list(
-            _therapist_links(current_user.id)
+            queries.therapist_links_of(current_user.id)
             .where(CareLink.active)
             .order_by(fn.LOWER(User.name), CareLink.id)
         )
@@ -39,9 +31,7 @@ def index():
 @login_required
 def end_link(link_id: int):
     """End a therapist link: from now on they no longer see this client's plan."""
-    link = _therapist_links(current_user.id).where(CareLink.id == link_id).first()
-    if link is None:
-        abort(404)
+    link = get_object_or_404(queries.therapist_links_of(current_user.id), CareLink.id == link_id)
     name = link.therapist.name
     ended = (
         CareLink.update(active=False, ended_at=utcnow())
@@ -89,4 +79,4 @@ def delete_account():
             flash("Your account and all its data have been deleted.", "info")
             return redirect(url_for("auth.login"))
         form.password.errors.append("That is not your password.")
-    return render("settings/data.html", form=form, status=422)
+    return render("settings/data.html", form=form, status=submitted_status(form))

@@ -5,9 +5,10 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.domain import day as day_model
-from tracker.domain import schedule
-from tracker.store import checkins, checkoffs, offline, plans
-from tracker.store.models import Plan
+from tracker.domain import phases
+from tracker.store import checkins, checkoffs, offline, plans, queries
+from tracker.store.models import CLIENT, Plan
+from tracker.web.access import get_object_or_404, role_required
 from tracker.web.checkin.routes import safety_screen
 from tracker.web.pages import render, wants_fragment
 from tracker.web.today.forms import BookForm, CheckForm, SkipForm
@@ -15,7 +16,6 @@ from tracker.web.today.forms import BookForm, CheckForm, SkipForm
 bp = Blueprint("today", __name__)
 
 LATE_DAYS = checkins.LATE_DAYS  # how far back a client may still check things off
-BOOK_AHEAD_DAYS = 120
 
 
 def _window(today: date) -> tuple[date, date]:
@@ -30,12 +30,6 @@ def _parse_day(text: str, today: date) -> date | None:
         return None
     first, last = _window(today)
     return day if first <= day <= last else None
-
-
-def _client_plan() -> Plan | None:
-    if current_user.is_therapist:
-        abort(404)
-    return Plan.current_for(current_user)
 
 
 def _page(plan: Plan | None, day: date, today: date, status: int = 200):
@@ -65,7 +59,7 @@ def _forms() -> dict:
 @login_required
 def today():
     """Items due today (or another of the last 7 days), in the order they are done."""
-    if current_user.is_therapist:
+    if current_user.is_therapist:  # their nav's first page: a therapist's start is home
         return redirect(url_for("main.home"))
     plan = Plan.current_for(current_user)
     local_today = plans.local_today(current_user)
@@ -80,16 +74,23 @@ def today():
 
 def _due_item(day_text: str, item_key: str):
     """The plan, the day, the day's view and the item due that day, or 404."""
-    plan = _client_plan()
-    local_today = plans.local_today(current_user)
-    day = _parse_day(day_text, local_today)
-    if plan is None or day is None:
-        abort(404)
-    view = plans.day_view(plan, day)
-    item = view.item(item_key)
-    if item is None:
+    plan = get_object_or_404(queries.current_plan(current_user.id))
+    day = _parse_day(day_text, plans.local_today(current_user))
+    view = plans.day_view(plan, day) if day else None
+    item = view.item(item_key) if view else None
+    if item is None:  # no such day to change, or nothing by that key due on it
         abort(404)
     return plan, day, view, item
+
+
+def _item_url(day: date, item_key: str) -> str:
+    return url_for("today.today", day=day.isoformat(), _anchor=f"item-{item_key}")
+
+
+def _back_to_item(day: date, item_key: str, message: str):
+    """A plain answer to a refused change: the day again, at the item, with why."""
+    flash(message, "error")
+    return redirect(_item_url(day, item_key))
 
 
 def _answer(day: date, view: day_model.DayView, item_key: str):
@@ -99,7 +100,7 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
     (a day's list of items does not depend on its own check-offs), so it is not read twice.
     """
     if not wants_fragment():
-        return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item_key}"))
+        return redirect(_item_url(day, item_key))
     return render(
         "today/_item_swap.html",
         item=view.item(item_key),
@@ -110,8 +111,17 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
     )
 
 
+def _mark(day: date, view: day_model.DayView, item_key: str, op_id: str, write,
+          mark: day_model.Mark | None):
+    """Run ``write`` once per ``op_id`` (an offline replay is not applied twice), then
+    answer with the item marked as it now stands."""
+    if offline.apply_once(current_user, op_id, write):
+        view = view.with_mark(item_key, mark)
+    return _answer(day, view, item_key)
+
+
 @bp.post("/today/<day_text>/<item_key>")
-@login_required
+@role_required(CLIENT)
 def check(day_text: str, item_key: str):
     """Check an item off, or undo it."""
     plan, day, view, item = _due_item(day_text, item_key)
@@ -119,55 +129,42 @@ def check(day_text: str, item_key: str):
     if not form.validate_on_submit():
         abort(400)
     done = form.done.data == "1"
-    if offline.apply_once(current_user, form.op_id.data,
-                          lambda: checkoffs.set_done(plan, item.key, day, done)):
-        view = view.with_mark(item.key, day_model.Mark(day_model.DONE) if done else None)
-    return _answer(day, view, item.key)
+    return _mark(day, view, item.key, form.op_id.data,
+                 lambda: checkoffs.set_done(plan, item.key, day, done),
+                 day_model.Mark(day_model.DONE) if done else None)
 
 
 @bp.post("/today/<day_text>/<item_key>/skip")
-@login_required
+@role_required(CLIENT)
 def skip(day_text: str, item_key: str):
     """Skip an item with a reason; it then doesn't count as missed."""
     plan, day, view, item = _due_item(day_text, item_key)
     form = SkipForm()
     if not form.validate_on_submit():
-        flash("Please pick a reason for skipping.", "error")
-        return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item.key}"))
+        return _back_to_item(day, item.key, "Please pick a reason for skipping.")
     reason = form.reason.data
-    if offline.apply_once(current_user, form.op_id.data,
-                          lambda: checkoffs.skip(plan, item.key, day, reason)):
-        view = view.with_mark(item.key, day_model.Mark(day_model.SKIPPED, reason))
-    return _answer(day, view, item.key)
+    return _mark(day, view, item.key, form.op_id.data,
+                 lambda: checkoffs.skip(plan, item.key, day, reason),
+                 day_model.Mark(day_model.SKIPPED, reason))
 
 
 @bp.post("/today/<day_text>/<item_key>/book")
-@login_required
+@role_required(CLIENT)
 def book(day_text: str, item_key: str):
     """Move a professional session to the date and time it is booked for."""
     plan, day, _, item = _due_item(day_text, item_key)
-    form = BookForm()
-    local_today = plans.local_today(current_user)
     if not item.is_session:
         abort(404)
-    error = _booking_error(form, plan, day, local_today)
-    if error:
-        flash(error, "error")
-        return redirect(url_for("today.today", day=day.isoformat(), _anchor=f"item-{item.key}"))
+    form = BookForm()
+    if not form.validate_on_submit():
+        return _back_to_item(day, item.key, "Please give the date (and, if you like, the time) "
+                                            "the session is booked for.")
+    refusal = phases.booking_refusal(plans.plan_input(plan), day, form.day.data,
+                                     plans.local_today(current_user), late_days=LATE_DAYS)
+    if refusal:
+        return _back_to_item(day, item.key, refusal)
     checkoffs.book(plan, item.key, item.booked_from or day, form.day.data, form.at.data)
     flash(f"{item.name} booked for {form.day.data:%A} {form.day.data.day} {form.day.data:%B}.",
           "success")
     return redirect(url_for("today.today", day=day.isoformat()))
 
-
-def _booking_error(form: BookForm, plan: Plan, day: date, local_today: date) -> str | None:
-    if not form.validate_on_submit():
-        return "Please give the date (and, if you like, the time) the session is booked for."
-    if not local_today - timedelta(days=LATE_DAYS) <= form.day.data <= (
-        local_today + timedelta(days=BOOK_AHEAD_DAYS)
-    ):
-        return "Pick a date from the last week to four months ahead."
-    plan_in = plans.plan_input(plan)
-    if schedule.phase_on(plan_in, form.day.data) != schedule.phase_on(plan_in, day):
-        return "That date falls in another phase of your plan; ask your therapist to move it."
-    return None

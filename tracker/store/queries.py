@@ -1,0 +1,67 @@
+"""Ownership scopes: each query holds only what one person may reach.
+
+The web layer fetches "this user's X, or 404" with
+``get_object_or_404(scope(user), Model.id == x_id)``: ownership is in the query, never
+checked after it, so another person's row and a missing one look the same.
+"""
+from tracker.store.models import (
+    CareLink,
+    Invite,
+    Plan,
+    PlanTemplate,
+    PushSubscription,
+    Technique,
+    User,
+)
+
+
+def techniques_of(owner):
+    """The therapist's own techniques (not the built-ins: those nobody may change)."""
+    return Technique.select().where(Technique.owner == owner)
+
+
+def templates_of(owner):
+    """The therapist's own plan templates."""
+    return PlanTemplate.select().where(PlanTemplate.owner == owner)
+
+
+def invites_of(therapist):
+    """Every invite the therapist has made, used or not."""
+    return Invite.select().where(Invite.therapist == therapist)
+
+
+def plans_of(client):
+    """Every plan of the client's, finished ones included."""
+    return Plan.select().where(Plan.client == client)
+
+
+def current_plan(client):
+    """The client's newest plan that is not finished (the query behind Plan.current_for)."""
+    return (
+        plans_of(client)
+        .where(Plan.status != Plan.FINISHED)
+        .order_by(Plan.start.desc(), Plan.id.desc())
+    )
+
+
+def plans_in_care_of(therapist):
+    """The plans of the therapist's actively linked clients."""
+    return (
+        Plan.select()
+        .join(CareLink, on=(CareLink.client == Plan.client))
+        .where((CareLink.therapist == therapist) & CareLink.active)
+    )
+
+
+def therapist_links_of(client):
+    """The client's care links, ended ones included, with each therapist loaded."""
+    return (
+        CareLink.select(CareLink, User)
+        .join(User, on=CareLink.therapist)
+        .where(CareLink.client == client)
+    )
+
+
+def subscriptions_of(user):
+    """The user's push subscriptions (one a browser)."""
+    return PushSubscription.select().where(PushSubscription.user == user)
