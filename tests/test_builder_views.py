@@ -312,6 +312,8 @@ BAD = [
     ("assign", {"action": "delete-everything"}, "isn&#39;t one the builder knows"),
     ("preview", {"phases-0-items-0-weekdays": []}, "Tick exactly one day"),
     ("preview", {"start": ""}, "Please pick a start date."),
+    ("preview", {"start": "   "}, "Please pick a start date."),
+    ("assign", {"start": " "}, "Please pick a start date."),
     ("save-template", {"template_name": ""}, "Please give the template a name."),
     ("save-template", {"template_name": "x" * 10_000}, "Keep the name to 120 characters"),
     ("save-template", {"template_description": "x" * 501}, "Keep the description to 500"),
@@ -339,6 +341,7 @@ def test_bad_input_is_422_with_a_message_and_nothing_stored(world, login, action
 
 @pytest.mark.parametrize(("value", "message"), [
     ("", "Please pick the date the changes take effect from."),
+    ("  ", "Please pick the date the changes take effect from."),
     ("garbage", "Enter a date, like"),
     ("start-1", "Pick a date from the plan&#39;s start"),
     ("today+91", "to 90 days from today"),

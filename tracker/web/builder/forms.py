@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 
 from tracker.web.forms import LINE_BREAKS, plain_text
 
@@ -31,6 +31,17 @@ class _Date(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a date, like 2026-03-14.") from None
+
+
+def _date_required(message: str):
+    """Like InputRequired, but a blank or spaces-only date (data None) is missing too; junk
+    keeps its own "Enter a date" message."""
+
+    def check(form, field) -> None:
+        if field.data is None and not field.process_errors:
+            raise StopValidation(message)
+
+    return check
 
 
 def _within(low: date, high: date, message: str):
@@ -97,14 +108,14 @@ class BuilderForm(FlaskForm):
 
     def _start_checks(self):
         low, high = self.today - START_PAST, self.today + AHEAD
-        return (self.start, [InputRequired("Please pick a start date."),
+        return (self.start, [_date_required("Please pick a start date."),
                              _within(low, high, "Pick a start date within the last 30 days "
                                      "or the next 90.")])
 
     def _effective_checks(self, plan_start: date):
         high = self.today + AHEAD
         return (self.effective_from, [
-            InputRequired("Please pick the date the changes take effect from."),
+            _date_required("Please pick the date the changes take effect from."),
             _within(plan_start, high, f"Pick a date from the plan's start "
                     f"({plan_start:%-d %B %Y}) to 90 days from today."),
         ])
