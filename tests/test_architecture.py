@@ -13,6 +13,7 @@ Every module's imports are read with ``ast``, those inside functions too, so a l
 cannot hide an edge or a cycle. A module may always import its own layer.
 """
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -305,3 +306,42 @@ def test_the_checker_reports_a_cycle_between_layers_and_the_factory(tree):
 def test_the_checker_reports_a_clock_read():
     assert clock_reads("from datetime import date\n\ndef f():\n    return date.today()\n") == [4]
     assert clock_reads("def f(today):\n    return today.isoformat()\n") == []
+
+
+def _readme_map() -> dict[str, str]:
+    """The README's module map, cut into one block per layer ("domain", "store", ...)."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index("\nwsgi.py ")
+    block = text[start:text.index("```", start)]
+    layers: dict[str, str] = {}
+    current = None
+    for line in block.splitlines():
+        if line.startswith("tracker/") and line.split()[0].endswith("/"):
+            current = line.split()[0].removeprefix("tracker/").rstrip("/")
+            layers[current] = ""
+        elif current and line.startswith(" "):
+            layers[current] += re.split(r"\s{2,}", line.strip())[0] + "\n"
+        elif not line.startswith(" "):
+            current = None
+    return layers
+
+
+def test_the_readme_map_lists_every_module():
+    """Each module under a layer is named in that layer's part of README's map (a package
+    by its folder name, e.g. ``builder/`` then ``draft.py``; a web feature as
+    ``auth/routes.py, forms.py``)."""
+    layers = _readme_map()
+    assert set(layers) == {"domain", "store", "web", "jobs"}
+    missing = []
+    for path in sorted((ROOT / "tracker").rglob("*.py")):
+        parts = path.relative_to(ROOT / "tracker").parts
+        if len(parts) == 1 or path.name == "__init__.py" and len(parts) == 2:
+            continue
+        names = layers[parts[0]]
+        inner = parts[1:]
+        folder_named = len(inner) == 1 or f"{inner[0]}/" in names
+        file_named = path.name in names.replace(",", " ").replace("/", " ").split() or \
+            path.name == "__init__.py"
+        if not (folder_named and file_named):
+            missing.append("/".join(parts))
+    assert missing == []
