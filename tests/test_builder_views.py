@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from tests.conftest import Auth, csrf_token, make_user
 from tracker.domain import builder, library, plan_spec, schedule
 from tracker.domain.text import CONTROL_MESSAGE
-from tracker.store import plans
+from tracker.store import plans, queries
 from tracker.store.db import database
 from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
 
@@ -389,7 +389,7 @@ def test_assign_creates_the_plan_as_built(world, login):
     expected["phases"][1]["items"][0]["cadence"]["interval"] = 3
     expected["phases"][0]["items"][1]["dose"]["hold_seconds"] = 20
     with database.connection_context():
-        plan = Plan.current_for(world.client)
+        plan = queries.current_plan(world.client).first()
         old = Plan.get_by_id(world.plan.id)
         assert (plan.title, plan.therapist_id, plan.start) == (
             "Casey's plan", world.therapist.id, world.today)
@@ -409,7 +409,7 @@ def test_assign_from_an_own_template_records_no_builtin_slug(world, login):
     form["source"] = f"own-{world.own.id}"
     assert post(login(THERAPIST), form).status_code == 302
     with database.connection_context():
-        assert Plan.current_for(world.client).template_slug is None
+        assert queries.current_plan(world.client).first().template_slug is None
 
 
 # --- save changes --------------------------------------------------------------------------
@@ -483,7 +483,7 @@ def test_save_as_template_is_private_to_its_owner(world, login, client):
     form = assign_form(world, source=f"own-{template.id}")
     assert post(other, form, client=str(world.stranger.id)).status_code == 302  # the draft only
     with database.connection_context():
-        assert Plan.current_for(world.stranger).template_slug is None
+        assert queries.current_plan(world.stranger).first().template_slug is None
 
 
 def test_any_plan_can_be_saved_as_a_template_from_its_edit_page(world, login):

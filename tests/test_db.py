@@ -7,7 +7,7 @@ from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 from tests.conftest import ON_POSTGRES, make_user
 from tracker import create_app
 from tracker.store.db import database, open_database
-from tracker.store.models import create_tables
+from tracker.store.models import User, create_tables
 
 
 def test_sqlite_pragmas_are_set(app):
@@ -18,8 +18,12 @@ def test_sqlite_pragmas_are_set(app):
 
 
 def test_create_tables_is_idempotent(app):
+    tables = sorted(database.get_tables())
+    user = make_user()
     create_tables()
     create_tables()
+    assert sorted(database.get_tables()) == tables
+    assert User.get_by_id(user.id).email == user.email  # nothing dropped or emptied
 
 
 def test_connection_is_closed_after_each_request(client):

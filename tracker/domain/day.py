@@ -13,7 +13,6 @@ GROUPS = (
     ("stretch", "Stretches"),
     ("ice", "Ice"),
 )
-GROUP_LABELS = dict(GROUPS)
 
 SKIP_REASONS = (
     ("flare_up", "Flare-up"),

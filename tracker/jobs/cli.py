@@ -7,10 +7,10 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.jobs.backup import backup_command, restore_command
-from tracker.store import plans, reminder_settings
+from tracker.store import plans, queries, reminder_settings
 from tracker.store.db import database
 from tracker.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
-from tracker.store.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
+from tracker.store.models import CLIENT, THERAPIST, CareLink, User, utcnow
 
 DEMO_PASSWORD = "sciatica-demo"
 DEMO_ACCOUNTS = (
@@ -36,7 +36,7 @@ def seed_demo() -> tuple[User, User]:
             for email, name, role, tz in DEMO_ACCOUNTS
         )
         CareLink.get_or_create(therapist=therapist, client=client)
-        if Plan.current_for(client) is None:
+        if queries.current_plan(client).first() is None:
             start = plans.monday_of(plans.local_today(client))
             plans.create_from_template(
                 client, DEMO_TEMPLATE, start, created_by=therapist, therapist=therapist

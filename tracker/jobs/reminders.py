@@ -19,7 +19,7 @@ from tracker.domain.push_payload import build_payload
 from tracker.jobs import claims
 from tracker.jobs import email as email_channel
 from tracker.jobs.links import external_url, page_path
-from tracker.store import plans
+from tracker.store import plans, queries
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
 from tracker.store.reminder_settings import preferences_of
@@ -92,7 +92,7 @@ def _send_push(user: User, reminder: select.Reminder) -> str:
 def _done_path(user: User, reminder: select.Reminder) -> str | None:
     """The notification's "Done": a signed link that checks off the reminder's items, by
     key (two items may share a name), those still due when it is sent; None if none is."""
-    plan = Plan.current_for(user)
+    plan = queries.current_plan(user).first()
     if plan is None:
         return None
     view = plans.day_view(plan, reminder.local_date)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from tracker.domain import clinical, safety, schedule, symptoms
-from tracker.store import plans, safety_reports
+from tracker.store import plans, queries, safety_reports
 from tracker.store.db import database
 from tracker.store.models import (
     CheckIn,
@@ -111,7 +111,7 @@ def record_checkin(client: User, day: date, areas: Iterable[str] = (),
         report = None
         if new:
             report = safety_reports.record(client, day, safety.assess({}, new, areas))
-        plan = Plan.current_for(client)
+        plan = queries.current_plan(client).first()
         if plan is not None:
             update_suggestion(plan, day)
         ask = safety.should_ask(
@@ -135,7 +135,7 @@ def record_safety_answers(client: User, day: date, answers: Mapping[str, bool],
     assessment = safety.assess(answers, problems, areas)
     with database.atomic():
         check = safety_reports.record(client, day, assessment, answers=answers, note=note)
-        plan = Plan.current_for(client)
+        plan = queries.current_plan(client).first()
         if plan is not None and assessment.reported:
             update_suggestion(plan, day)
     return check, assessment

@@ -287,16 +287,6 @@ class Plan(BaseModel):
     def self_guided(self) -> bool:
         return self.therapist_id is None
 
-    @classmethod
-    def current_for(cls, client):
-        """The client's newest plan that is not finished, or None."""
-        return (
-            cls.select()
-            .where((cls.client == client) & (cls.status != cls.FINISHED))
-            .order_by(cls.start.desc(), cls.id.desc())
-            .first()
-        )
-
 
 class PlanRevision(BaseModel):
     """The plan's phases and items as in force from a date (a plan_spec.PlanSpec as JSON)."""

@@ -209,7 +209,7 @@ def _load(plan_list: list[Plan], day: date | None = None):
 
 
 def current_plans(client_ids: list[int]) -> dict[int, Plan]:
-    """Each client's current plan (as Plan.current_for picks it), in batched queries."""
+    """Each client's current plan (as queries.current_plan picks it), in batched queries."""
     found: dict[int, Plan] = {}
     for start in range(0, len(client_ids), 500):  # stay under SQLite's parameter limit
         query = (

@@ -36,7 +36,7 @@ def plans_of(client):
 
 
 def current_plan(client):
-    """The client's newest plan that is not finished (the query behind Plan.current_for)."""
+    """The client's newest plan that is not finished (``.first()`` of it, or None)."""
     return (
         plans_of(client)
         .where(Plan.status != Plan.FINISHED)

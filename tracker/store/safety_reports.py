@@ -13,6 +13,7 @@ from datetime import date
 from blinker import Namespace
 
 from tracker.domain import safety, schedule
+from tracker.store import queries
 from tracker.store.db import database
 from tracker.store.models import (
     CareLink,
@@ -98,7 +99,7 @@ def record(client: User, day: date, assessment: safety.Assessment, *,
     problems were asked, at a check-in); answering them clears the questions waiting.
     """
     with database.atomic():
-        plan = Plan.current_for(client)
+        plan = queries.current_plan(client).first()
         check = SafetyCheck.create(
             client=client, plan=plan, day=day, answers=dict(answers or {}),
             red_flags=list(assessment.red_flags), problems=list(assessment.problems),
@@ -164,7 +165,7 @@ def resolve(client: User, actor: User, day: date) -> int:
     Returns how many reports were resolved. PermissionError for a client whose therapist
     resumes (a therapist-led plan); callers check the therapist's link first.
     """
-    plan = Plan.current_for(client)
+    plan = queries.current_plan(client).first()
     if actor.id == client.id and therapist_led(client):
         raise PermissionError("only the therapist resumes a therapist-led plan")
     with database.atomic():

@@ -1,11 +1,12 @@
 """Jinja filters for showing dates and times the way people read them."""
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
 
 from tracker.domain import clinical, safety
+from tracker.domain.times import format_time_of_day
 
 
 def short_date(day: date | None) -> str:
@@ -27,6 +28,11 @@ def local_datetime(moment: datetime | None) -> str:
     return f"{short_date(local.date())}, {local:%H:%M} ({zone})"
 
 
+def time_of_day(value: time | None) -> str:
+    """ "07:30" (the one formatter, domain/times.py); nothing for no time."""
+    return format_time_of_day(value) or ""
+
+
 def red_flag_label(key: str) -> str:
     """A warning sign's short plain label (its key when unknown to this version)."""
     return safety.RED_FLAG_LABELS.get(key, key.replace("_", " "))
@@ -43,5 +49,6 @@ def area_label(key: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for f in (short_date, long_date, local_datetime, red_flag_label, problem_label, area_label):
+    for f in (short_date, long_date, local_datetime, time_of_day, red_flag_label, problem_label,
+              area_label):
         app.add_template_filter(f)

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user
 
 from tracker.domain import library
-from tracker.store import checkins, offline, plans, safety_reports
-from tracker.store.models import CLIENT, Plan
+from tracker.store import checkins, offline, plans, queries, safety_reports
+from tracker.store.models import CLIENT
 from tracker.web.access import role_required
 from tracker.web.checkin.forms import CheckedForm, CheckInForm, ResumeForm, SafetyForm
 from tracker.web.pages import render, submitted_status
@@ -90,7 +90,7 @@ def safety():
 def _safety_page(template: str, show, status: int = 200, resume_form=None):
     """A page about the client's open reports and pauses, when ``show(context)`` says there
     is something to show; otherwise on to the day's plan."""
-    plan = Plan.current_for(current_user)
+    plan = queries.current_plan(current_user).first()
     context = checkins.status_context(current_user, plan, plans.local_today(current_user))
     if not show(context):
         return redirect(url_for("today.today"))

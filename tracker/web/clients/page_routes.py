@@ -34,7 +34,7 @@ def _forms(plan: Plan, today):
 
 
 def _page(client: User, template: str, status: int = 200, forms=None, safety_form=None):
-    plan = Plan.current_for(client)
+    plan = queries.current_plan(client).first()
     today = plans.local_today(client)
     open_reports = safety_reports.open_reports(client)
     context = {"client": client, "plan": plan, "today": today, "reports": open_reports,

@@ -17,7 +17,7 @@ bp = Blueprint("plans", __name__)
 def plan():
     """The current plan as a timeline of phases, or a choice of plans to start."""
     today = plans.local_today(current_user)
-    current = Plan.current_for(current_user)
+    current = queries.current_plan(current_user).first()
     if current is None:
         return render(
             "plans/plan.html", plan=None, form=StartPlanForm(today), templates=library.TEMPLATES
@@ -56,7 +56,7 @@ def start():
     """Start a built-in plan (self-guided: no therapist)."""
     today = plans.local_today(current_user)
     form = StartPlanForm(today)
-    if Plan.current_for(current_user) is not None:
+    if queries.current_plan(current_user).first() is not None:
         flash("You already have a plan. Finish it before starting another.", "error")
         return redirect(url_for("plans.plan"))
     if not form.validate_on_submit():

@@ -61,7 +61,7 @@ def today():
     """Items due today (or another of the last 7 days), in the order they are done."""
     if current_user.is_therapist:  # their nav's first page: a therapist's start is home
         return redirect(url_for("main.home"))
-    plan = Plan.current_for(current_user)
+    plan = queries.current_plan(current_user).first()
     local_today = plans.local_today(current_user)
     day = local_today
     if "day" in request.args:
