@@ -148,7 +148,7 @@ def _close(db) -> None:
         db.close_all()
 
 
-# Tests create many accounts from one address (tests/test_rate_limit.py tests the limit),
+# Tests create many accounts from one address (tests/web/test_rate_limit.py tests the limit),
 # and run up to 50 threads holding connections at once (test_reliability), where a server
 # process has far fewer: a pool that large.
 TEST_CONFIG = {"REGISTER_LIMIT_PER_ADDRESS": "10000 per hour", "DB_MAX_CONNECTIONS": 60}

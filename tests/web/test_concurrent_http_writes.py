@@ -9,7 +9,7 @@ timeout, and the client gets a 503. Twenty clients checking in at once got ~15 o
 Each test serves the ``app`` fixture's app (SQLite, or PostgreSQL with
 TRACKER_TEST_POSTGRES_URL) with werkzeug's threaded server, logs twenty HTTP sessions in
 through the login form, releases their posts together with a barrier, then checks every
-status and the rows the writes left in the database. tests/test_reliability.py covers the same
+status and the rows the writes left in the database. tests/store/test_reliability.py covers the same
 writes without HTTP.
 """
 import threading
@@ -51,7 +51,7 @@ def base_url(app):
     # the test would measure the pool's 10 s wait instead of the database's locking.
     assert app.config["DB_MAX_CONNECTIONS"] >= CLIENTS
     # The therapist logs in once per client page (twenty sessions); the login limit is
-    # tests/test_rate_limit.py's subject, not this file's. Read per request, so set here.
+    # tests/web/test_rate_limit.py's subject, not this file's. Read per request, so set here.
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "1000 per 15 minutes"
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1000 per 15 minutes"
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -9,7 +9,7 @@ from flask import url_for
 
 from tracker.web import assets
 
-ROOT_STATIC = Path(__file__).resolve().parent.parent / "static"
+ROOT_STATIC = Path(__file__).resolve().parents[2] / "static"
 
 
 def _digest(path) -> str:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import csrf_token, make_user
-from tests.test_today_views import setup  # noqa: F401 (fixture)
+from tests.web.test_today_views import setup  # noqa: F401 (fixture)
 from tracker.store import offline
 from tracker.store.db import database
 from tracker.store.models import AppliedOperation, CheckIn, CheckOff, User, utcnow

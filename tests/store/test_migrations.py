@@ -23,7 +23,7 @@ from tracker.store.db import database
 from tracker.store.migrations import CHECKOFF_PLAN_DAY_INDEX, LATEST, current_version, upgrade
 from tracker.store.models import CheckOff, Plan, PlanRevision, User, create_tables
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
     not PG_ADMIN_URL, reason="set TRACKER_TEST_POSTGRES_URL to test on PostgreSQL"))]
