@@ -141,9 +141,9 @@ def test_ice_caution_and_time_limit():
 
 
 def test_lookup_unknown_raises_key_error():
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="no-such-thing"):
         library.technique("no-such-thing")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="no-such-thing"):
         library.template("no-such-thing")
 
 

@@ -1,4 +1,5 @@
 """Which reminders are due: wall times across DST, quiet hours, windows, exactly once."""
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -361,26 +362,27 @@ def test_day_state_lists_self_care_not_done_and_tomorrows_sessions():
     assert finished == DayState(True, (), ())
 
 
-@pytest.mark.parametrize("kw", [
-    {"timezone": "Mars/Olympus"},
-    {"selfcare_time": time(8, 0, 30)},
-    {"second_time": time(8, tzinfo=UTC)},
-    {"quiet_start": time(22)},
-    {"quiet_start": time(22), "quiet_end": time(22)},
-    {"channels": ("sms",)},
-    {"channels": ("push", "push")},
+@pytest.mark.parametrize("kw, message", [
+    ({"timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+    ({"selfcare_time": time(8, 0, 30)}, "selfcare_time must be a whole minute"),
+    ({"second_time": time(8, tzinfo=UTC)}, "second_time must be a naive local time"),
+    ({"quiet_start": time(22)}, "quiet hours need both a start and an end"),
+    ({"quiet_start": time(22), "quiet_end": time(22)},
+     "quiet hours must not start and end at the same time"),
+    ({"channels": ("sms",)}, "channels must be a subset of"),
+    ({"channels": ("push", "push")}, "channels must not repeat"),
 ])
-def test_bad_preferences_are_refused(kw):
-    with pytest.raises(ValueError):
+def test_bad_preferences_are_refused(kw, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         Preferences(**{"timezone": "Europe/Berlin", **kw})
 
 
 def test_select_refuses_a_naive_now_or_an_empty_window():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="now_utc must be an aware datetime"):
         select(datetime(2025, 6, 2, 8), prefs(), every_day(), 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="window must be positive"):
         select(FIRE, prefs(), every_day(), 1, window=timedelta(0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="after_utc must be an aware datetime"):
         next_fire_at(prefs(), datetime(2025, 6, 2, 8))
 
 

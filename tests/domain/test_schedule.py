@@ -746,7 +746,7 @@ def test_plan_spec_round_trips_through_json(spec):
 def test_occurrence_is_frozen():
     [first, *_] = occurrences(taper_plan(), MON, MON)
     assert isinstance(first, Occurrence)
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="cannot assign to field 'date'"):
         first.date = d(1, 2)  # type: ignore[misc]
 
 
