@@ -519,8 +519,8 @@ def test_the_builder_offers_monthly_on_the_nth_weekday_labelled(world, login):
     html = text(login(THERAPIST).get(f"/plans/new?template={ACUTE}"))
     # the maintenance massage of the acute template: the 4th Monday
     assert re.search(r'<select id="phases-2-items-0-cadence_kind"[^>]*>.*?<option '
-                     r'value="monthly_weekday" selected>Every few months, on one weekday '
-                     r'\(like the 4th Monday\)</option>', html, re.S)
+                     r'value="monthly_weekday" selected>A weekday, every few months'
+                     r'</option>', html, re.S)
     assert '<label for="phases-2-items-0-ordinal">Which one in the month</label>' in html
     assert re.search(r'<select id="phases-2-items-0-ordinal" name="phases-2-items-0-ordinal">'
                      r'.*?<option value="4" selected>The 4th</option>.*?'

@@ -31,7 +31,7 @@ CADENCE_CHOICES = (
     (plan_spec.WEEKLY_DAYS, "On chosen days of the week"),
     (plan_spec.EVERY_N_WEEKS, "Every few weeks, on one day"),
     (plan_spec.MONTHLY, "Every few months"),
-    (plan_spec.MONTHLY_WEEKDAY, "Every few months, on one weekday (like the 4th Monday)"),
+    (plan_spec.MONTHLY_WEEKDAY, "A weekday, every few months"),
 )
 # monthly_weekday: which of the month's chosen weekdays; -1 is the last
 ORDINAL_CHOICES = (("1", "The 1st"), ("2", "The 2nd"), ("3", "The 3rd"), ("4", "The 4th"),
