@@ -591,3 +591,11 @@ def test_preview_shows_the_4th_monday_in_dates_and_in_words():
     assert days == [date(2026, 3, 23), date(2026, 4, 27)]  # 12 weeks: up to 24 May
     (card,) = wording.phase_cards(builder.plan_input(spec, MONDAY), MONDAY)
     assert card.sessions == ("Deep tissue massage, every month on the 4th Monday",)
+
+
+def test_describe_a_change_of_which_weekday_in_the_month():
+    old = one_phase(item(cadence=library._monthly_on(4, library.MON)))
+    new = one_phase(item(cadence=library._monthly_on(-1, library.FRI)))
+    assert builder.describe_changes(old, new) == (
+        "Deep tissue massage every month on the last Friday instead of every month on the "
+        "4th Monday")
