@@ -110,3 +110,58 @@ def test_build_preview_and_assign_a_plan(screen, page: Page, browser, live_serve
     page.screenshot(path=tmp_path / f"assigned-{screen}.png", full_page=True)
     if screen == "desktop":
         context.close()
+
+
+@pytest.mark.parametrize("device", ["Pixel 7", "iPhone SE"])
+def test_monthly_on_the_nth_weekday_on_a_phone(device, browser, playwright, live_server,
+                                               tmp_path):
+    """The maintenance massage repeats on the 4th Monday; the therapist makes it the last
+    Friday, and the builder, its preview and the timeline say which day in words."""
+    context = browser.new_context(**{k: v for k, v in playwright.devices[device].items()
+                                     if k != "default_browser_type"})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill("therapist@example.com")
+    page.get_by_label("Password").fill("sciatica-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Plans").click()
+    page.get_by_role("link", name=f"Use “{TEMPLATE}”").click()
+
+    maintenance = page.locator("#phases-2")
+    massage = maintenance.locator("details").filter(has_text="Deep tissue massage").first
+    expect(massage.locator("summary")).to_contain_text("every month on the 4th Monday")
+    massage.locator("summary").click()
+    fields = massage.get_by_role("group", name="Deep tissue massage, in phase 3: Maintenance")
+    repeats, which = fields.get_by_label("Repeats"), fields.get_by_label("Which one in the month")
+    expect(repeats).to_have_value("monthly_weekday")
+    expect(which).to_have_value("4")
+    expect(fields.get_by_text("… months")).to_be_visible()
+    days = fields.get_by_role("group", name="On these days")
+    expect(days.get_by_label("Mon")).to_be_checked()
+    for control in (repeats, which, days.locator("label.weekday").nth(4)):
+        assert control.bounding_box()["height"] >= 48  # a thumb's tap target
+    # only this cadence asks which one in the month
+    repeats.select_option("every_n_days")
+    expect(which).to_be_hidden()
+    repeats.select_option("monthly_weekday")
+    expect(which).to_be_visible()
+
+    which.select_option(label="The last")
+    days.locator("label.weekday").nth(0).click()  # untick Monday
+    days.locator("label.weekday").nth(4).click()  # tick Friday
+    no_horizontal_scroll(page)
+    slug = device.replace(" ", "-")
+    fields.locator(".cadence").screenshot(path=tmp_path / f"nth-weekday-{slug}.png")
+
+    page.get_by_label("Start date").fill(date.today().isoformat())
+    page.get_by_role("button", name="Preview the next 12 weeks").click()
+    preview = page.locator("#preview")
+    expect(preview.get_by_role("heading", name="The next 12 weeks")).to_be_focused()
+    expect(massage.locator("summary")).to_contain_text("every month on the last Friday at 10:00")
+    expect(preview.locator(".timeline")).to_contain_text(
+        "Deep tissue massage, every month on the last Friday")
+    no_horizontal_scroll(page)
+    no_axe_violations(page)
+    preview.locator(".timeline > li").last.screenshot(
+        path=tmp_path / f"nth-weekday-timeline-{slug}.png")
+    context.close()

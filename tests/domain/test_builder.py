@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from tracker.domain import builder, library, plan_spec, schedule
+from tracker.domain import builder, library, plan_spec, schedule, wording
 from tracker.domain.text import CONTROL_MESSAGE
 
 CATALOGUE = {
@@ -521,3 +521,81 @@ def test_technique_groups_keep_the_selected_and_the_missing():
     groups = builder.technique_groups(CATALOGUE, HEADINGS, "zzz", "gone-1234", "Old stretch")
     assert groups == [("No longer in your library", [
         builder.Technique("gone-1234", "Old stretch (not in your library)", "", {})])]
+
+
+# --- monthly on the Nth weekday ---------------------------------------------------------
+
+
+def test_monthly_on_the_nth_weekday_round_trips_through_the_form():
+    fields = fields_of(acute())
+    assert fields["phases-2-items-0-cadence_kind"] == "monthly_weekday"
+    assert fields.getlist("phases-2-items-0-weekdays") == ["0"]
+    assert fields["phases-2-items-0-ordinal"] == "4"
+    fields["phases-2-items-0-ordinal"] = "-1"
+    fields.setlist("phases-2-items-0-weekdays", ["4"])
+    draft = parse(fields)
+    assert draft.phases[2].items[0].summary == "every month on the last Friday at 10:00 · 60 min"
+    cadence = checked(draft)["phases"][2]["items"][0]["cadence"]
+    assert cadence == {"kind": "monthly_weekday", "interval": 1, "weekdays": [4],
+                       "anchor": "calendar", "ordinal": -1}
+
+
+def test_other_cadences_post_an_ordinal_but_never_keep_it():
+    fields = fields_of(acute())
+    assert fields["phases-1-items-0-ordinal"] == "1"  # the select's default, hidden
+    fields["phases-1-items-0-ordinal"] = "4"
+    cadence = checked(parse(fields))["phases"][1]["items"][0]["cadence"]
+    assert "ordinal" not in cadence
+
+
+def test_choosing_monthly_on_a_weekday_for_a_daily_item():
+    form = fields_of(acute())
+    form["phases-0-items-1-cadence_kind"] = "monthly_weekday"
+    form["phases-0-items-1-ordinal"] = "2"
+    form.setlist("phases-0-items-1-weekdays", ["1"])
+    draft = parse(form)
+    assert draft.phases[0].items[1].summary.startswith("every month on the 2nd Tuesday at 08:00")
+    assert checked(draft)["phases"][0]["items"][1]["cadence"]["ordinal"] == 2
+
+
+@pytest.mark.parametrize(("changes", "target", "message"), [
+    ({"phases-2-items-0-weekdays": []}, "phases-2-items-0-weekdays",
+     "Tick exactly one day of the week for “on one weekday”."),
+    ({"phases-2-items-0-weekdays": ["0", "2"]}, "phases-2-items-0-weekdays",
+     "Tick exactly one day of the week for “on one weekday”."),
+    ({"phases-2-items-0-ordinal": "5"}, "phases-2-items-0-ordinal",
+     "Choose which one in the month: the 1st to the 4th, or the last."),
+    ({"phases-2-items-0-ordinal": "fourth"}, "phases-2-items-0-ordinal",
+     "Choose which one in the month: the 1st to the 4th, or the last."),
+])
+def test_monthly_weekday_errors_point_at_their_control(changes, target, message):
+    form = fields_of(acute())
+    for name, value in changes.items():
+        form.setlist(name, value if isinstance(value, list) else [value])
+    spec, errors = builder.check(parse(form), CATALOGUE)
+    assert spec is None
+    assert errors == {target: message}
+
+
+def test_a_missing_ordinal_is_the_1st():
+    form = fields_of(acute())
+    del form["phases-2-items-0-ordinal"]
+    assert checked(parse(form))["phases"][2]["items"][0]["cadence"]["ordinal"] == 1
+
+
+def test_preview_shows_the_4th_monday_in_dates_and_in_words():
+    spec = {"phases": [{"name": "Maintenance", "exit": {"kind": "manual"}, "items": [
+        library.template("maintenance")["spec"]["phases"][0]["items"][0]]}]}
+    weeks = builder.preview(builder.plan_input(spec, MONDAY), MONDAY)
+    days = [s.date for w in weeks for s in w.sessions]
+    assert days == [date(2026, 3, 23), date(2026, 4, 27)]  # 12 weeks: up to 24 May
+    (card,) = wording.phase_cards(builder.plan_input(spec, MONDAY), MONDAY)
+    assert card.sessions == ("Deep tissue massage, every month on the 4th Monday",)
+
+
+def test_describe_a_change_of_which_weekday_in_the_month():
+    old = one_phase(item(cadence=library._monthly_on(4, library.MON)))
+    new = one_phase(item(cadence=library._monthly_on(-1, library.FRI)))
+    assert builder.describe_changes(old, new) == (
+        "Deep tissue massage every month on the last Friday instead of every month on the "
+        "4th Monday")

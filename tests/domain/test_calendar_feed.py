@@ -11,7 +11,7 @@ from tracker.domain import calendar_feed, library, plan_spec, schedule
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2027, 3, 1)  # a Monday; New York springs forward on 2027-03-14
-END = date(2027, 6, 30)  # weekly, then fortnightly, then monthly massage
+END = date(2027, 6, 30)  # weekly, then fortnightly, then on the 4th Monday of the month
 GENERATED = datetime(2027, 2, 20, 9, 30, tzinfo=UTC)
 PLAN_ID = 7
 
@@ -126,8 +126,29 @@ def test_sessions_match_the_engine(occurrences, events):
     expected = {(o.date, o.item.name) for o in occurrences if o.item.is_session}
     shown = {(day_of(e.start), str(e["SUMMARY"])) for e in events if is_session(e)}
     assert shown == expected
-    assert len(expected) == 9  # 4 weekly + 3 fortnightly + 2 monthly
+    assert len(expected) == 8  # 4 weekly + 3 fortnightly + 28 June, the 4th Monday
     assert {summary for _, summary in shown} == {"Deep tissue massage"}
+
+
+@pytest.mark.parametrize(("ordinal", "weekday", "days"), [
+    (4, 0, [date(2027, 3, 22), date(2027, 4, 26), date(2027, 5, 24), date(2027, 6, 28)]),
+    (-1, 4, [date(2027, 3, 26), date(2027, 4, 30), date(2027, 5, 28), date(2027, 6, 25)]),
+])
+def test_monthly_on_the_nth_weekday_is_on_that_day_in_the_calendar(ordinal, weekday, days):
+    """The feed lists each occurrence (no RRULE, as for every cadence), so a calendar app
+    shows the 4th Monday (or the last Friday) of each month, never a weekend."""
+    cadence = plan_spec.Cadence("monthly_weekday", 1, (weekday,), ordinal=ordinal)
+    item = plan_spec.ItemSpec("massage", "deep-tissue-massage", "Deep tissue massage",
+                              "session", cadence, plan_spec.Dose(minutes=45), time(10, 0))
+    spec = plan_spec.PlanSpec((plan_spec.PhaseSpec("Maintenance", plan_spec.ExitRule("manual"),
+                                                   (item,)),))
+    plan = schedule.PlanInput(start=START, revisions=(schedule.Revision(START, spec),))
+    ics = feed(engine(plan))
+    sessions = sorted(expand(ics), key=lambda e: e.start)
+    assert [e.start.date() for e in sessions] == days
+    assert {e.start.time() for e in sessions} == {time(10, 0)}
+    assert {e.end - e.start for e in sessions} == {timedelta(minutes=45)}
+    assert b"RRULE" not in ics
 
 
 def test_sessions_are_at_ten_local_across_the_dst_change(events):
@@ -157,7 +178,7 @@ def test_untimed_sessions_are_all_day():
     occurrences = [o for o in engine(plan_input(untimed_sessions=True)) if o.item.is_session]
     ics = feed(occurrences)
     sessions = expand(ics)
-    assert len(sessions) == 9
+    assert len(sessions) == 8
     for event in sessions:
         assert type(event.start) is date and event.end - event.start == timedelta(days=1)
     assert b"DTSTART;VALUE=DATE:20270301\r\n" in ics

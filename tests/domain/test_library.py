@@ -47,7 +47,7 @@ KINDS = {"session", "self_massage", "stretch", "heat_cold"}
 DOSE_KEYS = {"hold_seconds", "repetitions", "sets", "minutes", "per_side"}
 BOUNDS = {"hold_seconds": (1, 600), "repetitions": (1, 50), "sets": (1, 50), "minutes": (1, 240)}
 EXIT_KINDS = {"after_weeks", "after_sessions", "symptoms", "manual"}
-CADENCE_KINDS = {"every_n_days", "weekly_days", "every_n_weeks", "monthly"}
+CADENCE_KINDS = {"every_n_days", "weekly_days", "every_n_weeks", "monthly", "monthly_weekday"}
 
 
 def _items(tpl):
@@ -198,7 +198,8 @@ def test_template_rules_well_formed(tpl):
         assert phase["exit"]["kind"] in EXIT_KINDS
         for item in phase["items"]:
             c = item["cadence"]
-            assert set(c) == {"kind", "interval", "weekdays", "anchor"}
+            extra = {"ordinal"} if c["kind"] == "monthly_weekday" else set()
+            assert set(c) == {"kind", "interval", "weekdays", "anchor"} | extra
             assert c["kind"] in CADENCE_KINDS
             assert c["anchor"] in {"calendar", "after_done"}
             assert type(c["interval"]) is int and c["interval"] >= 1
@@ -224,7 +225,10 @@ def test_acute_template_tapers():
     sessions = [[i for i in p["items"] if i["kind"] == "session"] for p in phases]
     assert all(len(s) == 1 for s in sessions)
     cadences = [(s[0]["cadence"]["kind"], s[0]["cadence"]["interval"]) for s in sessions]
-    assert cadences == [("every_n_weeks", 1), ("every_n_weeks", 2), ("monthly", 1)]
+    assert cadences == [("every_n_weeks", 1), ("every_n_weeks", 2), ("monthly_weekday", 1)]
+    # maintenance on the 4th Monday of each month, never a weekend
+    assert sessions[2][0]["cadence"]["weekdays"] == [0]
+    assert sessions[2][0]["cadence"]["ordinal"] == 4
     assert sessions[0][0]["cadence"]["weekdays"] == [0]
     assert sessions[0][0]["technique"] in {"deep-tissue-massage", "swedish-massage"}
 
@@ -259,7 +263,8 @@ def test_maintenance_template():
     tpl = library.template("maintenance")
     items = _items(tpl)
     (session,) = [i for i in items if i["kind"] == "session"]
-    assert session["cadence"]["kind"] == "monthly"
+    assert session["cadence"] == {"kind": "monthly_weekday", "interval": 1, "weekdays": [0],
+                                  "anchor": "calendar", "ordinal": 4}
     stretches = [i for i in items if i["kind"] == "stretch"]
     assert stretches and all(i["cadence"]["kind"] == "weekly_days" for i in stretches)
     assert all(len(i["cadence"]["weekdays"]) >= 3 for i in stretches)

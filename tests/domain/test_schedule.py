@@ -255,6 +255,41 @@ def test_after_done_done_late_shows_the_missed_due_days():
                                                     d(2, 2)]
 
 
+def _nth_monday_plan(ordinal: int, anchor: str = "calendar", **extra) -> PlanInput:
+    cadence = Cadence("monthly_weekday", 1, (0,), anchor, ordinal)
+    return plan_of(phase("Only", MANUAL, session(cadence)), start=d(1, 2), **extra)
+
+
+@pytest.mark.parametrize(("ordinal", "mondays"), [
+    (1, [d(2, 5), d(3, 4), d(4, 1), d(5, 6)]),
+    (4, [d(1, 22), d(2, 26), d(3, 25), d(4, 22), d(5, 27)]),
+    (-1, [d(1, 29), d(2, 26), d(3, 25), d(4, 29), d(5, 27)]),
+])
+def test_monthly_weekday_lands_on_the_nth_weekday_never_a_weekend(ordinal, mondays):
+    # the plan starts on Tuesday 2 January, the day after January's 1st Monday
+    assert days_of(_nth_monday_plan(ordinal), "massage", MON, d(5, 31)) == mondays
+
+
+def test_monthly_weekday_every_two_months_and_on_a_friday():
+    cadence = Cadence("monthly_weekday", 2, (4,), ordinal=2)
+    plan = plan_of(phase("Only", MANUAL, session(cadence)))
+    assert days_of(plan, "massage", MON, d(12, 31)) == [
+        d(1, 12), d(3, 8), d(5, 10), d(7, 12), d(9, 13), d(11, 8)]
+
+
+def test_monthly_weekday_skips_a_paused_month_and_keeps_its_day():
+    plan = _nth_monday_plan(4, pauses=(Pause(d(2, 20), d(3, 1)),))
+    assert days_of(plan, "massage", MON, d(4, 30)) == [d(1, 22), d(3, 25), d(4, 22)]
+
+
+def test_monthly_weekday_after_done_is_the_next_one_a_month_on():
+    # done late on Thursday 1 February: due again on the 4th Monday at least 4 weeks later
+    plan = _nth_monday_plan(4, "after_done", completions=(Completion("massage", d(2, 1)),))
+    assert days_of(plan, "massage", MON, d(5, 31)) == [d(1, 22), d(3, 25), d(4, 22), d(5, 27)]
+    paused = _nth_monday_plan(4, "after_done", pauses=(Pause(d(2, 20), d(3, 1)),))
+    assert days_of(paused, "massage", MON, d(4, 30)) == [d(1, 22), d(3, 25), d(4, 22)]
+
+
 def test_monthly_after_done_counts_months_from_the_completion():
     cadence = Cadence("monthly", 1, (), "after_done")
     plan = plan_of(phase("Only", MANUAL, session(cadence)),
@@ -470,6 +505,22 @@ _ITEM = "phases.0.items.0"
      "takes no weekdays", "no_weekdays"),
     (_set(f"{_ITEM}.cadence", {"kind": "weekly_days", "weekdays": [1, 1]}),
      "must not repeat", "weekdays_repeat"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly_weekday", "weekdays": [], "ordinal": 4}),
+     "monthly_weekday needs exactly one weekday", "monthly_weekday_count"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly_weekday", "weekdays": [0, 2], "ordinal": 4}),
+     "monthly_weekday needs exactly one weekday", "monthly_weekday_count"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly_weekday", "weekdays": [0]}),
+     "ordinal must be 1, 2, 3, 4 or -1 (the last) (got None)", "ordinal_choice"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly_weekday", "weekdays": [0], "ordinal": 5}),
+     "ordinal must be 1, 2, 3, 4 or -1 (the last) (got 5)", "ordinal_choice"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly_weekday", "weekdays": [0], "ordinal": 0}),
+     "ordinal must be 1, 2, 3, 4 or -1 (the last) (got 0)", "ordinal_choice"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly_weekday", "weekdays": [0], "ordinal": 4.0}),
+     "ordinal must be 1, 2, 3, 4 or -1 (the last) (got 4.0)", "ordinal_choice"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly_weekday", "weekdays": [0], "ordinal": True}),
+     "ordinal must be 1, 2, 3, 4 or -1 (the last) (got True)", "ordinal_choice"),
+    (_set(f"{_ITEM}.cadence", {"kind": "monthly", "ordinal": 4}),
+     "ordinal only applies to monthly_weekday (got 4)", "ordinal_unused"),
     (_set(f"{_ITEM}.key", ""), "key must be a non-empty string", "text_required"),
     (_set("phases.0.items.1.key", "massage"),
      "phases[0]: duplicate item key(s): massage", "duplicate_keys"),
@@ -569,9 +620,11 @@ def cadences(draw, kinds=CADENCE_KINDS, anchors=ANCHORS) -> Cadence:
     weekdays: tuple[int, ...] = ()
     if kind == "weekly_days":
         weekdays = tuple(draw(st.lists(st.integers(0, 6), min_size=1, max_size=4, unique=True)))
-    elif kind == "every_n_weeks":
+    elif kind in ("every_n_weeks", "monthly_weekday"):
         weekdays = (draw(st.integers(0, 6)),)
-    return Cadence(kind, draw(st.integers(1, 3)), weekdays, draw(st.sampled_from(anchors)))
+    ordinal = draw(st.sampled_from((1, 2, 3, 4, -1))) if kind == "monthly_weekday" else None
+    return Cadence(kind, draw(st.integers(1, 3)), weekdays, draw(st.sampled_from(anchors)),
+                   ordinal)
 
 
 doses = st.builds(Dose, st.none() | st.integers(1, 600), st.none() | st.integers(1, 50),
@@ -701,6 +754,52 @@ def test_a_paused_span_has_no_occurrences(plan, pause_start, length):
     pause_end = pause_start + timedelta(days=length)
     paused = replace(plan, pauses=plan.pauses + (Pause(pause_start, pause_end),))
     assert occurrences(paused, pause_start, pause_end - timedelta(days=1)) == []
+
+
+def _is_the_nth_weekday(day: date, cadence: Cadence) -> bool:
+    if day.weekday() != cadence.weekdays[0]:
+        return False
+    if cadence.ordinal == -1:
+        return (day + timedelta(days=7)).month != day.month
+    return (day.day - 1) // 7 + 1 == cadence.ordinal
+
+
+@st.composite
+def nth_weekday_plans(draw) -> PlanInput:
+    """Plans whose items all repeat monthly on the Nth weekday, with everything else random."""
+    plan = draw(plans())
+    def monthly(spec: PlanSpec) -> PlanSpec:
+        return PlanSpec(tuple(replace(p, items=tuple(
+            replace(i, cadence=draw(cadences(kinds=("monthly_weekday",)))) for i in p.items))
+            for p in spec.phases))
+    holds = st.builds(lambda s, n: Hold(s, None if n is None else s + timedelta(days=n)),
+                      _days(0, 250, plan.start), st.none() | st.integers(1, 40))
+    return replace(plan, revisions=tuple(Revision(r.effective_from, monthly(r.spec))
+                                         for r in plan.revisions),
+                   holds=tuple(draw(st.lists(holds, max_size=2))))
+
+
+@PROPERTY
+@given(nth_weekday_plans(), st.integers(-5, 400), st.integers(0, 400))
+def test_monthly_weekday_occurrences_are_that_weekday_and_ordinal(plan, offset, length):
+    start = plan.start + timedelta(days=offset)
+    found = occurrences(plan, start, start + timedelta(days=length))
+    for o in found:
+        assert not _paused(plan, o.date) and o.phase_index == phase_on(plan, o.date)
+        if o.original_date is None:  # a moved occurrence is on the day it was moved to
+            assert _is_the_nth_weekday(o.date, o.item.cadence), (o.date, o.item.cadence)
+            assert o.item in _spec_in_force(plan, o.date).phase(o.phase_index).items
+
+
+@PROPERTY
+@given(cadences(kinds=("monthly_weekday",), anchors=("calendar",)), _days(0, 3000))
+def test_monthly_weekday_calendar_series_has_one_a_month(cadence, start):
+    plan = plan_of(phase("Only", MANUAL, item("s", cadence)), start=start)
+    found = days_of(plan, "s", start, start + timedelta(days=400))
+    assert all(_is_the_nth_weekday(day, cadence) for day in found)
+    months = [day.year * 12 + day.month for day in found]
+    assert all(b - a == cadence.interval for a, b in pairwise(months))
+    assert found and found[0] - start < timedelta(days=31 * cadence.interval + 7)
 
 
 @st.composite

@@ -311,6 +311,12 @@ BAD = [
     ("assign", {"client": "abc"}, "Choose one of your clients"),
     ("assign", {"action": "delete-everything"}, "isn&#39;t one the builder knows"),
     ("preview", {"phases-0-items-0-weekdays": []}, "Tick exactly one day"),
+    ("assign", {"phases-2-items-0-weekdays": []},
+     "Tick exactly one day of the week for “on one weekday”."),
+    ("assign", {"phases-2-items-0-ordinal": "5"},
+     "Choose which one in the month: the 1st to the 4th, or the last."),
+    ("preview", {"phases-2-items-0-ordinal": "fourth"},
+     "Choose which one in the month: the 1st to the 4th, or the last."),
     ("preview", {"start": ""}, "Please pick a start date."),
     ("preview", {"start": "   "}, "Please pick a start date."),
     ("assign", {"start": " "}, "Please pick a start date."),
@@ -504,3 +510,56 @@ def test_delete_asks_first_then_deletes(world, login):
     assert response.status_code == 302 and response.location == "/plans"
     assert counts()[2] == 0
     assert "Deleted the template" in text(client.get("/plans"))
+
+
+# --- monthly on the Nth weekday -----------------------------------------------------------
+
+
+def test_the_builder_offers_monthly_on_the_nth_weekday_labelled(world, login):
+    html = text(login(THERAPIST).get(f"/plans/new?template={ACUTE}"))
+    # the maintenance massage of the acute template: the 4th Monday
+    assert re.search(r'<select id="phases-2-items-0-cadence_kind"[^>]*>.*?<option '
+                     r'value="monthly_weekday" selected>A weekday, every few months'
+                     r'</option>', html, re.S)
+    assert '<label for="phases-2-items-0-ordinal">Which one in the month</label>' in html
+    assert re.search(r'<select id="phases-2-items-0-ordinal" name="phases-2-items-0-ordinal">'
+                     r'.*?<option value="4" selected>The 4th</option>.*?'
+                     r'<option value="-1">The last</option>', html, re.S)
+    assert 'id="phases-2-items-0-weekdays-0" name="phases-2-items-0-weekdays" value="0" checked' \
+        in html
+    assert "every month on the 4th Monday at 10:00 · 60 min" in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_preview_names_the_day_in_words_and_dates(world, login, htmx):
+    start = world.today
+    form = acute_fields(action="preview", start=start.isoformat(),
+                        **{"phases-2-items-0-ordinal": "-1", "phases-2-items-0-weekdays": "4"})
+    response = post(login(THERAPIST), form, htmx=htmx)
+    html = text(response)
+    assert response.status_code == 200
+    assert ("<!doctype html>" in html.lower()) is not htmx
+    assert "Deep tissue massage, every month on the last Friday" in html
+    assert "every month on the last Friday at 10:00 · 60 min" in html
+    assert counts() == (1, 1, 1, 1)
+
+
+def test_assign_stores_the_nth_weekday_and_the_plan_page_says_it(world, login):
+    client = login(THERAPIST)
+    form = assign_form(world, **{"phases-2-items-0-ordinal": "2",
+                                 "phases-2-items-0-weekdays": "3",
+                                 "phases-2-items-0-interval": "2"})
+    response = post(client, form)
+    assert response.status_code == 302
+    with database.connection_context():
+        plan = queries.current_plan(world.client).first()
+    (stored,) = spec_of(plan.id)
+    assert stored["phases"][2]["items"][0]["cadence"] == {
+        "kind": "monthly_weekday", "interval": 2, "weekdays": [3], "anchor": "calendar",
+        "ordinal": 2}
+    html = text(client.get(f"/clients/{world.client.id}"))
+    assert "Deep tissue massage, every 2 months on the 2nd Thursday" in html
+    Auth(client).logout()
+    client = login(CLIENT)
+    html = text(client.get("/plan"))
+    assert "Deep tissue massage, every 2 months on the 2nd Thursday" in html

@@ -457,8 +457,11 @@ def _every_weeks(n: int, weekday: int) -> dict:
     return {"kind": "every_n_weeks", "interval": n, "weekdays": [weekday], "anchor": "calendar"}
 
 
-def _monthly(n: int = 1) -> dict:
-    return {"kind": "monthly", "interval": n, "weekdays": [], "anchor": "calendar"}
+def _monthly_on(ordinal: int, weekday: int) -> dict:
+    """Every month on the Nth weekday (-1: the last): never a weekend, unlike a day of
+    the month."""
+    return {"kind": "monthly_weekday", "interval": 1, "weekdays": [weekday],
+            "anchor": "calendar", "ordinal": ordinal}
 
 
 def _item(key, slug, cadence, *, time=None, note="", **dose_overrides) -> dict:
@@ -532,7 +535,7 @@ def _acute_therapist_led() -> dict:
             "name": "Maintenance",
             "exit": {"kind": "manual"},
             "items": [
-                massage(_monthly(1)),
+                massage(_monthly_on(4, MON)),
                 *_stretches(_daily(), 30, _AFTER_SESSION),
                 *_self_massage_block(_on(MON, WED, FRI), 60),
                 _item("foam-roller", "foam-roller", _on(TUE, THU, SAT), time="19:00",
@@ -586,7 +589,8 @@ def _maintenance() -> dict:
             "name": "Maintenance",
             "exit": {"kind": "manual"},
             "items": [
-                _item("massage", "deep-tissue-massage", _monthly(1), time="10:00", minutes=60),
+                _item("massage", "deep-tissue-massage", _monthly_on(4, MON), time="10:00",
+                      minutes=60),
                 *_stretches(_on(MON, WED, FRI), 30),
                 _item("foam-roller", "foam-roller", _on(TUE, THU), time="19:00", minutes=3),
             ],
@@ -599,8 +603,8 @@ TEMPLATES: tuple[dict, ...] = (
         "slug": "acute-therapist-led",
         "name": "Acute sciatica, therapist-led",
         "description": "Weekly massage with your therapist for four weeks, every two weeks "
-        "for the next six, then monthly. Daily stretches and self-massage in between, "
-        "with longer holds as you improve.",
+        "for the next six, then on the 4th Monday of each month. Daily stretches and "
+        "self-massage in between, with longer holds as you improve.",
         "self_guided": False,
         "spec": _acute_therapist_led(),
     },
@@ -616,8 +620,8 @@ TEMPLATES: tuple[dict, ...] = (
     {
         "slug": "maintenance",
         "name": "Maintenance",
-        "description": "A monthly massage, stretches three times a week and the foam "
-        "roller twice a week, to keep symptoms from coming back.",
+        "description": "A massage on the 4th Monday of each month, stretches three times a "
+        "week and the foam roller twice a week, to keep symptoms from coming back.",
         "self_guided": False,
         "spec": _maintenance(),
     },

@@ -23,16 +23,20 @@ __all__ = [
     "AFTER_DONE", "AFTER_SESSIONS", "AFTER_WEEKS", "ANCHORS", "CADENCE_KINDS", "CALENDAR",
     "DOSE_LIMITS", "EVERY_N_DAYS", "EVERY_N_WEEKS", "EXIT_KINDS", "HEAT_COLD", "ITEM_KINDS",
     "MANUAL", "MAX_EXIT_COUNT", "MAX_INTERVAL", "MAX_ITEMS_PER_PHASE", "MAX_PHASES", "MESSAGES",
-    "MONTHLY", "SELF_MASSAGE", "SESSION", "STRETCH", "SYMPTOMS", "WEEKLY_DAYS",
+    "MONTHLY", "MONTHLY_WEEKDAY", "ORDINALS", "SELF_MASSAGE", "SESSION", "STRETCH", "SYMPTOMS",
+    "WEEKLY_DAYS",
     "Cadence", "Dose", "ExitRule", "ItemSpec", "PhaseSpec", "PlanSpec", "SpecError",
     "check_int", "check_one_of", "freeze",
 ]
 
 SESSION, SELF_MASSAGE, STRETCH, HEAT_COLD = "session", "self_massage", "stretch", "heat_cold"
 ITEM_KINDS = (SESSION, SELF_MASSAGE, STRETCH, HEAT_COLD)
-EVERY_N_DAYS, WEEKLY_DAYS, EVERY_N_WEEKS, MONTHLY = (
-    "every_n_days", "weekly_days", "every_n_weeks", "monthly")
-CADENCE_KINDS = (EVERY_N_DAYS, WEEKLY_DAYS, EVERY_N_WEEKS, MONTHLY)
+EVERY_N_DAYS, WEEKLY_DAYS, EVERY_N_WEEKS, MONTHLY, MONTHLY_WEEKDAY = (
+    "every_n_days", "weekly_days", "every_n_weeks", "monthly", "monthly_weekday")
+CADENCE_KINDS = (EVERY_N_DAYS, WEEKLY_DAYS, EVERY_N_WEEKS, MONTHLY, MONTHLY_WEEKDAY)
+# monthly_weekday: which of the month's weekdays, e.g. 4 = the 4th Monday; -1 = the last.
+# No 5th: most months have none, and "the last" says what is meant.
+ORDINALS = (1, 2, 3, 4, -1)
 CALENDAR, AFTER_DONE = "calendar", "after_done"
 ANCHORS = (CALENDAR, AFTER_DONE)
 AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL = (
@@ -72,6 +76,9 @@ MESSAGES = {
     "weekly_days_count": "weekly_days needs at least one weekday",
     "every_n_weeks_count": "every_n_weeks needs exactly one weekday",
     "no_weekdays": "{kind} takes no weekdays",
+    "monthly_weekday_count": "monthly_weekday needs exactly one weekday",
+    "ordinal_choice": "{name} must be 1, 2, 3, 4 or -1 (the last)",
+    "ordinal_unused": "{name} only applies to monthly_weekday",
     # exit rules
     "exit_n_unused": "{name} only applies to after_sessions and after_weeks",
     "threshold_unused": "{name} only applies to a symptoms exit",
@@ -226,12 +233,18 @@ class Dose:
 
 @dataclass(frozen=True, slots=True)
 class Cadence:
-    """How often an item recurs; weekdays are 0=Mon..6=Sun."""
+    """How often an item recurs; weekdays are 0=Mon..6=Sun.
+
+    ``ordinal`` is for monthly_weekday only: the month's 1st to 4th, or last (-1), of its
+    one weekday, so "every month on the 4th Monday" is
+    ``Cadence(MONTHLY_WEEKDAY, 1, (0,), ordinal=4)``.
+    """
 
     kind: str
     interval: int = 1
     weekdays: tuple[int, ...] = ()
     anchor: str = CALENDAR
+    ordinal: int | None = None
 
     def __post_init__(self) -> None:
         check_one_of(self.kind, CADENCE_KINDS, "kind")
@@ -239,6 +252,14 @@ class Cadence:
         check_one_of(self.anchor, ANCHORS, "anchor")
         freeze(self, "weekdays")
         self._check_weekdays()
+        self._check_ordinal()
+
+    def _check_ordinal(self) -> None:
+        if self.kind != MONTHLY_WEEKDAY:
+            if self.ordinal is not None:
+                raise SpecError("ordinal_unused", name="ordinal", got=repr(self.ordinal))
+        elif type(self.ordinal) is not int or self.ordinal not in ORDINALS:  # not 4.0, True
+            raise SpecError("ordinal_choice", name="ordinal", got=repr(self.ordinal))
 
     def _check_weekdays(self) -> None:
         for day in self.weekdays:
@@ -249,6 +270,9 @@ class Cadence:
             raise SpecError("weekly_days_count", field="weekdays")
         if self.kind == EVERY_N_WEEKS and len(self.weekdays) != 1:
             raise SpecError("every_n_weeks_count", field="weekdays",
+                            got=repr(list(self.weekdays)))
+        if self.kind == MONTHLY_WEEKDAY and len(self.weekdays) != 1:
+            raise SpecError("monthly_weekday_count", field="weekdays",
                             got=repr(list(self.weekdays)))
         if self.kind in (EVERY_N_DAYS, MONTHLY) and self.weekdays:
             raise SpecError("no_weekdays", field="weekdays", kind=self.kind,
@@ -261,7 +285,7 @@ class Cadence:
             return self.interval
         if self.kind == EVERY_N_WEEKS:
             return 7 * self.interval
-        if self.kind == MONTHLY:
+        if self.kind in (MONTHLY, MONTHLY_WEEKDAY):
             return 28 * self.interval
         days = sorted(self.weekdays)
         gaps = [b - a for a, b in pairwise(days)]
@@ -270,14 +294,17 @@ class Cadence:
 
     @classmethod
     def from_dict(cls, data: Any) -> Cadence:
-        data = _fields(data, ("kind", "interval", "weekdays", "anchor"), ("kind",))
+        data = _fields(data, ("kind", "interval", "weekdays", "anchor", "ordinal"), ("kind",))
         weekdays = tuple(_sequence(data.get("weekdays", ()), "weekdays"))
         return cls(data["kind"], data.get("interval", 1), weekdays,
-                   data.get("anchor", CALENDAR))
+                   data.get("anchor", CALENDAR), data.get("ordinal"))
 
     def to_dict(self) -> dict[str, Any]:
+        # "ordinal" only where it means something, so stored cadences of the other kinds
+        # keep the JSON they always had
+        extra = {"ordinal": self.ordinal} if self.kind == MONTHLY_WEEKDAY else {}
         return {"kind": self.kind, "interval": self.interval,
-                "weekdays": list(self.weekdays), "anchor": self.anchor}
+                "weekdays": list(self.weekdays), "anchor": self.anchor, **extra}
 
 
 @dataclass(frozen=True, slots=True)

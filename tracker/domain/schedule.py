@@ -26,6 +26,7 @@ from .plan_spec import (
     EVERY_N_WEEKS,
     MAX_PHASES,
     MONTHLY,
+    MONTHLY_WEEKDAY,
     SYMPTOMS,
     WEEKLY_DAYS,
     Cadence,
@@ -231,10 +232,34 @@ def _add_months(day: int, months: int) -> int:
     return _month_date(d.year * 12 + d.month - 1 + months, d.day)
 
 
+def _month_index(day: int) -> int:
+    d = date.fromordinal(day)
+    return d.year * 12 + d.month - 1
+
+
+def _nth_weekday(month_index: int, cadence: Cadence) -> int:
+    """Ordinal of the cadence's weekday, its `ordinal`th (-1: last), in that month."""
+    year, month0 = divmod(month_index, 12)
+    if year > date.max.year:
+        return _INF
+    weekday, nth = cadence.weekdays[0], cadence.ordinal or 1
+    if nth > 0:
+        first = date(year, month0 + 1, 1)
+        return first.toordinal() + (weekday - first.weekday()) % 7 + 7 * (nth - 1)
+    last = date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
+    return last.toordinal() - (last.weekday() - weekday) % 7
+
+
 def _snap(cadence: Cadence, day: int) -> int:
     """The cadence's first matching day on or after `day`."""
     if cadence.kind in (EVERY_N_DAYS, MONTHLY):
         return day
+    if cadence.kind == MONTHLY_WEEKDAY:
+        if day >= _INF:
+            return _INF
+        month = _month_index(day)
+        found = _nth_weekday(month, cadence)
+        return found if found >= day else _nth_weekday(month + 1, cadence)
     weekday = _weekday(day)
     return day + min((w - weekday) % 7 for w in cadence.weekdays)
 
@@ -243,6 +268,8 @@ def _calendar_days(cadence: Cadence, anchor: int, lo: int, hi: int) -> Sequence[
     """Days in [lo, hi) of the calendar series that starts at `anchor` (already snapped)."""
     if cadence.kind == MONTHLY:
         return _monthly_days(anchor, cadence.interval, lo, hi)
+    if cadence.kind == MONTHLY_WEEKDAY:
+        return _monthly_weekday_days(anchor, cadence, lo, hi)
     if cadence.kind == WEEKLY_DAYS:
         return _weekly_days(anchor, cadence, lo, hi)
     step = cadence.interval * (7 if cadence.kind == EVERY_N_WEEKS else 1)
@@ -270,6 +297,18 @@ def _monthly_days(anchor: int, interval: int, lo: int, hi: int) -> list[int]:
     k = max(0, (first.year * 12 + first.month - 1 - base) // interval - 1)
     days = []
     while (day := _month_date(base + k * interval, a.day)) < hi:
+        if day >= lo:
+            days.append(day)
+        k += 1
+    return days
+
+
+def _monthly_weekday_days(anchor: int, cadence: Cadence, lo: int, hi: int) -> list[int]:
+    # every `interval` months from the anchor's month (the anchor is such a day already)
+    base, interval = _month_index(anchor), cadence.interval
+    k = max(0, (_month_index(max(lo, anchor)) - base) // interval - 1)
+    days = []
+    while (day := _nth_weekday(base + k * interval, cadence)) < hi:
         if day >= lo:
             days.append(day)
         k += 1
@@ -445,8 +484,18 @@ def _series_days(plan: _Plan, series: _Series, lo: int, hi: int) -> Sequence[int
 
 
 def _step(series: _Series, base: int, k: int) -> int:
-    if series.cadence.kind == MONTHLY:  # months, from the base, so no drift
-        return _add_months(base, k * series.cadence.interval)
+    cadence = series.cadence
+    if cadence.kind == MONTHLY:  # months, from the base, so no drift
+        return _add_months(base, k * cadence.interval)
+    if cadence.kind == MONTHLY_WEEKDAY:
+        # the first such weekday at least the minimum gap after the base, then whole months
+        # on from that one; k = 0 (the anchor, or the end of a pause) snaps forward
+        if k == 0:
+            return _snap(cadence, base)
+        first = _snap(cadence, base + series.gap)
+        if first >= _INF:
+            return _INF
+        return _nth_weekday(_month_index(first) + (k - 1) * cadence.interval, cadence)
     return base + k * series.gap
 
 
@@ -483,7 +532,7 @@ def _after_done_days(plan: _Plan, series: _Series, lo: int, hi: int) -> list[int
 def _emit_run(plan: _Plan, series: _Series, due: int, stop: int, lo: int,
               days: list[int]) -> int:
     """Append the chain's days from `due` up to the next event; return how many steps."""
-    if series.cadence.kind == MONTHLY:  # months vary in length: one step at a time
+    if series.cadence.kind in (MONTHLY, MONTHLY_WEEKDAY):  # months vary: one step at a time
         if due >= lo:
             days.append(due)
         return 1

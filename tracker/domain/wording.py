@@ -12,8 +12,16 @@ def _every(n: int, unit: str) -> str:
     return f"every {unit}" if n == 1 else f"every {n} {unit}s"
 
 
+def ordinal_text(ordinal: int) -> str:
+    """ "1st", "2nd", "3rd", "4th"; -1 is "last"."""
+    if ordinal == -1:
+        return "last"
+    return f"{ordinal}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(ordinal, 'th')}"
+
+
 def cadence_text(cadence: plan_spec.Cadence) -> str:
-    """E.g. "daily", "Mon, Wed, Fri", "every 2 weeks on Monday", "monthly"."""
+    """E.g. "daily", "Mon, Wed, Fri", "every 2 weeks on Monday", "monthly",
+    "every month on the 4th Monday"."""
     if cadence.kind == plan_spec.EVERY_N_DAYS:
         text = "daily" if cadence.interval == 1 else _every(cadence.interval, "day")
     elif cadence.kind == plan_spec.WEEKLY_DAYS:
@@ -21,6 +29,9 @@ def cadence_text(cadence: plan_spec.Cadence) -> str:
         text = "daily" if len(days) == 7 else ", ".join(SHORT_WEEKDAYS[d] for d in days)
     elif cadence.kind == plan_spec.EVERY_N_WEEKS:
         text = f"{_every(cadence.interval, 'week')} on {WEEKDAYS[cadence.weekdays[0]]}"
+    elif cadence.kind == plan_spec.MONTHLY_WEEKDAY:
+        text = (f"{_every(cadence.interval, 'month')} on the {ordinal_text(cadence.ordinal or 1)}"
+                f" {WEEKDAYS[cadence.weekdays[0]]}")
     else:
         text = "monthly" if cadence.interval == 1 else _every(cadence.interval, "month")
     if cadence.anchor == plan_spec.AFTER_DONE:

@@ -18,6 +18,7 @@ from .draft import (
     ANCHOR_CHOICES,
     CADENCE_CHOICES,
     EXIT_CHOICES,
+    ORDINAL_CHOICES,
     Draft,
     ItemDraft,
     PhaseDraft,
@@ -34,8 +35,8 @@ from .preview import PREVIEW_WEEKS, PreviewWeek, plan_input, preview, with_revis
 
 __all__ = [
     "ACTIONS", "ANCHOR_CHOICES", "CADENCE_CHOICES", "EXIT_CHOICES", "FINAL_ACTIONS",
-    "PREVIEW_WEEKS", "Draft", "ItemDraft", "PhaseDraft", "PreviewWeek", "Technique",
-    "UnknownAction", "action_name", "apply", "check", "describe_changes", "draft_from_spec",
-    "error_list", "form_fields", "open_with_errors", "parse", "plan_input", "preview",
-    "scratch", "short_dose", "technique_groups", "to_spec", "with_revision",
+    "ORDINAL_CHOICES", "PREVIEW_WEEKS", "Draft", "ItemDraft", "PhaseDraft", "PreviewWeek",
+    "Technique", "UnknownAction", "action_name", "apply", "check", "describe_changes",
+    "draft_from_spec", "error_list", "form_fields", "open_with_errors", "parse", "plan_input",
+    "preview", "scratch", "short_dose", "technique_groups", "to_spec", "with_revision",
 ]

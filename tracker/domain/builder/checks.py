@@ -81,7 +81,7 @@ def _engine(parse_part, data: Any, path: tuple[str, ...], errors: FieldErrors) -
 
 
 _CADENCE_TARGETS = {"interval": "interval", "kind": "cadence_kind", "anchor": "anchor",
-                    "weekdays": "weekdays"}
+                    "weekdays": "weekdays", "ordinal": "ordinal"}
 _EXIT_TARGETS = {"kind": "exit_kind", "n": "exit_n", "threshold": "exit_threshold",
                  "drop_pct": "exit_drop_pct"}
 _ITEM_TARGETS = {"name": "technique", "technique": "technique", "key": "technique",
@@ -90,11 +90,14 @@ _ITEM_TARGETS = {"name": "technique", "technique": "technique", "key": "techniqu
 _FORM_WORDS = {
     "weekly_days_count": "Tick at least one day of the week.",
     "every_n_weeks_count": "Tick exactly one day of the week for “every few weeks”.",
+    "monthly_weekday_count": "Tick exactly one day of the week for “on one weekday”.",
+    "ordinal_choice": "Choose which one in the month: the 1st to the 4th, or the last.",
     "text_required": "{name} must be filled in, at most {limit} characters",
     "text": "{name} must be at most {limit} characters",
     "time_of_day": "{name} must be a time like 09:30, or empty",
 }
-_SAID_ALONE = ("weekly_days_count", "every_n_weeks_count")  # nothing quoted after these
+_SAID_ALONE = ("weekly_days_count", "every_n_weeks_count", "monthly_weekday_count",
+               "ordinal_choice")  # nothing quoted after these
 
 
 def _locate(exc: plan_spec.SpecError) -> tuple[str, str]:

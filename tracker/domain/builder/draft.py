@@ -23,14 +23,20 @@ DOSE_FIELDS = ("hold_seconds", "repetitions", "sets", "minutes")
 PHASE_FIELDS = ("name", "exit_kind", "exit_n", "exit_threshold", "exit_drop_pct")
 ITEM_FIELDS = (
     "key", "technique", "technique_was", "name", "kind", "cadence_kind", "interval",
-    "weekdays", "anchor", *DOSE_FIELDS, "per_side", "time_of_day", "note", "search", "open",
+    "weekdays", "anchor", "ordinal", *DOSE_FIELDS, "per_side", "time_of_day", "note", "search",
+    "open",
 )
 CADENCE_CHOICES = (
     (plan_spec.EVERY_N_DAYS, "Every few days (1 = daily)"),
     (plan_spec.WEEKLY_DAYS, "On chosen days of the week"),
     (plan_spec.EVERY_N_WEEKS, "Every few weeks, on one day"),
     (plan_spec.MONTHLY, "Every few months"),
+    (plan_spec.MONTHLY_WEEKDAY, "A weekday, every few months"),
 )
+# monthly_weekday: which of the month's chosen weekdays; -1 is the last
+ORDINAL_CHOICES = (("1", "The 1st"), ("2", "The 2nd"), ("3", "The 3rd"), ("4", "The 4th"),
+                   ("-1", "The last"))
+_WITH_WEEKDAYS = (plan_spec.WEEKLY_DAYS, plan_spec.EVERY_N_WEEKS, plan_spec.MONTHLY_WEEKDAY)
 ANCHOR_CHOICES = (
     (plan_spec.CALENDAR, "the calendar"),
     (plan_spec.AFTER_DONE, "the last time it was done"),
@@ -43,7 +49,8 @@ EXIT_CHOICES = (
 )
 # The engine names fields as the JSON does; the form shows these labels.
 LABELS = {
-    "interval": "Repeat every", "anchor": "Count from", "hold_seconds": "Hold (seconds)",
+    "interval": "Repeat every", "anchor": "Count from", "ordinal": "Which one in the month",
+    "hold_seconds": "Hold (seconds)",
     "repetitions": "Repetitions", "sets": "Sets", "minutes": "Minutes",
     "per_side": "Each side", "time_of_day": "Time of day", "note": "Note",
     "threshold": "Pain threshold", "drop_pct": "Drop", "n": "Number",
@@ -81,6 +88,7 @@ class ItemDraft:
     interval: str = "1"
     weekdays: list[int] = field(default_factory=list)
     anchor: str = plan_spec.CALENDAR
+    ordinal: str = "1"  # monthly_weekday only
     hold_seconds: str = ""
     repetitions: str = ""
     sets: str = ""
@@ -187,6 +195,7 @@ def draft_from_spec(spec: Mapping[str, Any]) -> Draft:
                 interval=_text_of(cadence.get("interval", 1)),
                 weekdays=sorted(cadence.get("weekdays", ())),
                 anchor=cadence.get("anchor", plan_spec.CALENDAR),
+                ordinal=_text_of(cadence.get("ordinal") or 1),
                 **{name: _text_of(dose.get(name)) for name in DOSE_FIELDS},
                 per_side=bool(dose.get("per_side")),
                 time_of_day=raw.get("time_of_day") or "",
@@ -265,10 +274,11 @@ class _Reader:
 def _parse_item(form: Any, prefix: str) -> ItemDraft:
     one = _Reader(form, prefix)
     item = ItemDraft(**{name: one(name) for name in (
-        "key", "technique", "technique_was", "name", "kind", "interval", "anchor",
+        "key", "technique", "technique_was", "name", "kind", "interval", "anchor", "ordinal",
         *DOSE_FIELDS, "time_of_day", "search")})
     item.cadence_kind = one("cadence_kind") or plan_spec.EVERY_N_DAYS
     item.anchor = item.anchor or plan_spec.CALENDAR
+    item.ordinal = item.ordinal or "1"
     item.weekdays = _weekdays(_values(form, f"{prefix}-weekdays"))
     item.per_side = bool(_values(form, f"{prefix}-per_side"))
     item.note = one("note", multiline=True)
@@ -386,9 +396,14 @@ def _int(text: str, target: str, label: str, errors: FieldErrors, default: Any =
 def _cadence_dict(item: ItemDraft, errors: FieldErrors) -> dict[str, Any]:
     kind = item.cadence_kind
     interval = _int(item.interval, f"{item.prefix}-interval", "Repeat every", errors, 1)
-    weekdays = item.weekdays if kind in (plan_spec.WEEKLY_DAYS, plan_spec.EVERY_N_WEEKS) else []
-    return {"kind": kind, "interval": 1 if interval is None else interval,
-            "weekdays": list(weekdays), "anchor": item.anchor}
+    weekdays = item.weekdays if kind in _WITH_WEEKDAYS else []
+    cadence = {"kind": kind, "interval": 1 if interval is None else interval,
+               "weekdays": list(weekdays), "anchor": item.anchor}
+    if kind == plan_spec.MONTHLY_WEEKDAY:
+        # junk goes on as typed, for the engine to refuse next to the field
+        number = item.ordinal.strip()
+        cadence["ordinal"] = int(number) if _INT.fullmatch(number) else number
+    return cadence
 
 
 def _dose_dict(item: ItemDraft, errors: FieldErrors) -> dict[str, Any]:

@@ -109,6 +109,7 @@ def _page(draft: builder.Draft, form: BuilderForm, catalogue, *, plan: Plan | No
         groups_for=_groups_for(catalogue),
         cadence_choices=builder.CADENCE_CHOICES,
         anchor_choices=builder.ANCHOR_CHOICES,
+        ordinal_choices=builder.ORDINAL_CHOICES,
         exit_choices=builder.EXIT_CHOICES,
         weekdays=wording.SHORT_WEEKDAYS,
         form_invalid=bool(listed) or status >= 400,
