@@ -372,7 +372,7 @@ def register_with_plan(page, base: str, email: str, name: str,
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
     page.goto(f"{base}/plan")
-    page.get_by_label("Plan").select_option(template)
+    page.locator(f"input[name=template][value='{template}']").check()  # a plan card
     page.get_by_role("button", name="Start this plan").click()
     page.get_by_role("heading", level=1).wait_for()
 

@@ -142,7 +142,9 @@
       kind: form.dataset.offline,
       label: form.dataset.label || "",
     };
-    if (change.kind === "checkin") change.fields.push(["day", localDate()]);
+    if (change.kind === "checkin" && !change.fields.some(([name]) => name === "day")) {
+      change.fields.push(["day", localDate()]);  // a missed day filled in keeps its own
+    }
     await Outbox.add(change);
     show(form, change);
     askForSync();

@@ -38,7 +38,7 @@ def flagged_client(browser, live_server):
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
     page.goto(f"{live_server}/plan")
-    page.get_by_label("Plan").select_option("self-guided-relief")
+    page.get_by_role("radio", name="Self-guided sciatica relief").check()
     page.get_by_role("button", name="Start this plan").click()
     context.close()
     [(client_id,)] = live_server.rows("SELECT id FROM user WHERE email = ?",

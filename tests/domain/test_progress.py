@@ -175,7 +175,7 @@ def test_streak_steps_over_days_with_nothing_due():
 
 
 def test_streak_counts_skips_as_complete_and_stops_at_a_miss():
-    assert current_streak([rec(0, 1, 1), rec(1, 2, 0, 2), rec(2, 2, 1, 1)], day(2)) == 3
+    assert current_streak([rec(0, 1, 1), rec(1, 2, 1, 1), rec(2, 2, 1, 1)], day(2)) == 3
     assert current_streak([rec(0, 1, 1), rec(1, 2, 1), rec(2, 1, 1)], day(2)) == 1
 
 
@@ -295,6 +295,60 @@ def test_adherence_calendar_marks_each_day():
     assert states[date(2026, 11, 4)] == "done"
     assert states[date(2026, 11, 5)] == "partial"
     assert states[date(2026, 11, 6)] == "missed"
-    assert states[date(2026, 11, 7)] == "rest"  # all skipped is not a miss
+    assert states[date(2026, 11, 7)] == "skipped"  # all skipped is not a miss
+    assert weeks[0][5].label == "Sat 7 Nov: 2 skipped"
     assert states[date(2026, 11, 13)] == "future"
     assert weeks[0][3].label == "Thu 5 Nov: 1 of 4 done"
+
+
+# --- honest numbers: skips by reason, a day of only skips, today in progress ------------
+
+def test_day_records_count_skips_by_reason():
+    occurrences = due(STRETCH, 0, 1) + due(BALL, 0, 1)
+    marks = {("stretch", day(0)): "skipped", ("ball", day(0)): "skipped",
+             ("stretch", day(1)): "done", ("ball", day(1)): "skipped"}
+    reasons = {("stretch", day(0)): "no_time", ("ball", day(0)): "no_time",
+               ("ball", day(1)): "flare_up"}
+    first, second = day_records(occurrences, marks, day(0), day(1), reasons)
+    assert first.all_skipped and first.skips == "2 skipped (no time)"
+    assert not second.all_skipped and second.skips == "1 skipped (flare-up)"
+
+
+@pytest.mark.parametrize(("record", "text"), [
+    (None, "nothing due"),
+    (rec(0, 0), "nothing due"),
+    (DayRecord(day(2), 6, 0, 6, (("no_time", 6),)), "6 skipped (no time)"),
+    (rec(2, 7, 2), "2 of 7 so far"),  # today, unfinished
+    (rec(2, 7, 7), "7 of 7 done"),
+    (rec(1, 7, 0), "0 of 7 done"),  # yesterday: a missed day says so
+    (DayRecord(day(1), 4, 1, 3, (("no_time", 2), ("flare_up", 1))),
+     "1 of 1 done; 3 skipped (2 no time, 1 flare-up)"),
+])
+def test_day_summary_words_a_day(record, text):
+    from tracker.domain.progress import day_summary
+
+    assert day_summary(record, day(2)) == text
+
+
+def test_the_calendar_shows_today_in_progress_not_missed():
+    from tracker.domain.progress import adherence_calendar
+
+    weeks = adherence_calendar([rec(0, 7, 2), rec(1, 7, 0)], day(0), day(1), day(1))
+    states = {d.day: (d.state, d.label) for w in weeks for d in w}
+    assert states[day(0)] == ("partial", "Mon 4 Mar: 2 of 7 done")
+    assert states[day(1)] == ("today", "Tue 5 Mar: 0 of 7 so far")
+
+
+_records = st.lists(
+    st.tuples(st.integers(0, 20), st.integers(0, 4), st.integers(0, 4), st.integers(0, 4)),
+    max_size=15, unique_by=lambda t: t[0],
+).map(lambda rows: [rec(n, d + k + s, d, s) for n, d, k, s in rows])
+
+
+@given(_records, st.integers(0, 20), st.integers(1, 5), st.integers(0, 22))
+@settings(max_examples=300, deadline=None)
+def test_a_day_of_only_skips_never_changes_the_streak(records, n, skipped, today):
+    """Adding a day where everything due was skipped neither extends nor breaks a streak."""
+    others = [r for r in records if r.day != day(n)]
+    with_skips = [*others, rec(n, skipped, 0, skipped)]
+    assert current_streak(with_skips, day(today)) == current_streak(others, day(today))

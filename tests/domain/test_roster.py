@@ -212,3 +212,14 @@ def test_the_module_is_pure():
                  if isinstance(node, ast.ImportFrom) and node.module}
     assert not imported & {"flask", "peewee", "tracker"}
     assert ".now(" not in ast.unparse(tree)
+
+
+@pytest.mark.parametrize(("row", "text"), [
+    (Row(1, "A", adherence=80, today="2 of 7 so far"), "80%"),
+    (Row(1, "A", adherence=None, skips="6 skipped (no time)"), "All skipped"),
+    (Row(1, "A", adherence=None, today="0 of 7 so far"), "Too soon to say"),
+    (Row(1, "A", adherence=None, today="nothing due"), "Nothing due"),
+    (Row(1, "A"), "Nothing due"),
+])
+def test_adherence_in_words(row, text):
+    assert row.adherence_text == text

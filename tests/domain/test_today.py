@@ -1,5 +1,7 @@
 from datetime import date, time
 
+import pytest
+
 from tracker.domain import day as day_model
 from tracker.domain import library, plan_spec, schedule
 
@@ -76,3 +78,28 @@ def test_a_day_with_a_new_mark_is_the_day_built_with_it():
                     after[item.key] = mark
                 expected = day_model.build_day(MONDAY, occurrences, after)
                 assert before.with_mark(item.key, mark) == expected
+
+
+def test_a_day_of_only_skips_says_so_by_reason():
+    occurrences = _occurrences(MONDAY)
+    marks = {o.item.key: day_model.Mark("skipped", "no_time") for o in occurrences}
+    view = day_model.build_day(MONDAY, occurrences, marks)
+    n = len(view.items)
+    assert (view.progress.done, view.progress.counted, view.progress.skipped) == (0, 0, n)
+    assert view.progress.skips == f"{n} skipped (no time)"
+    one_back = view.with_mark("heat", day_model.Mark("done"))
+    assert one_back.progress.skips == f"{n - 1} skipped (no time)"
+
+
+
+
+@pytest.mark.parametrize(("counts", "text"), [
+    ({}, ""),
+    ({"no_time": 6}, "6 skipped (no time)"),
+    ({"no_time": 2, "flare_up": 1}, "3 skipped (2 no time, 1 flare-up)"),
+    ({"flare_up": 2, "no_time": 2}, "4 skipped (2 flare-up, 2 no time)"),
+    ({None: 2}, "2 skipped"),
+    ({"no_time": 1, None: 1}, "2 skipped (1 no time, 1 other)"),
+])
+def test_skip_summary_counts_by_reason(counts, text):
+    assert day_model.skip_summary(counts) == text

@@ -89,6 +89,7 @@ MATRIX = {
     "checkin.checked": (CLIENT, {}),
     "plans.plan": (CLIENT, {}),
     "plans.start": (CLIENT, {}),
+    "plans.finish": (CLIENT, {}),
     "plans.suggestion": (CLIENT, {}),
     "progress.progress": (CLIENT, {}),
     "clients.roster": (THERAPIST, {}),

@@ -132,7 +132,9 @@ def test_adherence_counts_the_last_14_days(world, as_user):
     assert len(due) > 1
     cards = _cards(text(as_user("t@example.org").get("/clients")))
     assert "<dd>100%</dd>" in cards["Cam Keen"]
-    assert "<dd>0%</dd>" in cards["Ida Idle"]
+    # Ida's only day due is today, still in progress: not a 0%.
+    assert "<dd>Too soon to say</dd>" in cards["Ida Idle"]
+    assert f"<dt>Today</dt><dd>0 of {len(due)} so far</dd>" in cards["Ida Idle"]
     assert "<dd>0%</dd>" in cards["Lou Late"]
 
 

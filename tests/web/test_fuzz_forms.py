@@ -88,7 +88,7 @@ ROUTES = {
                                "note": "text"}),
     "checkin.resume": (A, {}, {"confirm": "bool"}),
     "plans.start": (A, {}, {"template": [t["slug"] for t in library.TEMPLATES],
-                            "start": "date"}),
+                            "start": "date", "replace": "bool"}),
     "plans.suggestion": (A, {}, {"decision": ["accept", "decline"]}),
     "today.check": (A, {"day_text": "{today}", "item_key": "piriformis"},
                     {"done": ["0", "1"], "op_id": "text"}),
@@ -119,6 +119,7 @@ ROUTES["library.edit"] = (T, {"technique_id": "{technique}"}, ROUTES["library.ne
 # Routes that read no form fields: junk fields must still not hurt them.
 NO_FIELDS = {
     "auth.logout": (A, {}),
+    "plans.finish": (A, {}),
     "checkin.checked": (A, {}),
     "builder.delete_template": (T, {"template_id": "{template}"}),
     "calendar.new_link": (A, {}),

@@ -25,6 +25,25 @@ SKIP_LABELS = dict(SKIP_REASONS)
 DUE, DONE, SKIPPED = "due", "done", "skipped"
 
 
+def skip_summary(counts: Mapping[str | None, int]) -> str:
+    """Skips by reason, most first: "6 skipped (no time)", "3 skipped (2 no time, 1
+    flare-up)"; "" when nothing was skipped. A skip without a known reason is counted only."""
+    total = sum(counts.values())
+    if total <= 0:
+        return ""
+    order = {key: i for i, (key, _) in enumerate(SKIP_REASONS)}
+    known = sorted(((n, key) for key, n in counts.items() if n > 0 and key in SKIP_LABELS),
+                   key=lambda pair: (-pair[0], order[pair[1]]))
+    if not known:
+        return f"{total} skipped"
+    if len(known) == 1 and known[0][0] == total:
+        return f"{total} skipped ({SKIP_LABELS[known[0][1]].lower()})"
+    parts = [f"{n} {SKIP_LABELS[key].lower()}" for n, key in known]
+    if sum(n for n, _ in known) < total:
+        parts.append(f"{total - sum(n for n, _ in known)} other")
+    return f"{total} skipped ({', '.join(parts)})"
+
+
 def group_of(item: plan_spec.ItemSpec) -> str:
     """Which step of the routine an item belongs to."""
     if item.kind == plan_spec.HEAT_COLD:
@@ -83,6 +102,8 @@ class TodayItem:
 class Progress:
     done: int
     counted: int  # due minus skipped
+    skipped: int = 0
+    skips: str = ""  # skip_summary: "6 skipped (no time)"
 
     @property
     def percent(self) -> int:
@@ -141,8 +162,13 @@ def build_item(occurrence: schedule.Occurrence, mark: Mark | None) -> TodayItem:
 def progress_of(items: Iterable[TodayItem]) -> Progress:
     items = list(items)
     done = sum(i.done for i in items)
-    skipped = sum(i.skipped for i in items)
-    return Progress(done=done, counted=len(items) - skipped)
+    reasons: dict[str | None, int] = {}
+    for item in items:
+        if item.skipped:
+            reasons[item.skip_reason] = reasons.get(item.skip_reason, 0) + 1
+    skipped = sum(reasons.values())
+    return Progress(done=done, counted=len(items) - skipped, skipped=skipped,
+                    skips=skip_summary(reasons))
 
 
 def build_day(

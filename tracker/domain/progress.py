@@ -6,19 +6,21 @@ Pure: imports neither Flask nor peewee and never reads the clock; callers pass
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from math import sqrt
 from typing import Literal
 
 from .clinical import MEANINGFUL_DROP_PCT, MEANINGFUL_DROP_POINTS
+from .day import skip_summary
 from .schedule import Occurrence
 from .symptoms import WINDOW_DAYS, baseline, meaningful_drop, seven_day_mean
 
 __all__ = [
     "MEANINGFUL_DROP_PCT", "CheckMark", "DayPlan", "DayRecord", "PainPoint", "PainTrend",
     "TrendVerdict", "WeekAdherence",
-    "adherence", "current_streak", "day_records", "habit_score", "pain_trend", "percent",
+    "adherence", "current_streak", "day_records", "day_summary", "habit_score", "pain_trend",
+    "percent",
     "week_ahead", "weekly_adherence",
 ]
 
@@ -44,6 +46,19 @@ class DayRecord:
     due: int
     done: int
     skipped: int
+    # (reason, count) of the skips: detail for the wording, left out of equality
+    skip_reasons: tuple[tuple[str | None, int], ...] = field(default=(), compare=False)
+
+    @property
+    def skips(self) -> str:
+        """ "6 skipped (no time)", or "" with no skips."""
+        return skip_summary(dict(self.skip_reasons) if self.skip_reasons
+                            else {None: self.skipped})
+
+    @property
+    def all_skipped(self) -> bool:
+        """Something was due and every item of it was skipped."""
+        return self.due > 0 and self.counted <= 0
 
     @property
     def counted(self) -> int:
@@ -59,14 +74,19 @@ class DayRecord:
 
 
 def day_records(occurrences: Iterable[Occurrence], marks: Mapping[tuple[str, date], CheckMark],
-                first: date, last: date) -> list[DayRecord]:
+                first: date, last: date,
+                reasons: Mapping[tuple[str, date], str | None] | None = None
+                ) -> list[DayRecord]:
     """One record per day in [first, last] with something due, oldest first.
 
-    `marks` maps (item key, day) to "done" or "skipped". An item due twice on a day
-    counts once, as one mark covers it; a mark with nothing due is ignored.
+    `marks` maps (item key, day) to "done" or "skipped", `reasons` (optional) a skip to
+    its reason. An item due twice on a day counts once, as one mark covers it; a mark
+    with nothing due is ignored.
     """
+    reasons = reasons or {}
     seen: set[tuple[str, date]] = set()
     tally: dict[date, list[int]] = {}
+    why: dict[date, dict[str | None, int]] = {}
     for occurrence in occurrences:
         key = (occurrence.item.key, occurrence.date)
         if not first <= occurrence.date <= last or key in seen:
@@ -79,7 +99,23 @@ def day_records(occurrences: Iterable[Occurrence], marks: Mapping[tuple[str, dat
             counts[1] += 1
         elif mark == "skipped":
             counts[2] += 1
-    return [DayRecord(day, *tally[day]) for day in sorted(tally)]
+            by_reason = why.setdefault(occurrence.date, {})
+            reason = reasons.get(key)
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+    return [DayRecord(day, *tally[day], tuple(why.get(day, {}).items()))
+            for day in sorted(tally)]
+
+
+def day_summary(record: DayRecord | None, today: date) -> str:
+    """One day in words: "2 of 7 so far" (today, unfinished), "3 of 4 done", "6 skipped
+    (no time)", "1 of 4 done; 3 skipped (no time)" or "nothing due"."""
+    if record is None or record.due <= 0:
+        return "nothing due"
+    if record.all_skipped:
+        return record.skips
+    progress = "so far" if record.day == today and not record.complete else "done"
+    text = f"{record.done} of {record.counted} {progress}"
+    return f"{text}; {record.skips}" if record.skipped else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,11 +200,12 @@ def habit_score(records: Iterable[DayRecord], today: date) -> float:
 
 
 def current_streak(records: Iterable[DayRecord], today: date) -> int:
-    """Complete days in a row (skips count as done) up to today, or up to yesterday
-    while today is unfinished. Days with nothing due neither add nor break it."""
+    """Complete days in a row (a skipped item counts as done) up to today, or up to
+    yesterday while today is unfinished. Days with nothing due, and days where every item
+    was skipped, neither add to it nor break it."""
     streak = 0
     for record in sorted(records, key=lambda r: r.day, reverse=True):
-        if record.day > today or record.due <= 0:
+        if record.day > today or record.counted <= 0:
             continue
         if record.complete:
             streak += 1
@@ -287,18 +324,23 @@ class CalendarDay:
     """One square of the adherence calendar."""
 
     day: date
-    state: str  # "done", "partial", "missed", "rest" (nothing due) or "future"
+    state: str  # "done", "partial", "missed", "skipped" (all of it), "today" (unfinished),
+    # "rest" (nothing due) or "future"
     label: str  # for screen readers and tooltips, e.g. "Mon 3 Nov: 4 of 6 done"
 
 
 def _calendar_state(record: DayRecord | None, day: date, today: date) -> tuple[str, str]:
     if day > today:
         return "future", "not yet"
-    if record is None or record.counted == 0:
-        return "rest", "nothing due" if record is None else "all skipped"
-    text = f"{record.done} of {record.counted} done"
+    text = day_summary(record, today)
+    if record is None or record.due <= 0:
+        return "rest", text
+    if record.all_skipped:
+        return "skipped", text
     if record.done >= record.counted:
         return "done", text
+    if day == today:
+        return "today", text
     return ("partial" if record.done else "missed"), text
 
 

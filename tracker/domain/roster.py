@@ -97,6 +97,20 @@ class Row:
     leg_pain: int | None = None  # at the last check-in
     phase: str | None = None  # None: no current plan
     archived: bool = False  # put away by the therapist, back in view while flagged
+    skips: str = ""  # the last 14 days' skips by reason: "6 skipped (no time)"
+    today: str = ""  # the client's today so far: "2 of 7 so far"; "" without a plan
+
+    @property
+    def adherence_text(self) -> str:
+        """ "80%", "All skipped", "Too soon to say" (only today is due, in progress) or
+        "Nothing due"."""
+        if self.adherence is not None:
+            return f"{self.adherence}%"
+        if self.skips:
+            return "All skipped"
+        if self.today and self.today != "nothing due":
+            return "Too soon to say"
+        return "Nothing due"
 
     @property
     def flagged(self) -> bool:

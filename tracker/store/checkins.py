@@ -34,6 +34,12 @@ def today_for(client: User, day: date) -> CheckIn | None:
     return CheckIn.get_or_none((CheckIn.client == client) & (CheckIn.day == day))
 
 
+def days_checked_in(client: User, first: date, last: date) -> set[date]:
+    """The days in [first, last] the client has a check-in for (one query)."""
+    return {c.day for c in CheckIn.select(CheckIn.day).where(
+        (CheckIn.client == client) & CheckIn.day.between(first, last))}
+
+
 def previous_facts(client: User, day: date) -> safety.CheckInFacts | None:
     """What the client's last check-in before ``day`` said about numbness and weakness."""
     last = (
@@ -94,15 +100,21 @@ def open_pauses(plan: Plan | None) -> list[PlanPause]:
     return sorted(found, key=lambda p: p.scope not in safety_reports.SAFETY_SCOPES)
 
 
-def record_checkin(client: User, day: date, areas: Iterable[str] = (),
+def record_checkin(client: User, day: date, areas: Iterable[str] = (), *,
+                   today: date | None = None,
                    **fields) -> tuple[CheckIn, SafetyCheck | None, bool]:
     """Save the day's check-in and act on it: a problem in the treated area becomes a
     report (it pauses sessions and the self-care on that area), the plan may get a
     suggestion or a taper hold, and the warning-sign questions may be due.
 
+    ``day`` is the day the check-in is for; ``today`` (default: ``day``) the client's
+    today. A check-in filled in afterwards for an earlier day is stored under that day,
+    but what it reports is acted on as of today, as if told today.
+
     Returns the check-in, the report it made (None when nothing new was reported) and
     whether to ask the warning-sign questions now (they stay due until answered).
     """
+    today = max(today or day, day)
     with database.atomic():
         previous = previous_facts(client, day)
         checkin = save_checkin(client, day, **fields)
@@ -110,16 +122,16 @@ def record_checkin(client: User, day: date, areas: Iterable[str] = (),
         new = [k for k in checkin.contraindications if k not in already]
         report = None
         if new:
-            report = safety_reports.record(client, day, safety.assess({}, new, areas))
+            report = safety_reports.record(client, today, safety.assess({}, new, areas))
         plan = queries.current_plan(client).first()
         if plan is not None:
-            update_suggestion(plan, day)
+            update_suggestion(plan, today)
         ask = safety.should_ask(
             previous, checkin.numbness, checkin.weakness,
             # not answered (None) counts as yes: the questions are asked
             anything_new=checkin.anything_new is not False,
             questions_due=client.safety_questions_due,
-            last_asked=safety_reports.last_asked(client), today=day,
+            last_asked=safety_reports.last_asked(client), today=today,
         )
         if ask and not client.safety_questions_due:
             User.update(safety_questions_due=True).where(User.id == client.id).execute()

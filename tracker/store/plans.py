@@ -330,6 +330,56 @@ def assign(
     return plan
 
 
+def therapist_linked(client: User) -> bool:
+    """The client is linked to a therapist, who sets up their plan."""
+    return safety_reports.therapist_led(client)
+
+
+def offered_templates(client: User) -> tuple[dict, ...]:
+    """The built-in plans a client may start on their own: all of them, or only the
+    self-guided ones while a therapist is linked (their therapist sets up the rest)."""
+    if therapist_linked(client):
+        return tuple(t for t in library.TEMPLATES if t["self_guided"])
+    return library.TEMPLATES
+
+
+def finish(plan: Plan, day: date, actor: User) -> None:
+    """End a plan from ``day``: it and its check-offs stay, as history."""
+    with database.atomic():
+        Plan.update(status=Plan.FINISHED).where(Plan.id == plan.id).execute()
+        plan.status = Plan.FINISHED
+        log_event(plan, actor, "finished", f"{_by(actor, plan)} finished this plan.", day)
+
+
+def start_own(client: User, slug: str, start: date, today: date, *, replace: bool) -> Plan | None:
+    """A client starts a built-in plan; with ``replace`` a self-guided plan they follow is
+    finished first (one transaction). None when a plan is in the way: one from a
+    therapist, or any plan without ``replace``."""
+    with database.atomic():
+        current = (Plan.select().where((Plan.client == client) & (Plan.status != Plan.FINISHED))
+                   .order_by(Plan.start.desc(), Plan.id.desc()).first())
+        if current is not None:
+            if not (replace and current.self_guided):
+                return None
+            finish(current, today, client)
+        plan = create_from_template(client, slug, start, created_by=client)
+        log_event(plan, client, "assigned", f"You started the plan “{plan.title}”.", start)
+    return plan
+
+
+def finished_plans(client: User) -> list[tuple[Plan, date | None]]:
+    """The client's finished plans, newest first, each with the day it was finished
+    (None for plans finished before that was recorded)."""
+    rows = list(Plan.select().where((Plan.client == client) & (Plan.status == Plan.FINISHED))
+                .order_by(Plan.start.desc(), Plan.id.desc()))
+    ends: dict[int, date] = {}
+    for event in (PlanEvent.select(PlanEvent.plan, PlanEvent.effective_from)
+                  .where(PlanEvent.plan.in_([p.id for p in rows])
+                         & (PlanEvent.kind == "finished"))):
+        ends[event.plan_id] = event.effective_from
+    return [(plan, ends.get(plan.id)) for plan in rows]
+
+
 def revise(plan: Plan, spec: dict, effective_from: date, actor: User, summary: str = "") -> None:
     """Change a plan from a date on; days before it keep the rules they had."""
     parsed = plan_spec.PlanSpec.from_dict(spec)

@@ -33,13 +33,30 @@ class Report:
     week: list[progress.DayPlan]
     cards: list[wording.PhaseCard]
     calendar: list[list[progress.CalendarDay]]
+    skips: str = ""  # the period's skips by reason: "6 skipped (no time)"
 
 
-def _marks(plan: Plan, first: date, last: date) -> dict:
-    rows = CheckOff.select(CheckOff.item_key, CheckOff.day, CheckOff.status).where(
+def _marks(plan: Plan, first: date, last: date) -> tuple[dict, dict]:
+    """(item key, day) to "done" / "skipped", and each skip to its reason."""
+    rows = CheckOff.select(CheckOff.item_key, CheckOff.day, CheckOff.status,
+                           CheckOff.skip_reason).where(
         (CheckOff.plan == plan) & (CheckOff.day.between(first, last))
     )
-    return {(r.item_key, r.day): r.status for r in rows}
+    marks, reasons = {}, {}
+    for r in rows:
+        marks[(r.item_key, r.day)] = r.status
+        if r.status == CheckOff.SKIPPED:
+            reasons[(r.item_key, r.day)] = r.skip_reason
+    return marks, reasons
+
+
+def _skips(records) -> str:
+    """All the skips of these days by reason, in words."""
+    counts: dict = defaultdict(int)
+    for record in records:
+        for reason, n in record.skip_reasons:
+            counts[reason] += n
+    return today_model.skip_summary(counts)
 
 
 def pain_points(client, first: date, last: date) -> list[progress.PainPoint]:
@@ -57,7 +74,8 @@ def progress_report(plan: Plan, today: date) -> Report:
     plan_in = plans.plan_input(plan)
     past = schedule.occurrences(plan_in, first, today)
     ahead = schedule.occurrences(plan_in, today, today + timedelta(days=6))
-    records = progress.day_records(past, _marks(plan, first, today), first, today)
+    marks, reasons = _marks(plan, first, today)
+    records = progress.day_records(past, marks, first, today, reasons)
     weeks = progress.weekly_adherence(records, first, today)
     points = pain_points(plan.client, plan.start, today)
     baseline = symptoms.baseline({p.day: p.leg for p in points}, plan.start)
@@ -76,6 +94,7 @@ def progress_report(plan: Plan, today: date) -> Report:
         week=progress.week_ahead(ahead, today),
         cards=wording.phase_cards(plan_in, today),
         calendar=progress.adherence_calendar(records, first, today, today),
+        skips=_skips(records),
     )
 
 
@@ -147,6 +166,7 @@ class _PlanData(NamedTuple):
     input: schedule.PlanInput
     marks: dict  # (item key, day) -> "done" / "skipped", from `since` on
     last_checkoff: date | None
+    reasons: dict  # (item key, day) -> the skip's reason, from `since` on
 
 
 def _plan_data(plan_list: list[Plan], since: date) -> dict[int, _PlanData]:
@@ -154,7 +174,8 @@ def _plan_data(plan_list: list[Plan], since: date) -> dict[int, _PlanData]:
     inputs = plans.plan_inputs(plan_list)
     recent: dict[int, list] = defaultdict(list)
     last: dict[int, date] = {}
-    for row in (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status)
+    for row in (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status,
+                                CheckOff.skip_reason)
                 .where(CheckOff.plan.in_([p.id for p in plan_list]))):
         last[row.plan_id] = max(last.get(row.plan_id, row.day), row.day)
         if row.day >= since:
@@ -164,6 +185,8 @@ def _plan_data(plan_list: list[Plan], since: date) -> dict[int, _PlanData]:
             input=inputs[plan.id],
             marks={(c.item_key, c.day): c.status for c in recent[plan.id]},
             last_checkoff=last.get(plan.id),
+            reasons={(c.item_key, c.day): c.skip_reason for c in recent[plan.id]
+                     if c.status == CheckOff.SKIPPED},
         )
         for plan in plan_list
     }
@@ -182,14 +205,20 @@ def _last_checkins(client_ids: list[int]) -> dict[int, CheckIn]:
     return {c.client_id: c for c in query}
 
 
-def _adherence(data: _PlanData, first: date, today: date) -> int | None:
+def _adherence(data: _PlanData, first: date, today: date) -> tuple[int | None, str, str]:
+    """Adherence over [first, today] (None: nothing counted), the period's skips in
+    words, and today so far ("Today: 2 of 7 so far")."""
     if first > today:
-        return None
+        return None, "", ""
     due = schedule.occurrences(data.input, first, today)
-    records = progress.day_records(due, data.marks, first, today)
-    done = sum(r.done for r in records)
-    counted = sum(r.counted for r in records)
-    return progress.percent(done, counted) if counted > 0 else None
+    records = progress.day_records(due, data.marks, first, today, data.reasons)
+    today_record = next((r for r in records if r.day == today), None)
+    # Today counts once complete: a day still in progress is not a shortfall.
+    closed = [r for r in records if r.day != today or r.complete]
+    done = sum(r.done for r in closed)
+    counted = sum(r.counted for r in closed)
+    return (progress.percent(done, counted) if counted > 0 else None, _skips(records),
+            progress.day_summary(today_record, today))
 
 
 def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
@@ -200,6 +229,7 @@ def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
                 "area_open": any(r.problems for r in reports)}
     facts = roster.Facts(today=today, last_checkin=last_checkin, **open_now)
     adherence = phase = None
+    skips = today_text = ""
     if plan is not None:
         facts = roster.Facts(
             today=today,
@@ -211,7 +241,7 @@ def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
             **open_now,
         )
         first = max(plan.start, today - timedelta(days=ADHERENCE_DAYS - 1))
-        adherence = _adherence(data, first, today)
+        adherence, skips, today_text = _adherence(data, first, today)
         spec = schedule.spec_on(data.input, today)
         phase = spec.phase(schedule.phase_on(data.input, today)).name
     return roster.Row(
@@ -224,6 +254,8 @@ def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
         leg_pain=checkin.leg_pain if checkin else None,
         phase=phase,
         archived=archived,
+        skips=skips,
+        today=today_text,
     )
 
 

@@ -1,6 +1,6 @@
 """The client's daily check-in, "Something's wrong" (the safety questions, any day), the
 urgent-care and paused screens, and what a client may do about a pause."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
@@ -11,6 +11,7 @@ from tracker.store.models import CLIENT
 from tracker.web.access import role_required
 from tracker.web.checkin.forms import CheckedForm, CheckInForm, ResumeForm, SafetyForm
 from tracker.web.pages import render, submitted_status
+from tracker.web.templating import long_date, short_date
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
@@ -28,22 +29,27 @@ def _next_page(report=None, urgent: bool = False) -> str:
 @bp.route("", methods=["GET", "POST"])
 @role_required(CLIENT)
 def form():
-    """Today's check-in: pain, nerve symptoms, anything new, problems in the treated area."""
+    """The check-in for today or, filled in afterwards, one of the 7 days before: pain,
+    nerve symptoms, anything new, problems in the treated area."""
     today = plans.local_today(current_user)
-    existing = checkins.today_for(current_user, today)
-    # Pre-fill from today's answers only when showing the form: a post stands on its own.
     showing = request.method == "GET"
-    form = CheckInForm(obj=existing if showing else None)
+    day = _asked_day(today) if showing else None
+    # Pre-fill from the day's answers only when showing the form: a post stands on its own.
+    form = CheckInForm(obj=checkins.today_for(current_user, day) if showing else None)
     if showing:
         form.anything_new.data = None  # asked afresh each time
+        form.day.data = day if day != today else None
     if not form.validate_on_submit() or not _valid_day(form, today):
-        return render("checkin/form.html", form=form, existing=existing, today=today,
-                      status=submitted_status(form))
+        day = form.day.data if form.day.data and not form.day.errors else today
+        return render("checkin/form.html", form=form, today=today, day=day,
+                      existing=checkins.today_for(current_user, day),
+                      days=_day_choices(today, day), status=submitted_status(form))
     day = form.day.data or today
     recorded = []
     offline.apply_once(
         current_user, form.op_id.data,
-        lambda: recorded.append(checkins.record_checkin(current_user, day, **form.values())),
+        lambda: recorded.append(
+            checkins.record_checkin(current_user, day, today=today, **form.values())),
     )
     if not recorded:  # a replay of a check-in saved already
         return redirect(url_for("today.today"))
@@ -53,17 +59,44 @@ def form():
     if ask:
         return redirect(url_for("checkin.safety"))
     if report is None:
-        flash("Check-in saved.", "success")
+        flash("Check-in saved." if day == today
+              else f"Check-in for {long_date(day)} saved.", "success")
     return redirect(_next_page(report))
 
 
 def _valid_day(form: CheckInForm, today) -> bool:
-    """A replayed check-in may be for one of the last 7 days, never a later one."""
+    """A check-in may be for one of the last 7 days (filled in afterwards, or replayed
+    from a phone that was offline), never a later one."""
     day = form.day.data
     if day is None or today - timedelta(days=checkins.LATE_DAYS) <= day <= today:
         return True
     form.day.errors = [*form.day.errors, "A check-in can be for today or the 7 days before."]
     return False
+
+
+def _asked_day(today):
+    """The day in ``?day=`` (today without it): one of the last 7 days, else 404."""
+    text = request.args.get("day", "")
+    if not text:
+        return today
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+    if not today - timedelta(days=checkins.LATE_DAYS) <= day <= today:
+        abort(404)
+    return day
+
+
+def _day_choices(today, chosen) -> list[dict]:
+    """The day picker: today and the 7 days before, newest first, each saying whether
+    it has a check-in."""
+    first = today - timedelta(days=checkins.LATE_DAYS)
+    done = checkins.days_checked_in(current_user, first, today)
+    return [{"day": day, "chosen": day == chosen, "checked_in": day in done,
+             "name": "Today" if day == today else "Yesterday" if i == 1 else short_date(day),
+             "url": url_for("checkin.form", day=None if day == today else day.isoformat())}
+            for i, day in ((i, today - timedelta(days=i)) for i in range(checkins.LATE_DAYS + 1))]
 
 
 @bp.route("/safety", methods=["GET", "POST"])

@@ -13,7 +13,15 @@ bp = Blueprint("progress", __name__)
 @bp.get("/progress")
 @role_required(CLIENT)
 def progress():
-    """The client's own progress page."""
+    """The client's own progress page: the current plan's, else the last finished one's
+    (as it stood on the day it was finished)."""
+    today = plans.local_today(current_user)
     plan = queries.current_plan(current_user).first()
-    report = reports.progress_report(plan, plans.local_today(current_user)) if plan else None
-    return render("progress/progress.html", plan=plan, report=report)
+    history = plans.finished_plans(current_user)
+    ended = None
+    if plan is None and history:
+        plan, ended = history[0]
+        ended = min(ended or today, today)
+    report = reports.progress_report(plan, ended or today) if plan else None
+    return render("progress/progress.html", plan=plan, report=report, ended=ended,
+                  history=history)
