@@ -60,3 +60,15 @@ def test_a_multi_line_question_sits_inside_its_box_at_320_px(iphone_se: Page, li
     """)
     assert boxes and any(height > 40 for height, _ in boxes)  # some do wrap
     assert all(gap >= 0 for _, gap in boxes), boxes
+
+
+def test_chart_text_is_at_least_11_px_at_320_px(iphone_se: Page, live_server, tmp_path):
+    """The charts are drawn at the card's width (about 254 px here): their text, 12 units
+    of a 360-unit viewBox, would be 8.5 px; the stylesheet makes it at least 11 px."""
+    iphone_se.goto(f"{live_server}/progress")
+    sizes = iphone_se.evaluate("""
+      () => [...document.querySelectorAll('figure.chart svg text')].map(
+        t => t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize))
+    """)
+    assert sizes and min(sizes) >= 11, sizes
+    iphone_se.screenshot(path=tmp_path / "progress.png", full_page=True)
