@@ -1,9 +1,12 @@
+import re
 import threading
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
+from tracker.domain import phases
 from tracker.store import checkoffs, plans
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, SessionBooking
@@ -250,17 +253,37 @@ def test_booking_moves_the_session(setup, client):
 
 
 @pytest.mark.parametrize(
-    "data",
-    [{"day": ""}, {"day": "2020-01-01"}, {"day": "nonsense"}, {"day": "{today}", "at": "25:99"}],
+    ("data", "message", "day_value", "at_value"),
+    [
+        ({"day": "", "at": "14:30"}, "Please pick the date the session is booked for.",
+         "", "14:30"),
+        ({"day": "2020-01-01", "at": "09:15"}, phases.OUT_OF_WINDOW, "2020-01-01", "09:15"),
+        ({"day": "nonsense"}, "“nonsense” isn't a date like 2026-12-01.", "nonsense", "10:00"),
+        ({"day": "{tomorrow}", "at": "25:99"}, "“25:99” isn't a time like 07:30.",
+         "{tomorrow}", "10:00"),
+    ],
 )
-def test_bad_bookings_are_refused_clearly(setup, client, data):
+def test_a_bad_booking_shows_the_form_again_open_as_typed_with_why(
+        setup, client, data, message, day_value, at_value):
+    """422 and the day again, the item's booking form open with what was typed (a time
+    that isn't one leaves the session's time in the field) and the reason, linked to the
+    inputs; nothing is booked."""
     _, today = setup()
-    data = {k: v.format(today=today) for k, v in data.items()}
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    data = {k: v.format(tomorrow=tomorrow) for k, v in data.items()}
     response = post(client, f"/today/{today}/massage/book", **data)
-    assert response.status_code == 302
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
     with database.connection_context():
         assert SessionBooking.select().count() == 0
-    assert b"class=\"flash flash-error\"" in client.get(response.location).data
+    [form] = re.findall(r'<details class="action-details" open>.*?</details>', page, re.S)
+    assert "Booked for another time?" in form
+    error = re.search(r'<p class="error" id="book-error-massage">([^<]*)</p>', form)[1]
+    assert error == escape(message)
+    assert f'name="day" required value="{day_value.format(tomorrow=tomorrow)}" ' \
+           'aria-describedby="book-error-massage" aria-invalid="true"' in form
+    assert f'name="at" value="{at_value}" aria-describedby="book-error-massage"' in form
+    assert page.count("<details class=\"action-details\" open>") == 1
 
 
 def test_only_sessions_can_be_booked(setup, client):
