@@ -358,3 +358,16 @@ def test_rendering_today_runs_the_same_number_of_queries_for_5_and_50_items(
         assert client.get("/today").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_sessions_time_and_length_show_on_today_plan_and_progress(setup, client):
+    """10:00 and 60 min, not only in the calendar feed and the email. (One test for the
+    three pages: they read the same session, set up here.)"""
+    setup()
+    today_page = client.get("/today").get_data(as_text=True)
+    [item] = re.findall(r'<li id="item-massage".*?</li>', today_page, re.S)
+    assert '<span class="item-dose">60 min · 10:00</span>' in item
+    plan_page = client.get("/plan").get_data(as_text=True)
+    assert "Deep tissue massage, every 7 days at 10:00 for 60 min" in plan_page
+    progress_page = client.get("/progress").get_data(as_text=True)
+    assert "Deep tissue massage at 10:00 for 60 min" in progress_page
