@@ -59,10 +59,13 @@
     p.textContent = text;
   }
 
+  // `form` is the item's check button or its "Undo skip" (both post the wanted state).
+  // The stylesheet hides what a done item no longer offers (Start timer, Skip) by class.
   function showCheck(form, done) {
     const item = form.closest(".item");
-    const button = form.querySelector("button[aria-pressed]");
-    const wanted = form.querySelector("input[name=done]");
+    const check = item && item.querySelector("form.check");
+    const button = check && check.querySelector("button[aria-pressed]");
+    const wanted = check && check.querySelector("input[name=done]");
     if (!item || !button || !wanted) return;
     button.setAttribute("aria-pressed", done ? "true" : "false");
     wanted.value = done ? "0" : "1";
@@ -76,7 +79,7 @@
     const item = form.closest(".item");
     if (!item) return;
     const details = form.closest("details");
-    if (details) details.hidden = true;
+    if (details) details.open = false;  // the stylesheet hides Skip on a skipped item
     item.classList.remove("item-due", "item-done");
     item.classList.add("item-skipped");
     note(item, "Skipped. Saved on this phone; it will be sent when you're online.");

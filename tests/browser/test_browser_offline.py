@@ -187,3 +187,52 @@ def test_iphone_gets_the_add_to_home_screen_steps(browser, playwright, live_serv
         expect(page.locator("#install-app")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_an_item_checked_off_offline_no_longer_offers_its_timer_or_skip(
+        page: Page, context: BrowserContext, live_server, offline_client, tmp_path):
+    context.set_offline(True)
+    page.reload()  # from the stored copy
+    name = "Seated forward bend"
+    item = page.locator("li.item").filter(has=item_button(page, name))
+    timer = item.get_by_role("button", name=f"Start timer for {name}")
+    skip = item.locator("summary").filter(has_text="Skip")
+    expect(timer).to_be_visible()
+    expect(skip).to_be_visible()
+
+    item_button(page, name).click()
+    expect(item_button(page, name)).to_have_attribute("aria-pressed", "true")
+    expect(timer).to_be_hidden()
+    expect(skip).to_be_hidden()
+    page.screenshot(path=tmp_path / "checked-off-offline.png", full_page=True)
+
+    item_button(page, name).click()  # undone: they come back
+    expect(item_button(page, name)).to_have_attribute("aria-pressed", "false")
+    expect(timer).to_be_visible()
+    expect(skip).to_be_visible()
+
+
+def test_a_skip_made_offline_can_be_undone_once_sent(
+        page: Page, context: BrowserContext, live_server, offline_client, tmp_path):
+    """Skipped offline: Skip goes at once; back online and reloaded, "Undo skip" puts the
+    item back to due (the skip is gone from the server too)."""
+    name = "Seated forward bend"
+    item = page.locator("li.item").filter(has=item_button(page, name))
+    context.set_offline(True)
+    page.reload()
+    item.locator("summary").filter(has_text="Skip").click()
+    item.get_by_label("No time").check()
+    item.get_by_role("button", name="Skip it").click()
+    expect(item.locator("summary").filter(has_text="Skip")).to_be_hidden()
+    context.set_offline(False)
+    assert wait_for(lambda: checkoffs(live_server, offline_client) == [
+        ("forward-bend", "skipped")])
+    page.wait_for_function("Outbox.list().then(l => l.length === 0)")
+
+    page.reload()
+    expect(item).to_contain_text("Skipped: No time.")
+    item.get_by_role("button", name=f"Undo skip of {name}").click()
+    expect(item.get_by_role("button", name=f"Undo skip of {name}")).to_have_count(0)
+    expect(item.locator("summary").filter(has_text="Skip")).to_be_visible()
+    assert checkoffs(live_server, offline_client) == []
+    page.screenshot(path=tmp_path / "skip-undone.png", full_page=True)

@@ -6,9 +6,11 @@ import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
-from tracker.domain.charts import adherence_chart, pain_chart, pain_table
+from tracker.domain.charts import adherence_chart, date_ticks, pain_chart, pain_table
 from tracker.domain.progress import PainPoint, WeekAdherence
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -120,10 +122,13 @@ def test_pain_chart_axis_and_legend():
     assert [t for t in texts if t.isdigit()] == ["0", "2", "4", "6", "8", "10"]
     assert len(grid_y(root)) == 6 and grid_y(root) == sorted(grid_y(root), reverse=True)
     assert {"Leg pain", "Back pain", "start", "start \u00b12"} <= set(texts)
-    [dates] = [g for g in by_class(root, "chart-axis") if "1 Oct" in
+    [dates] = [g for g in by_class(root, "chart-axis") if "28 Oct" in
                [t.text for t in g.iter(f"{SVG}text")]]
     labels = [t.text for t in dates.iter(f"{SVG}text")]
-    assert 2 <= len(labels) <= 4 and labels[0] == "1 Oct" and labels[-1] == "28 Oct"
+    assert labels == ["7 Oct", "14 Oct", "21 Oct", "28 Oct"]  # weekly, the latest labelled
+    xs = [float(t.get("x")) for t in dates.iter(f"{SVG}text")]
+    gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+    assert max(gaps) - min(gaps) <= 0.2  # evenly spaced (coordinates have one decimal)
 
 
 def test_band_spans_two_points_around_the_baseline():
@@ -248,3 +253,42 @@ def test_adherence_chart_empty_state():
     root = parse(adherence_chart([], id_prefix="weeks"))
     assert root.get("aria-labelledby") == "weeks-title weeks-desc"
     assert [t.text for t in root.iter(f"{SVG}text")] == ["Nothing scheduled yet"]
+
+
+def test_a_single_reading_is_drawn_for_both_leg_and_back_pain():
+    """One check-in makes a path of one point, which draws nothing: the leg's dot and the
+    back's square mark the reading."""
+    for first, last in ((FIRST, LAST), (FIRST, FIRST)):
+        root = parse(pain_chart([PainPoint(FIRST, 5, 7)], first, last, None))
+        [dot] = dots(root)
+        [marks] = by_class(root, "pain-back-marks")
+        [square] = marks.findall(f"{SVG}rect")
+        assert float(square.get("y")) + 3 == pytest.approx(196 - 0.5 * (196 - 34), abs=0.1)
+        assert float(square.get("x")) + 3 == pytest.approx(float(dot.get("cx")), abs=0.1)
+
+
+def test_every_back_pain_reading_has_a_mark():
+    root = parse(pain_chart(points(8, 7, 6), FIRST, LAST, None))
+    [marks] = by_class(root, "pain-back-marks")
+    assert len(marks.findall(f"{SVG}rect")) == 3
+
+
+@given(st.dates(date(2020, 1, 1), date(2030, 1, 1)), st.integers(0, 3000))
+def test_date_ticks_are_evenly_spaced_and_end_on_the_latest_day(first, span):
+    last = first + timedelta(days=span)
+    ticks = date_ticks(first, last)
+    assert ticks[-1] == last and first <= ticks[0] and ticks == sorted(ticks)
+    assert 1 <= len(ticks) <= 5 and (len(ticks) >= 2) == (span >= 1)
+    steps = {(b - a).days for a, b in zip(ticks, ticks[1:], strict=False)}
+    assert len(steps) <= 1  # one interval
+    if span > 8:  # beyond 8 days (five ticks two days apart)
+        assert steps.pop() % 7 == 0  # whole weeks: the labels fall on one weekday
+
+
+@pytest.mark.parametrize(("span", "expected"), [
+    (0, [0]), (1, [0, 1]), (4, [0, 1, 2, 3, 4]), (6, [0, 2, 4, 6]), (13, [6, 13]),
+    (27, [6, 13, 20, 27]), (55, [13, 27, 41, 55]),
+])
+def test_date_ticks_examples(span, expected):
+    assert date_ticks(FIRST, FIRST + timedelta(days=span)) == [
+        FIRST + timedelta(days=d) for d in expected]

@@ -1,7 +1,7 @@
 """Tests for progress: adherence, habit score, streaks, pain trends and the week ahead."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -269,6 +269,19 @@ def test_week_ahead_has_seven_days_with_sessions_apart():
     assert plan[1] == DayPlan(day(2), ("Piriformis stretch", "Tennis ball on the glutes"),
                               ("Deep tissue massage",))
     assert [p.empty for p in plan] == [False, False, False, True, True, True, True]
+
+
+def test_week_ahead_says_when_a_session_is_and_how_long():
+    """The item's time (or the time it was booked for) and the dose's minutes."""
+    from tracker.domain.plan_spec import Dose
+
+    hour = ItemSpec("massage", "deep_tissue", "Deep tissue massage", "session",
+                    Cadence("weekly_days", weekdays=(2,)), Dose(minutes=60), time(10, 0))
+    occurrences = [Occurrence(day(2), time(10, 0), hour, 0, "P"),
+                   Occurrence(day(4), time(14, 30), hour, 0, "P", original_date=day(3))]
+    plan = week_ahead(occurrences, day(1))
+    assert plan[1].sessions == ("Deep tissue massage at 10:00 for 60 min",)
+    assert plan[3].sessions == ("Deep tissue massage at 14:30 for 60 min",)
 
 
 def test_week_ahead_with_nothing_due():

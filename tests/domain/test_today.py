@@ -1,6 +1,8 @@
 from datetime import date, time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracker.domain import day as day_model
 from tracker.domain import library, plan_spec, schedule
@@ -16,12 +18,15 @@ def _occurrences(day):
 MONDAY = date(2026, 11, 23)
 
 
-def test_items_are_grouped_in_the_order_they_are_done():
+def test_items_are_grouped_by_routine_step_and_ordered_by_time_morning_first():
+    """The template's stretches are at 08:00, the session at 10:00, the evening routine
+    (heat, self-massage, ice) from 19:00: no 19:00 above 08:00."""
     view = day_model.build_day(MONDAY, _occurrences(MONDAY), {})
     assert [label for label, _ in view.groups] == [
-        "With your therapist", "Heat", "Self-massage", "Stretches", "Ice",
+        "Stretches", "With your therapist", "Heat", "Self-massage", "Ice",
     ]
-    session = view.groups[0][1][0]
+    assert [i.time for i in view.items] == sorted(i.time for i in view.items)
+    session = view.groups[1][1][0]
     assert session.name == "Deep tissue massage" and session.time == time(10, 0)
     assert session.is_session and not session.has_timer
 
@@ -91,8 +96,6 @@ def test_a_day_of_only_skips_says_so_by_reason():
     assert one_back.progress.skips == f"{n - 1} skipped (no time)"
 
 
-
-
 @pytest.mark.parametrize(("counts", "text"), [
     ({}, ""),
     ({"no_time": 6}, "6 skipped (no time)"),
@@ -103,3 +106,43 @@ def test_a_day_of_only_skips_says_so_by_reason():
 ])
 def test_skip_summary_counts_by_reason(counts, text):
     assert day_model.skip_summary(counts) == text
+
+
+KINDS = {"session": plan_spec.SESSION, "heat": plan_spec.HEAT_COLD, "ice": plan_spec.HEAT_COLD,
+         "self_massage": plan_spec.SELF_MASSAGE, "stretch": plan_spec.STRETCH}
+
+
+def _occurrence(n: int, group: str, at: time | None) -> schedule.Occurrence:
+    item = plan_spec.ItemSpec(
+        key=f"item-{n}", technique=group, name=f"{group} {n}", kind=KINDS[group],
+        cadence=plan_spec.Cadence(plan_spec.CADENCE_KINDS[0]), time_of_day=at,
+    )
+    return schedule.Occurrence(date=MONDAY, time=at, item=item, phase_index=0, phase_name="P")
+
+
+_times = st.none() | st.builds(time, st.integers(0, 23), st.sampled_from([0, 15, 30, 45]))
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(KINDS)), _times), max_size=12))
+def test_the_order_of_the_day_and_its_times_agree(specs):
+    """Whatever the times: every item shows once; timed items run morning to night, each
+    untimed item comes after every timed one or with its own step; a heading holds one
+    step, and two headings in a row are different steps."""
+    occurrences = [_occurrence(n, group, at) for n, (group, at) in enumerate(specs)]
+    view = day_model.build_day(MONDAY, occurrences, {})
+    assert sorted(i.key for i in view.items) == sorted(o.item.key for o in occurrences)
+    timed = [i.time for i in view.items if i.time is not None]
+    assert timed == sorted(timed)
+    labels = [label for label, _ in view.groups]
+    assert all(a != b for a, b in zip(labels, labels[1:], strict=False))
+    for label, items in view.groups:
+        assert items and {day_model._LABELS[i.group] for i in items} == {label}
+    for n, item in enumerate(view.items):
+        if item.time is None and any(o.time for o in view.items[n:]):
+            assert any(o.group == item.group and o.time for o in view.items)
+
+
+def test_untimed_items_keep_the_routine_order():
+    occurrences = [_occurrence(n, g, None) for n, g in enumerate(["ice", "stretch", "heat"])]
+    view = day_model.build_day(MONDAY, occurrences, {})
+    assert [label for label, _ in view.groups] == ["Heat", "Stretches", "Ice"]

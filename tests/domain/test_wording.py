@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -70,7 +70,8 @@ def test_phase_cards_for_the_acute_template():
     ]
     assert [c.badge for c in cards] == ["done", "now", "next"]
     assert cards[0].start == date(2026, 11, 16) and cards[0].last_day == date(2026, 12, 13)
-    assert cards[1].sessions == ("Deep tissue massage, every 2 weeks on Monday",)
+    assert cards[1].sessions == (
+        "Deep tissue massage, every 2 weeks on Monday at 10:00 for 60 min",)
     assert "Piriformis stretch: hold 30 s, 3 times, each side (daily)" in cards[1].self_care
     assert cards[1].exit == "after 6 weeks" and cards[2].exit == ""
     now, upcoming = wording.now_and_next(cards)
@@ -88,3 +89,13 @@ def test_a_plan_that_starts_later_has_every_phase_to_come():
     cards = wording.phase_cards(_plan("acute-therapist-led", date(2026, 12, 7)), date(2026, 11, 21))
     assert [c.state for c in cards] == ["future", "future", "future"]
     assert [c.badge for c in cards] == ["next", "later", "later"]
+
+
+@pytest.mark.parametrize(("at", "minutes", "text"), [
+    (time(10, 0), 60, "Deep tissue massage at 10:00 for 60 min"),
+    (time(9, 5), None, "Deep tissue massage at 09:05"),
+    (None, 45, "Deep tissue massage for 45 min"),
+    (None, None, "Deep tissue massage"),
+])
+def test_a_session_line_says_when_and_how_long_as_far_as_known(at, minutes, text):
+    assert wording.session_line("Deep tissue massage", at, minutes) == text

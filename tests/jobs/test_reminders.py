@@ -1,5 +1,6 @@
 import email
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -8,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import ROOT, csrf_token, make_user
 from tracker.jobs import claims
@@ -242,7 +244,7 @@ def test_settings_save_and_reschedule(setup, client, auth):
     "data, message",
     [
         ({"selfcare_time": ""}, "Pick a time"),
-        ({"selfcare_time": "25:00"}, "Not a valid time"),
+        ({"selfcare_time": "25:00"}, "“25:00” isn't a time like 07:30."),
         ({"quiet_start": "22:00"}, "both a start and an end"),
         ({"quiet_start": "22:00", "quiet_end": "22:00"}, "different times"),
     ],
@@ -252,7 +254,26 @@ def test_settings_reject_bad_input(setup, client, auth, data, message):
     base = {"selfcare_time": "08:00", "session_day_before_time": "18:00",
             "csrf_token": csrf_token(client, "/settings/reminders")}
     response = client.post("/settings/reminders", data={**base, **data})
-    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert response.status_code == 422 and escape(message) in response.get_data(as_text=True)
+    with database.connection_context():
+        assert ReminderPreference.get().selfcare_time == time(8, 0)
+
+
+@pytest.mark.parametrize("typed", ["07:5", "7.30am", "24:00", "<b>"])
+def test_a_time_that_isnt_one_is_named_and_the_saved_time_stays_in_the_field(
+        setup, client, auth, typed):
+    """An <input type=time> shows text it can't read as empty: the page names what was
+    typed in the message and keeps the saved time in the field, linked to the message."""
+    auth.login()
+    response = client.post("/settings/reminders", data={
+        "selfcare_time": typed, "session_day_before_time": "18:00",
+        "csrf_token": csrf_token(client, "/settings/reminders")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert escape(f"“{typed}” isn't a time like 07:30.") in page
+    [field] = re.findall(r'<input [^>]*id="selfcare_time"[^>]*>', page)
+    assert 'type="time" value="08:00"' in field
+    assert 'aria-describedby="selfcare_time-error" aria-invalid="true"' in field
     with database.connection_context():
         assert ReminderPreference.get().selfcare_time == time(8, 0)
 

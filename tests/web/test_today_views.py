@@ -1,9 +1,12 @@
+import re
 import threading
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
+from tracker.domain import phases
 from tracker.store import checkoffs, plans
 from tracker.store.db import database
 from tracker.store.models import CheckOff, Plan, SessionBooking
@@ -167,6 +170,48 @@ def test_skip_with_a_reason(setup, client):
     assert rows() == [("s2", today, "done", None)]
 
 
+def test_a_skipped_item_offers_undo_skip_a_post_of_the_undone_state(setup, client):
+    """The page: "Undo skip" is a form posting done=0 to the item (as undoing a check-off),
+    so it works without JavaScript; the item's Skip is gone until then."""
+    _, today = setup()
+    post(client, f"/today/{today}/s2/skip", reason="no_time")
+    html = client.get("/today").get_data(as_text=True)
+    [item] = re.findall(r'<li id="item-s2".*?</li>', html, re.S)
+    [undo] = re.findall(r'<form class="skipped-note".*?</form>', item, re.S)
+    assert f'method="post" action="/today/{today}/s2"' in undo
+    assert '<input type="hidden" name="done" value="0">' in undo
+    assert ">Undo skip<" in undo and "Why are you skipping" not in item
+
+
+def test_undo_skip_by_plain_post_redirects_back_to_the_item(setup, client):
+    _, today = setup()
+    post(client, f"/today/{today}/s2/skip", reason="too_painful")
+    response = post(client, f"/today/{today}/s2", done="0")
+    assert response.status_code == 302 and response.location == f"/today?day={today}#item-s2"
+    assert rows() == []
+    assert "Undo skip" not in client.get("/today").get_data(as_text=True)
+
+
+def test_undo_skip_by_htmx_answers_with_the_item_due_again(setup, client):
+    _, today = setup()
+    post(client, f"/today/{today}/s2/skip", reason="no_time")
+    response = post(client, f"/today/{today}/s2", htmx=True, done="0")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<li id="item-s2" '
+                                                                    'class="item item-due"')
+    assert "Undo skip" not in html and "Why are you skipping Stretch 2?" in html
+    assert "0 of 4" in html and rows() == []
+
+
+def test_undo_skip_of_another_clients_item_is_not_found(setup, client, app):
+    _, today = setup()
+    other = app.test_client()
+    with database.connection_context():
+        make_user(email="b@example.org")
+    Auth(other).login("b@example.org")
+    assert post(other, f"/today/{today}/s2", done="0").status_code == 404
+
+
 @pytest.mark.parametrize("reason", ["", "bored", "x" * 1000])
 def test_skip_needs_a_known_reason(setup, client, reason):
     _, today = setup()
@@ -250,17 +295,38 @@ def test_booking_moves_the_session(setup, client):
 
 
 @pytest.mark.parametrize(
-    "data",
-    [{"day": ""}, {"day": "2020-01-01"}, {"day": "nonsense"}, {"day": "{today}", "at": "25:99"}],
+    ("data", "message", "day_value", "at_value"),
+    [
+        ({"day": "", "at": "14:30"}, "Please pick the date the session is booked for.",
+         "", "14:30"),
+        ({"day": "2020-01-01", "at": "09:15"}, phases.OUT_OF_WINDOW, "2020-01-01", "09:15"),
+        ({"day": "nonsense"}, "“nonsense” isn't a date like 2026-12-01.", "nonsense", "10:00"),
+        ({"day": "{tomorrow}", "at": "25:99"}, "“25:99” isn't a time like 07:30.",
+         "{tomorrow}", "10:00"),
+    ],
 )
-def test_bad_bookings_are_refused_clearly(setup, client, data):
+def test_a_bad_booking_shows_the_form_again_open_as_typed_with_why(
+        setup, client, data, message, day_value, at_value):
+    """422 and the day again, the item's booking form open with what was typed (a time
+    that isn't one leaves the session's time in the field) and the reason, linked to the
+    inputs; nothing is booked."""
     _, today = setup()
-    data = {k: v.format(today=today) for k, v in data.items()}
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    data = {k: v.format(tomorrow=tomorrow) for k, v in data.items()}
     response = post(client, f"/today/{today}/massage/book", **data)
-    assert response.status_code == 302
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
     with database.connection_context():
         assert SessionBooking.select().count() == 0
-    assert b"class=\"flash flash-error\"" in client.get(response.location).data
+    [form] = re.findall(r'<details class="action-details book-details" open>.*?</details>',
+                        page, re.S)
+    assert "Booked for another time?" in form
+    error = re.search(r'<p class="error" id="book-error-massage">([^<]*)</p>', form)[1]
+    assert error == escape(message)
+    assert f'name="day" required value="{day_value.format(tomorrow=tomorrow)}" ' \
+           'aria-describedby="book-error-massage" aria-invalid="true"' in form
+    assert f'name="at" value="{at_value}" aria-describedby="book-error-massage"' in form
+    assert page.count(" open>") == 1
 
 
 def test_only_sessions_can_be_booked(setup, client):
@@ -292,3 +358,16 @@ def test_rendering_today_runs_the_same_number_of_queries_for_5_and_50_items(
         assert client.get("/today").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_sessions_time_and_length_show_on_today_plan_and_progress(setup, client):
+    """10:00 and 60 min, not only in the calendar feed and the email. (One test for the
+    three pages: they read the same session, set up here.)"""
+    setup()
+    today_page = client.get("/today").get_data(as_text=True)
+    [item] = re.findall(r'<li id="item-massage".*?</li>', today_page, re.S)
+    assert '<span class="item-dose">60 min · 10:00</span>' in item
+    plan_page = client.get("/plan").get_data(as_text=True)
+    assert "Deep tissue massage, every 7 days at 10:00 for 60 min" in plan_page
+    progress_page = client.get("/progress").get_data(as_text=True)
+    assert "Deep tissue massage at 10:00 for 60 min" in progress_page

@@ -15,13 +15,16 @@ from markupsafe import Markup, escape
 
 from .progress import PainPoint, WeekAdherence, percent
 
-__all__ = ["adherence_chart", "pain_chart", "pain_table"]
+__all__ = ["adherence_chart", "date_ticks", "pain_chart", "pain_table"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ID_PREFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _WIDTH = 360  # user units; at width="100%" on a 360 px phone, 1 unit is 1 px
+# Text is 12 units, and every label has room for 16: the stylesheet sets 14 and 16 on
+# narrow screens, where the chart is drawn at 250-330 px and 12 units would be under 11 px.
 _FONT = 12
+_MAX_FONT = 16
 _LEG_COLOUR = "#1f5fbf"
 _BACK_COLOUR = "#6b6f76"
 _BAR_COLOUR = "#2f7d4f"
@@ -81,7 +84,8 @@ def _label_every(count: int, slot: float, label_width: float) -> int:
 
 # The plot area inside the viewBox: room for the legend above, the 0-10 labels on
 # the left, the "start" label on the right and the dates below.
-_P_LEFT, _P_RIGHT, _P_TOP, _P_BOTTOM, _P_HEIGHT = 26, 318, 34, 196, 220
+_P_LEFT, _P_RIGHT, _P_TOP, _P_BOTTOM, _P_HEIGHT = 26, 314, 34, 196, 224
+_BACK_MARK = 6  # the side of a back-pain reading's square
 
 
 def _pain_desc(points: Sequence[PainPoint], baseline: float | None) -> str:
@@ -143,6 +147,14 @@ def pain_chart(points: Sequence[PainPoint], first: date, last: date, baseline: f
     parts.append(f'<path class="pain-leg" d="{path([(p.day, p.leg) for p in shown])}" '
                  f'fill="none" stroke="{_LEG_COLOUR}" stroke-width="3" '
                  f'stroke-linejoin="round" stroke-linecap="round"/>')
+    # Back pain has its own marks (squares: they differ from the leg's dots without colour),
+    # so that a single reading, or one between gaps, shows where a path alone draws nothing.
+    parts.append(f'<g class="pain-back-marks" fill="{_BACK_COLOUR}">')
+    for p in shown:
+        parts.append(f'<rect x="{_n(x(p.day) - _BACK_MARK / 2)}" '
+                     f'y="{_n(y(p.back) - _BACK_MARK / 2)}" width="{_BACK_MARK}" '
+                     f'height="{_BACK_MARK}"/>')
+    parts.append("</g>")
     parts.append(f'<g class="pain-dots" fill="{_LEG_COLOUR}">')
     for p in shown:
         label = f"{_day(p.day)}: leg pain {p.leg}, back pain {p.back}"
@@ -159,14 +171,16 @@ def _pain_legend(with_band: bool) -> list[str]:
         'stroke-width="3" stroke-linecap="round"/>'
         f'<circle cx="{_P_LEFT + 11}" cy="12" r="3.5" fill="{_LEG_COLOUR}"/>'
         f'<text x="{_P_LEFT + 28}" y="12" dy="0.35em">Leg pain</text>',
-        f'<line x1="{_P_LEFT + 96}" y1="12" x2="{_P_LEFT + 118}" y2="12" '
+        f'<line x1="{_P_LEFT + 104}" y1="12" x2="{_P_LEFT + 126}" y2="12" '
         f'stroke="{_BACK_COLOUR}" stroke-width="1.5" stroke-dasharray="5 4"/>'
-        f'<text x="{_P_LEFT + 124}" y="12" dy="0.35em">Back pain</text>',
+        f'<rect x="{_P_LEFT + 115 - _BACK_MARK / 2}" y="{12 - _BACK_MARK / 2}" '
+        f'width="{_BACK_MARK}" height="{_BACK_MARK}" fill="{_BACK_COLOUR}"/>'
+        f'<text x="{_P_LEFT + 132}" y="12" dy="0.35em">Back pain</text>',
     ]
     if with_band:
-        parts.append(f'<rect x="{_P_LEFT + 196}" y="6" width="16" height="12" '
+        parts.append(f'<rect x="{_P_LEFT + 222}" y="6" width="16" height="12" '
                      f'fill="{_LEG_COLOUR}" fill-opacity="0.1"/>'
-                     f'<text x="{_P_LEFT + 218}" y="12" dy="0.35em">start \u00b12</text>')
+                     f'<text x="{_P_LEFT + 244}" y="12" dy="0.35em">start \u00b12</text>')
     parts.append("</g>")
     return parts
 
@@ -185,19 +199,43 @@ def _pain_axes(first: date, last: date, x: Callable[[date], float]) -> list[str]
     return parts
 
 
-def _date_labels(first: date, last: date, x: Callable[[date], float]) -> list[str]:
-    """Up to four evenly spread dates under the plot, the ends aligned inwards."""
+# Steps between date labels, in days: whole days for a short chart, else whole weeks.
+_TICK_STEPS = (1, 2, 7, 14, 28, 56, 91, 182, 364)
+_MAX_TICKS = 5  # five dates of up to 16 units fit under the plot
+
+
+def date_ticks(first: date, last: date) -> list[date]:
+    """The dates to label under a chart from `first` to `last`: evenly spaced (the same
+    number of days apart, a week or a multiple when the chart spans more than a week),
+    counted back from `last` so the latest day is always labelled, at most five."""
     span = (last - first).days
-    count = min(span + 1, 4)
-    days = sorted({date.fromordinal(first.toordinal() + round(i * span / max(1, count - 1)))
-                   for i in range(count)})
-    parts = ['<g class="chart-axis">']
-    for day in days:
-        if span == 0:
+    if span <= 0:
+        return [last]
+    step = next((s for s in _TICK_STEPS if span // s + 1 <= _MAX_TICKS),
+                7 * -(-span // (7 * (_MAX_TICKS - 1))))
+    return [date.fromordinal(last.toordinal() - k * step) for k in range(span // step, -1, -1)]
+
+
+def _date_labels(first: date, last: date, x: Callable[[date], float]) -> list[str]:
+    """The evenly spaced dates under the plot; a label at either end is aligned inwards."""
+    half_label = _MAX_FONT * 1.7  # "28 Oct" is about 3.3 em wide
+    ticks = date_ticks(first, last)
+    # A short mark at each date shows the even spacing where an end label is aligned inwards.
+    parts = ['<g class="chart-ticks" stroke="currentColor" stroke-opacity="0.5">']
+    parts += [f'<line x1="{_n(x(day))}" y1="{_P_BOTTOM}" x2="{_n(x(day))}" '
+              f'y2="{_P_BOTTOM + 5}"/>' for day in ticks]
+    parts.append('</g><g class="chart-axis">')
+    for day in ticks:
+        at = x(day)
+        if first == last:
             anchor = "middle"
+        elif day == last or at > _P_RIGHT - half_label:
+            anchor = "end"
+        elif at < _P_LEFT + half_label:
+            anchor = "start"
         else:
-            anchor = "start" if day == first else "end" if day == last else "middle"
-        parts.append(f'<text x="{_n(x(day))}" y="{_P_BOTTOM + 18}" '
+            anchor = "middle"
+        parts.append(f'<text x="{_n(at)}" y="{_P_BOTTOM + 22}" '
                      f'text-anchor="{anchor}">{escape(_day(day))}</text>')
     parts.append("</g>")
     return parts
@@ -222,7 +260,7 @@ def pain_table(points: Sequence[PainPoint]) -> Markup:
 
 # --------------------------------------------------------------------------- adherence
 
-_A_LEFT, _A_RIGHT, _A_TOP, _A_BOTTOM, _A_HEIGHT = 14, 346, 24, 124, 146
+_A_LEFT, _A_RIGHT, _A_TOP, _A_BOTTOM, _A_HEIGHT = 14, 346, 28, 124, 150
 
 
 def _percent(week: WeekAdherence) -> str:
@@ -255,7 +293,7 @@ def adherence_chart(weeks: Sequence[WeekAdherence], id_prefix: str = "adherence"
     parts = _open_svg(id_prefix, _A_HEIGHT, title, _adherence_desc(weeks), "adherence-chart")
     slot = (_A_RIGHT - _A_LEFT) / len(weeks)
     bar = min(slot * 0.6, 40)
-    every = _label_every(len(weeks), slot, 40)
+    every = _label_every(len(weeks), slot, _MAX_FONT * 3.2)  # "100%", "30 Sep" at 16
     parts.append(f'<g class="chart-grid" stroke="currentColor">'
                  f'<line x1="{_A_LEFT}" y1="{_A_TOP}" x2="{_A_RIGHT}" y2="{_A_TOP}" '
                  f'stroke-opacity="0.15"/>'
@@ -275,11 +313,11 @@ def adherence_chart(weeks: Sequence[WeekAdherence], id_prefix: str = "adherence"
                          f'width="{_n(bar)}" height="{_n(height)}">'
                          f"<title>{escape(summary)}</title></rect>")
         if (len(weeks) - 1 - i) % every == 0:
-            # labels are up to 40 units wide: keep them inside the viewBox
-            at = _n(min(max(centre, 20), _WIDTH - 20))
+            # labels are up to 52 units wide: keep them inside the viewBox
+            at = _n(min(max(centre, 26), _WIDTH - 26))
             labels.append(f'<text x="{at}" y="{_n(_A_BOTTOM - height - 5)}">'
                           f"{escape(_percent(week))}</text>"
-                          f'<text x="{at}" y="{_A_BOTTOM + 16}">'
+                          f'<text x="{at}" y="{_A_BOTTOM + 18}">'
                           f"{escape(_day(week.week_start))}</text>")
     parts.append("</g>")
     parts += labels

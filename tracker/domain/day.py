@@ -174,14 +174,37 @@ def progress_of(items: Iterable[TodayItem]) -> Progress:
 def build_day(
     day: date, occurrences: Iterable[schedule.Occurrence], marks: Mapping[str, Mark]
 ) -> DayView:
-    """The day's items grouped in routine order, each with what was recorded for it."""
-    by_group: dict[str, list[TodayItem]] = {}
-    for occurrence in occurrences:
-        if occurrence.date == day:
-            item = build_item(occurrence, marks.get(occurrence.item.key))
-            by_group.setdefault(item.group, []).append(item)
-    groups = tuple(
-        (label, tuple(by_group[key])) for key, label in GROUPS if by_group.get(key)
-    )
-    all_items = [i for _, items in groups for i in items]
-    return DayView(day=day, groups=groups, progress=progress_of(all_items))
+    """The day's items, each with what was recorded for it, in the order of the day.
+
+    Items are ordered by their time of day (morning first), then by the routine (warm up,
+    work, stretch, cool down), and consecutive items of one step of the routine share a
+    heading. An item without a time goes with the first timed item of its step, or after
+    every timed item when its step has none, so the order and the times shown agree.
+    """
+    items = [build_item(o, marks.get(o.item.key)) for o in occurrences if o.date == day]
+    return DayView(day=day, groups=_sections(items), progress=progress_of(items))
+
+
+_RANK = {key: rank for rank, (key, _) in enumerate(GROUPS)}
+_LABELS = dict(GROUPS)
+
+
+def _sections(items: list[TodayItem]) -> tuple[tuple[str, tuple[TodayItem, ...]], ...]:
+    """``items`` in the order of the day, as (heading, items) runs of one routine step."""
+    first_time: dict[str, time] = {}
+    for item in items:
+        if item.time is not None:
+            first_time[item.group] = min(item.time, first_time.get(item.group, item.time))
+
+    def order(item: TodayItem) -> tuple:
+        at = item.time if item.time is not None else first_time.get(item.group)
+        return (at is None, at or time.min, _RANK.get(item.group, len(GROUPS)))
+
+    sections: list[tuple[str, list[TodayItem]]] = []
+    last_group = None
+    for item in sorted(items, key=order):  # stable: the plan's order within equal keys
+        if item.group != last_group:
+            sections.append((_LABELS.get(item.group, item.group), []))
+            last_group = item.group
+        sections[-1][1].append(item)
+    return tuple((label, tuple(run)) for label, run in sections)

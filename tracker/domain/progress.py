@@ -15,6 +15,7 @@ from .clinical import MEANINGFUL_DROP_PCT, MEANINGFUL_DROP_POINTS
 from .day import skip_summary
 from .schedule import Occurrence
 from .symptoms import WINDOW_DAYS, baseline, meaningful_drop, seven_day_mean
+from .wording import session_line
 
 __all__ = [
     "MEANINGFUL_DROP_PCT", "CheckMark", "DayPlan", "DayRecord", "PainPoint", "PainTrend",
@@ -294,7 +295,8 @@ def pain_trend(points: Iterable[PainPoint], plan_start: date, today: date) -> Pa
 
 @dataclass(frozen=True, slots=True)
 class DayPlan:
-    """One day of the week ahead: self-care item names and session names, in order."""
+    """One day of the week ahead: self-care item names, and sessions with their time and
+    length ("Deep tissue massage at 10:00 for 60 min"), in order."""
 
     day: date
     items: tuple[str, ...]  # self-care (everything that is not a session)
@@ -312,8 +314,11 @@ def week_ahead(occurrences: Iterable[Occurrence], today: date) -> list[DayPlan]:
     sessions: dict[date, list[str]] = {day: [] for day in items}
     for occurrence in occurrences:
         if today <= occurrence.date <= last:
-            bucket = sessions if occurrence.item.is_session else items
-            bucket[occurrence.date].append(occurrence.item.name)
+            if occurrence.item.is_session:  # when, and how long: booked times included
+                sessions[occurrence.date].append(session_line(
+                    occurrence.item.name, occurrence.time, occurrence.item.dose.minutes))
+            else:
+                items[occurrence.date].append(occurrence.item.name)
     return [DayPlan(day, tuple(items[day]), tuple(sessions[day])) for day in items]
 
 

@@ -1,8 +1,8 @@
 """Plain-English descriptions of schedules for people (pure)."""
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
-from tracker.domain import plan_spec, schedule
+from tracker.domain import plan_spec, schedule, times
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -60,6 +60,19 @@ def item_line(item: plan_spec.ItemSpec) -> str:
     return f"{item.name}: {dose}" if dose else item.name
 
 
+def session_when(at: time | None, minutes: int | None) -> str:
+    """When a session is and how long: "at 10:00 for 60 min", or the part that is known."""
+    parts = ([f"at {times.format_time_of_day(at)}"] if at else []) + (
+        [f"for {minutes} min"] if minutes else [])
+    return " ".join(parts)
+
+
+def session_line(name: str, at: time | None, minutes: int | None) -> str:
+    """ "Deep tissue massage at 10:00 for 60 min" """
+    when = session_when(at, minutes)
+    return f"{name} {when}" if when else name
+
+
 @dataclass(frozen=True, slots=True)
 class PhaseCard:
     """One phase of the plan page's timeline, ready to show."""
@@ -101,7 +114,9 @@ def phase_cards(plan: schedule.PlanInput, today: date) -> list[PhaseCard]:
                 badge=badge,
                 projected=span.projected,
                 sessions=tuple(
-                    f"{i.name}, {cadence_text(i.cadence)}" for i in spec.items if i.is_session
+                    " ".join(filter(None, (f"{i.name}, {cadence_text(i.cadence)}",
+                                           session_when(i.time_of_day, i.dose.minutes))))
+                    for i in spec.items if i.is_session
                 ),
                 self_care=tuple(
                     f"{item_line(i)} ({cadence_text(i.cadence)})"

@@ -1,8 +1,10 @@
 """The settings' forms: deleting the account, and the reminder settings (times are the
 user's local wall times)."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SubmitField, TimeField
+from wtforms import BooleanField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
+
+from tracker.web.forms import TimeOfDayField
 
 
 class DeleteAccountForm(FlaskForm):
@@ -17,14 +19,14 @@ class DeleteAccountForm(FlaskForm):
 
 
 class ReminderForm(FlaskForm):
-    selfcare_time = TimeField("Self-care reminder", validators=[InputRequired("Pick a time.")])
-    second_time = TimeField("Second reminder (optional)", validators=[Optional()])
+    selfcare_time = TimeOfDayField("Self-care reminder", validators=[InputRequired("Pick a time.")])
+    second_time = TimeOfDayField("Second reminder (optional)", validators=[Optional()])
     session_day_before = BooleanField("Remind me the day before a session")
-    session_day_before_time = TimeField(
+    session_day_before_time = TimeOfDayField(
         "Day-before reminder at", validators=[InputRequired("Pick a time.")]
     )
-    quiet_start = TimeField("Quiet hours from", validators=[Optional()])
-    quiet_end = TimeField("Quiet hours until", validators=[Optional()])
+    quiet_start = TimeOfDayField("Quiet hours from", validators=[Optional()])
+    quiet_end = TimeOfDayField("Quiet hours until", validators=[Optional()])
     email = BooleanField("Email me my reminders")
     submit = SubmitField("Save reminders")
 

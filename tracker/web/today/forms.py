@@ -1,11 +1,12 @@
 """Forms behind the buttons on /today (they carry the CSRF token and validate input)."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField, TimeField
+from wtforms import DateField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional, Regexp
 
 from tracker.domain.day import SKIP_REASONS
 from tracker.store.offline import KEY_PATTERN
+from tracker.web.forms import TimeOfDayField
 
 
 class OfflineForm(FlaskForm):
@@ -29,6 +30,17 @@ class SkipForm(OfflineForm):
     )
 
 
+class _DayField(DateField):
+    """A date; text that isn't one is named in the message (a date input shows it empty)."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(f"“{valuelist[0]}” isn't a date like 2026-12-01.") from None
+
+
 class BookForm(FlaskForm):
-    day = DateField("Booked for", validators=[InputRequired("Please pick the date.")])
-    at = TimeField("Time", validators=[Optional()])
+    day = _DayField("Booked for", validators=[
+        InputRequired("Please pick the date the session is booked for.")])
+    at = TimeOfDayField("Time", validators=[Optional()])

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.domain import day as day_model
-from tracker.domain import phases
+from tracker.domain import phases, times
 from tracker.store import checkins, checkoffs, offline, plans, queries
 from tracker.store.models import CLIENT, Plan
 from tracker.web.access import get_object_or_404, role_required
@@ -32,7 +32,8 @@ def _parse_day(text: str, today: date) -> date | None:
     return day if first <= day <= last else None
 
 
-def _page(plan: Plan | None, day: date, today: date, status: int = 200):
+def _page(plan: Plan | None, day: date, today: date, status: int = 200,
+          booking: dict | None = None):
     view = plans.day_view(plan, day) if plan else None
     ids = plans.technique_ids(i.technique for i in view.items) if view else {}
     first, _ = _window(today)
@@ -47,6 +48,7 @@ def _page(plan: Plan | None, day: date, today: date, status: int = 200):
         previous_day=day - timedelta(days=1) if day > first else None,
         next_day=day + timedelta(days=1) if day < today else None,
         forms=_forms(),
+        booking=booking,
         **safety_screen(checkins.status_context(current_user, plan, today)),
     )
 
@@ -155,16 +157,27 @@ def book(day_text: str, item_key: str):
     plan, day, _, item = _due_item(day_text, item_key)
     if not item.is_session:
         abort(404)
-    form = BookForm()
+    form = BookForm(data={"at": item.time})
     if not form.validate_on_submit():
-        return _back_to_item(day, item.key, "Please give the date (and, if you like, the time) "
-                                            "the session is booked for.")
+        return _booking_refused(plan, day, item, form, (form.day.errors + form.at.errors)[0])
     refusal = phases.booking_refusal(plans.plan_input(plan), day, form.day.data,
                                      plans.local_today(current_user), late_days=LATE_DAYS)
     if refusal:
-        return _back_to_item(day, item.key, refusal)
+        return _booking_refused(plan, day, item, form, refusal)
     checkoffs.book(plan, item.key, item.booked_from or day, form.day.data, form.at.data)
     flash(f"{item.name} booked for {form.day.data:%A} {form.day.data.day} {form.day.data:%B}.",
           "success")
     return redirect(url_for("today.today", day=day.isoformat()))
 
+
+
+def _booking_refused(plan: Plan, day: date, item: day_model.TodayItem, form: BookForm,
+                     message: str):
+    """The day again (422) with the item's booking form open, as it was typed, and why."""
+    booking = {
+        "key": item.key,
+        "day": form.day.raw_data[0] if form.day.raw_data else "",
+        "at": times.format_time_of_day(form.at.data) or "",  # the typed time, if it is one
+        "error": message,
+    }
+    return _page(plan, day, plans.local_today(current_user), status=422, booking=booking)
