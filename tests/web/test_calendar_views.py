@@ -55,6 +55,8 @@ def test_feed_matches_the_engine_for_the_last_90_days_and_the_next_12_months(log
     }
     assert sessions == expected
     assert ("Deep tissue massage" in {s for _, s in sessions})
+    # the demo's six weeks of history: past sessions stay in a subscribed calendar
+    assert min(day for day, _ in sessions) < today - timedelta(days=35)
 
 
 def test_feed_needs_login_and_a_plan(app, client, demo, auth):
