@@ -31,6 +31,7 @@ SEED = 15  # the random story's seed: the same history every run
 IMPROVING_EXIT = {"kind": "symptoms", "threshold": 4.0, "drop_pct": 30}
 PAIN_FROM, PAIN_TO = 7, 4  # leg pain eases from about 7 to about 4 ...
 EASING_DAYS = 32  # ... over this many days, then stays about there
+STREAK_DAYS = 4  # the last days before today, all done
 
 
 def seed_demo() -> tuple[User, User]:
@@ -81,7 +82,7 @@ def _history(plan: Plan, client: User, today: date, rng: random.Random) -> None:
     day = plan.start
     while day < today:
         days_in = (day - plan.start).days
-        _day_of_checkoffs(plan, day, rng)
+        _day_of_checkoffs(plan, day, rng, days_back=(today - day).days)
         # a check-in on most days; always on the first (the starting level)
         if days_in == 0 or rng.random() < 0.85:
             pain = leg_pain_on(days_in, rng)
@@ -93,17 +94,19 @@ def _history(plan: Plan, client: User, today: date, rng: random.Random) -> None:
         day += timedelta(days=1)
 
 
-def _day_of_checkoffs(plan: Plan, day: date, rng: random.Random) -> None:
-    """One day's items: now and then a day missed whole; otherwise most done, evening
-    items the ones most often skipped for lack of time or forgotten."""
-    if rng.random() < 0.05:
-        return  # a day missed whole
+def _day_of_checkoffs(plan: Plan, day: date, rng: random.Random, days_back: int) -> None:
+    """One day's items: now and then a day missed whole (not in the last week); otherwise
+    most done, evening items the ones most often skipped for lack of time or forgotten;
+    the last few days all done (a streak to keep)."""
+    missed_whole = rng.random() < 0.05
+    if missed_whole and days_back > 7:
+        return
     for item in plans.day_view(plan, day).items:
         if item.state != day_model.DUE:
             continue
         roll = rng.random()
         evening = item.time is not None and item.time >= time(17, 0)
-        if item.is_session or roll < (0.78 if evening else 0.92):
+        if item.is_session or days_back <= STREAK_DAYS or roll < (0.78 if evening else 0.92):
             checkoffs.set_done(plan, item.key, day, True)
         elif roll < (0.9 if evening else 0.96):
             checkoffs.skip(plan, item.key, day, "no_time")
