@@ -1,6 +1,8 @@
 import re
 from datetime import timedelta
 
+import pytest
+
 from tracker.domain import schedule
 from tracker.store import plans
 from tracker.store.db import database
@@ -79,3 +81,21 @@ def test_seed_demo_gives_six_weeks_of_history_and_a_second_run_changes_nothing(
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert _counts() == first
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_the_demo_story_holds_whatever_the_weekday(app, offset):
+    """Six weeks back is a Monday six to seven weeks back: each weekday tells the story."""
+    import random
+
+    from tracker.jobs import demo
+
+    with database.connection_context():
+        client = User.create_account("d@example.org", "D", "a password!", "client", "UTC")
+        today = plans.local_today(client) + timedelta(days=offset)
+        plan = demo._demo_plan(client, client, today)
+        demo._history(plan, client, today, random.Random(demo.SEED))
+        plan = Plan.get_by_id(plan.id)
+        assert plan.suggestion == "step_down"
+        assert schedule.phase_on(plans.plan_input(plan), today) == 1
+        assert not PlanHold.select().exists()  # no flare-up or worsening on the way
