@@ -68,7 +68,9 @@ run: db
 	@echo "Demo logins, password sciatica-demo: therapist@example.com, client@example.com"
 	@echo "Reminder emails go to instance/outbox/ unless TRACKER_SMTP_URL is set."
 	@echo
-	@$(BIN)/huey_consumer tracker.jobs.worker.huey -w 2 -k thread > instance/worker.log 2>&1 & \
+	@# the served address, for links in emails (tracker/config.py) unless TRACKER_BASE_URL is set
+	@export TRACKER_BIND="$(HOST):$(PORT)"; \
+	  $(BIN)/huey_consumer tracker.jobs.worker.huey -w 2 -k thread > instance/worker.log 2>&1 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -78,7 +80,9 @@ run: db
 WORKER ?= 1
 serve: install
 	$(FLASK) db upgrade
-	@if [ "$(WORKER)" = 1 ]; then \
+	@# gunicorn's default address, also read for links in emails unless TRACKER_BASE_URL is set
+	@export TRACKER_BIND="$${TRACKER_BIND:-127.0.0.1:8000}"; \
+	if [ "$(WORKER)" = 1 ]; then \
 	  $(BIN)/huey_consumer tracker.jobs.worker.huey -w 2 -k thread & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	fi; \

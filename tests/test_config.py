@@ -67,3 +67,38 @@ def test_an_unknown_password_hash_method_stops_the_app(tmp_path, hash_method):
     with pytest.raises(ValueError, match="Invalid hash method 'md5'"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.db",
                     "INSTANCE_PATH": str(tmp_path / "instance"), "PASSWORD_HASH_METHOD": "md5"})
+
+
+@pytest.mark.parametrize(("environment", "expected"), [
+    ({}, "http://127.0.0.1:5000"),  # flask run's default address
+    ({"TRACKER_BIND": "127.0.0.1:5081"}, "http://127.0.0.1:5081"),
+    ({"TRACKER_BIND": "0.0.0.0:8000"}, "http://127.0.0.1:8000"),  # a wildcard is no address
+    ({"TRACKER_BIND": "10.0.0.5:8000", "TRACKER_HTTPS": "1"}, "https://10.0.0.5:8000"),
+    ({"TRACKER_BIND": "unix:/run/tracker.sock"}, "http://127.0.0.1:5000"),
+    ({"TRACKER_BIND": "127.0.0.1:5081", "TRACKER_BASE_URL": "https://care.example.org"},
+     "https://care.example.org"),  # set explicitly, it wins
+])
+def test_email_links_follow_the_served_address_unless_base_url_is_set(
+    tmp_path, monkeypatch, environment, expected
+):
+    for name in ("TRACKER_BIND", "TRACKER_BASE_URL", "TRACKER_HTTPS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/a.db"})
+    assert app.config["BASE_URL"] == expected
+    from tracker.jobs.links import external_url
+
+    with app.app_context():
+        assert external_url("today.today") == f"{expected}/today"
+
+
+def test_make_run_serves_and_links_on_the_same_port():
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    dry = subprocess.run(["make", "-n", "run", "PORT=5081"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert 'export TRACKER_BIND="127.0.0.1:5081"' in dry  # read by the web app and the worker
+    assert "run --host 127.0.0.1 --port 5081" in dry

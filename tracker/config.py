@@ -23,8 +23,9 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session, not a clock: long phone sessions
     "MAX_CONTENT_LENGTH": 1024 * 1024,
-    # Reminders: links in emails point here; SMTP when set, else instance/outbox/*.eml.
-    "BASE_URL": "http://127.0.0.1:5000",
+    # Links in emails point here; None: the address the app is served on (see _served_url).
+    # SMTP when set, else instance/outbox/*.eml.
+    "BASE_URL": None,
     "SMTP_URL": None,
     "MAIL_FROM": "Sciatica care plan <reminders@localhost>",
     # The local emergency number (e.g. 112, 911, 999): the urgent-care screen offers a
@@ -78,6 +79,27 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     # from_prefixed_env parses JSON, so an all-digit key would arrive as an int
     app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
+    if not app.config["BASE_URL"]:
+        app.config["BASE_URL"] = _served_url(app.config.get("BIND"), app.config["HTTPS"])
+
+
+FLASK_RUN_ADDRESS = "127.0.0.1:5000"  # `flask run`'s default
+
+
+def _served_url(bind: object, https: bool) -> str:
+    """Where the app is served, for links in emails when TRACKER_BASE_URL is unset.
+
+    ``make run`` and ``make serve`` set TRACKER_BASE_URL from the address they serve on;
+    otherwise gunicorn's TRACKER_BIND says it (the worker, which serves nothing, reads the
+    same environment), else ``flask run``'s default. A wildcard bind (0.0.0.0) is not an
+    address a browser can be sent to, so links name this machine's loopback instead.
+    """
+    address = str(bind) if bind and not str(bind).startswith(("unix:", "fd://")) \
+        else FLASK_RUN_ADDRESS
+    host, _, port = address.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = "127.0.0.1"
+    return f"{'https' if https else 'http'}://{host}:{port}"
 
 
 def _instance_secret(path: Path) -> str:

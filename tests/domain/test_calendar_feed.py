@@ -7,7 +7,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from tracker.domain import calendar_feed, library, plan_spec, schedule
+from tracker.domain import calendar_feed, library, plan_spec, reminder_select, schedule
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2027, 3, 1)  # a Monday; New York springs forward on 2027-03-14
@@ -277,3 +277,88 @@ def test_session_alarms_expand_to_the_right_instant(occurrences):
     assert triggers == [datetime(2027, 3, 1, 14, 30, tzinfo=UTC),
                         datetime(2027, 3, 8, 14, 30, tzinfo=UTC),
                         datetime(2027, 3, 15, 13, 30, tzinfo=UTC)]
+
+
+# ------------------------------------------------- alarms from the reminder settings
+
+def prefs(**kwargs):
+    return reminder_select.Preferences(timezone="America/New_York", **kwargs)
+
+
+def self_care_triggers(ics):
+    cal = icalendar.Calendar.from_ical(ics)
+    return {day_of(e["DTSTART"].dt): [a["TRIGGER"].dt for a in e.walk("VALARM")]
+            for e in cal.walk("VEVENT") if not is_session(e)}
+
+
+def session_rings(ics):
+    """Each session's day and the instants (UTC) its alarms ring."""
+    cal = icalendar.Calendar.from_ical(ics)
+    return {day_of(e["DTSTART"].dt): [(e["DTSTART"].dt + a["TRIGGER"].dt).astimezone(UTC)
+                                      for a in e.walk("VALARM")]
+            for e in cal.walk("VEVENT") if is_session(e)}
+
+
+def test_self_care_alarms_ring_at_both_self_care_times(occurrences):
+    ics = feed(occurrences[:80], reminders=prefs(selfcare_time=time(8), second_time=time(19, 30)))
+    triggers = self_care_triggers(ics)
+    assert triggers and all(t == [timedelta(hours=8), timedelta(hours=19, minutes=30)]
+                            for t in triggers.values())
+
+
+@pytest.mark.parametrize(("quiet", "times", "expected"), [
+    # quiet 22:00-07:00: 06:00 rings at 07:00, 23:00 at 07:00 the next morning
+    ((time(22), time(7)), (time(6), time(23)),
+     [timedelta(hours=7), timedelta(days=1, hours=7)]),
+    # quiet 12:00-14:00 inside the day: 13:00 rings at 14:00; 08:00 is untouched
+    ((time(12), time(14)), (time(8), time(13)), [timedelta(hours=8), timedelta(hours=14)]),
+    # both moved to the same instant: rung once, as the reminder is sent once
+    ((time(5), time(9)), (time(6), time(7)), [timedelta(hours=9)]),
+])
+def test_an_alarm_in_quiet_hours_moves_to_their_end(occurrences, quiet, times, expected):
+    reminders = prefs(selfcare_time=times[0], second_time=times[1], quiet_start=quiet[0],
+                      quiet_end=quiet[1])
+    triggers = self_care_triggers(feed(occurrences[:80], reminders=reminders))
+    assert triggers and all(t == expected for t in triggers.values())
+
+
+def test_a_self_care_alarm_in_the_dst_gap_rings_when_the_reminder_does(occurrences):
+    # 02:30 does not happen in New York on 2027-03-14: the reminder is sent at 03:00
+    triggers = self_care_triggers(feed(occurrences, reminders=prefs(selfcare_time=time(2, 30))))
+    assert triggers[date(2027, 3, 14)] == [timedelta(hours=3)]
+    assert triggers[date(2027, 3, 15)] == [timedelta(hours=2, minutes=30)]
+
+
+def test_session_eve_alarms_ring_when_the_eve_reminder_is_sent(occurrences):
+    sessions = [o for o in occurrences if o.item.is_session]
+    reminders = prefs(session_day_before_time=time(23, 30), quiet_start=time(22),
+                      quiet_end=time(7))
+    rings = session_rings(feed(sessions, reminders=reminders))
+    assert len(rings) == len(sessions)
+    for day, ring in rings.items():
+        [eve] = [f.at for f in reminder_select.fire_times(reminders, day - timedelta(days=1))
+                 if f.slot == reminder_select.SESSION_EVE]
+        assert ring == [eve]
+        assert eve.astimezone(NEW_YORK) == datetime.combine(day, time(7), NEW_YORK)
+
+
+def test_an_eve_alarm_moved_past_the_session_start_is_left_out(occurrences):
+    # the 10:00 sessions; quiet hours 17:00-11:00 would move the 18:00 eve alarm to 11:00
+    sessions = [o for o in occurrences if o.item.is_session]
+    reminders = prefs(quiet_start=time(17), quiet_end=time(11))
+    assert all(r == [] for r in session_rings(feed(sessions, reminders=reminders)).values())
+
+
+def test_no_eve_alarm_when_the_day_before_reminder_is_off(occurrences):
+    sessions = [o for o in occurrences if o.item.is_session]
+    ics = feed(sessions, reminders=prefs(session_day_before=False))
+    assert b"BEGIN:VALARM" not in ics
+
+
+def test_days_before_the_feed_was_made_have_no_alarms(occurrences):
+    made = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)  # 12:00 in New York
+    triggers = self_care_triggers(feed(occurrences[:80], generated_at=made, reminders=prefs()))
+    assert {day for day, t in triggers.items() if not t} == {
+        day for day in triggers if day < date(2027, 3, 10)} != set()
+    rings = session_rings(feed(occurrences, generated_at=made, reminders=prefs()))
+    assert rings[date(2027, 3, 8)] == [] and len(rings[date(2027, 3, 15)]) == 1

@@ -160,7 +160,10 @@ def test_the_email_shows_the_time_in_the_therapists_zone(world):
     assert "- a fever or feeling unwell with back pain\n" in body
     assert "get medical help today." in body  # a same-day sign, not an emergency
     assert "In their words:\nHot and shivery" in body
-    assert f"{BASE_URL}/clients/{world.ann.id}" in message.get_body(("html",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"{BASE_URL}/clients/{world.ann.id}" in html
+    assert "<title>Urgent: Ann Client reported a warning sign</title></head>" in html
+    assert message["Auto-Submitted"] == "auto-generated" and message["Date"]
     # The sweep a minute later finds the report claimed already.
     with worker(world.app):
         assert alerts.sweep(MOMENT + timedelta(minutes=1)) == []

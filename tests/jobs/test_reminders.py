@@ -74,6 +74,28 @@ def test_the_0800_reminder_is_emailed_with_what_is_left(setup):
     assert message["List-Unsubscribe"].strip().startswith("<http")
 
 
+def test_the_email_has_a_date_a_titled_html_part_and_says_it_is_automatic(setup):
+    tick(setup["at"])
+    [message] = outbox(setup["app"])
+    sent = email.utils.parsedate_to_datetime(message["Date"])
+    assert sent.tzinfo is not None and abs(datetime.now(UTC) - sent) < timedelta(minutes=5)
+    assert message["Auto-Submitted"] == "auto-generated"
+    html = message.get_body(("html",)).get_content()
+    assert "<head><meta charset=\"utf-8\">" in html
+    assert "<title>Today&#39;s plan: 6 items to do</title></head>" in html
+
+
+def test_the_open_today_link_comes_back_to_today_after_login(setup, client):
+    tick(setup["at"])
+    text = outbox(setup["app"])[0].get_body(("plain",)).get_content()
+    link = next(w for w in text.split() if w.endswith("/today"))
+    response = client.get(link[link.index("/today"):])
+    assert response.status_code == 302
+    assert response.location == "/login?next=/today"  # no stray "?"
+    # a query string, when there is one, is kept
+    assert client.get("/today?day=2027-01-02").location == "/login?next=/today?day%3D2027-01-02"
+
+
 def test_nothing_is_sent_when_everything_is_done(setup):
     with database.connection_context():
         for item in plans.day_view(setup["plan"], setup["day"]).items:

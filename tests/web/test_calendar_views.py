@@ -1,5 +1,6 @@
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -10,6 +11,8 @@ from tracker.domain import schedule
 from tracker.store import plans
 from tracker.store.db import database
 from tracker.store.models import Plan, User
+
+NEW_YORK = ZoneInfo("America/New_York")  # the demo client's zone
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def _link(client):
     return match and match.group(1).replace("http://localhost", "")
 
 
-def test_feed_matches_the_engine_for_the_next_12_months(logged_in):
+def test_feed_matches_the_engine_for_the_last_90_days_and_the_next_12_months(logged_in):
     response = logged_in.get("/calendar.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     cal = icalendar.Calendar.from_ical(response.data)
@@ -39,10 +42,12 @@ def test_feed_matches_the_engine_for_the_next_12_months(logged_in):
         today = plans.local_today(plan.client)
         expected = {
             (o.date, o.item.name)
-            for o in schedule.occurrences(plans.plan_input(plan), today, today + timedelta(365))
+            for o in schedule.occurrences(plans.plan_input(plan), today - timedelta(90),
+                                          today + timedelta(365))
             if o.item.is_session
         }
-    events = recurring_ical_events.of(cal).between(today, today + timedelta(366))
+    events = recurring_ical_events.of(cal).between(today - timedelta(100),
+                                                   today + timedelta(400))
     sessions = {
         (e["DTSTART"].dt.date(), str(e["SUMMARY"]))
         for e in events
@@ -50,6 +55,8 @@ def test_feed_matches_the_engine_for_the_next_12_months(logged_in):
     }
     assert sessions == expected
     assert ("Deep tissue massage" in {s for _, s in sessions})
+    # the demo's six weeks of history: past sessions stay in a subscribed calendar
+    assert min(day for day, _ in sessions) < today - timedelta(days=35)
 
 
 def test_feed_needs_login_and_a_plan(app, client, demo, auth):
@@ -116,25 +123,43 @@ def test_each_token_shows_only_its_owners_plan(app, logged_in):
     assert theirs.walk("VTIMEZONE")[0]["TZID"] == "Asia/Tokyo"
 
 
-def test_feed_alarms_follow_the_reminder_settings(logged_in):
-    from datetime import datetime, time
-    from zoneinfo import ZoneInfo
-
+def _feed(client, **settings):
+    """The feed after saving these reminder settings."""
     from tracker.store.models import ReminderPreference
 
     with database.connection_context():
-        ReminderPreference.update(selfcare_time="07:30", session_day_before=True,
-                                  session_day_before_time="19:00").execute()
-    cal = icalendar.Calendar.from_ical(logged_in.get("/calendar.ics").data)
-    zone = ZoneInfo("America/New_York")
-    selfcare = next(e for e in cal.walk("VEVENT") if str(e["SUMMARY"]).startswith("Self-care"))
-    trigger = selfcare.walk("VALARM")[0]["TRIGGER"].dt
-    assert trigger == timedelta(hours=7, minutes=30)  # 07:30 on the day (all-day event)
+        ReminderPreference.update(**settings).execute()
+    response = client.get("/calendar.ics")
+    assert response.status_code == 200
+    return icalendar.Calendar.from_ical(response.data)
+
+
+def _upcoming(cal, today, summary):
+    """The events from today on whose summary starts with `summary`."""
+    return [e for e in cal.walk("VEVENT")
+            if str(e["SUMMARY"]).startswith(summary) and _day(e) >= today]
+
+
+def _today():
+    with database.connection_context():
+        return plans.local_today(User.by_email("client@example.com"))
+
+
+def _triggers(event):
+    return [a["TRIGGER"].dt for a in event.walk("VALARM")]
+
+
+def test_feed_alarms_follow_the_reminder_settings(logged_in):
+    cal = _feed(logged_in, selfcare_time="07:30", session_day_before=True,
+                session_day_before_time="19:00", second_time=None)
+    today = _today()
+    selfcare = _upcoming(cal, today, "Self-care")[0]
+    assert _triggers(selfcare) == [timedelta(hours=7, minutes=30)]  # 07:30 that day
     # Sessions: expanded the way a calendar app does, the alarm rings at 19:00 the day before.
-    session = next(e for e in cal.walk("VEVENT") if str(e["SUMMARY"]) == "Deep tissue massage")
+    session = _upcoming(cal, today, "Deep tissue massage")[0]
     start = session["DTSTART"].dt
-    ring = (start + session.walk("VALARM")[0]["TRIGGER"].dt).astimezone(zone)
-    assert ring.date() == start.astimezone(zone).date() - timedelta(days=1)
+    ring = (start + session.walk("VALARM")[0]["TRIGGER"].dt).astimezone(NEW_YORK)
+    assert ring.date() == start.astimezone(NEW_YORK).date() - timedelta(days=1)
     assert ring.time() == time(19, 0)
     assert isinstance(start, datetime)
     # Expand the session's alarm as a calendar app would (recurring-ical-events 3.8.2 cannot
@@ -145,5 +170,37 @@ def test_feed_alarms_follow_the_reminder_settings(logged_in):
     alarms = list(recurring_ical_events.of(only_session, components=["VALARM"]).between(
         start - timedelta(days=2), start))
     # each expanded event carries its alarm with the trigger resolved to a moment
-    rings = [a.walk("VALARM")[0]["TRIGGER"].dt.astimezone(zone) for a in alarms]
+    rings = [a.walk("VALARM")[0]["TRIGGER"].dt.astimezone(NEW_YORK) for a in alarms]
     assert rings and all(r.time() == time(19, 0) for r in rings)
+
+
+def test_the_second_self_care_time_gets_its_own_alarm(logged_in):
+    cal = _feed(logged_in, selfcare_time="08:00", second_time="19:30")
+    for event in _upcoming(cal, _today(), "Self-care"):
+        assert _triggers(event) == [timedelta(hours=8), timedelta(hours=19, minutes=30)]
+
+
+def test_alarms_in_quiet_hours_move_to_their_end(logged_in):
+    # quiet 22:00-09:00: the 08:00 alarm rings at 09:00, the 23:00 one the next morning
+    cal = _feed(logged_in, selfcare_time="08:00", second_time="23:00",
+                session_day_before_time="23:30", quiet_start="22:00", quiet_end="09:00")
+    today = _today()
+    for event in _upcoming(cal, today, "Self-care"):
+        assert _triggers(event) == [timedelta(hours=9), timedelta(days=1, hours=9)]
+    session = _upcoming(cal, today, "Deep tissue massage")[0]  # at 10:00
+    start = session["DTSTART"].dt.astimezone(NEW_YORK)
+    ring = (start + _triggers(session)[0]).astimezone(NEW_YORK)
+    assert ring == start.replace(hour=9, minute=0)  # the eve's 23:30 moved to 09:00 that day
+
+
+def test_past_days_are_in_the_feed_without_alarms(logged_in):
+    cal = _feed(logged_in, second_time="19:30")
+    today = _today()
+    past = [e for e in cal.walk("VEVENT") if _day(e) < today]
+    assert past and all(not e.walk("VALARM") for e in past)
+    assert all(e.walk("VALARM") for e in cal.walk("VEVENT") if _day(e) >= today)
+
+
+def _day(event):
+    start = event["DTSTART"].dt
+    return start.date() if isinstance(start, datetime) else start

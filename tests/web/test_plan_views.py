@@ -90,11 +90,13 @@ def test_the_demo_plan_shows_its_timeline(app, client, auth, runner):
     auth.login("client@example.com", "sciatica-demo")
     html = client.get("/plan").get_data(as_text=True)
     assert "Acute sciatica, therapist-led" in html and "with Demo Therapist" in html
-    assert "Now: Acute" in html and "Next: <strong>Improving</strong>" in html
+    # six weeks of history: past "Acute", now "Improving" (tests/jobs/test_cli.py)
+    assert "Now: Improving" in html and "Next: <strong>Maintenance</strong>" in html
     assert "every 2 weeks on Monday" in html
     with database.connection_context():
         plan = Plan.get()
-        assert plan.start == plans.monday_of(plans.local_today(plan.client))
+        today = plans.local_today(plan.client)
+        assert plan.start == plans.monday_of(today - timedelta(weeks=6))
         assert plan.therapist.email == "therapist@example.com"
 
 

@@ -6,12 +6,13 @@ passes the occurrences, the client's time zone and the generation time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
-from tracker.domain import plan_spec, schedule
+from tracker.domain import plan_spec, reminder_select, schedule
 
 __all__ = ["PRODID", "build_feed"]
 
@@ -22,15 +23,21 @@ DEFAULT_SESSION_MINUTES = 60
 
 def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan_id: int,
                calendar_name: str, generated_at: datetime, url_for_today: str | None = None,
-               alarms: Sequence[timedelta] = (), selfcare_alarm: time | None = None,
-               session_alarm: time | None = None) -> bytes:
+               alarms: Sequence[timedelta] = (),
+               reminders: reminder_select.Preferences | None = None) -> bytes:
     """The plan's occurrences as an .ics feed: one event per session, one per self-care day.
 
-    `alarms` go on every event (before its start). `selfcare_alarm` rings at that local time
-    on each self-care day; `session_alarm` at that local time the day before each session,
-    matching the client's reminder settings.
+    `alarms` go on every event (before its start). `reminders`, the client's reminder
+    settings, add alarms that ring when their reminders would: on each self-care day at the
+    self-care time and at the second time if set, and the day before each session at the
+    session-eve time, each moved to the end of quiet hours when it falls inside them, as
+    `reminder_select.fire_times` moves the reminders (an eve alarm so moved that it would
+    ring after the session has started is left out). Days before the generation day (the
+    feed keeps past days so a calendar keeps its history) carry no alarms: they would
+    never ring.
     """
     stamp = _utc(generated_at)
+    first_alarm_day = stamp.astimezone(tz).date()
     sessions, self_care = _split(occurrences)
     events = [(o.date, 1, _session_event(o, tz, plan_id, stamp)) for o in sessions]
     events += [(day, 0, _self_care_event(day, items, plan_id, stamp, url_for_today))
@@ -40,11 +47,9 @@ def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan
     cal = _calendar(tz, plan_id, calendar_name)
     for day, is_session, event in events:
         befores = list(alarms)
-        if is_session and session_alarm is not None:
-            befores.append(_before_day_before(event, day, session_alarm, tz))
-        elif not is_session and selfcare_alarm is not None:
-            # an all-day event starts at local midnight: a negative lead rings later that day
-            befores.append(-timedelta(hours=selfcare_alarm.hour, minutes=selfcare_alarm.minute))
+        if reminders is not None and day >= first_alarm_day:
+            befores += (_session_befores(event, day, reminders, tz) if is_session
+                        else _self_care_befores(day, reminders, tz))
         for delta in befores:
             event.add_component(_alarm(delta, str(event["SUMMARY"])))
         cal.add_component(event)
@@ -56,14 +61,39 @@ def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan
     return cal.to_ical()
 
 
-def _before_day_before(event: Event, day: date, at: time, tz: ZoneInfo) -> timedelta:
-    """How long before the session's start the day-before reminder rings."""
+def _self_care_befores(day: date, prefs: reminder_select.Preferences,
+                       tz: ZoneInfo) -> list[timedelta]:
+    """Leads for the day's self-care alarms. An all-day event starts at local midnight, so
+    a negative lead rings later that day: the wall-clock distance from midnight (the app
+    adds it as a nominal duration, so a DST change that day does not shift the ring)."""
+    fires = reminder_select.fire_times(_with_zone(prefs, tz), day)
+    befores = []
+    for fire in fires:
+        if fire.slot in (reminder_select.SELFCARE_1, reminder_select.SELFCARE_2):
+            local = fire.at.astimezone(tz)  # may be the next morning, after quiet hours
+            befores.append(-timedelta(days=(local.date() - day).days, hours=local.hour,
+                                      minutes=local.minute))
+    return befores
+
+
+def _session_befores(event: Event, day: date, prefs: reminder_select.Preferences,
+                     tz: ZoneInfo) -> list[timedelta]:
+    """The session-eve alarm's lead: how long before the session's start it rings."""
+    if not prefs.session_day_before:
+        return []
     start = event["DTSTART"].dt
     if not isinstance(start, datetime):  # an all-day session starts at local midnight
         start = datetime.combine(day, time(0), tz)
-    ring = schedule.to_utc(day - timedelta(days=1), at, tz)
+    fires = reminder_select.fire_times(_with_zone(prefs, tz), day - timedelta(days=1))
     # in UTC: same-zone subtraction would ignore a DST change between the two
-    return start.astimezone(UTC) - ring
+    return [start.astimezone(UTC) - fire.at for fire in fires
+            if fire.slot == reminder_select.SESSION_EVE and fire.at < start.astimezone(UTC)]
+
+
+def _with_zone(prefs: reminder_select.Preferences,
+               tz: ZoneInfo) -> reminder_select.Preferences:
+    """The settings read in the feed's zone (the client's, which they should already be)."""
+    return prefs if prefs.timezone == tz.key else replace(prefs, timezone=tz.key)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -1,57 +1,21 @@
 """Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``,
 ``db upgrade``, ``db current`` and ``init-db``."""
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.jobs.backup import backup_command, restore_command
-from tracker.store import plans, queries, reminder_settings
+from tracker.jobs.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from tracker.store.db import database
 from tracker.store.migrations import LATEST, SchemaTooNew, current_version, upgrade
-from tracker.store.models import CLIENT, THERAPIST, CareLink, User, utcnow
-
-DEMO_PASSWORD = "sciatica-demo"
-DEMO_ACCOUNTS = (
-    ("therapist@example.com", "Demo Therapist", THERAPIST, "Europe/London"),
-    ("client@example.com", "Demo Client", CLIENT, "America/New_York"),
-)
-
-
-DEMO_TEMPLATE = "acute-therapist-led"
-
-
-def seed_demo() -> tuple[User, User]:
-    """The library, the demo therapist and client, linked, and the client's plan (idempotent).
-
-    The plan is the acute template from the Monday of the current week; its phases end by
-    time, so the demo schedule is the same every time.
-    """
-    upgrade()
-    with database.connection_context(), database.atomic():
-        plans.seed_library()
-        therapist, client = (
-            User.by_email(email) or User.create_account(email, name, DEMO_PASSWORD, role, tz)
-            for email, name, role, tz in DEMO_ACCOUNTS
-        )
-        CareLink.get_or_create(therapist=therapist, client=client)
-        if queries.current_plan(client).first() is None:
-            start = plans.monday_of(plans.local_today(client))
-            plans.create_from_template(
-                client, DEMO_TEMPLATE, start, created_by=therapist, therapist=therapist
-            )
-        pref = reminder_settings.preference_for(client)
-        if not pref.email:
-            pref.email, pref.selfcare_time = True, time(8, 0)  # email reminders at 08:00
-            reminder_settings.reschedule(pref, client, utcnow())
-    return therapist, client
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Create the demo accounts (safe to run again)."""
+    """Create the demo accounts and the client's six weeks of history (safe to run again)."""
     seed_demo()
     click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for email, name, _role, _tz in DEMO_ACCOUNTS:

@@ -7,7 +7,7 @@ import smtplib
 import ssl
 import uuid
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,22 +25,43 @@ def subject_and_lines(reminder: Reminder) -> tuple[str, list[str]]:
     return f"Today's plan: {count} {noun} to do", list(reminder.item_names)
 
 
+def _headers(message: EmailMessage, *, subject: str, sender: str, to_name: str,
+             to_email: str, message_id: str) -> None:
+    """The headers every message carries.
+
+    ``Date`` is required by RFC 5322 (some servers add it, some mark its absence as spam);
+    ``Auto-Submitted`` (RFC 3834) tells mail servers and apps not to send vacation
+    auto-replies to a machine-sent message.
+    """
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = formataddr((to_name, to_email))
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+
+
+def _html(subject: str, body: str) -> str:
+    """A whole HTML document: mail apps show the title, screen readers read the language."""
+    return (
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{escape(subject)}</title></head><body>{body}</body></html>"
+    )
+
+
 def compose(
     *, to_name: str, to_email: str, sender: str, reminder: Reminder, today_url: str,
     unsubscribe_url: str,
 ) -> EmailMessage:
     subject, lines = subject_and_lines(reminder)
     message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = formataddr((to_name, to_email))
     # The same reminder always has the same Message-ID, so in the rare case it is sent again
     # (the worker died after the mail server took it, before the claim was marked sent),
     # mail servers and apps that drop duplicate Message-IDs show it once.
-    message["Message-ID"] = (
-        f"<reminder.{reminder.user_key}.{reminder.local_date.isoformat()}.{reminder.slot}"
-        "@sciatica-tracker.local>"
-    )
+    _headers(message, subject=subject, sender=sender, to_name=to_name, to_email=to_email,
+             message_id=(f"<reminder.{reminder.user_key}.{reminder.local_date.isoformat()}."
+                         f"{reminder.slot}@sciatica-tracker.local>"))
     # One-click unsubscribe for mail apps that offer it (RFC 8058).
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -52,13 +73,13 @@ def compose(
     )
     items_html = "".join(f"<li>{escape(line)}</li>" for line in lines)
     message.add_alternative(
-        f"<!doctype html><html lang=\"en\"><body>"
-        f"<p>Hello {escape(to_name)},</p><ul>{items_html}</ul>"
-        f"<p><a href=\"{escape(today_url)}\">Open today's plan</a></p>"
-        "<p>If anything feels worse or unusual, stop and contact your therapist or a "
-        "healthcare provider.</p>"
-        f"<p><small><a href=\"{escape(unsubscribe_url)}\">Stop these emails</a></small></p>"
-        "</body></html>",
+        _html(subject,
+              f"<p>Hello {escape(to_name)},</p><ul>{items_html}</ul>"
+              f"<p><a href=\"{escape(today_url)}\">Open today's plan</a></p>"
+              "<p>If anything feels worse or unusual, stop and contact your therapist or a "
+              "healthcare provider.</p>"
+              f"<p><small><a href=\"{escape(unsubscribe_url)}\">Stop these emails</a>"
+              "</small></p>"),
         subtype="html",
     )
     return message
@@ -69,17 +90,16 @@ def compose_notice(*, to_name: str, to_email: str, sender: str, subject: str,
                    message_id: str) -> EmailMessage:
     """A notice to a therapist (not a reminder: no unsubscribe), text and HTML."""
     message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = formataddr((to_name, to_email))
-    message["Message-ID"] = message_id  # the same notice always has the same one
+    # the same notice always has the same Message-ID
+    _headers(message, subject=subject, sender=sender, to_name=to_name, to_email=to_email,
+             message_id=message_id)
     body = "\n".join(lines)
     message.set_content(f"Hello {to_name},\n\n{body}\n\n{link_text}: {link}\n")
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines)
     message.add_alternative(
-        f"<!doctype html><html lang=\"en\"><body><p>Hello {escape(to_name)},</p>"
-        f"{paragraphs}<p><a href=\"{escape(link)}\">{escape(link_text)}</a></p>"
-        "</body></html>",
+        _html(subject,
+              f"<p>Hello {escape(to_name)},</p>{paragraphs}"
+              f"<p><a href=\"{escape(link)}\">{escape(link_text)}</a></p>"),
         subtype="html",
     )
     return message

@@ -34,10 +34,19 @@ def load_user(token: str):
     return User.by_session_token(token)
 
 
+def _here() -> str:
+    """The path asked for, with its query string only when there is one.
+
+    (``request.full_path`` always ends in "?", which sent a reminder email's
+    /today link through ``/login?next=/today?``.)"""
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
     """Send anonymous visitors to the login page; htmx ignores 3xx headers, so 204."""
-    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    login_url = url_for("auth.login", next=_here() if request.method == "GET" else None)
     if request.htmx:
         return Response(status=204, headers={"HX-Redirect": login_url})
     return redirect(login_url)

@@ -1,4 +1,4 @@
-"""The calendar feed: the plan's next 12 months for any calendar app."""
+"""The calendar feed: the plan's last 90 days and next 12 months for any calendar app."""
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from tracker.domain import calendar_feed, schedule
-from tracker.store import plans, queries
+from tracker.store import plans, queries, reminder_settings
 from tracker.store.models import CLIENT, ReminderPreference, User, new_token, utcnow
 from tracker.web.access import get_object_or_404, role_required
 from tracker.web.pages import render, wants_fragment
@@ -14,15 +14,20 @@ from tracker.web.pages import render, wants_fragment
 bp = Blueprint("calendar", __name__)
 
 FEED_DAYS = 365
+# A subscribed calendar replaces its copy with each fetch: past days stay in the feed so
+# the sessions already had do not vanish from it.
+PAST_DAYS = 90
 
 
 def _feed_response(user: User) -> Response:
     plan = get_object_or_404(queries.current_plan(user.id))  # a therapist has none
     today = plans.local_today(user)
     occurrences = schedule.occurrences(
-        plans.plan_input(plan), today, today + timedelta(days=FEED_DAYS)
+        plans.plan_input(plan), today - timedelta(days=PAST_DAYS),
+        today + timedelta(days=FEED_DAYS)
     )
-    pref = ReminderPreference.get_or_none(ReminderPreference.user == user)
+    # the defaults until they set any
+    pref = ReminderPreference.get_or_none(ReminderPreference.user == user) or ReminderPreference()
     body = calendar_feed.build_feed(
         occurrences,
         tz=ZoneInfo(user.timezone),
@@ -30,21 +35,12 @@ def _feed_response(user: User) -> Response:
         calendar_name=f"{plan.title} ({user.name})",
         generated_at=utcnow(),
         url_for_today=url_for("today.today", _external=True),
-        **_alarms(pref),
+        reminders=reminder_settings.preferences_of(pref, user.timezone),
     )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="care-plan.ics"'
     response.headers["Cache-Control"] = "private, max-age=900"
     return response
-
-
-def _alarms(pref: ReminderPreference | None) -> dict:
-    """VALARMs that match the user's reminder settings (the defaults until they set any)."""
-    pref = pref or ReminderPreference()
-    return {
-        "selfcare_alarm": pref.selfcare_time,
-        "session_alarm": pref.session_day_before_time if pref.session_day_before else None,
-    }
 
 
 @bp.get("/calendar.ics")
