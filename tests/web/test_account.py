@@ -525,3 +525,14 @@ def test_store_sign_ins_are_seen_at_most_every_few_minutes(app, user):
         assert accounts.end_session(token) is True
         assert accounts.user_for_session(token) is None
         assert accounts.end_session(token) is False
+
+
+def test_the_reset_link_is_built_on_base_url_never_the_requests_host(app, client, user):
+    """A forged Host header must not put an attacker's site in the emailed link."""
+    app.config["WTF_CSRF_ENABLED"] = False  # the session cookie is not sent to evil.example
+    response = client.post("/forgot-password", data={"email": "client@example.org"},
+                           headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"})
+    assert response.status_code == 302
+    body = outbox(app)[0].get_body(("plain",)).get_content()
+    assert f"{app.config['BASE_URL']}/reset-password/" in body
+    assert "evil.example" not in body

@@ -141,3 +141,12 @@ def forget_old_offline_keys() -> int:
 
     with app().app_context(), database.connection_context():
         return offline.forget_old_keys()
+
+
+@huey.periodic_task(crontab(minute="23", hour="3"))
+def forget_old_sign_ins() -> int:
+    """Once a day: drop sign-ins and reset links that ended over a month ago."""
+    from tracker.store.db import database
+
+    with app().app_context(), database.connection_context():
+        return accounts.forget_old(datetime.now(UTC))

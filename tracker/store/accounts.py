@@ -34,6 +34,10 @@ from tracker.store.models import (
 RESET_VALID_FOR = timedelta(hours=1)
 # last_seen_at is written at most this often, not on every request.
 SEEN_EVERY = timedelta(minutes=5)
+# A sign-in unused this long has ended (a browser that dropped its cookie never logs out).
+IDLE_LIMIT = timedelta(days=90)
+# Ended sign-ins and spent reset links are kept this long (the export shows recent ones).
+KEEP_ENDED = timedelta(days=30)
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -83,6 +87,8 @@ def user_for_session(token, now: datetime | None = None) -> User | None:
     if found is None or not hmac.compare_digest(found.token_hash, digest):
         return None
     now = now or utcnow()
+    if now - found.last_seen_at >= IDLE_LIMIT:
+        return None
     if now - found.last_seen_at >= SEEN_EVERY:
         LoginSession.update(last_seen_at=now).where(LoginSession.id == found.id).execute()
     user = found.user
@@ -98,11 +104,25 @@ def current_session_id(user: User) -> int | None:
             .where(LoginSession.token_hash == hash_token(user.login_token)).scalar())
 
 
-def sessions_of(user: User):
+def sessions_of(user: User, now: datetime | None = None):
     """The user's live sign-ins, the most recently seen first."""
+    now = now or utcnow()
     return (LoginSession.select()
-            .where((LoginSession.user == user) & LoginSession.revoked_at.is_null())
+            .where((LoginSession.user == user) & LoginSession.revoked_at.is_null()
+                   & (LoginSession.last_seen_at > now - IDLE_LIMIT))
             .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
+
+
+def forget_old(now: datetime) -> int:
+    """Delete sign-ins ended (or idle past IDLE_LIMIT) and reset links spent or expired
+    more than KEEP_ENDED ago; returns how many rows went."""
+    cutoff = now - KEEP_ENDED
+    gone = LoginSession.delete().where(
+        (LoginSession.revoked_at < cutoff)
+        | (LoginSession.last_seen_at < now - IDLE_LIMIT - KEEP_ENDED)).execute()
+    gone += PasswordReset.delete().where(
+        (PasswordReset.expires_at < cutoff) | (PasswordReset.used_at < cutoff)).execute()
+    return gone
 
 
 def end_session(token, now: datetime | None = None) -> bool:
