@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, logout_user
 from peewee import fn
 
 from tracker.store import accounts, privacy, queries
-from tracker.store.models import CareLink, User, utcnow
+from tracker.store.models import CareLink, User, normalise_email, utcnow
 from tracker.web import signin
 from tracker.web.access import get_object_or_404
 from tracker.web.pages import render, submitted_status
@@ -44,9 +44,8 @@ def account():
     form = ProfileForm(data={"name": current_user.name, "email": current_user.email,
                              "timezone": current_user.timezone})
     if form.validate_on_submit():
-        new_email = form.email.data.strip().lower()
-        if new_email != current_user.email and not current_user.check_password(
-                form.password.data or ""):
+        new_email = normalise_email(form.email.data) != current_user.email
+        if new_email and not current_user.check_password(form.password.data or ""):
             form.password.errors.append("To change your email, enter your current password.")
         else:
             try:
