@@ -49,6 +49,8 @@ def test_reset_password_journey(page: Page, live_server, tmp_path):
     register(page, live_server, address, "Fran Forgetful")
     page.get_by_role("button", name="Log out").click()
 
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    page.screenshot(path=tmp_path / "login-pixel7.png", full_page=True)
     page.get_by_role("link", name="Forgot password?").click()
     expect(page.get_by_role("heading", name="Forgot password")).to_be_visible()
     page.get_by_label("Email").fill(address)
@@ -56,6 +58,7 @@ def test_reset_password_journey(page: Page, live_server, tmp_path):
     page.screenshot(path=tmp_path / "forgot-pixel7.png", full_page=True)
     page.get_by_role("button", name="Send reset link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.screenshot(path=tmp_path / "sent-pixel7.png", full_page=True)
 
     page.goto(f"{live_server}{reset_path_sent_to(live_server, address)}")
     expect(page.get_by_role("heading", name="Set a new password")).to_be_visible()
