@@ -50,6 +50,10 @@ DEFAULTS = {
     # New accounts (register and invitation links) per address: slows anyone probing which
     # emails have an account, as registering says so.
     "REGISTER_LIMIT_PER_ADDRESS": "30 per hour",
+    # "Forgot password?" requests: per email (any email, known or not, so the limit says
+    # nothing about which exist) and per address.
+    "RESET_LIMIT_PER_ACCOUNT": "5 per hour",
+    "RESET_LIMIT_PER_ADDRESS": "20 per hour",
     # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIMETYPES": [

@@ -590,7 +590,8 @@ def test_preview_shows_the_4th_monday_in_dates_and_in_words():
     days = [s.date for w in weeks for s in w.sessions]
     assert days == [date(2026, 3, 23), date(2026, 4, 27)]  # 12 weeks: up to 24 May
     (card,) = wording.phase_cards(builder.plan_input(spec, MONDAY), MONDAY)
-    assert card.sessions == ("Deep tissue massage, every month on the 4th Monday",)
+    assert card.sessions == (
+        "Deep tissue massage, every month on the 4th Monday at 10:00 for 60 min",)
 
 
 def test_describe_a_change_of_which_weekday_in_the_month():

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sign_in_token
 from tests.fake_push_service import FakePushService
 from tracker.config import vapid_public_key
 from tracker.domain import library
@@ -107,7 +107,7 @@ def no_worker_app(monkeypatch):
 
 def log_in(client, user) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = sign_in_token(user)
         session["_fresh"] = True
 
 

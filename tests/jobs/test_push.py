@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user
+from tests.conftest import STRETCH_ITEM, Auth, csrf_token, make_user, sign_in_token
 from tests.fake_push_service import FakePushService, b64url
 from tracker import create_app
 from tracker.config import _instance_key, vapid_public_key
@@ -64,7 +64,7 @@ def user(app):
 def logged_in(user, client):
     """Logged in through Flask-Login's session key (the login form is tested elsewhere)."""
     with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = sign_in_token(user)
         session["_fresh"] = True
     return user
 

@@ -20,7 +20,15 @@ from tests.conftest import PASSWORD, Auth, _close, csrf_token, new_app
 from tracker.domain import library
 from tracker.store import invites, plans
 from tracker.store.db import database
-from tracker.store.models import CareLink, CheckIn, PlanTemplate, PushSubscription, Technique, User
+from tracker.store.models import (
+    CareLink,
+    CheckIn,
+    LoginSession,
+    PlanTemplate,
+    PushSubscription,
+    Technique,
+    User,
+)
 
 A_SECRET = "PRIVATE-NOTE-OF-ANN"  # in A's check-in: only A and T may ever see it
 ROLES = ("anonymous", "A", "B", "T", "T2")
@@ -48,6 +56,9 @@ MATRIX = {
     "auth.register": (PUBLIC, {}),
     "auth.logout": (ANY_USER, {}),
     "auth.change_password": (ANY_USER, {}),
+    "auth.forgot_password": (PUBLIC, {}),
+    "auth.reset_sent": (PUBLIC, {}),
+    "auth.reset_password": (PUBLIC, {"token": "not-a-real-token"}),
     "offline.service_worker": (PUBLIC, {}),
     "offline.manifest": (PUBLIC, {}),
     "offline.page": (PUBLIC, {}),
@@ -70,6 +81,9 @@ MATRIX = {
     "settings.data": (ANY_USER, {}),
     "settings.export": (ANY_USER, {}),
     "settings.delete_account": (ANY_USER, {}),
+    "settings.account": (ANY_USER, {}),
+    "settings.sign_out_device": (OWNER_A, {"session_id": "{sign_in}"}),
+    "settings.sign_out_everywhere": (ANY_USER, {}),
     "reminders.settings": (ANY_USER, {}),
     "push.subscribe": (ANY_USER, {}),
     "push.unsubscribe": (ANY_USER, {}),
@@ -180,10 +194,12 @@ def world_db(tmp_path_factory):
         client = app.test_client()
         assert Auth(client).login(email).status_code == 302
         sessions[role] = client.get_cookie("session").value
+    with database.connection_context():
+        sign_in = LoginSession.get(LoginSession.user == a).id
     _close(database.obj)
     values = {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
               "invite": invite.id, "link": link.id, "subscription": subscription.id,
-              "today": today.isoformat()}
+              "today": today.isoformat(), "sign_in": sign_in}
     return folder / "m.db", values, sessions
 
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import Auth, csrf_token, make_user
+from tests.conftest import Auth, csrf_token, make_user, sign_in_token
 from tracker.domain import library, schedule
 from tracker.store import checkins, plans, safety_reports
 from tracker.store.db import database
@@ -199,7 +199,7 @@ def _session(app, user):
     """A test client logged in as ``user`` through Flask-Login's session key."""
     browser = app.test_client()
     with browser.session_transaction() as session:
-        session["_user_id"] = user.session_token
+        session["_user_id"] = sign_in_token(user)
         session["_fresh"] = True
     return browser
 

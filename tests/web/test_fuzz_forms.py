@@ -10,6 +10,7 @@ a refusal that says why; and afterwards no stored text has control characters, n
 outside 0-10, no date is absurd and no text is longer than its column.
 """
 import math
+import secrets
 from datetime import date, timedelta
 from urllib.parse import quote_from_bytes
 
@@ -20,15 +21,17 @@ from peewee import CharField, DateField, DateTimeField, TextField
 
 from tests.conftest import PASSWORD, Auth, csrf_token, make_user
 from tracker.domain import builder, library
-from tracker.store import invites, plans, tokens
+from tracker.store import accounts, invites, plans, tokens
 from tracker.store.db import database
 from tracker.store.models import (
     ALL_MODELS,
     CareLink,
     CheckIn,
+    PasswordReset,
     PlanTemplate,
     PushSubscription,
     Technique,
+    utcnow,
 )
 
 # --- junk ------------------------------------------------------------------------------
@@ -75,6 +78,10 @@ ROUTES = {
                                  "timezone": "tz", "role": ["client", "therapist"]}),
     "auth.change_password": (A, {}, {"current": "password", "new": "password",
                                      "confirm": "password"}),
+    "auth.forgot_password": (ANON, {}, {"email": "email"}),
+    "auth.reset_password": (ANON, {"token": "{reset_token}"}, {"new": "password"}),
+    "settings.account": (A, {}, {"name": "text", "email": "email", "timezone": "tz",
+                                 "password": "password"}),
     "clients.join": (ANON, {"token": "{invite_token}"},
                      {"email": "email", "name": "text", "password": "password", "timezone": "tz"}),
     "clients.invite": (T, {}, {"note": "text"}),
@@ -135,6 +142,8 @@ NO_FIELDS = {
     "reminders.unsubscribe": (ANON, {"token": "{unsubscribe_token}"}),
     "settings.end_link": (A, {"link_id": "{link}"}),
     "settings.export": (A, {}),
+    "settings.sign_out_device": (A, {"session_id": "1"}),
+    "settings.sign_out_everywhere": (A, {}),
 }
 # The builder's fields are many and numbered: fuzzed separately from a real draft.
 BUILDER = {"builder.update"}
@@ -166,10 +175,13 @@ def _world(app) -> dict:
                                                p256dh="k" * 87, auth="a" * 22)
         with app.app_context():
             unsubscribe = tokens.unsubscribe_token(a)
+        reset_token = secrets.token_urlsafe(32)
+        PasswordReset.create(user=a, token_hash=accounts.hash_token(reset_token),
+                             expires_at=utcnow() + accounts.RESET_VALID_FOR)
     return {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
             "invite": invite.id, "invite_token": invite_token, "link": link.id,
             "subscription": subscription.id, "today": today.isoformat(),
-            "unsubscribe_token": unsubscribe, "today_date": today}
+            "unsubscribe_token": unsubscribe, "today_date": today, "reset_token": reset_token}
 
 
 def _client_for(app, who: str):

@@ -1,4 +1,5 @@
-"""Background jobs with huey: the reminder tick, every minute.
+"""Background jobs with huey: the reminder tick, every minute; safety alerts and account
+emails (reset links, email-change notices) as they are asked for.
 
 Run the worker with ``huey_consumer tracker.jobs.worker.huey -w 2 -k thread`` (``make run``
 starts it beside the web server; tracker.jobs.worker gives the jobs the app factory). The huey
@@ -14,7 +15,7 @@ from pathlib import Path
 from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
-from tracker.store import safety_reports
+from tracker.store import accounts, safety_reports
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 
@@ -102,6 +103,36 @@ def _enqueue_alert(check_id: int, kinds: list[str]) -> None:
 safety_reports.announced.connect(_enqueue_alert, weak=False)
 
 
+@huey.task(retries=3, retry_delay=30)
+def password_reset_email(user_id: int, token: str) -> str | None:
+    """Email a "Forgot password?" link."""
+    from tracker.jobs import account_mail
+
+    with _app_context():
+        return account_mail.send_reset(user_id, token)
+
+
+@huey.task(retries=3, retry_delay=30)
+def email_changed_notice(user_id: int, old_email: str, old_name: str) -> str | None:
+    """Tell an account's old email address that it changed."""
+    from tracker.jobs import account_mail
+
+    with _app_context():
+        return account_mail.send_email_changed(user_id, old_email, old_name)
+
+
+def _enqueue_reset(user_id: int, token: str) -> None:
+    password_reset_email(user_id, token)
+
+
+def _enqueue_email_changed(user_id: int, old_email: str, old_name: str) -> None:
+    email_changed_notice(user_id, old_email, old_name)
+
+
+accounts.reset_requested.connect(_enqueue_reset, weak=False)
+accounts.email_changed.connect(_enqueue_email_changed, weak=False)
+
+
 @huey.periodic_task(crontab(minute="17", hour="3"))
 def forget_old_offline_keys() -> int:
     """Once a day: drop the idempotency keys of offline changes older than a month."""
@@ -110,3 +141,12 @@ def forget_old_offline_keys() -> int:
 
     with app().app_context(), database.connection_context():
         return offline.forget_old_keys()
+
+
+@huey.periodic_task(crontab(minute="23", hour="3"))
+def forget_old_sign_ins() -> int:
+    """Once a day: drop sign-ins and reset links that ended over a month ago."""
+    from tracker.store.db import database
+
+    with app().app_context(), database.connection_context():
+        return accounts.forget_old(datetime.now(UTC))

@@ -146,6 +146,14 @@ def _0006_utc_timestamps_and_no_red_flag_on(migrator: SchemaMigrator, db: Databa
         migrate(migrator.drop_column("plan", "red_flag_on"))
 
 
+def _0007_login_sessions_and_password_resets(migrator: SchemaMigrator, db: Database) -> None:
+    """Sign-ins kept on the server, so logging out ends them, and "Forgot password?" links
+    (issue 15)."""
+    from tracker.store.models import LoginSession, PasswordReset
+
+    db.create_tables([LoginSession, PasswordReset], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -153,6 +161,7 @@ MIGRATIONS: list[Migration] = [
     _0004_claims_without_a_lease,
     _0005_safety_net,
     _0006_utc_timestamps_and_no_red_flag_on,
+    _0007_login_sessions_and_password_resets,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -115,7 +115,7 @@ class User(UserMixin, BaseModel):
     password_hash = CharField(max_length=255)
     role = CharField(max_length=16, default=CLIENT)
     timezone = CharField(max_length=64, default="UTC")
-    # Flask-Login's id: changing it logs out every session of this user.
+    # Unused since sign-ins became LoginSession rows (issue 15); kept for old databases.
     session_token = CharField(max_length=64, unique=True, default=new_token)
     # Secret in the calendar subscribe URL; None until asked for, replaced to revoke.
     calendar_token = CharField(max_length=64, unique=True, null=True)
@@ -124,16 +124,16 @@ class User(UserMixin, BaseModel):
     safety_questions_due = BooleanField(default=False)
     created_at = UTCDateTimeField(default=utcnow)
 
+    # The raw token of the sign-in (LoginSession) this object was loaded or logged in by:
+    # Flask-Login's id, kept in the Flask session; never stored (only its hash is).
+    login_token: str | None = None
+
     @property
     def is_therapist(self) -> bool:
         return self.role == THERAPIST
 
-    def get_id(self) -> str:
-        return self.session_token
-
-    @classmethod
-    def by_session_token(cls, token: str) -> "User | None":
-        return cls.get_or_none(cls.session_token == token)
+    def get_id(self) -> str | None:
+        return self.login_token
 
     @classmethod
     def by_calendar_token(cls, token: str) -> "User | None":
@@ -175,9 +175,8 @@ class User(UserMixin, BaseModel):
         return check_password_hash(self.password_hash, password)
 
     def set_password(self, password: str) -> None:
-        """Store a new password and log out every other session."""
+        """Store a new password (``tracker.store.accounts`` ends the other sign-ins)."""
         self.password_hash = hash_password(password)
-        self.session_token = new_token()
         self.save()
 
 
@@ -550,6 +549,29 @@ class AppliedOperation(BaseModel):
         indexes = ((("user", "key"), True),)
 
 
+class LoginSession(BaseModel):
+    """One sign-in on one device: its id lives in the Flask session as a raw token, only
+    the token's sha256 is stored. Revoked on logout, "Sign out", a password change or
+    reset; a revoked or missing one loads no user (a copied cookie is dead after logout)."""
+
+    user = ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    device = CharField(max_length=64, default="A browser")  # domain/devices.py's label
+    created_at = UTCDateTimeField(default=utcnow)
+    last_seen_at = UTCDateTimeField(default=utcnow)
+    revoked_at = UTCDateTimeField(null=True, index=True)
+
+
+class PasswordReset(BaseModel):
+    """A single-use "Forgot password?" link; only the sha256 of its token is stored."""
+
+    user = ForeignKeyField(User, backref="password_resets", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -571,6 +593,8 @@ ALL_MODELS = [
     PushSubscription,
     ReminderClaim,
     AppliedOperation,
+    LoginSession,
+    PasswordReset,
 ]
 
 

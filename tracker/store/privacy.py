@@ -18,6 +18,8 @@ from tracker.store.models import (
     CheckIn,
     CheckOff,
     Invite,
+    LoginSession,
+    PasswordReset,
     PhaseTransition,
     Plan,
     PlanEvent,
@@ -68,6 +70,8 @@ def export(user: User) -> dict:
                            "session_day_before_time", "quiet_start", "quiet_end", "email",
                            "push") if pref else [],
         "devices": _rows(user.push_subscriptions, "label", "created_at"),
+        "sign_ins": _rows(user.login_sessions.order_by(LoginSession.created_at), "device",
+                          "created_at", "last_seen_at", "revoked_at"),
         "reminders_sent": _rows(user.reminder_claims.order_by(ReminderClaim.due_at),
                                 "local_date", "slot", "channel", "status", "sent_at"),
         "check_ins": _rows(user.checkins.order_by(CheckIn.day), "day", "leg_pain", "back_pain",
@@ -125,6 +129,8 @@ def export_zip(user: User) -> bytes:
 # What a person's account owns outright, by the field that says whose it is.
 _OWNED_BY = (
     AppliedOperation.user,
+    LoginSession.user,
+    PasswordReset.user,
     PushSubscription.user,
     ReminderClaim.user,
     ReminderPreference.user,

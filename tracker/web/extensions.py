@@ -29,9 +29,10 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(token: str):
-    from tracker.store.models import User
+    """The user of a live server-side sign-in; a revoked or unknown one loads nobody."""
+    from tracker.store import accounts
 
-    return User.by_session_token(token)
+    return accounts.user_for_session(token)
 
 
 def _here() -> str:

@@ -1,4 +1,5 @@
-"""Security headers on every response, HTTPS-only cookies, and the login rate limit's setup.
+"""Security headers on every response, HTTPS-only cookies, and the login (and password
+reset) rate limits' setup.
 
 The Content-Security-Policy allows no inline script and no inline style: scripts are files
 under /static, htmx runs with allowEval off, and the SVG charts and QR codes use presentation
@@ -92,3 +93,11 @@ def register_limit_per_address() -> str:
 register_limit = limiter.shared_limit(
     register_limit_per_address, scope="register", key_func=login_address_key, methods=["POST"]
 )
+
+
+def reset_limit_per_account() -> str:
+    return current_app.config["RESET_LIMIT_PER_ACCOUNT"]
+
+
+def reset_limit_per_address() -> str:
+    return current_app.config["RESET_LIMIT_PER_ADDRESS"]

@@ -40,6 +40,17 @@ def _email_field(*more) -> StringField:
                           *more)
 
 
+def email_field() -> StringField:
+    """The "Email" field of a form that sets an account's email."""
+    return _email_field(
+        Email(message="Please enter a valid email address, like name@example.com."))
+
+
+def name_field() -> StringField:
+    return _required_text("Name", "Please enter your name.", 100,
+                          "Please keep your name under 100 characters.")
+
+
 class LoginForm(FlaskForm):
     email = _email_field()
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
@@ -47,10 +58,8 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    email = _email_field(
-        Email(message="Please enter a valid email address, like name@example.com."))
-    name = _required_text("Name", "Please enter your name.", 100,
-                          "Please keep your name under 100 characters.")
+    email = email_field()
+    name = name_field()
     password = _password_field("Password")
     timezone = SelectField("Time zone", default="UTC", validate_choice=False)
     role = RadioField(
@@ -66,14 +75,23 @@ class RegisterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [
-            SelectChoice(tz, tz.replace("_", " "), optgroup=tz.split("/")[0] if "/" in tz else None)
-            for tz in timezones.choices()
-        ]
+        self.timezone.choices = timezone_choices()
 
     def validate_timezone(self, field) -> None:
-        if not timezones.is_valid(field.data or ""):
-            raise ValidationError("Please pick a time zone from the list.")
+        check_timezone(field)
+
+
+def timezone_choices() -> list[SelectChoice]:
+    """The time zone select's options, grouped by region."""
+    return [
+        SelectChoice(tz, tz.replace("_", " "), optgroup=tz.split("/")[0] if "/" in tz else None)
+        for tz in timezones.choices()
+    ]
+
+
+def check_timezone(field) -> None:
+    if not timezones.is_valid(field.data or ""):
+        raise ValidationError("Please pick a time zone from the list.")
 
 
 class PasswordForm(FlaskForm):
@@ -84,3 +102,13 @@ class PasswordForm(FlaskForm):
         validators=[EqualTo("new", message="The two new passwords differ.")],
     )
     submit = SubmitField("Change password")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = _email_field()
+    submit = SubmitField("Send reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    new = _password_field("New password")
+    submit = SubmitField("Set new password")

@@ -1,12 +1,19 @@
-"""Accounts: register, log in, log out, change password."""
+"""Accounts: register, log in, log out, change password, and "Forgot password?"."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
 
-from tracker.store.models import User
-from tracker.web import security
-from tracker.web.auth.forms import LoginForm, PasswordForm, RegisterForm
+from tracker.store import accounts
+from tracker.store.models import User, utcnow
+from tracker.web import security, signin
+from tracker.web.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from tracker.web.extensions import limiter
 from tracker.web.pages import render, submitted_status
 
@@ -22,12 +29,6 @@ def _safe_next(default: str) -> str:
     return default
 
 
-def _start_session(user: User) -> None:
-    # A fresh session on login: nothing from before survives into the account.
-    session.clear()
-    login_user(user)
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @security.register_limit
 def register():
@@ -40,7 +41,7 @@ def register():
             form.email.data, form.name.data, form.password.data, form.role.data, form.timezone.data
         )
         if user is not None:
-            _start_session(user)
+            signin.start(user)
             flash(f"Welcome, {user.name}. Your account is ready.", "success")
             return redirect(url_for("main.index"))
         form.email.errors.append("An account with this email already exists. Try logging in.")
@@ -60,7 +61,7 @@ def login():
     if form.validate_on_submit():
         user = User.authenticate(form.email.data, form.password.data)
         if user is not None:
-            _start_session(user)
+            signin.start(user)
             return redirect(_safe_next(url_for("main.index")))
         form.password.errors.append("That email and password don't match an account.")
     return render("auth/login.html", form=form, status=submitted_status(form))
@@ -69,9 +70,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out of this device."""
-    logout_user()
-    session.clear()
+    """Log out of this device: its sign-in ends on the server too."""
+    signin.end()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -83,9 +83,59 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         if current_user.check_password(form.current.data):
-            current_user.set_password(form.new.data)
-            _start_session(current_user)
+            accounts.change_password(current_user, form.new.data,
+                                     keep_token=current_user.login_token)
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("main.index"))
         form.current.errors.append("That is not your current password.")
     return render("auth/password.html", form=form, status=submitted_status(form))
+
+
+# A reset link's page: the same words for a link never made, used or expired.
+INVALID_RESET = ("This link has expired or has already been used. "
+                 "Ask for a new one below.")
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(security.reset_limit_per_account, key_func=security.login_account_key,
+               methods=["POST"], scope="reset-account")
+@limiter.limit(security.reset_limit_per_address, key_func=security.login_address_key,
+               methods=["POST"], scope="reset-address")
+def forgot_password():
+    """Ask for a reset link by email; the answer never says whether the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_reset(form.email.data)
+        return redirect(url_for("auth.reset_sent"))
+    return render("auth/forgot.html", form=form, status=submitted_status(form))
+
+
+@bp.get("/forgot-password/sent")
+def reset_sent():
+    """What every reset request is told."""
+    return render("auth/reset_sent.html")
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Set a new password through a reset link; every sign-in ends, then log in with it."""
+    if accounts.find_reset(token, utcnow()) is None:
+        return _private(render("auth/reset_invalid.html", message=INVALID_RESET, status=404))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if accounts.reset_password(token, form.new.data) is None:  # used meanwhile
+            return _private(render("auth/reset_invalid.html", message=INVALID_RESET,
+                                   status=404))
+        signin.end()
+        flash("Your password is set, and every device was signed out. "
+              "Log in with your new password.", "success")
+        return redirect(url_for("auth.login"))
+    return _private(render("auth/reset.html", form=form, token=token,
+                           status=submitted_status(form)))
+
+
+def _private(response):
+    """A page whose URL holds a secret: never sent on as a Referer, never cached."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -3,8 +3,8 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from peewee import fn
 from wtforms import StringField, SubmitField
@@ -12,7 +12,7 @@ from wtforms.validators import Length
 
 from tracker.store import invites, queries, reports, safety_reports
 from tracker.store.models import THERAPIST, CareLink, Invite, User, utcnow
-from tracker.web import security
+from tracker.web import security, signin
 from tracker.web.access import get_object_or_404, role_required
 from tracker.web.auth.forms import RegisterForm
 from tracker.web.forms import plain_text
@@ -186,12 +186,6 @@ def _signed_in(found: Invite, token: str) -> Response:
                            token=token, linked=linked))
 
 
-def _start_session(user: User) -> None:
-    # A fresh session on login: nothing from before survives into the account.
-    session.clear()
-    login_user(user)
-
-
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @security.register_limit
 def join(token: str):
@@ -210,7 +204,7 @@ def join(token: str):
         except invites.InviteUnavailable:
             return _invalid_invite()
         if user is not None:
-            _start_session(user)
+            signin.start(user)
             flash(f"Welcome, {user.name}. You are linked with {therapist.name}, "
                   "who can now see your plan and progress.", "success")
             return redirect(url_for("today.today"))

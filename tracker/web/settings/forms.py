@@ -1,10 +1,29 @@
 """The settings' forms: deleting the account, and the reminder settings (times are the
 user's local wall times)."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
+from tracker.web.auth.forms import check_timezone, email_field, name_field, timezone_choices
 from tracker.web.forms import TimeOfDayField
+
+
+class ProfileForm(FlaskForm):
+    """Name, email and time zone; a new email needs the current password (the view checks
+    it, as only the view knows whether the email changed)."""
+
+    name = name_field()
+    email = email_field()
+    timezone = SelectField("Time zone", validate_choice=False)
+    password = PasswordField("Current password (needed to change your email)")
+    submit = SubmitField("Save changes")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+
+    def validate_timezone(self, field) -> None:
+        check_timezone(field)
 
 
 class DeleteAccountForm(FlaskForm):
