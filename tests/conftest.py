@@ -347,6 +347,10 @@ def live_server(tmp_path_factory):
         "TRACKER_INSTANCE_PATH": str(tmp / "instance"),
         "TRACKER_JOBS_IMMEDIATE": "1",
         "TRACKER_REGISTER_LIMIT_PER_ADDRESS": TEST_CONFIG["REGISTER_LIMIT_PER_ADDRESS"],
+        # One server for the whole run, where many browser tests log in as the demo accounts:
+        # the login limits (tested in tests/web/test_rate_limit.py) would lock them out.
+        "TRACKER_LOGIN_LIMIT_PER_ACCOUNT": "10000 per hour",
+        "TRACKER_LOGIN_LIMIT_PER_ADDRESS": "10000 per hour",
     }
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "init-db"], cwd=ROOT, env=env, check=True, capture_output=True)
