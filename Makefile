@@ -95,8 +95,9 @@ worker: install
 # postgresql://postgres@127.0.0.1:5432/), again on PostgreSQL in a fresh database that
 # tests/conftest.py creates and drops. Both runs always run; it fails if either fails.
 TRACKER_TEST_POSTGRES_URL ?=
-# Both cores (pytest-xdist), and the 15 slowest tests listed at the end of each run.
-PYTEST_ARGS ?= -n 2 --durations=15
+# Both cores (pytest-xdist; the browser tests on one of them, in file order: tests/conftest.py),
+# and the 15 slowest tests listed at the end of each run.
+PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=15
 test: test-install
 	$(BIN)/ruff check tracker tests wsgi.py
 	@echo "== Test suite on SQLite =="
