@@ -95,14 +95,20 @@ worker: install
 # postgresql://postgres@127.0.0.1:5432/), again on PostgreSQL in a fresh database that
 # tests/conftest.py creates and drops. Both runs always run; it fails if either fails.
 TRACKER_TEST_POSTGRES_URL ?=
-# Both cores (pytest-xdist; the browser tests on one of them, in file order: tests/conftest.py),
-# and the 15 slowest tests listed at the end of each run.
-PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=15
+# Both cores (pytest-xdist) and the 15 slowest tests listed at the end of each run. The
+# browser tests then run on their own, one at a time in file order: they share one live server
+# and its demo accounts (pytest-xdist's loadgroup can't keep them together under pytest 9).
+PYTEST_ARGS ?= -n 2 --durations=15
+BROWSER_ARGS ?= --durations=15
 test: test-install
 	$(BIN)/ruff check tracker tests wsgi.py
 	@echo "== Test suite on SQLite =="
 	@status=0; \
-	  env -u TRACKER_TEST_POSTGRES_URL $(BIN)/python -m pytest $(PYTEST_ARGS) || status=1; \
+	  env -u TRACKER_TEST_POSTGRES_URL $(BIN)/python -m pytest $(PYTEST_ARGS) -m "not browser" \
+	    || status=1; \
+	  echo "== Browser tests (SQLite, one at a time) =="; \
+	  env -u TRACKER_TEST_POSTGRES_URL $(BIN)/python -m pytest $(BROWSER_ARGS) -m browser \
+	    || status=1; \
 	  if [ -n "$(TRACKER_TEST_POSTGRES_URL)" ]; then \
 	    echo "== Test suite again on PostgreSQL (TRACKER_TEST_POSTGRES_URL), in a fresh database;" \
 	      "browser tests skipped there (they ran on SQLite above) =="; \

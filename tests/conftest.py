@@ -76,12 +76,6 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    # The browser tests share one live server (and its demo accounts) per worker, and some
-    # leave the demo client as a later one expects (checked in, say): with `--dist loadgroup`
-    # (the Makefile) they all run on one worker in file order, the rest on both.
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
     if not ON_POSTGRES:
         return
     for item in items:
