@@ -19,3 +19,11 @@ def render(page: str, fragment: str | None = None, status: int = 200, **context)
 def submitted_status(form) -> int:
     """A form shown again: 422 when it was submitted (and failed), 200 when first shown."""
     return 422 if form.is_submitted() else 200
+
+
+def private(response: Response) -> Response:
+    """A page whose URL holds a secret (a reset or invite link): never cached, never sent on
+    in a Referer header."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -15,7 +15,7 @@ from tracker.web.auth.forms import (
     ResetPasswordForm,
 )
 from tracker.web.extensions import limiter
-from tracker.web.pages import render, submitted_status
+from tracker.web.pages import private, render, submitted_status
 
 bp = Blueprint("auth", __name__)
 
@@ -120,22 +120,20 @@ def reset_sent():
 def reset_password(token: str):
     """Set a new password through a reset link; every sign-in ends, then log in with it."""
     if accounts.find_reset(token, utcnow()) is None:
-        return _private(render("auth/reset_invalid.html", message=INVALID_RESET, status=404))
+        return private(_reset_invalid())
     form = ResetPasswordForm()
     if form.validate_on_submit():
         if accounts.reset_password(token, form.new.data) is None:  # used meanwhile
-            return _private(render("auth/reset_invalid.html", message=INVALID_RESET,
-                                   status=404))
+            return private(_reset_invalid())
         signin.end()
         flash("Your password is set, and every device was signed out. "
               "Log in with your new password.", "success")
         return redirect(url_for("auth.login"))
-    return _private(render("auth/reset.html", form=form, token=token,
+    return private(render("auth/reset.html", form=form, token=token,
                            status=submitted_status(form)))
 
 
-def _private(response):
-    """A page whose URL holds a secret: never sent on as a Referer, never cached."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def _reset_invalid():
+    return render("errors/link_invalid.html", what="Reset", message=INVALID_RESET,
+                  next_url=url_for("auth.forgot_password"), next_label="Ask for a new link",
+                  status=404)

@@ -16,7 +16,7 @@ from tracker.web import security, signin
 from tracker.web.access import get_object_or_404, role_required
 from tracker.web.auth.forms import RegisterForm
 from tracker.web.forms import plain_text
-from tracker.web.pages import render, submitted_status
+from tracker.web.pages import private, render, submitted_status
 
 bp = Blueprint("clients", __name__)
 
@@ -115,13 +115,6 @@ def _pending(now: datetime) -> list[Pending]:
             for i in invites.pending(current_user.id, now)]
 
 
-def _private(response: Response) -> Response:
-    """A page carrying an invite token: not cached, not sent on in a Referer header."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.route("/clients/invite", methods=["GET", "POST"])
 @role_required(THERAPIST)
 def invite():
@@ -131,7 +124,7 @@ def invite():
     if form.validate_on_submit():
         created, token = invites.create(current_user, form.note.data or "", now)
         link = url_for("clients.join", token=token, _external=True)
-        return _private(render(
+        return private(render(
             "clients/invite_link.html",
             invite=created,
             link=link,
@@ -158,7 +151,9 @@ def cancel_invite(invite_id: int):
 
 
 def _invalid_invite() -> Response:
-    return _private(render("clients/invite_invalid.html", status=404, message=INVALID_INVITE))
+    return private(render("errors/link_invalid.html", what="Invite", message=INVALID_INVITE,
+                          next_url=url_for("main.index"), next_label="Go to the start page",
+                          status=404))
 
 
 def _valid_invite(token: str, now: datetime) -> Invite:
@@ -171,7 +166,7 @@ def _valid_invite(token: str, now: datetime) -> Invite:
 
 def _for_clients_only(therapist: User) -> Response:
     """A therapist opened a client's invite: say so (403), and take nothing up."""
-    return _private(render("clients/invite_for_clients.html", therapist=therapist, status=403))
+    return private(render("clients/invite_for_clients.html", therapist=therapist, status=403))
 
 
 def _signed_in(found: Invite, token: str) -> Response:
@@ -182,7 +177,7 @@ def _signed_in(found: Invite, token: str) -> Response:
     if current_user.is_therapist:
         return _for_clients_only(found.therapist)
     linked = CareLink.is_linked(found.therapist, current_user.id)
-    return _private(render("clients/invite_accept.html", therapist=found.therapist,
+    return private(render("clients/invite_accept.html", therapist=found.therapist,
                            token=token, linked=linked))
 
 
@@ -210,7 +205,7 @@ def join(token: str):
             return redirect(url_for("today.today"))
         form.email.errors.append("An account with this email already exists. "
                                  "Log in, and you will come back here to accept.")
-    return _private(render("clients/invite_join.html", form=form, therapist=therapist,
+    return private(render("clients/invite_join.html", form=form, therapist=therapist,
                            token=token, status=submitted_status(form)))
 
 
