@@ -49,7 +49,7 @@ def test_client_page_shows_progress_history_and_flags(world, client):
     assert "Red flag" in html and "fever" in html.lower()
     assert "Ice after self-massage: No time" in html
     assert "Days done, week by week" in html and 'role="img"' in html
-    assert "gave you the plan" in html  # the change log
+    assert "You gave Ann the plan “Acute plan”." in html  # the change log, in the reader's voice
 
 
 def test_summary_is_printable(world, client):
@@ -256,7 +256,7 @@ def test_client_page_shows_the_open_report_for_review(reported):
     assert "Reported Thu 15 Jan, 18:30 (America/New_York)" in html
     assert "Fri 16 Jan" not in html
     day = reported.today - timedelta(days=2)
-    assert f"(their day: {day:%a} {day.day} {day:%b})" in html
+    assert f"(Nell's day: {day:%a} {day.day} {day:%b})" in html
     assert ('<ul class="told-us"><li>Numbness in the groin, buttocks or inner thighs</li>'
             "<li>Symptoms in both legs</li></ul>") in html
     assert "<li>A fever or feeling unwell with back pain: no</li>" in html  # all answers

@@ -15,11 +15,11 @@ from .clinical import MEANINGFUL_DROP_PCT, MEANINGFUL_DROP_POINTS
 from .day import skip_summary
 from .schedule import Occurrence
 from .symptoms import WINDOW_DAYS, baseline, meaningful_drop, seven_day_mean
-from .wording import session_line
+from .wording import YOU, Voice, session_line
 
 __all__ = [
     "MEANINGFUL_DROP_PCT", "CheckMark", "DayPlan", "DayRecord", "PainPoint", "PainTrend",
-    "TrendVerdict", "WeekAdherence",
+    "TrendState", "TrendVerdict", "WeekAdherence",
     "adherence", "current_streak", "day_records", "day_summary", "habit_score", "pain_trend",
     "percent",
     "week_ahead", "weekly_adherence",
@@ -226,15 +226,31 @@ class PainPoint:
     leg: int
 
 
+TrendState = Literal["none", "first_week", "no_start", "too_few", "compared"]
+
+
 @dataclass(frozen=True, slots=True)
 class PainTrend:
-    """Leg pain now (7-day mean) against the first week, with a sentence to show."""
+    """Leg pain now (7-day mean) against the first week; `summary_for` says it in a
+    reader's voice (`summary`: to the client)."""
 
     baseline: float | None
     mean: float | None
     change: float | None  # mean - baseline: negative is less pain
     verdict: TrendVerdict | None  # None: not enough check-ins to compare yet
-    summary: str
+    state: TrendState = "compared"  # why there is no verdict, when there is none
+
+    @property
+    def summary(self) -> str:
+        """The sentence to show the client."""
+        return self.summary_for(YOU)
+
+    def summary_for(self, voice: Voice) -> str:
+        """ "Your leg pain is 2 points lower than in your first week." to the client,
+        "Dana's leg pain is 2 points lower than in their first week." to a therapist."""
+        if self.verdict is not None and self.change is not None:
+            return _summary(self.verdict, self.change, voice)
+        return _NO_VERDICT[self.state](voice)
 
 
 def _points(value: float) -> str:
@@ -251,17 +267,37 @@ def _verdict(start: float, mean: float) -> TrendVerdict:
     return "about the same"
 
 
-def _summary(verdict: TrendVerdict, change: float) -> str:
+_NO_VERDICT = {
+    "none": lambda v: "No pain check-ins yet.",
+    "first_week": lambda v: (
+        "Your first week sets your starting level; after it, you will see how your leg pain "
+        "compares." if v.viewer_is_client else
+        f"{v.client_name}'s first week sets the starting level; after it, you will see how "
+        "their leg pain compares."),
+    "no_start": lambda v: f"There is no check-in from {v.possessive} first week to compare with.",
+    "too_few": lambda v: (
+        "Check in on at least 3 days a week to see how your leg pain compares with your "
+        "first week." if v.viewer_is_client else
+        f"With check-ins on at least 3 days a week, {v.client_name}'s leg pain can be "
+        "compared with their first week."),
+}
+
+
+def _summary(verdict: TrendVerdict, change: float, voice: Voice) -> str:
+    pain = f"{voice.Possessive} leg pain is"
+    first_week = f"{voice.their} first week"
     if verdict == "better":
-        return f"Your leg pain is {_points(change)} lower than in your first week."
+        return f"{pain} {_points(change)} lower than in {first_week}."
     if verdict == "worse":
-        return (f"Your leg pain is {_points(change)} higher than in your first week; "
-                "if it keeps getting worse, talk to your therapist or a healthcare provider.")
+        advice = ("talk to your therapist or a healthcare provider" if voice.viewer_is_client
+                  else f"review the plan with {voice.client_name} and suggest they see a "
+                       "healthcare provider")
+        return (f"{pain} {_points(change)} higher than in {first_week}; "
+                f"if it keeps getting worse, {advice}.")
     if round(change, 1) == 0:
-        return "Your leg pain is about the same as in your first week."
+        return f"{pain} about the same as in {first_week}."
     direction = "lower" if change < 0 else "higher"
-    return (f"Your leg pain is about the same as in your first week "
-            f"({_points(change)} {direction}).")
+    return f"{pain} about the same as in {first_week} ({_points(change)} {direction})."
 
 
 def pain_trend(points: Iterable[PainPoint], plan_start: date, today: date) -> PainTrend:
@@ -274,21 +310,14 @@ def pain_trend(points: Iterable[PainPoint], plan_start: date, today: date) -> Pa
     start = baseline(leg, plan_start)
     mean = seven_day_mean(leg, today)
     if not leg:
-        return PainTrend(start, mean, None, None, "No pain check-ins yet.")
+        return PainTrend(start, mean, None, None, "none")
     if today < plan_start + timedelta(days=WINDOW_DAYS):
-        return PainTrend(start, mean, None, None,
-                         "Your first week sets your starting level; "
-                         "after it, you will see how your leg pain compares.")
+        return PainTrend(start, mean, None, None, "first_week")
     if start is None:
-        return PainTrend(start, mean, None, None,
-                         "There is no check-in from your first week to compare with.")
+        return PainTrend(start, mean, None, None, "no_start")
     if mean is None:
-        return PainTrend(start, mean, None, None,
-                         "Check in on at least 3 days a week to see how your leg pain "
-                         "compares with your first week.")
-    change = mean - start
-    verdict = _verdict(start, mean)
-    return PainTrend(start, mean, change, verdict, _summary(verdict, change))
+        return PainTrend(start, mean, None, None, "too_few")
+    return PainTrend(start, mean, mean - start, _verdict(start, mean))
 
 
 # --------------------------------------------------------------------------- week ahead

@@ -1,4 +1,11 @@
-"""Plain-English descriptions of schedules for people (pure)."""
+"""Plain-English descriptions of schedules for people (pure), in the reader's voice.
+
+A text about a client is said to the client ("Your first week ...") on the client's pages
+and about them by name on a therapist's ("Dana's first week ..."): `Voice` says who reads,
+and the wording functions take it.
+"""
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -6,6 +13,60 @@ from tracker.domain import plan_spec, schedule, times
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """Who reads a text about a client: the client (spoken to: "you", "your") or a
+    therapist (spoken about by name, "Dana", "Dana's", and "their": never a gendered
+    pronoun). ``viewer_id`` tells the change log's "You" (the reader made the change) from
+    another person; the zones say whose days the dates are."""
+
+    client_name: str = ""
+    viewer_is_client: bool = True
+    viewer_id: int | None = None
+    client_zone: str = ""
+    viewer_zone: str = ""
+
+    @classmethod
+    def about(cls, client_name: str, *, viewer_id: int | None = None, client_zone: str = "",
+              viewer_zone: str = "") -> "Voice":
+        """A therapist reading about ``client_name``."""
+        return cls(client_name, False, viewer_id, client_zone, viewer_zone)
+
+    @property
+    def name(self) -> str:
+        """The client as the subject or object of a sentence: "you" or "Dana"."""
+        return "you" if self.viewer_is_client else self.client_name
+
+    @property
+    def Name(self) -> str:  # noqa: N802 (the capitalised form, at the start of a sentence)
+        return "You" if self.viewer_is_client else self.client_name
+
+    @property
+    def possessive(self) -> str:
+        """ "your" or "Dana's" """
+        return "your" if self.viewer_is_client else f"{self.client_name}'s"
+
+    @property
+    def Possessive(self) -> str:  # noqa: N802
+        return "Your" if self.viewer_is_client else f"{self.client_name}'s"
+
+    @property
+    def their(self) -> str:
+        """The client's, said again in one sentence: "your" or "their"."""
+        return "your" if self.viewer_is_client else "their"
+
+    @property
+    def zone_note(self) -> str:
+        """ "Dana's time, America/New_York" when a therapist in another zone reads the
+        client's days and times; "" when the zones are the same (or the client reads)."""
+        if self.viewer_is_client or not self.client_zone or self.client_zone == self.viewer_zone:
+            return ""
+        return f"{self.client_name}'s time, {self.client_zone}"
+
+
+YOU = Voice()  # the client reading about themselves
 
 
 def _every(n: int, unit: str) -> str:
@@ -39,19 +100,23 @@ def cadence_text(cadence: plan_spec.Cadence) -> str:
     return text
 
 
-def exit_text(rule: plan_spec.ExitRule) -> str:
-    """What ends a phase, said as a condition: "after 4 weeks"."""
+def exit_text(rule: plan_spec.ExitRule, voice: Voice = YOU) -> str:
+    """What ends a phase, said as a condition: "after 4 weeks"; "when your 7-day average
+    leg pain ..." to the client, "when Dana's 7-day average leg pain ..." to a therapist."""
     if rule.kind == plan_spec.AFTER_WEEKS:
         return "after 1 week" if rule.n == 1 else f"after {rule.n} weeks"
     if rule.kind == plan_spec.AFTER_SESSIONS:
         return "after 1 session" if rule.n == 1 else f"after {rule.n} sessions"
     if rule.kind == plan_spec.SYMPTOMS:
         parts = []
-        if rule.threshold is not None:
-            parts.append(f"your 7-day average leg pain is {rule.threshold:g} or lower")
-        parts.append(f"it has dropped at least {rule.drop_pct}% from your first week")
+        named = rule.threshold is not None  # the client is named once, then "their"
+        if named:
+            parts.append(f"{voice.possessive} 7-day average leg pain is {rule.threshold:g} "
+                         "or lower")
+        first = voice.their if named else voice.possessive
+        parts.append(f"it has dropped at least {rule.drop_pct}% from {first} first week")
         return "when " + ", or ".join(parts) + ", and the change is confirmed"
-    return "when your plan is changed by hand"
+    return f"when {voice.possessive} plan is changed by hand"
 
 
 def item_line(item: plan_spec.ItemSpec) -> str:
@@ -86,11 +151,17 @@ class PhaseCard:
     projected: bool
     sessions: tuple[str, ...]
     self_care: tuple[str, ...]
-    exit: str
+    exit: str  # what ends it, said to the client ("" for the last phase)
+    exit_rule: plan_spec.ExitRule | None = None  # None for the last phase
+
+    def exit_for(self, voice: Voice) -> str:
+        """What ends this phase in the reader's voice ("" for the last phase)."""
+        return "" if self.exit_rule is None else exit_text(self.exit_rule, voice)
 
 
-def phase_cards(plan: schedule.PlanInput, today: date) -> list[PhaseCard]:
-    """The plan's phase timeline with what each phase holds and what ends it."""
+def phase_cards(plan: schedule.PlanInput, today: date, voice: Voice = YOU) -> list[PhaseCard]:
+    """The plan's phase timeline with what each phase holds and what ends it (``exit`` in
+    ``voice``; `PhaseCard.exit_for` says it to another reader)."""
     cards = []
     spans = schedule.timeline(plan, today)
     # Before the plan starts no phase is current, and every phase is still to come.
@@ -123,7 +194,8 @@ def phase_cards(plan: schedule.PlanInput, today: date) -> list[PhaseCard]:
                     for i in spec.items
                     if not i.is_session
                 ),
-                exit="" if is_last else exit_text(spec.exit),
+                exit="" if is_last else exit_text(spec.exit, voice),
+                exit_rule=None if is_last else spec.exit,
             )
         )
     return cards
@@ -143,3 +215,114 @@ def now_and_next(cards: list[PhaseCard]) -> tuple[PhaseCard | None, PhaseCard | 
         if card.state == "current":
             return card, cards[i + 1] if i + 1 < len(cards) else None
     return None, None
+
+
+# --------------------------------------------------------------------------- the change log
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One line of a plan's change log as stored: ``message`` is worded for the client
+    ("Your therapist Sam moved you to “Improving”."), ``actor_id`` is who made it (None:
+    the app itself, or an account since deleted)."""
+
+    kind: str
+    message: str
+    actor_id: int | None = None
+
+
+# Who did it, as the stored (client-voice) message says: the client, a therapist by name,
+# or the plan itself (the engine).
+_WHO = r"(?P<who>You|Your plan|Your therapist (?P<therapist>.+?))"
+_CLIENT, _THERAPIST, _ENGINE = "client", "therapist", "engine"
+
+
+def _who(match: re.Match, change: Change, voice: Voice) -> tuple[str, str]:
+    """(kind of actor, how the reader names them, capitalised)."""
+    who = match["who"]
+    if who == "You":
+        return _CLIENT, voice.Name
+    if who == "Your plan":
+        return _ENGINE, "Your plan" if voice.viewer_is_client else "The plan"
+    if voice.viewer_is_client:
+        return _THERAPIST, who
+    mine = change.actor_id is not None and change.actor_id == voice.viewer_id
+    return _THERAPIST, "You" if mine else match["therapist"]
+
+
+def _own(actor: str, voice: Voice) -> str:
+    """The client's plan, as the actor's: "your plan", "Dana's plan", or "their plan" when
+    Dana did it."""
+    return voice.their if actor == _CLIENT else voice.possessive
+
+
+def _after_edit(rest: str, voice: Voice) -> str:
+    """An edit's summary (the builder's diff) may say what ends a phase: in the reader's
+    voice too."""
+    if voice.viewer_is_client:
+        return rest
+    return (rest.replace("your 7-day average leg pain", f"{voice.possessive} 7-day average "
+                         "leg pain")
+            .replace("from your first week", "from their first week")
+            .replace("when your plan is changed by hand",
+                     f"when {voice.possessive} plan is changed by hand"))
+
+
+def _moved(m: re.Match, actor: str, who: str, v: Voice) -> str:
+    if actor == _CLIENT:  # a self-guided client confirming a step: "You moved to ..."
+        return f"{who} moved to “{m['phase']}”{m['rest']}."
+    return f"{who} moved {v.name} to “{m['phase']}”{m['rest']}."
+
+
+_Render = Callable[[re.Match, str, str, Voice], str]
+_CHANGES: tuple[tuple[re.Pattern, _Render], ...] = tuple(
+    (re.compile(pattern, re.S), render) for pattern, render in (
+        (rf"^{_WHO} moved you to “(?P<phase>.*)”(?P<rest>(?:: .*)?)\.$", _moved),
+        (rf"^{_WHO} gave you the plan “(?P<title>.*)”\.$",
+         lambda m, a, who, v: f"{who} gave {v.name} the plan “{m['title']}”."),
+        (r"^You started the plan “(?P<title>.*)”\.$",
+         lambda m, a, who, v: f"{v.Name} started the plan “{m['title']}”."),
+        (rf"^{_WHO} finished this plan\.$",
+         lambda m, a, who, v: f"{who} finished this plan."),
+        (rf"^{_WHO} kept the plan as it is\.$",
+         lambda m, a, who, v: f"{who} kept the plan as it is."),
+        (rf"^{_WHO} changed your plan from (?P<day>\d{{1,2}} [A-Z][a-z]+)(?P<rest>: .*|\.)$",
+         lambda m, a, who, v: f"{who} changed {_own(a, v)} plan from {m['day']}"
+                              f"{_after_edit(m['rest'], v)}"),
+        (rf"^{_WHO} (?P<verb>paused|resumed) your plan\.$",
+         lambda m, a, who, v: f"{who} {m['verb']} {_own(a, v)} plan."),
+        (rf"^{_WHO} restarted your plan after you were checked\.$",
+         lambda m, a, who, v: (f"{who} restarted {_own(a, v)} plan after "
+                               + ("you were checked." if v.viewer_is_client
+                                  else "being checked." if a == _CLIENT
+                                  else f"{v.client_name} was checked."))),
+    )
+)
+
+# Changes the app made after a report, said in the passive: the whole line in each voice.
+_PASSIVE = {
+    "Your whole plan is paused after the warning sign you reported, until you have been "
+    "checked.": lambda v: (f"{v.Possessive} whole plan is paused after the warning sign "
+                           f"{v.name} reported, until {v.name} "
+                           f"{'have' if v.viewer_is_client else 'has'} been checked."),
+    "Your sessions and the self-care on the area with a problem are paused until it has been "
+    "looked at.": lambda v: (f"{v.Possessive} sessions and the self-care on the area with a "
+                             "problem are paused until it has been looked at."),
+}
+
+
+def change_line(change: Change, voice: Voice) -> str:
+    """A change-log line in the reader's voice. To the therapist who made it: "You moved
+    Dana to “Improving”."; to another therapist: "Sam moved Dana to ..."; to the client:
+    "Your therapist Sam moved you to ..."; the client's own changes are "You ..." to the
+    client and "Dana ..." to a therapist; the app's own "Your plan ..." / "The plan ...".
+    A message in no known form is shown as it was stored."""
+    passive = _PASSIVE.get(change.message)
+    if passive is not None:
+        return passive(voice)
+    for pattern, render in _CHANGES:
+        match = pattern.match(change.message)
+        if match:
+            actor, who = (_who(match, change, voice) if "who" in pattern.groupindex
+                          else (_CLIENT, voice.Name))
+            return render(match, actor, who, voice)
+    return change.message

@@ -11,8 +11,9 @@ from typing import NamedTuple
 from markupsafe import Markup
 from peewee import fn
 
-from tracker.domain import charts, library, progress, roster, schedule, symptoms, wording
+from tracker.domain import charts, progress, roster, schedule, symptoms, wording
 from tracker.domain import day as today_model
+from tracker.domain import safety as safety_rules
 from tracker.store import plans, safety_reports
 from tracker.store.models import CheckIn, CheckOff, Plan, PlanEvent, SafetyCheck, User
 
@@ -101,8 +102,8 @@ def progress_report(plan: Plan, today: date) -> Report:
 @dataclass(frozen=True)
 class SafetyNote:
     day: date
-    red_flags: tuple[str, ...]  # the questions answered yes, in plain words
-    contraindications: tuple[str, ...]
+    red_flags: tuple[str, ...]  # the warning signs reported, as short plain labels
+    contraindications: tuple[str, ...]  # the treated-area problems reported
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,11 @@ def history(plan: Plan, today: date) -> History:
                & (CheckOff.day >= since))
         .order_by(CheckOff.day.desc())
     ]
-    red_flags = {f["key"]: f["question"] for f in library.RED_FLAGS}
-    contra = {c["key"]: c["question"] for c in library.CONTRAINDICATIONS}
+    # Short labels, not the questions put to the client ("Do you have ..."): the therapist
+    # reads them about the client.
+    red_flags = {k: label[:1].upper() + label[1:]
+                 for k, label in safety_rules.RED_FLAG_LABELS.items()}
+    contra = safety_rules.CONTRAINDICATION_LABELS
     reports = (SafetyCheck.select()
                .where((SafetyCheck.client == plan.client) & SafetyCheck.reported
                       & (SafetyCheck.day >= since))
@@ -145,7 +149,7 @@ def history(plan: Plan, today: date) -> History:
     # Red flags stored on check-ins by versions before safety reports existed.
     safety += [SafetyNote(c.day, tuple(red_flags.get(k, k) for k in c.red_flags), ())
                for c in checkins if c.red_flags]
-    events = list(plan.events.order_by(PlanEvent.at.desc()).limit(30))
+    events = list(plan.events.order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(30))
     return History(
         notes=[c for c in checkins if c.note.strip()], skips=skips, safety=safety, events=events
     )

@@ -1,12 +1,16 @@
-"""Jinja filters for showing dates and times the way people read them."""
+"""Jinja filters for showing dates and times the way people read them, and the reader's
+voice (the client spoken to, or a therapist reading about the client by name)."""
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
-from tracker.domain import clinical, safety
+from tracker.domain import clinical, safety, wording
 from tracker.domain.times import format_time_of_day
+from tracker.store.models import User
 
 
 def short_date(day: date | None) -> str:
@@ -48,7 +52,52 @@ def area_label(key: str) -> str:
     return clinical.AREA_LABELS.get(key, key.replace("_", " "))
 
 
+def voice_for(client=None) -> wording.Voice:
+    """The signed-in reader's voice about ``client``: the client themselves (no client,
+    anything but a user, or the reader is the client) or a therapist reading about them,
+    with both time zones."""
+    viewer_id = getattr(current_user, "id", None)
+    viewer_zone = getattr(current_user, "timezone", None) or "UTC"
+    if not isinstance(client, User) or client.id == viewer_id:
+        return wording.Voice(getattr(current_user, "name", ""), True, viewer_id, viewer_zone,
+                             viewer_zone)
+    return wording.Voice.about(client.name, viewer_id=viewer_id, client_zone=client.timezone,
+                               viewer_zone=viewer_zone)
+
+
+@pass_context
+def reader_voice(context: Context) -> wording.Voice:
+    """The voice of the page being rendered: the ``voice`` it was given, else the reader's
+    about the page's ``client`` (a therapist's page about a client), else the client's own.
+    Shared partials call it once: ``{% set voice = reader_voice() %}``."""
+    given = context.get("voice")
+    if isinstance(given, wording.Voice):
+        return given
+    return voice_for(context.get("client"))
+
+
+def zone_note(client=None) -> str:
+    """ "Dana's time, America/New_York" on a therapist's page when the client's zone is not
+    the therapist's: the client's days and times are shown, so say whose they are; ""
+    otherwise."""
+    return voice_for(client).zone_note
+
+
+def client_day(moment: datetime | None, voice: wording.Voice) -> date | None:
+    """A stored UTC moment as the client's day (a client's days are theirs on every page)."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(voice.client_zone or "UTC")).date()
+
+
+def change_line(event, voice: wording.Voice) -> str:
+    """A plan change-log line (a PlanEvent) in the reader's voice."""
+    return wording.change_line(wording.Change(event.kind, event.message, event.actor_id), voice)
+
+
 def init_app(app: Flask) -> None:
     for f in (short_date, long_date, local_datetime, time_of_day, red_flag_label, problem_label,
-              area_label):
+              area_label, client_day, change_line):
         app.add_template_filter(f)
+    for g in (reader_voice, zone_note):
+        app.add_template_global(g)
