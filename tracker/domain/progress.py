@@ -272,7 +272,7 @@ _NO_VERDICT = {
     "first_week": lambda v: (
         "Your first week sets your starting level; after it, you will see how your leg pain "
         "compares." if v.viewer_is_client else
-        f"{v.client_name}'s first week sets the starting level; after it, you will see how "
+        f"{v.Possessive} first week sets the starting level; after it, you will see how "
         "their leg pain compares."),
     "no_start": lambda v: f"There is no check-in from {v.possessive} first week to compare with.",
     "too_few": lambda v: (

@@ -41,7 +41,7 @@ class Voice:
 
     @property
     def Name(self) -> str:  # noqa: N802 (the capitalised form, at the start of a sentence)
-        return "You" if self.viewer_is_client else self.client_name
+        return "You" if self.viewer_is_client else _capital(self.client_name)
 
     @property
     def possessive(self) -> str:
@@ -50,7 +50,7 @@ class Voice:
 
     @property
     def Possessive(self) -> str:  # noqa: N802
-        return "Your" if self.viewer_is_client else f"{self.client_name}'s"
+        return "Your" if self.viewer_is_client else f"{_capital(self.client_name)}'s"
 
     @property
     def their(self) -> str:
@@ -67,6 +67,13 @@ class Voice:
 
 
 YOU = Voice()  # the client reading about themselves
+ANY_CLIENT = "the client"  # a therapist reading a plan for no one in particular
+
+
+def _capital(name: str) -> str:
+    """The client at the start of a sentence: "The client"; a person's name as they wrote
+    it."""
+    return "The client" if name == ANY_CLIENT else name
 
 
 def _every(n: int, unit: str) -> str:

@@ -53,11 +53,15 @@ def area_label(key: str) -> str:
 
 
 def voice_for(client=None) -> wording.Voice:
-    """The signed-in reader's voice about ``client``: the client themselves (no client,
-    anything but a user, or the reader is the client) or a therapist reading about them,
-    with both time zones."""
+    """The signed-in reader's voice about ``client``: the client themselves (the reader is
+    the client, or a client reads a page about no one else) or a therapist reading about
+    them (about "the client" when there is none), with both time zones."""
     viewer_id = getattr(current_user, "id", None)
     viewer_zone = getattr(current_user, "timezone", None) or "UTC"
+    if not isinstance(client, User) and getattr(current_user, "is_therapist", False):
+        # A therapist reading a plan for no one in particular (the builder's preview).
+        return wording.Voice.about(wording.ANY_CLIENT, viewer_id=viewer_id,
+                                   client_zone=viewer_zone, viewer_zone=viewer_zone)
     if not isinstance(client, User) or client.id == viewer_id:
         return wording.Voice(getattr(current_user, "name", ""), True, viewer_id, viewer_zone,
                              viewer_zone)
