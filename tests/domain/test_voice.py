@@ -239,3 +239,15 @@ def test_the_therapist_who_made_a_change_reads_you(client, phase):
     line = change_line(Change("stepped", f"Your therapist Sam moved you to “{phase}”.", ME),
                        voice)
     assert line == f"You moved {client} to “{phase}”."
+
+
+@given(name=NAMES, first=st.lists(st.integers(0, 10), max_size=7),
+       last=st.lists(st.integers(0, 10), max_size=7), days=st.integers(0, 40))
+def test_the_pain_trend_about_a_client_never_says_your(name, first, last, days):
+    today = START + timedelta(days=days)
+    trend = pain_trend(_points(first, last, today), START, today)
+    about = trend.summary_for(Voice.about(name))
+    rest = about.replace(name, "")
+    assert not re.search(r"\b[Yy]our\b", rest) and not GENDERED.search(rest)
+    assert about == "No pain check-ins yet." or name in about
+    assert not re.search(r"\b(Dana|their)\b", trend.summary)  # the client's own: "your"
