@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import Auth, make_user
 from tracker.domain import library
-from tracker.store import plans
+from tracker.store import plans, reports
 from tracker.store.db import database
 from tracker.store.models import CareLink, CheckIn, PlanEvent
 
@@ -104,3 +104,12 @@ def test_the_pain_card_says_the_same_figures_in_each_voice(app, world):
     pain = re.compile(r'<h2 id="pain-heading">Pain</h2>.*?<p>([^<]+)</p>', re.S)
     assert pain.search(theirs)[1] == "Ann's leg pain is 3 points lower than in their first week."
     assert pain.search(mine)[1] == "Your leg pain is 3 points lower than in your first week."
+
+
+def test_the_roster_counts_anns_days_too(app, world):
+    """Audit: the roster's "last check-in ... ago" and today's tally are on Ann's day (her
+    Monday check-in is "today", not London's "yesterday")."""
+    with database.connection_context():
+        [row] = reports.roster_rows([world["ann"]], NOW)
+    assert (row.last_checkin, row.last_checkin_ago) == (ANNS_TODAY, "today")
+    assert row.today.endswith("so far") and row.phase == "Improving"
