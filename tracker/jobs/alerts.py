@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from peewee import Value
 
 from tracker.domain import digest, safety
 from tracker.domain.push_payload import build_alert_payload
@@ -28,6 +29,7 @@ from tracker.store.models import PushSubscription, SafetyAlert, SafetyCheck, Use
 
 EMAIL, PUSH = "email", "push"
 SWEEP_WINDOW = timedelta(days=2)  # reports this recent with no alert claimed are sent
+NO_FLAGS = Value("[]", converter=False)  # red_flags as stored when empty (a JSON list)
 
 
 IMMEDIATE = (safety_reports.WARNING, safety_reports.CHECKED)
@@ -157,7 +159,7 @@ def sweep(now: datetime) -> list[str]:
     since = now - SWEEP_WINDOW
     recent = SafetyCheck.select(SafetyCheck.id).where(
         SafetyCheck.reported & SafetyCheck.resolved_at.is_null()  # resolved: nothing to tell
-        & (SafetyCheck.red_flags != [])  # the rest waits for the digest
+        & (SafetyCheck.red_flags != NO_FLAGS)  # the rest waits for the digest
         & ((SafetyCheck.created_at >= since) | (SafetyCheck.checked_at >= since)))
     for check in list(recent):
         outcomes += send(check.id, now)  # claims already taken are skipped
