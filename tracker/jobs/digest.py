@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flask import current_app
+from peewee import JOIN
 
 from tracker.domain import digest
 from tracker.jobs import claims
@@ -39,7 +40,7 @@ class Outcome:
 def _therapists() -> list[tuple[User, digest.Preferences]]:
     """Every therapist with their preferences (one query; no row: the defaults)."""
     rows = (User.select(User, AlertPreference)
-            .join(AlertPreference, join_type="LEFT OUTER",
+            .join(AlertPreference, join_type=JOIN.LEFT_OUTER,
                   on=(AlertPreference.therapist == User.id), attr="pref")
             .where(User.role == "therapist")
             .order_by(User.id))
