@@ -2,6 +2,7 @@
 activity that count, and the digest's time (the therapist's local wall time)."""
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from tracker.domain import digest
@@ -11,8 +12,10 @@ _PICK = "Pick how you want to be told."
 
 
 def _channel_field(label: str, choices: tuple[str, ...]) -> RadioField:
-    return RadioField(label, choices=[(c, digest.CHANNEL_LABELS[c]) for c in choices],
-                      validators=[InputRequired(_PICK)])
+    names = [digest.CHANNEL_LABELS[c] for c in choices]
+    return RadioField(label, choices=[SelectChoice(c, digest.CHANNEL_LABELS[c]) for c in choices],
+                      validators=[InputRequired(_PICK)],
+                      invalid_choice_message=f"Pick one of: {', '.join(names)}.")
 
 
 class AlertForm(FlaskForm):
