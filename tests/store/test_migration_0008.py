@@ -2,6 +2,7 @@
 claims tables, its data kept; a new database has them from the start."""
 from datetime import date, time
 
+from tests.store.test_migrations import db_url  # noqa: F401 (the fixture: SQLite, PostgreSQL)
 from tracker import create_app
 from tracker.store import migrations
 from tracker.store.db import database
@@ -9,8 +10,8 @@ from tracker.store.migrations import LATEST, current_version, upgrade
 from tracker.store.models import AlertPreference, DigestClaim, User
 
 
-def test_upgrading_from_version_7_adds_the_alert_tables(tmp_path):
-    create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'v7.db'}"})
+def test_upgrading_from_version_7_adds_the_alert_tables(db_url):  # noqa: F811
+    create_app({"TESTING": True, "DATABASE_URL": db_url})
     upgrade(target=7)
     with database.connection_context():
         database.execute_sql('DROP TABLE "digestclaim"')  # the baseline made them from the
@@ -29,9 +30,8 @@ def test_upgrading_from_version_7_adds_the_alert_tables(tmp_path):
         row = AlertPreference.get(AlertPreference.therapist == theo)
         assert (row.warning, row.area, row.inactive_days, row.digest_time) == (
             "both", "none", 3, time(6, 0))
-        indexes = {i.name: (i.columns, i.unique)
-                   for i in database.get_indexes("digestclaim")}
-        assert (["therapist_id", "local_date", "channel"], True) in indexes.values()
+        indexes = [(i.columns, i.unique) for i in database.get_indexes("digestclaim")]
+        assert (["therapist_id", "local_date", "channel"], True) in indexes
     assert upgrade() == (LATEST, [])
 
 
