@@ -56,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.plans import routes as plans
     from tracker.web.progress import routes as progress
     from tracker.web.push import routes as push
+    from tracker.web.settings import alert_routes as alerts
     from tracker.web.settings import reminder_routes as reminders
     from tracker.web.settings import routes as settings
     from tracker.web.today import routes as today
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(client_page.bp)
     app.register_blueprint(builder.bp)
     app.register_blueprint(reminders.bp)
+    app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(push.bp)

@@ -180,19 +180,36 @@ def test_no_note_no_words_section(world):
 # --- a treated-area problem, and "a professional has checked me" -----------------------------
 
 
-def test_a_treated_area_problem_is_not_urgent(world):
+def test_a_treated_area_problem_is_not_sent_at_once_it_waits_for_the_digest(world):
     check = report(world.ann, problems=["swelling"], areas=["lower_back", "thighs"], at=MOMENT)
     announce(world.app, check, [safety_reports.alert_kind(check)])
-    [message] = outbox(world.app)
-    assert message["Subject"] == "Ann Client reported a problem in the treated area"
-    assert "Urgent" not in message["Subject"] and "urgent" not in plain(message).lower()
-    body = plain(message)
+    with worker(world.app):
+        assert alerts.send(check.id, datetime.now(UTC)) == []
+        assert alerts.send(check.id, datetime.now(UTC), [safety_reports.AREA]) == []
+        assert alerts.sweep(datetime.now(UTC)) == []
+    assert alert_rows() == [] and outbox(world.app) == []
+
+
+def test_an_area_alert_claimed_before_the_digest_is_still_worded_when_retried(world):
+    """Alerts of kind "area" claimed by an earlier version may still be retried."""
+    check = report(world.ann, problems=["swelling"], areas=["lower_back", "thighs"], at=MOMENT)
+    with worker(world.app):
+        subject, lines = alerts.compose(check, world.theo, safety_reports.AREA)
+    assert subject == "Ann Client reported a problem in the treated area"
+    body = "\n".join(lines)
     assert ("Ann Client reported a problem in the treated area (lower back, thighs (back of "
             f"the leg)) on {NY_TIME}:\n- Swelling\n") in body
     assert "Their sessions and the self-care on that area are paused" in body
-    assert message["Message-ID"] == (
-        f"<safety.{check.id}.{world.theo.id}.area@sciatica-tracker.local>")
-    assert alert_rows() == [(world.theo.id, "area", "email", "sent", 1)]
+
+
+def test_checked_after_a_treated_area_problem_alone_waits_for_the_digest(world):
+    report(world.ann, problems=["swelling"], at=MOMENT)
+    with database.connection_context():
+        [marked] = safety_reports.mark_checked(world.ann)
+    announce(world.app, marked, [safety_reports.CHECKED])
+    with worker(world.app):
+        assert alerts.sweep(datetime.now(UTC)) == []
+    assert alert_rows() == [] and outbox(world.app) == []
 
 
 def test_checked_tells_the_therapist_once_besides_the_report(world):
@@ -402,14 +419,15 @@ def test_an_alert_gives_up_after_the_last_retry(world):
 
 
 def test_the_sweep_sends_a_report_whose_enqueue_was_lost(world):
-    check = report(world.ann, problems=["infection"])  # stored, never announced
+    check = report(world.ann, flags=["fever"], problems=["infection"])  # never announced
+    report(world.ann, problems=["swelling"])  # a treated-area problem alone: the digest's
     assert alert_rows() == [] and outbox(world.app) == []
     with worker(world.app):
         assert alerts.sweep(datetime.now(UTC)) == ["sent"]
         assert alerts.sweep(datetime.now(UTC)) == []
     [message] = outbox(world.app)
-    assert message["Subject"] == "Ann Client reported a problem in the treated area"
-    assert alert_rows() == [(world.theo.id, "area", "email", "sent", 1)]
+    assert message["Subject"] == "Urgent: Ann Client reported a warning sign"
+    assert alert_rows() == [(world.theo.id, "warning", "email", "sent", 1)]
     with database.connection_context():
         assert SafetyAlert.get().check_id == check.id
 
@@ -478,8 +496,7 @@ def test_the_jobs_run_at_once_and_return_their_outcomes(world):
         assert tasks.safety_alert(999_999, [safety_reports.WARNING]).get() == []
         # huey keeps no result of a periodic task: the sweep's effect, then its return
         tasks.safety_alert_sweep()
-        assert [r[1:4] for r in alert_rows()] == [("warning", "email", "sent"),
-                                                  ("area", "email", "sent")]
+        assert [r[1:4] for r in alert_rows()] == [("warning", "email", "sent")]
         again = report(world.ann, flags=["trauma"])  # a later report, its enqueue lost
         assert tasks.safety_alert_sweep.call_local() == ["sent"]
         assert tasks.safety_alert_sweep.call_local() == []
@@ -489,7 +506,51 @@ def test_the_jobs_run_at_once_and_return_their_outcomes(world):
         assert tasks.safety_alert(again.id, [safety_reports.WARNING]).get() == []
         assert not database.is_closed()
     assert sorted(m["Subject"] for m in outbox(world.app)) == [
-        "Ann Client reported a problem in the treated area",
         "Urgent: Ann Client reported a warning sign",
         "Urgent: Ann Client reported a warning sign"]
-    assert len(alert_rows()) == 3
+    assert len(alert_rows()) == 2
+
+
+# --- the therapist's choice of channels (issue 16) --------------------------------------------
+
+
+def choose(therapist, **choices) -> None:
+    from tracker.domain import digest
+    from tracker.store import alert_settings
+
+    with database.connection_context():
+        alert_settings.save(therapist, digest.Preferences(timezone=therapist.timezone, **choices))
+
+
+def test_warning_signs_by_push_alone_when_the_therapist_chose_it(world, service, device):
+    choose(world.theo, warning="push")
+    check = report(world.ann, flags=["fever"])
+    announce(world.app, check, [safety_reports.WARNING])
+    assert [p["title"] for p in service.payloads] == ["Urgent: Ann Client reported a warning sign"]
+    assert outbox(world.app) == []
+    assert [r[1:4] for r in alert_rows()] == [("warning", "push", "sent")]
+
+
+def test_warning_signs_by_email_alone_when_the_therapist_chose_it(world, service, device):
+    choose(world.theo, warning="email")
+    check = report(world.ann, flags=["fever"])
+    announce(world.app, check, [safety_reports.WARNING])
+    assert service.payloads == []
+    assert [m["Subject"] for m in outbox(world.app)] == [
+        "Urgent: Ann Client reported a warning sign"]
+
+
+def test_push_alone_without_a_device_is_emailed_instead_so_a_warning_sign_is_never_lost(world):
+    choose(world.theo, warning="push")
+    check = report(world.ann, flags=["fever"])
+    announce(world.app, check, [safety_reports.WARNING])
+    assert [m["Subject"] for m in outbox(world.app)] == [
+        "Urgent: Ann Client reported a warning sign"]
+    assert [r[1:4] for r in alert_rows()] == [("warning", "email", "sent")]
+
+
+def test_turning_every_digest_kind_off_leaves_warning_signs_on(world):
+    choose(world.theo, area="none", flare_up="none", step_down="none", inactive="none")
+    check = report(world.ann, flags=["saddle_numbness"])
+    announce(world.app, check, [safety_reports.WARNING])
+    assert [r[1:4] for r in alert_rows()] == [("warning", "email", "sent")]

@@ -85,6 +85,7 @@ MATRIX = {
     "settings.sign_out_device": (OWNER_A, {"session_id": "{sign_in}"}),
     "settings.sign_out_everywhere": (ANY_USER, {}),
     "reminders.settings": (ANY_USER, {}),
+    "alerts.settings": (THERAPIST, {}),
     "push.subscribe": (ANY_USER, {}),
     "push.unsubscribe": (ANY_USER, {}),
     "push.delete": (OWNER_A, {"sub_id": "{subscription}"}),

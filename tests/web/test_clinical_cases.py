@@ -8,7 +8,9 @@ the exact outcome for the three people it concerns:
 1. the client: where each post sends them, key words on the page they land on and on
    /today (which self-care stays due);
 2. the therapist's roster: the flags on the client's card, read by the client's name;
-3. the therapist's alerts: the exact list of email subjects in the outbox.
+3. the therapist's alerts: the exact list of email subjects in the outbox (sent at once:
+   warning signs only; a treated-area problem waits for the therapist's daily digest,
+   tracker.jobs.digest, tested in tests/jobs/test_digest.py).
 
 The rules come from ../shared/domain.md ("Safety", "Outcome measures") and the clinical
 sources in tracker/domain/clinical.py: cauda equina guidance and NICE NG59 for the warning signs
@@ -42,7 +44,6 @@ NAME = "Casey Client"
 
 # What the therapist is told (tracker.jobs.alerts.compose).
 URGENT = f"Urgent: {NAME} reported a warning sign"
-AREA = f"{NAME} reported a problem in the treated area"
 CHECKED = f"{NAME} says a professional has checked them"
 
 # Roster flags (tracker.domain.roster).
@@ -270,7 +271,7 @@ AREA_CASES = [
     # stretches stay due.
     case("checkin-severe-pain-in-thighs",
          check_in("/checkin/paused", problems=["severe_pain"], areas=["thighs"]),
-         start=30, flags=(AREA_FLAG,), subjects=(AREA,),
+         start=30, flags=(AREA_FLAG,), subjects=(),
          lands=(AREA_PAUSED, "a problem in the area that is treated (thighs (back of the leg))",
                 "Severe pain: Pause massage on that area", AREA_TOLD),
          today=(AREA_PAUSED,), not_today=(EMERGENCY, SAME_DAY),
@@ -279,40 +280,40 @@ AREA_CASES = [
     # No area said: every self-care item pauses (the safe side), and sessions.
     case("checkin-swelling-area-not-said",
          check_in("/checkin/paused", problems=["swelling"]), flags=(AREA_FLAG,),
-         subjects=(AREA,), lands=(AREA_PAUSED, "Swelling: Pause massage on the swollen area"),
+         subjects=(), lands=(AREA_PAUSED, "Swelling: Pause massage on the swollen area"),
          today=(AREA_PAUSED, NOTHING_DUE), due=frozenset(), pauses=frozenset({"area"}),
          phase="Acute"),
     # Only the piriformis stretch (buttocks and hips) does not work on the lower back.
     case("wrong-fracture-in-lower-back",
          wrong(problems=["fracture"], areas=["lower_back"], expect="/checkin/paused"),
-         flags=(AREA_FLAG,), subjects=(AREA,),
+         flags=(AREA_FLAG,), subjects=(),
          lands=(AREA_PAUSED, "(lower back)", "get it checked by a healthcare provider"),
          today=(AREA_PAUSED,), not_today=(EMERGENCY, SAME_DAY), due=frozenset({"piriformis"}),
          pauses=frozenset({"area"}), phase="Acute"),
     # Buttocks and hips: only the seated forward bend (thighs, lower back) stays.
     case("checkin-infection-in-buttocks-and-hips",
          check_in("/checkin/paused", problems=["infection"], areas=["glutes_hips"]),
-         flags=(AREA_FLAG,), subjects=(AREA,), lands=(AREA_PAUSED, "(buttocks and hips)"),
+         flags=(AREA_FLAG,), subjects=(), lands=(AREA_PAUSED, "(buttocks and hips)"),
          today=(AREA_PAUSED,), due=frozenset({"forward-bend"}),
          pauses=frozenset({"area"}), phase="Acute"),
     # A problem in the upper back: no self-care works there, only sessions pause.
     case("wrong-serious-condition-upper-body",
          wrong(problems=["serious_condition"], areas=["upper_body"], expect="/checkin/paused"),
-         flags=(AREA_FLAG,), subjects=(AREA,),
+         flags=(AREA_FLAG,), subjects=(),
          lands=(AREA_PAUSED, "(upper back, neck or shoulders)"), today=(AREA_PAUSED,),
          due=ACUTE_SELF_CARE, pauses=frozenset({"area"}), phase="Acute"),
     # Saving the day's check-in again with the same problem is no new report: one alert.
     case("same-problem-checked-in-twice-alerts-once",
          check_in("/checkin/paused", problems=["swelling"], areas=["thighs"]),
          check_in(problems=["swelling"], areas=["thighs"]), start=30, flags=(AREA_FLAG,),
-         subjects=(AREA,), lands=(SAVED, AREA_PAUSED),
+         subjects=(), lands=(SAVED, AREA_PAUSED),
          due=frozenset({"piriformis", "knee-to-chest", "heat", "trigger-point", "ice"}),
          pauses=frozenset({"area"}), phase="Improving"),
     # A second problem elsewhere widens the pause: thighs, then the lower back.
     case("a-second-area-widens-the-pause",
          check_in("/checkin/paused", problems=["swelling"], areas=["thighs"]),
          wrong(problems=["severe_pain"], areas=["lower_back"], expect="/checkin/paused"),
-         start=30, flags=(AREA_FLAG,), subjects=(AREA, AREA),
+         start=30, flags=(AREA_FLAG,), subjects=(),
          lands=(AREA_PAUSED, "(lower back, thighs (back of the leg))"),
          due=frozenset({"piriformis"}), pauses=frozenset({"area"}),
          phase="Improving"),
@@ -320,7 +321,7 @@ AREA_CASES = [
     # with the area paused.
     case("area-problem-and-something-new-then-all-no",
          check_in("/checkin/safety", new="yes", problems=["swelling"], areas=["thighs"]),
-         wrong(expect="/today"), start=30, flags=(AREA_FLAG,), subjects=(AREA,),
+         wrong(expect="/today"), start=30, flags=(AREA_FLAG,), subjects=(),
          lands=(NOTHING_URGENT, AREA_PAUSED), not_today=(EMERGENCY, SAME_DAY),
          due=frozenset({"piriformis", "knee-to-chest", "heat", "trigger-point", "ice"}),
          pauses=frozenset({"area"}), phase="Improving"),
@@ -404,7 +405,7 @@ STEP_DOWN_CASES = [
     case("no-step-down-with-a-treated-area-problem",
          check_in("/checkin/paused", leg=7, problems=["swelling"], areas=["lower_back"]),
          plan=SELF_LED, start=21, history={**days(21, *[10] * 7), **days(6, *[7] * 6)},
-         flags=(AREA_FLAG,), subjects=(AREA,), lands=(AREA_PAUSED,),
+         flags=(AREA_FLAG,), subjects=(), lands=(AREA_PAUSED,),
          pauses=frozenset({"area"}), phase="Building up"),
     # Ready after the check-in; a warning sign later that day withdraws the suggestion.
     case("a-warning-sign-withdraws-a-step-down", check_in(leg=7), wrong("both_legs"),
@@ -419,7 +420,7 @@ TAPER_CASES = [
          due=IMPROVING_SELF_CARE, phase="Improving"),
     case("treated-area-problem-on-the-step-down-day",
          check_in("/checkin/paused", problems=["severe_pain"], areas=["lower_back"]),
-         start=28, flags=(AREA_FLAG, WAITING_FLAG), subjects=(AREA,), lands=(AREA_PAUSED,),
+         start=28, flags=(AREA_FLAG, WAITING_FLAG), subjects=(), lands=(AREA_PAUSED,),
          plan_page=(WAITING_FLAG,), due=frozenset({"piriformis"}),
          pauses=frozenset({"area"}), phase="Acute"),
     case("warning-sign-on-the-step-down-day", wrong("trauma"), start=28,
@@ -461,7 +462,7 @@ RESUME_CASES = [
          not_today=(EMERGENCY, SAME_DAY), due=ACUTE_SELF_CARE, phase="Acute"),
     case("therapist-resumes-a-treated-area-pause",
          check_in("/checkin/paused", problems=["swelling"], areas=["thighs"]),
-         THERAPIST_RESUME, start=30, flags=(), subjects=(AREA,),
+         THERAPIST_RESUME, start=30, flags=(), subjects=(),
          not_today=(AREA_PAUSED,), due=IMPROVING_SELF_CARE, phase="Improving"),
     case("client-says-a-professional-checked-them", wrong("both_legs"), CHECKED_STEP,
          flags=(WARNING_FLAG,), subjects=(URGENT, CHECKED),
@@ -475,7 +476,7 @@ RESUME_CASES = [
          today=(SAME_DAY,), due=frozenset(), pauses=frozenset({"safety"}), phase="Acute"),
     case("client-says-checked-after-a-treated-area-problem",
          check_in("/checkin/paused", problems=["fracture"], areas=["lower_back"]),
-         Step("checked", {}, "/checkin/paused"), flags=(AREA_FLAG,), subjects=(AREA, CHECKED),
+         Step("checked", {}, "/checkin/paused"), flags=(AREA_FLAG,), subjects=(),
          lands=(AREA_PAUSED, "Your therapist has been told and will restart your plan."),
          due=frozenset({"piriformis"}), pauses=frozenset({"area"}),
          phase="Acute"),
@@ -508,7 +509,7 @@ NO_PLAN_CASES = [
          lands=(EMERGENCY, TOLD_THERAPIST), today=(EMERGENCY, "No plan yet")),
     case("no-plan-treated-area-problem",
          wrong(problems=["swelling"], areas=["lower_legs"], expect="/checkin/paused"),
-         plan=None, history={}, last_asked=None, flags=(AREA_FLAG,), subjects=(AREA,),
+         plan=None, history={}, last_asked=None, flags=(AREA_FLAG,), subjects=(),
          lands=(AREA_PAUSED, "(calves and feet)"), today=(AREA_PAUSED, "No plan yet")),
     case("no-plan-therapist-resumes", wrong("trauma"), THERAPIST_RESUME, plan=None,
          history={}, last_asked=None, flags=(), subjects=(URGENT,),

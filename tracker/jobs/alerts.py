@@ -1,4 +1,9 @@
-"""Telling therapists about safety reports: by email, and by push on their subscribed devices.
+"""Telling therapists about safety reports at once: warning signs, by email and/or push on
+their subscribed devices as each therapist chose (tracker.domain.digest: never "none").
+
+Treated-area problems are not sent at once any more: they come in the therapist's daily
+digest (tracker.jobs.digest). "A professional has checked me" is sent at once for a report
+with a warning sign; for a treated-area problem alone the digest says it.
 
 Each (report, therapist, kind, channel) is claimed under a unique key before it is sent, so a
 report reaches each therapist once per channel however many workers or retries run (the
@@ -12,25 +17,41 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from peewee import Value
 
-from tracker.domain import safety
+from tracker.domain import digest, safety
 from tracker.domain.push_payload import build_alert_payload
 from tracker.jobs import claims
 from tracker.jobs import email as email_channel
 from tracker.jobs.links import external_url, page_path
-from tracker.store import safety_reports
+from tracker.store import alert_settings, safety_reports
 from tracker.store.models import PushSubscription, SafetyAlert, SafetyCheck, User
 
 EMAIL, PUSH = "email", "push"
 SWEEP_WINDOW = timedelta(days=2)  # reports this recent with no alert claimed are sent
+NO_FLAGS = Value("[]", converter=False)  # red_flags as stored when empty (a JSON list)
+
+
+IMMEDIATE = (safety_reports.WARNING, safety_reports.CHECKED)
 
 
 def _kinds_for(check: SafetyCheck) -> list[str]:
-    kind = safety_reports.alert_kind(check)
-    kinds = [kind] if kind else []
+    """The alerts a report sends at once: only about a warning sign."""
+    if not check.red_flags:
+        return []  # a treated-area problem alone: the digest tells
+    kinds = [safety_reports.WARNING]
     if check.checked_at is not None:
         kinds.append(safety_reports.CHECKED)
     return kinds
+
+
+def channels_for(therapist: User, has_push: bool) -> list[str]:
+    """The channels of a therapist's warning-sign alerts, as they chose them. Push needs a
+    device; one who chose push alone and has none is emailed instead (safety first: a
+    warning sign must reach them)."""
+    chosen = digest.channels_of(alert_settings.preferences_for(therapist).warning)
+    channels = [c for c in chosen if c == EMAIL or has_push]
+    return channels or [EMAIL]
 
 
 def compose(check: SafetyCheck, therapist: User, kind: str) -> tuple[str, list[str]]:
@@ -114,10 +135,14 @@ def send(check_id: int, now: datetime, kinds: list[str] | None = None) -> list[s
     if check is None:
         return []
     outcomes = []
+    immediate = _kinds_for(check)
+    kinds = [k for k in (kinds or immediate) if k in immediate]
+    if not kinds:
+        return []
     for therapist in safety_reports.therapists_of(check.client):
         has_push = PushSubscription.select().where(PushSubscription.user == therapist).exists()
-        channels = [EMAIL, PUSH] if has_push else [EMAIL]
-        for kind in kinds or _kinds_for(check):
+        channels = channels_for(therapist, has_push)
+        for kind in kinds:
             for channel in channels:
                 alert = claims.claim(SafetyAlert, now, check=check, therapist=therapist,
                                      kind=kind, channel=channel)
@@ -134,6 +159,7 @@ def sweep(now: datetime) -> list[str]:
     since = now - SWEEP_WINDOW
     recent = SafetyCheck.select(SafetyCheck.id).where(
         SafetyCheck.reported & SafetyCheck.resolved_at.is_null()  # resolved: nothing to tell
+        & (SafetyCheck.red_flags != NO_FLAGS)  # the rest waits for the digest
         & ((SafetyCheck.created_at >= since) | (SafetyCheck.checked_at >= since)))
     for check in list(recent):
         outcomes += send(check.id, now)  # claims already taken are skipped

@@ -126,3 +126,24 @@ def deliver(message: EmailMessage, smtp_url: str | None, outbox: Path, timeout: 
             client.login(unquote(url.username), unquote(url.password or ""))
         client.send_message(message)
     return f"{url.scheme}://{host}"
+
+
+def compose_digest(*, to_name: str, to_email: str, sender: str, subject: str, intro: str,
+                   sections: list[tuple[str, list[str], str]], footer: str, footer_link: str,
+                   message_id: str) -> EmailMessage:
+    """A therapist's digest (not a reminder: no unsubscribe, the footer links to its
+    settings): for each section a heading, its lines and a link, in text and HTML."""
+    message = EmailMessage()
+    _headers(message, subject=subject, sender=sender, to_name=to_name, to_email=to_email,
+             message_id=message_id)
+    text = [f"Hello {to_name},", "", intro, ""]
+    html = [f"<p>Hello {escape(to_name)},</p><p>{escape(intro)}</p>"]
+    for heading, lines, link in sections:
+        text += [heading, *(f"- {line}" for line in lines), f"  Open their page: {link}", ""]
+        items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+        html.append(f"<h2><a href=\"{escape(link)}\">{escape(heading)}</a></h2><ul>{items}</ul>")
+    text += [f"{footer}: {footer_link}", ""]
+    html.append(f"<p><small><a href=\"{escape(footer_link)}\">{escape(footer)}</a></small></p>")
+    message.set_content("\n".join(text))
+    message.add_alternative(_html(subject, "".join(html)), subtype="html")
+    return message

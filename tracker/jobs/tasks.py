@@ -1,5 +1,6 @@
-"""Background jobs with huey: the reminder tick, every minute; safety alerts and account
-emails (reset links, email-change notices) as they are asked for.
+"""Background jobs with huey: the reminder tick and the therapists' daily digests, every
+minute; safety alerts and account emails (reset links, email-change notices) as they are
+asked for.
 
 Run the worker with ``huey_consumer tracker.jobs.worker.huey -w 2 -k thread`` (``make run``
 starts it beside the web server; tracker.jobs.worker gives the jobs the app factory). The huey
@@ -76,6 +77,17 @@ def reminder_tick(now: str | None = None) -> int:
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
     with app().app_context(), database.connection_context():
         return len(service.tick(moment))
+
+
+@huey.periodic_task(crontab(minute="*"))
+def digest_tick(now: str | None = None) -> int:
+    """Send the therapists' daily digests due now (each claimed: exactly once); returns how
+    many were handled."""
+    from tracker.jobs import digest
+
+    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    with _app_context():
+        return len(digest.tick(moment))
 
 
 @huey.task(retries=0)

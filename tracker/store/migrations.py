@@ -154,6 +154,13 @@ def _0007_login_sessions_and_password_resets(migrator: SchemaMigrator, db: Datab
     db.create_tables([LoginSession, PasswordReset], safe=True)
 
 
+def _0008_alert_preferences_and_digests(migrator: SchemaMigrator, db: Database) -> None:
+    """A therapist's alert preferences and the daily digest's claims (issue 16)."""
+    from tracker.store.models import AlertPreference, DigestClaim
+
+    db.create_tables([AlertPreference, DigestClaim], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -162,6 +169,7 @@ MIGRATIONS: list[Migration] = [
     _0005_safety_net,
     _0006_utc_timestamps_and_no_red_flag_on,
     _0007_login_sessions_and_password_resets,
+    _0008_alert_preferences_and_digests,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -572,6 +572,51 @@ class PasswordReset(BaseModel):
     used_at = UTCDateTimeField(null=True)
 
 
+class AlertPreference(BaseModel):
+    """How a therapist is told about their clients (issue 16): a channel per kind of news
+    ("email", "push", "both" or "none") and the local time of the daily digest.
+
+    Warning signs are always sent at once and can never be "none" (safety first); the
+    other kinds come together in one digest a day. No row: the defaults
+    (tracker.domain.digest.DEFAULT_CHANNELS).
+    """
+
+    therapist = ForeignKeyField(User, backref="alert_preference", unique=True,
+                                on_delete="CASCADE")
+    warning = CharField(max_length=8, default="both")
+    area = CharField(max_length=8, default="email")
+    flare_up = CharField(max_length=8, default="email")
+    step_down = CharField(max_length=8, default="email")
+    inactive = CharField(max_length=8, default="email")
+    inactive_days = IntegerField(default=3)
+    digest_time = TimeOfDayField(default=time(7, 30))
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
+class DigestClaim(BaseModel):
+    """A therapist's daily digest by one channel on one of their local days, claimed before
+    it is sent (tracker.jobs.claims) so it goes out exactly once.
+
+    status: "claimed", "sent", "failed", "gave_up", or "empty" (nobody needed attention:
+    nothing was sent, and nothing will be that day). ``clients``: how many it listed. No
+    client's name or news is kept here: a retry builds the digest afresh.
+    """
+
+    therapist = ForeignKeyField(User, backref="digest_claims", on_delete="CASCADE")
+    local_date = DateField()
+    channel = CharField(max_length=8)
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    clients = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    sent_at = UTCDateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("therapist", "local_date", "channel"), True),)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -595,6 +640,8 @@ ALL_MODELS = [
     AppliedOperation,
     LoginSession,
     PasswordReset,
+    AlertPreference,
+    DigestClaim,
 ]
 
 

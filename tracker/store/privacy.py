@@ -13,10 +13,12 @@ from datetime import date, datetime, time
 from tracker.domain.times import format_time_of_day
 from tracker.store.db import database
 from tracker.store.models import (
+    AlertPreference,
     AppliedOperation,
     CareLink,
     CheckIn,
     CheckOff,
+    DigestClaim,
     Invite,
     LoginSession,
     PasswordReset,
@@ -87,6 +89,12 @@ def export(user: User) -> dict:
         record["invites"] = _rows(user.invites, "note", "created_at", "expires_at", "used_at")
         record["clients"] = [{"name": link.client.name, "since": link.created_at,
                               "active": link.active} for link in user.client_links]
+        alerts = AlertPreference.get_or_none(AlertPreference.therapist == user)
+        record["alerts"] = _rows([alerts], "warning", "area", "flare_up", "step_down",
+                                 "inactive", "inactive_days", "digest_time") if alerts else []
+        record["digests_sent"] = _rows(
+            user.digest_claims.order_by(DigestClaim.local_date, DigestClaim.channel),
+            "local_date", "channel", "status", "clients", "sent_at")
     return record
 
 
@@ -128,6 +136,8 @@ def export_zip(user: User) -> bytes:
 
 # What a person's account owns outright, by the field that says whose it is.
 _OWNED_BY = (
+    AlertPreference.therapist,
+    DigestClaim.therapist,
     AppliedOperation.user,
     LoginSession.user,
     PasswordReset.user,
