@@ -177,7 +177,8 @@ def test_a_client_page_has_two_columns_on_a_wide_screen_only(pages, live_server,
 @pytest.fixture
 def desk(browser, playwright, live_server):
     """A new therapist (signed in at 1280 x 800) with three new clients whose leg pain today
-    is 3, 8 and 5: Ada, Bram, Cleo (each name with this test's suffix)."""
+    is 3, 8 and 5: Ada, Bram, Cleo (each name with this test's suffix). At the end, the
+    page logged no error (a CSP violation is one)."""
     suffix = secrets.token_hex(3)
     context = browser.new_context(**device_args(playwright, "desktop"))
     page = context.new_page()
@@ -201,8 +202,12 @@ def desk(browser, playwright, live_server):
                 "VALUES (?, ?, 1, ?, 0, 0, '', '[]', '[]', 0, '2026-01-01', '2026-01-01')",
                 client_id, day.isoformat(), pain)
         names[first] = name
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server}/clients")
     yield page, names
+    assert errors == []
     context.close()
 
 
