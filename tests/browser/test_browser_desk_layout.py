@@ -57,6 +57,13 @@ def fits(page: Page) -> None:
     assert width[0] <= width[1], width
 
 
+def axe_clean(page: Page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
 def box(page: Page, selector: str) -> dict:
     found = page.locator(selector).bounding_box()
     assert found is not None, f"{selector} is not shown"
@@ -145,6 +152,7 @@ def test_the_roster_is_cards_on_a_phone(pages, live_server, tmp_path):
     expect(row.locator(".col-pain")).to_contain_text("Leg pain")  # each under its label
     page.get_by_text("Sort: flagged first, then name").click()
     expect(page.get_by_label("Sort by")).to_be_visible()
+    axe_clean(page)
     page.screenshot(path=tmp_path / "roster-cards.png", full_page=True)
 
 
@@ -247,6 +255,7 @@ def test_sorting_the_roster_by_a_column(desk, live_server):
     expect(page.get_by_role("columnheader", name="Leg pain")).not_to_have_attribute(
         "aria-sort", "ascending")
     fits(page)
+    axe_clean(page)
 
 
 def test_searching_the_roster_live_and_keeping_the_order(desk, live_server):
