@@ -95,7 +95,7 @@ def test_a_warning_sign_on_an_ordinary_day_reaches_the_therapist(browser, page: 
     # The therapist, on a laptop: the roster flags the client; their page offers "Resume".
     desk = browser.new_context(viewport=DESKTOP).new_page()
     log_in(desk, live_server, "therapist@example.com", "sciatica-demo")
-    card = desk.locator("li.roster-card", has=desk.get_by_role("link", name="Demo Client"))
+    card = desk.locator("tr.roster-row", has=desk.get_by_role("link", name="Demo Client"))
     expect(card.locator(".flag")).to_have_text(["Warning sign"])
     desk.screenshot(path=tmp_path / "roster.png", full_page=True)
     card.get_by_role("link", name="Demo Client").click()

@@ -75,7 +75,7 @@ def test_a_client_joins_through_an_invite(page: Page, browser, browser_context_a
     # The therapist sees the new client on the roster.
     log_in(page, live_server, THERAPIST)
     expect(page).to_have_url(f"{live_server}/clients")
-    card = page.locator(".roster-card", has=page.get_by_role("link", name=name))
+    card = page.locator(".roster-row", has=page.get_by_role("link", name=name))
     expect(card).to_be_visible()
     expect(card.get_by_text("No plan yet")).to_be_visible()
     link_box = card.get_by_role("link", name=name).bounding_box()

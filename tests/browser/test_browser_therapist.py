@@ -63,7 +63,7 @@ def test_roster_flags_and_confirming_a_step_down(browser, page: Page, live_serve
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
     flo = page.get_by_role("link", name=flagged_client)
     expect(flo).to_be_visible()
-    card = page.locator("li", has=flo).first
+    card = page.locator("tr", has=flo).first
     expect(card).to_contain_text("Ready to step down")
     page.screenshot(path=tmp_path / "roster.png", full_page=True)
     axe_clean(page)

@@ -223,3 +223,107 @@ def test_the_module_is_pure():
 ])
 def test_adherence_in_words(row, text):
     assert row.adherence_text == text
+
+
+# --- sorting by a column, and the search -----------------------------------------------
+
+SORT_ROWS = [
+    Row(1, "Bea", adherence=80, last_checkin=days(2), leg_pain=6, phase="Improving",
+        next_session=TODAY + timedelta(days=3), flags=(INACTIVE,)),
+    Row(2, "al", adherence=None, last_checkin=None, leg_pain=None, phase=None),
+    Row(3, "Cy", adherence=40, last_checkin=days(0), leg_pain=8, phase="Acute",
+        next_session=TODAY, flags=(RED_FLAG, INACTIVE)),
+    Row(4, "Di", adherence=80, last_checkin=days(9), leg_pain=2, phase="acute",
+        next_session=None, flags=(RED_FLAG,)),
+    Row(5, "Ed", adherence=100, last_checkin=days(2), leg_pain=6, phase="Maintenance",
+        next_session=TODAY + timedelta(days=30), flags=(STEP_DOWN,)),
+]
+
+
+@pytest.mark.parametrize(("column", "ascending"), [
+    # equal figures by name; no figure (None) last, whichever the direction
+    ("name", [2, 1, 3, 4, 5]),
+    ("flags", [3, 4, 5, 1, 2]),  # the worst flag first; with two, ahead of one
+    ("adherence", [3, 1, 4, 5, 2]),
+    ("checkin", [4, 1, 5, 3, 2]),
+    ("pain", [4, 1, 5, 3, 2]),
+    ("phase", [3, 4, 1, 5, 2]),  # case-insensitively
+    ("next", [3, 1, 5, 2, 4]),  # two without a session: by name
+])
+def test_sorting_by_each_column(column, ascending):
+    up = [r.client_id for r in roster.sort_rows(SORT_ROWS, roster.Sort(column, False))]
+    down = [r.client_id for r in roster.sort_rows(SORT_ROWS, roster.Sort(column, True))]
+    assert up == ascending
+    known = [i for i in ascending if roster.SORTS[column].value(SORT_ROWS[i - 1]) is not None]
+    value = roster.SORTS[column].value
+    # descending: the figures the other way round, equal ones still by name, None still last
+    assert [value(SORT_ROWS[i - 1]) for i in down[:len(known)]] == sorted(
+        (value(SORT_ROWS[i - 1]) for i in known), reverse=True)
+    assert down[len(known):] == ascending[len(known):]
+
+
+def test_equal_figures_keep_the_name_order_both_ways():
+    rows = [Row(1, "Zoe", leg_pain=5), Row(2, "Amy", leg_pain=5), Row(3, "Bo", leg_pain=7)]
+    assert [r.client_id for r in roster.sort_rows(rows, roster.Sort("pain", True))] == [3, 2, 1]
+    assert [r.client_id for r in roster.sort_rows(rows, roster.Sort("pain", False))] == [2, 1, 3]
+
+
+def test_the_default_sort_is_flagged_first_then_name():
+    assert roster.sort_rows(SORT_ROWS) == roster.sort_rows(SORT_ROWS, roster.DEFAULT_SORT)
+    assert [r.client_id for r in roster.sort_rows(SORT_ROWS)] == [1, 3, 4, 5, 2]
+
+
+@pytest.mark.parametrize(("column", "direction", "expected"), [
+    ("name", "asc", roster.Sort("name", False)),
+    ("pain", "asc", roster.Sort("pain", False)),
+    ("adherence", "desc", roster.Sort("adherence", True)),
+    ("pain", None, roster.Sort("pain", True)),  # leg pain's first order: the worst first
+    ("checkin", "sideways", roster.Sort("checkin", False)),
+    ("next", "", roster.Sort("next", False)),
+    (None, "desc", roster.Sort()),
+    ("", None, roster.Sort()),
+    ("email", "asc", roster.Sort()),
+    ("name; DROP TABLE user", "asc", roster.Sort()),
+    ("__class__", "asc", roster.Sort()),
+])
+def test_parse_sort_falls_back_to_the_default(column, direction, expected):
+    assert roster.parse_sort(column, direction) == expected
+
+
+def test_a_header_click_toggles_its_column_or_starts_it_in_its_first_order():
+    current = roster.Sort("name", False)
+    assert current.toggled("name") == roster.Sort("name", True)
+    assert roster.Sort("name", True).toggled("name") == roster.Sort("name", False)
+    assert current.toggled("pain") == roster.Sort("pain", True)
+    assert current.toggled("adherence") == roster.Sort("adherence", False)
+    assert roster.Sort().toggled("flags") == roster.Sort("flags", False)
+    assert current.aria("name") == "ascending" and current.aria("pain") is None
+    assert roster.Sort("pain", True).aria("pain") == "descending"
+    assert roster.Sort().aria("name") is None
+    assert (roster.Sort().direction, roster.Sort("pain", True).direction) == ("asc", "desc")
+
+
+@pytest.mark.parametrize(("query", "texts", "found"), [
+    ("", ("Dana Diaz", "d@example.org"), True),
+    ("   ", ("Dana Diaz",), True),
+    ("dana", ("Dana Diaz", "d@example.org"), True),
+    ("DIAZ", ("Dana Diaz",), True),
+    ("example.org", ("Dana Diaz", "d@example.org"), True),
+    ("  diaz ", ("Dana Diaz",), True),
+    ("straße", ("Anna STRASSE",), True),  # casefold
+    ("zed", ("Dana Diaz", "d@example.org"), False),
+])
+def test_the_search_matches_any_text_ignoring_case(query, texts, found):
+    assert roster.matches(query, *texts) is found
+
+
+@given(st.lists(st.tuples(st.text(max_size=6), st.none() | st.integers(0, 10)), max_size=12),
+       st.sampled_from(sorted(roster.SORTS)), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_a_sort_keeps_every_row_and_puts_missing_figures_last(entries, column, descending):
+    rows = [Row(i, name, leg_pain=pain, adherence=pain) for i, (name, pain) in enumerate(entries)]
+    out = roster.sort_rows(rows, roster.Sort(column, descending))
+    assert sorted(r.client_id for r in out) == list(range(len(rows)))
+    value = roster.SORTS[column].value
+    missing = [value(r) is None for r in out]
+    assert missing == sorted(missing)  # all the None ones at the end

@@ -75,7 +75,8 @@ def test_seed_demo_gives_six_weeks_of_history_and_a_second_run_changes_nothing(
     auth.logout()
     auth.login("therapist@example.com", "sciatica-demo")
     roster = auth.client.get("/clients").get_data(as_text=True)
-    adherence = re.search(r"<dt>Adherence</dt>\s*<dd>(\d+)%</dd>", roster)
+    adherence = re.search(r'<td class="col-adherence"[^>]*><span class="figure">(\d+)%</span>',
+                          roster)
     assert adherence and 70 <= int(adherence[1]) < 100
     assert "Ready to step down" in roster
 

@@ -244,7 +244,7 @@ def _pauses(plan):
 def _roster_flags(browser, client):
     """The flags on the client's roster card, as the therapist reads them."""
     html = browser.get("/clients").get_data(as_text=True)
-    card = re.search(rf'<li class="card roster-card[^"]*" id="client-{client.id}">(.*?)\n</li>',
+    card = re.search(rf'<tr class="roster-row[^"]*" id="client-{client.id}">(.*?)\n</tr>',
                      html, re.S).group(1)
     return re.findall(r'<li class="flag flag-[a-z-]+">([^<]+)</li>', card)
 

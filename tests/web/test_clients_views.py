@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
+from tracker.domain import schedule
 from tracker.store import checkoffs, invites, plans
 from tracker.store.db import database
 from tracker.store.models import CareLink, CheckIn, Invite, Plan, SafetyCheck, User, utcnow
@@ -114,9 +115,14 @@ def test_the_roster_shows_own_clients_with_their_figures(world, as_user):
     assert response.status_code == 200
     assert f'href="/clients/{world.a.id}">Ann Client</a>' in html
     assert "Ben Client" not in html  # someone else's client
-    assert "7 of 10" in html and "(yesterday)" in html
-    assert "<dd>Acute</dd>" in html
-    assert re.search(r"<dt>Adherence</dt>\s*<dd>\d+%</dd>", html)
+    row = _rows(html)["Ann Client"]
+    # the trend's words are the sparkline's title and label
+    assert _cell(row, "pain") == "7 of 10 Leg pain, last 14 days: 7"
+    assert 'role="img" aria-label="Leg pain, last 14 days: 7"' in row
+    assert _cell(row, "checkin").endswith("yesterday")
+    assert _cell(row, "phase") == "Acute"
+    assert re.fullmatch(r"\d+%.*", _cell(row, "adherence"))
+    assert _cell(row, "flags") == "None"
 
 
 def test_adherence_counts_the_last_14_days(world, as_user):
@@ -130,12 +136,11 @@ def test_adherence_counts_the_last_14_days(world, as_user):
         _, late = _client_with(world, "lou@example.org", "Lou Late", 30)
         checkoffs.set_done(late, "piriformis", world.today - timedelta(days=20), True)
     assert len(due) > 1
-    cards = _cards(text(as_user("t@example.org").get("/clients")))
-    assert "<dd>100%</dd>" in cards["Cam Keen"]
+    rows = _rows(text(as_user("t@example.org").get("/clients")))
+    assert _cell(rows["Cam Keen"], "adherence") == f"100% Today: {len(due)} of {len(due)} done"
     # Ida's only day due is today, still in progress: not a 0%.
-    assert "<dd>Too soon to say</dd>" in cards["Ida Idle"]
-    assert f"<dt>Today</dt><dd>0 of {len(due)} so far</dd>" in cards["Ida Idle"]
-    assert "<dd>0%</dd>" in cards["Lou Late"]
+    assert _cell(rows["Ida Idle"], "adherence") == f"Too soon to say Today: 0 of {len(due)} so far"
+    assert _cell(rows["Lou Late"], "adherence").startswith("0% ")
 
 
 def test_another_therapist_sees_only_their_own(world, as_user):
@@ -167,14 +172,21 @@ def _client_with(world, email, name, start_days_ago=None, **plan_fields):
     return client, None
 
 
-def _cards(html: str) -> dict[str, str]:
-    """Each roster card's text by client name, in page order."""
-    cards = re.findall(r'<li class="card roster-card[^"]*"[^>]*>(.*?)\n</li>', html, re.S)
+def _rows(html: str) -> dict[str, str]:
+    """Each roster row's markup by client name, in page order."""
+    rows = re.findall(r'<tr class="roster-row[^"]*"[^>]*>(.*?)\n</tr>', html, re.S)
     named = {}
-    for card in cards:
-        name = re.search(r'<h2><a href="/clients/\d+">([^<]+)</a></h2>', card).group(1)
-        named[name] = card
+    for row in rows:
+        name = re.search(r'<th scope="row" class="col-name"><a href="/clients/\d+">([^<]+)</a>',
+                         row).group(1)
+        named[name] = row
     return named
+
+
+def _cell(row: str, column: str) -> str:
+    """The text of one cell of a roster row, tags dropped and spaces joined."""
+    cell = re.search(rf'<td class="col-{column}[^"]*"[^>]*>(.*?)</td>', row, re.S).group(1)
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
 
 
 def _report(client, *, flags=(), problems=(), resolved=False):
@@ -207,7 +219,7 @@ def test_roster_order_and_flags(world, as_user):
         _report(val, flags=["trauma"], resolved=True)
         CheckIn.create(client=old_flag.client, day=today, back_pain=1, leg_pain=1)
     html = text(as_user("t@example.org").get("/clients"))
-    cards = _cards(html)
+    cards = _rows(html)
     assert list(cards) == [
         "Nia Newflag", "Ola Area", "Pat Paused", "Rae Review", "Wes Quiet", "Xia Flare",
         "Yan Stepdown", "Zoe Redflag", "Abe Noplan", "Ann Client", "Val Oldflag",
@@ -227,8 +239,10 @@ def test_roster_order_and_flags(world, as_user):
         "Ann Client": [],
         "Val Oldflag": [],
     }
-    assert "No plan yet" in cards["Abe Noplan"] and "None yet" in cards["Abe Noplan"]
-    assert 'class="card roster-card flagged roster-urgent" id="client-' in html
+    assert _cell(cards["Abe Noplan"], "phase") == "No plan yet"
+    assert _cell(cards["Abe Noplan"], "checkin") == "None yet"
+    assert _cell(cards["Abe Noplan"], "next") == "None"
+    assert 'class="roster-row flagged roster-urgent" id="client-' in html
 
 
 def test_an_archived_client_with_a_warning_sign_comes_back_into_view(world, as_user):
@@ -238,11 +252,11 @@ def test_an_archived_client_with_a_warning_sign_comes_back_into_view(world, as_u
         quiet, _ = _client_with(world, "qia@example.org", "Qia Archived", 2)
         CareLink.update(archived=True).where(CareLink.client == quiet.id).execute()
     client = as_user("t@example.org")
-    assert "Zed Archived" not in _cards(text(client.get("/clients")))
+    assert "Zed Archived" not in _rows(text(client.get("/clients")))
     with database.connection_context():
         _report(zed, flags=["bladder_bowel"])
     html = text(client.get("/clients"))
-    cards = _cards(html)
+    cards = _rows(html)
     assert list(cards)[0] == "Zed Archived" and "Qia Archived" not in cards
     assert "Warning sign" in cards["Zed Archived"]
     assert "Archived: back on your list until the report is resolved." in cards["Zed Archived"]
@@ -277,13 +291,14 @@ def test_roster_queries_do_not_grow_with_the_number_of_clients(world, as_user, q
 def test_archive_and_restore(world, as_user):
     client = as_user("t@example.org")
     html = text(client.get("/clients"))
-    assert "<summary>Archive</summary>" in html
+    assert ('<summary>Archive<span class="visually-hidden"> Ann Client</span></summary>'
+            in html)
     assert f'action="/clients/{world.a.id}/archive"' in html
     response = post(client, f"/clients/{world.a.id}/archive")
     assert response.status_code == 302 and response.location == "/clients"
     html = text(client.get("/clients"))
     assert "Ann Client is archived" in html
-    assert not _cards(html)
+    assert not _rows(html)
     assert "Archived clients (1)" in html and f'action="/clients/{world.a.id}/restore"' in html
     assert "No clients yet" in html
     # Archived is not unlinked: the client page still opens.
@@ -292,7 +307,7 @@ def test_archive_and_restore(world, as_user):
     assert response.status_code == 302
     html = text(client.get("/clients"))
     assert "Ann Client is back on your roster" in html
-    assert list(_cards(html)) == ["Ann Client"] and "Archived clients" not in html
+    assert list(_rows(html)) == ["Ann Client"] and "Archived clients" not in html
 
 
 @pytest.mark.parametrize("path", ["archive", "restore"])
@@ -564,3 +579,238 @@ def test_logging_in_from_the_invite_comes_back_to_accept(world, client):
         "csrf_token": csrf_token(client),
     })
     assert response.location == f"/join/{token}"
+
+
+# --- the roster as a table: sort, search, the trend, the next session ------------------------
+
+
+def _names(html: str) -> list[str]:
+    return list(_rows(html))
+
+
+@pytest.fixture
+def three(world):
+    """Ann (from the world, leg pain 7 yesterday), Bea (pain 3 today, adherence 100%) and
+    Cal (no check-in, no plan)."""
+    with database.connection_context():
+        CheckIn.create(client=world.a, day=world.today - timedelta(days=1), back_pain=2,
+                       leg_pain=7)
+        bea, plan = _client_with(world, "bea@example.org", "Bea Bright", 5)
+        for day in range(5):
+            CheckIn.create(client=bea, day=world.today - timedelta(days=4 - day), back_pain=1,
+                           leg_pain=7 - day)
+        _client_with(world, "cal@example.org", "Cal Calm")
+    return world
+
+
+@pytest.mark.parametrize(("query", "names"), [
+    ("sort=name&dir=asc", ["Ann Client", "Bea Bright", "Cal Calm"]),
+    ("sort=name&dir=desc", ["Cal Calm", "Bea Bright", "Ann Client"]),
+    ("sort=pain&dir=desc", ["Ann Client", "Bea Bright", "Cal Calm"]),
+    ("sort=pain&dir=asc", ["Bea Bright", "Ann Client", "Cal Calm"]),  # no figure: last
+    ("sort=pain", ["Ann Client", "Bea Bright", "Cal Calm"]),  # leg pain: worst first
+    ("sort=checkin&dir=desc", ["Bea Bright", "Ann Client", "Cal Calm"]),
+    ("sort=phase&dir=asc", ["Ann Client", "Bea Bright", "Cal Calm"]),
+    ("sort=nonsense&dir=desc", ["Ann Client", "Bea Bright", "Cal Calm"]),  # the default
+    ("sort=pain&dir=nonsense", ["Ann Client", "Bea Bright", "Cal Calm"]),
+    ("sort=%00&dir=%FF", ["Ann Client", "Bea Bright", "Cal Calm"]),
+    ("sort=" + "x" * 5000, ["Ann Client", "Bea Bright", "Cal Calm"]),
+])
+def test_the_roster_sorts_by_a_column(three, as_user, query, names):
+    response = as_user("t@example.org").get(f"/clients?{query}")
+    assert response.status_code == 200
+    assert _names(text(response)) == names
+
+
+def test_the_sorted_header_says_so_and_links_the_other_way(three, as_user):
+    html = text(as_user("t@example.org").get("/clients?sort=pain&dir=desc"))
+    headers = re.findall(
+        r'<th scope="col" class="col-(\w+)"( aria-sort="\w+")?>\s*<a href="([^"]+)"', html)
+    assert headers == [
+        ("name", "", "/clients?sort=name&amp;dir=asc"),
+        ("flags", "", "/clients?sort=flags&amp;dir=asc"),
+        ("adherence", "", "/clients?sort=adherence&amp;dir=asc"),
+        ("checkin", "", "/clients?sort=checkin&amp;dir=asc"),
+        ("pain", ' aria-sort="descending"', "/clients?sort=pain&amp;dir=asc"),
+        ("phase", "", "/clients?sort=phase&amp;dir=asc"),
+        ("next", "", "/clients?sort=next&amp;dir=asc"),
+    ]
+    assert "Sorted by leg pain, descending." in html
+    assert '<option value="pain" selected>Leg pain</option>' in html
+    assert '<option value="desc" selected>Descending</option>' in html
+
+
+def test_the_default_order_has_no_aria_sort(three, as_user):
+    html = text(as_user("t@example.org").get("/clients"))
+    assert "aria-sort" not in html
+    assert "Clients with a flag come first, then everyone by name." in html
+    assert '<option value="" selected>Flagged first, then name</option>' in html
+
+
+def test_a_sort_link_keeps_the_search(three, as_user):
+    html = text(as_user("t@example.org").get("/clients?q=b&sort=name&dir=asc"))
+    assert 'href="/clients?sort=name&amp;dir=desc&amp;q=b"' in html
+
+
+@pytest.mark.parametrize(("query", "names"), [
+    ("bea", ["Bea Bright"]),
+    ("BRIGHT", ["Bea Bright"]),
+    ("cal@example", ["Cal Calm"]),  # by email too
+    ("  ann  ", ["Ann Client"]),
+    ("", ["Ann Client", "Bea Bright", "Cal Calm"]),
+    ("example.org", ["Ann Client", "Bea Bright", "Cal Calm"]),
+])
+def test_the_search_finds_clients_by_name_or_email(three, as_user, query, names):
+    response = as_user("t@example.org").get("/clients", query_string={"q": query})
+    html = text(response)
+    assert response.status_code == 200
+    assert _names(html) == names
+    if query.strip():
+        count = f"{len(names)} client{'s' if len(names) > 1 else ''} match"
+        assert f"{count}{'es' if len(names) == 1 else ''} “{query.strip()}”." in html
+
+
+def test_a_search_that_finds_no_one_says_so(three, as_user):
+    html = text(as_user("t@example.org").get("/clients?q=zed"))
+    assert _names(html) == []
+    assert "No clients match “zed”. Search by name or email." in html
+    assert "No clients yet" not in html  # there are clients: just none matching
+
+
+def test_someone_elses_client_is_never_found(three, as_user):
+    assert _names(text(as_user("t@example.org").get("/clients?q=Ben"))) == []
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("x" * 101, "Please keep the search to 100 characters or fewer."),
+    ("a" * 10_000, "Please keep the search to 100 characters or fewer."),
+    ("Ann\x00", "Please remove control characters."),
+    ("Ann\n", "Please remove control characters."),
+    ("\x1b[2J", "Please remove control characters."),
+    ("\u0085Ann", "Please remove control characters."),
+])
+def test_a_bad_search_gets_a_message_and_no_list(three, as_user, query, message):
+    client = as_user("t@example.org")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get("/clients", query_string={"q": query}, headers=headers)
+        html = text(response)
+        assert response.status_code == 200
+        assert f'<p class="result-count" id="roster-count" role="status">{message}</p>' in html
+        assert _names(html) == []
+
+
+def test_a_search_of_exactly_100_characters_is_fine(three, as_user):
+    response = as_user("t@example.org").get("/clients", query_string={"q": "a" * 100})
+    assert response.status_code == 200 and "No clients match" in text(response)
+
+
+def test_htmx_gets_the_results_alone(three, as_user):
+    response = as_user("t@example.org").get("/clients?q=bea&sort=name&dir=asc",
+                                            headers={"HX-Request": "true"})
+    html = text(response)
+    assert response.status_code == 200
+    assert html.startswith("{# ") is False and html.lstrip().startswith(
+        '<div id="roster-results" class="roster-results">')
+    assert "<html" not in html and 'role="search"' not in html
+    assert _names(html) == ["Bea Bright"]
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_the_search_form_works_without_javascript(three, as_user):
+    html = text(as_user("t@example.org").get("/clients?q=bea"))
+    form = html[html.index('<form method="get" action="/clients" role="search"'):]
+    form = form[:form.index("</form>")]
+    assert 'hx-get="/clients"' in form and 'hx-target="#roster-results"' in form
+    assert '<input type="search" id="roster-q" name="q" value="bea"' in form
+    assert '<button type="submit">Search</button>' in form
+    assert '<select id="roster-sort" name="sort">' in form
+    assert '<button type="submit">Sort</button>' in form
+
+
+def test_the_leg_pain_trend_and_the_next_session(three, as_user):
+    rows = _rows(text(as_user("t@example.org").get("/clients")))
+    bea = rows["Bea Bright"]
+    assert _cell(bea, "pain") == ("3 of 10 Leg pain, last 14 days: 7, 6, 5, 4, 3 "
+                                 "(from 7 to 3)")
+    assert bea.count("<polyline") == 1 and "style=" not in bea
+    # the acute phase's weekly massage falls on Mondays: the next one from today on
+    monday = three.today + timedelta(days=-three.today.weekday() % 7)
+    with database.connection_context():
+        for name in ("Ann Client", "Bea Bright"):
+            plan = Plan.get(Plan.client == User.get(User.name == name).id)
+            due = [o.date for o in schedule.occurrences(plans.plan_input(plan), three.today,
+                                                        three.today + timedelta(days=56))
+                   if o.item.is_session]
+            assert due[0] == monday
+            assert _cell(rows[name], "next") == _short(monday)
+    assert _cell(rows["Cal Calm"], "next") == "None"
+    assert _cell(rows["Cal Calm"], "pain") == "Not logged"
+
+
+WEEKLY_SESSION = {
+    "key": "massage", "technique": "deep-tissue-massage", "name": "Deep tissue massage",
+    "kind": "session",
+    "cadence": {"kind": "every_n_days", "interval": 7, "weekdays": [], "anchor": "calendar"},
+    "dose": {"hold_seconds": None, "repetitions": None, "sets": None, "minutes": 60,
+             "per_side": False},
+    "time_of_day": "10:00", "note": "",
+}
+
+
+def _short(day) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def test_a_session_done_today_is_not_the_next_one(world, as_user):
+    """A weekly session from today: today's is next until it is checked off, then the one a
+    week on; a plan with no session says so."""
+    with database.connection_context():
+        dee = make_user("dee@example.org", "Dee Weekly")
+        CareLink.create(therapist=world.therapist, client=dee)
+        plan = plans.create_plan(
+            dee, {"phases": [{"name": "Acute", "exit": {"kind": "manual"},
+                              "items": [WEEKLY_SESSION]}]},
+            world.today, title="Weekly", created_by=world.therapist, therapist=world.therapist)
+        eve = make_user("eve@example.org", "Eve Selfcare")
+        CareLink.create(therapist=world.therapist, client=eve)
+        plans.create_from_template(eve, "self-guided-relief", world.today - timedelta(days=2),
+                                   created_by=eve)
+    client = as_user("t@example.org")
+    rows = _rows(text(client.get("/clients")))
+    assert _cell(rows["Dee Weekly"], "next") == _short(world.today)
+    assert _cell(rows["Eve Selfcare"], "next") == "None in the next 8 weeks"
+    with database.connection_context():
+        checkoffs.set_done(plan, "massage", world.today, True)
+    rows = _rows(text(client.get("/clients")))
+    assert _cell(rows["Dee Weekly"], "next") == _short(world.today + timedelta(days=7))
+
+
+def test_roster_queries_are_the_same_for_5_and_500_clients(world, as_user, queries):
+    """The roster's queries don't grow with the clients: 5, then 500 (each with a plan,
+    check-ins, check-offs and a skip)."""
+    def add(n, start):
+        with database.connection_context(), database.atomic():
+            for i in range(start, start + n):
+                client, plan = _client_with(world, f"q{i}@example.org", f"Client {i:03}", 20)
+                CheckIn.create(client=client, day=world.today, back_pain=3, leg_pain=4)
+                CheckIn.create(client=client, day=world.today - timedelta(days=2), back_pain=3,
+                               leg_pain=6)
+                checkoffs.set_done(plan, "piriformis", world.today - timedelta(days=1), True)
+                checkoffs.skip(plan, "piriformis", world.today, "sore")
+            SafetyCheck.create(client=client, day=world.today, red_flags=["fever"],
+                               problems=[], reported=True)
+
+    client = as_user("t@example.org")
+
+    def count(url):
+        counter = queries()
+        response = client.get(url)
+        assert response.status_code == 200
+        return counter.count, response
+
+    add(4, 0)  # with Ann: 5 clients
+    five = [count(url)[0] for url in ("/clients", "/clients?sort=pain&dir=desc&q=client")]
+    add(495, 4)  # 500 clients
+    (many, response) = count("/clients")
+    assert len(_rows(text(response))) == 500
+    assert [many, count("/clients?sort=pain&dir=desc&q=client")[0]] == five

@@ -591,9 +591,10 @@ def page_text(response) -> str:
 
 
 def roster_card(html: str, name: str) -> str | None:
-    """The roster card of the client called ``name`` (None when not on the roster)."""
-    for card in re.findall(r'<li class="card roster-card[^"]*"[^>]*>(.*?)\n</li>', html, re.S):
-        if re.search(rf'<h2><a href="/clients/\d+">{re.escape(name)}</a></h2>', card):
+    """The roster row of the client called ``name`` (None when not on the roster)."""
+    for card in re.findall(r'<tr class="roster-row[^"]*"[^>]*>(.*?)\n</tr>', html, re.S):
+        if re.search(rf'<th scope="row" class="col-name"><a href="/clients/\d+">'
+                     rf'{re.escape(name)}</a>', card):
             return card
     return None
 
@@ -608,7 +609,8 @@ def roster_flags(html: str, name: str) -> tuple[str, ...] | None:
 
 def roster_phase(html: str, name: str) -> str | None:
     card = roster_card(html, name)
-    return re.search(r"<dt>Phase</dt><dd>([^<]*)</dd>", card)[1] if card else None
+    return re.search(r'<td class="col-phase" data-label="Phase">([^<]*)</td>', card)[1] \
+        if card else None
 
 
 def due_items(response) -> tuple[set[str], bool]:

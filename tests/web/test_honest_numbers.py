@@ -70,9 +70,10 @@ def test_the_roster_shows_today_in_progress_and_the_skips(linked, as_user, clien
             checkoffs.set_done(plan, key, today, True)
     as_user("t@example.org")
     html = client.get("/clients").get_data(as_text=True)
-    assert f"<dt>Today</dt><dd>2 of {len(keys)} so far</dd>" in html
-    assert f"<dt>Skipped (14 days)</dt><dd>{len(keys)} skipped (no time)</dd>" in html
-    assert "<dd>All skipped</dd>" in html  # today, in progress, is not counted yet
+    assert f'<span class="sub">Today: 2 of {len(keys)} so far</span>' in html
+    assert f'<span class="sub">{len(keys)} skipped (no time)</span>' in html
+    # today, in progress, is not counted yet
+    assert '<span class="figure">All skipped</span>' in html
 
 
 def test_the_roster_says_all_skipped_rather_than_nothing_due(linked, as_user, client):
@@ -80,8 +81,8 @@ def test_the_roster_says_all_skipped_rather_than_nothing_due(linked, as_user, cl
     _skip_all(plan, today - timedelta(days=1), keys)
     as_user("t@example.org")
     html = client.get("/clients").get_data(as_text=True)
-    assert "<dd>All skipped</dd>" in html and "Nothing due" not in html
-    assert f"<dt>Today</dt><dd>0 of {len(keys)} so far</dd>" in html
+    assert '<span class="figure">All skipped</span>' in html and "Nothing due" not in html
+    assert f'<span class="sub">Today: 0 of {len(keys)} so far</span>' in html
 
 
 def test_the_client_page_marks_today_in_progress_not_missed(linked, as_user, client):

@@ -5,14 +5,17 @@ client's facts and their own local `today`.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from markupsafe import Markup
+
 __all__ = [
-    "AREA", "FLARE_UP", "INACTIVE", "INACTIVE_DAYS", "RED_FLAG", "STEP_DOWN", "WAITING",
-    "Facts", "Flag", "Row", "days_ago", "flags", "sort_rows",
+    "AREA", "DEFAULT_SORT", "FLARE_UP", "INACTIVE", "INACTIVE_DAYS", "RED_FLAG", "SORTS",
+    "STEP_DOWN", "WAITING", "Column", "Facts", "Flag", "Row", "Sort", "days_ago", "flags",
+    "matches", "parse_sort", "sort_rows",
 ]
 
 INACTIVE_DAYS = 5
@@ -99,6 +102,8 @@ class Row:
     archived: bool = False  # put away by the therapist, back in view while flagged
     skips: str = ""  # the last 14 days' skips by reason: "6 skipped (no time)"
     today: str = ""  # the client's today so far: "2 of 7 so far"; "" without a plan
+    trend: Markup = Markup("")  # leg pain over the last 14 days, a small SVG with its words
+    next_session: date | None = None  # the next professional session due, if any soon
 
     @property
     def adherence_text(self) -> str:
@@ -121,6 +126,92 @@ class Row:
         return RED_FLAG in self.flags
 
 
-def sort_rows(rows: Iterable[Row]) -> list[Row]:
-    """Flagged clients first, then everyone by name (case-insensitively)."""
-    return sorted(rows, key=lambda r: (not r.flagged, r.name.casefold(), r.name, r.client_id))
+# Flags from most to least urgent: the "Flags" column sorts by the most urgent one.
+_FLAG_ORDER = (RED_FLAG, AREA, FLARE_UP, WAITING, STEP_DOWN, INACTIVE)
+
+
+def _flag_rank(row: Row) -> tuple[int, ...]:
+    """Most urgent first; of two with the same worst flag, the one with more flags."""
+    ranks = sorted(_FLAG_ORDER.index(f) if f in _FLAG_ORDER else len(_FLAG_ORDER)
+                   for f in row.flags)
+    return (*ranks, len(_FLAG_ORDER) + 1)
+
+
+class Column(NamedTuple):
+    label: str
+    value: Callable[[Row], object]  # None: no figure (always listed last)
+    descending: bool  # the first click's order: the one that shows who needs a look first
+
+
+# The roster's columns that sort, by their name in the URL (?sort=adherence&dir=asc).
+SORTS: dict[str, Column] = {
+    "name": Column("Name", lambda r: r.name.casefold(), False),
+    "flags": Column("Flags", _flag_rank, False),
+    "adherence": Column("Adherence (14 days)", lambda r: r.adherence, False),
+    "checkin": Column("Last check-in", lambda r: r.last_checkin, False),
+    "pain": Column("Leg pain", lambda r: r.leg_pain, True),
+    "phase": Column("Phase", lambda r: r.phase.casefold() if r.phase else None, False),
+    "next": Column("Next session", lambda r: r.next_session, False),
+}
+
+
+class Sort(NamedTuple):
+    """How the roster is sorted: a column of SORTS, or None for the default (flagged
+    clients first, then by name)."""
+
+    column: str | None = None
+    descending: bool = False
+
+    @property
+    def direction(self) -> str:
+        return "desc" if self.descending else "asc"
+
+    def aria(self, column: str) -> str | None:
+        """The header's aria-sort: "ascending" or "descending" on the sorted column."""
+        if column != self.column:
+            return None
+        return "descending" if self.descending else "ascending"
+
+    def toggled(self, column: str) -> Sort:
+        """The sort a click on ``column``'s header asks for: the other way round when it
+        is already sorted by it, else that column's first order."""
+        if column == self.column:
+            return Sort(column, not self.descending)
+        return Sort(column, SORTS[column].descending)
+
+
+def parse_sort(column: str | None, direction: str | None) -> Sort:
+    """The sort asked for in a URL; an unknown column is the default order, an unknown
+    direction that column's first order."""
+    if column not in SORTS:
+        return Sort()
+    if direction in ("asc", "desc"):
+        return Sort(column, direction == "desc")
+    return Sort(column, SORTS[column].descending)
+
+
+def matches(query: str, *texts: str) -> bool:
+    """True when any of ``texts`` contains ``query``, ignoring case ("" matches all)."""
+    needle = query.strip().casefold()
+    return not needle or any(needle in t.casefold() for t in texts)
+
+
+def _by_name(rows: Iterable[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: (r.name.casefold(), r.name, r.client_id))
+
+
+DEFAULT_SORT = Sort()
+
+
+def sort_rows(rows: Iterable[Row], sort: Sort = DEFAULT_SORT) -> list[Row]:
+    """By default flagged clients first, then everyone by name (case-insensitively).
+    By a column: its figure either way, clients without one (no check-in, no plan) last,
+    and equal figures by name."""
+    if sort.column is None:
+        return sorted(_by_name(rows), key=lambda r: not r.flagged)
+    value = SORTS[sort.column].value
+    named = _by_name(rows)
+    known = [r for r in named if value(r) is not None]
+    # sorted() is stable also with reverse=True: equal figures keep the name order.
+    return (sorted(known, key=value, reverse=sort.descending)  # type: ignore[arg-type]
+            + [r for r in named if value(r) is None])

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from markupsafe import Markup
 from peewee import fn
 
-from tracker.domain import charts, progress, roster, schedule, symptoms, wording
+from tracker.domain import charts, library, progress, roster, schedule, sparkline, symptoms, wording
 from tracker.domain import day as today_model
 from tracker.domain import safety as safety_rules
 from tracker.store import plans, safety_reports
@@ -209,12 +209,12 @@ def _last_checkins(client_ids: list[int]) -> dict[int, CheckIn]:
     return {c.client_id: c for c in query}
 
 
-def _adherence(data: _PlanData, first: date, today: date) -> tuple[int | None, str, str]:
+def _adherence(data: _PlanData, due: list[schedule.Occurrence], first: date,
+               today: date) -> tuple[int | None, str, str]:
     """Adherence over [first, today] (None: nothing counted), the period's skips in
-    words, and today so far ("Today: 2 of 7 so far")."""
+    words, and today so far ("Today: 2 of 7 so far"); ``due`` is what fell due then."""
     if first > today:
         return None, "", ""
-    due = schedule.occurrences(data.input, first, today)
     records = progress.day_records(due, data.marks, first, today, data.reasons)
     today_record = next((r for r in records if r.day == today), None)
     # Today counts once complete: a day still in progress is not a shortfall.
@@ -225,15 +225,36 @@ def _adherence(data: _PlanData, first: date, today: date) -> tuple[int | None, s
             progress.day_summary(today_record, today))
 
 
+NEXT_SESSION_DAYS = 56  # how far ahead the roster looks for a professional session
+
+
+def _next_session(ahead: list[schedule.Occurrence], marks: dict, today: date) -> date | None:
+    """The first professional session due from today on (one already marked today is
+    past), within the days looked at."""
+    return next((o.date for o in ahead if o.item.is_session
+                 and not (o.date == today and (o.item.key, today) in marks)), None)
+
+
+def _pain_points(client_ids: list[int], since: date) -> dict[int, list[tuple[date, int]]]:
+    """Each client's leg pain a day from ``since`` on (one query)."""
+    found: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for c in (CheckIn.select(CheckIn.client, CheckIn.day, CheckIn.leg_pain)
+              .where(CheckIn.client.in_(client_ids) & (CheckIn.day >= since))
+              .order_by(CheckIn.day)):
+        found[c.client_id].append((c.day, c.leg_pain))
+    return found
+
+
 def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
                 checkin: CheckIn | None, today: date, reports: list,
-                archived: bool) -> roster.Row:
+                archived: bool, pain: list[tuple[date, int]]) -> roster.Row:
     last_checkin = checkin.day if checkin else None
     open_now = {"warning_open": any(r.red_flags for r in reports),
                 "area_open": any(r.problems for r in reports)}
     facts = roster.Facts(today=today, last_checkin=last_checkin, **open_now)
-    adherence = phase = None
+    adherence = phase = next_session = None
     skips = today_text = ""
+    trend_first = today - timedelta(days=ADHERENCE_DAYS - 1)
     if plan is not None:
         facts = roster.Facts(
             today=today,
@@ -244,8 +265,14 @@ def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
             last_checkoff=data.last_checkoff,
             **open_now,
         )
-        first = max(plan.start, today - timedelta(days=ADHERENCE_DAYS - 1))
-        adherence, skips, today_text = _adherence(data, first, today)
+        first = max(plan.start, trend_first)
+        # One walk of the engine: the 14 days behind for adherence, the weeks ahead for
+        # the next session.
+        due = schedule.occurrences(data.input, min(first, today),
+                                   today + timedelta(days=NEXT_SESSION_DAYS))
+        adherence, skips, today_text = _adherence(
+            data, [o for o in due if o.date <= today], first, today)
+        next_session = _next_session([o for o in due if o.date >= today], data.marks, today)
         spec = schedule.spec_on(data.input, today)
         phase = spec.phase(schedule.phase_on(data.input, today)).name
     return roster.Row(
@@ -260,13 +287,17 @@ def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
         archived=archived,
         skips=skips,
         today=today_text,
+        trend=sparkline.sparkline(pain, trend_first, today),
+        next_session=next_session,
     )
 
 
 def roster_rows(clients: list[User], now: datetime,
-                archived_ids: frozenset[int] = frozenset()) -> list[roster.Row]:
-    """The roster's rows for these clients, sorted, each on the client's own today.
-    ``archived_ids`` are clients the therapist archived (shown here while flagged)."""
+                archived_ids: frozenset[int] = frozenset(),
+                sort: roster.Sort = roster.DEFAULT_SORT) -> list[roster.Row]:
+    """The roster's rows for these clients, sorted, each on the client's own today, in
+    a fixed number of queries however many they are. ``archived_ids`` are clients the
+    therapist archived (shown here while flagged)."""
     if not clients:
         return []
     ids = [c.id for c in clients]
@@ -276,10 +307,12 @@ def roster_rows(clients: list[User], now: datetime,
     data = _plan_data(list(current.values()), since) if current else {}
     checkins = _last_checkins(ids)
     reports = safety_reports.open_by_client(ids)
+    pain = _pain_points(ids, since)
     rows = []
     for client in clients:
         plan = current.get(client.id)
         rows.append(_roster_row(client, plan, data.get(plan.id) if plan else None,
                                 checkins.get(client.id), todays[client.id],
-                                reports.get(client.id, []), client.id in archived_ids))
-    return roster.sort_rows(rows)
+                                reports.get(client.id, []), client.id in archived_ids,
+                                pain.get(client.id, [])))
+    return roster.sort_rows(rows, sort)

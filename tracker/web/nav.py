@@ -1,4 +1,5 @@
-"""The bottom navigation, per role."""
+"""The app's navigation, per role: a bar at the bottom of a phone, a column on the left of
+a wide screen (one list, placed by the stylesheet); and the page's classes that choose it."""
 from typing import NamedTuple
 
 from flask import Flask, request
@@ -42,6 +43,15 @@ def nav_items() -> list[NavItem]:
     ]
 
 
+def page_classes() -> str:
+    """The body's classes: "with-nav" when the navigation shows, the role, and the
+    blueprint ("bp-clients"), which the stylesheet uses for a page's wide-screen layout."""
+    classes = [f"bp-{request.blueprint or 'none'}"]
+    if current_user.is_authenticated:
+        classes += ["with-nav", f"role-{current_user.role}"]
+    return " ".join(classes)
+
+
 def warning_open() -> bool:
     """A client with an open warning sign sees a link to the urgent-care screen on every
     page (the full screen is on /today and /checkin/urgent)."""
@@ -59,4 +69,5 @@ def warning_open() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"nav_items": nav_items(), "warning_open": warning_open()})
+    app.context_processor(lambda: {"nav_items": nav_items(), "warning_open": warning_open(),
+                                   "page_classes": page_classes()})

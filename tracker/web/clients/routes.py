@@ -10,6 +10,7 @@ from peewee import fn
 from wtforms import StringField, SubmitField
 from wtforms.validators import Length
 
+from tracker.domain import roster, text
 from tracker.store import invites, queries, reports, safety_reports
 from tracker.store.models import THERAPIST, CareLink, Invite, User, utcnow
 from tracker.web import security, signin
@@ -56,17 +57,45 @@ def _links(therapist) -> list[CareLink]:
 # --- the roster ------------------------------------------------------------------------
 
 
+SEARCH_MAX = 100
+SEARCH_TOO_LONG = f"Please keep the search to {SEARCH_MAX} characters or fewer."
+
+
+def _search() -> tuple[str, str]:
+    """The roster's search (``?q=``) and, when it is refused, why. Text with control
+    characters or over 100 characters is refused with a message, never cleaned or cut:
+    it finds no one, so no list is shown for text the therapist did not see."""
+    typed = request.args.get("q", "")
+    if not text.is_plain(typed):  # before strip(): it would drop some (U+0085, U+001F)
+        return "", text.CONTROL_MESSAGE
+    if len(typed.strip()) > SEARCH_MAX:
+        return "", SEARCH_TOO_LONG
+    return typed.strip(), ""
+
+
 @bp.get("/clients", endpoint="roster")
 @role_required(THERAPIST)
 def roster_page():
-    """Every client at a glance, the ones needing a look first."""
+    """Every client at a glance, the ones needing a look first; ``?sort=&dir=`` sorts by
+    a column, ``?q=`` finds clients by name or email (htmx gets the results only)."""
     links = _links(current_user.id)
+    query, query_error = _search()
+    sort = roster.parse_sort(request.args.get("sort"), request.args.get("dir"))
     flagged = set(safety_reports.open_by_client(link.client_id for link in links if link.archived))
     shown = [link for link in links if not link.archived or link.client_id in flagged]
+    found = [] if query_error else [
+        link for link in shown if roster.matches(query, link.client.name, link.client.email)]
     return render(
         "clients/roster.html",
-        rows=reports.roster_rows([link.client for link in shown], utcnow(),
-                                 frozenset(link.client_id for link in shown if link.archived)),
+        "clients/_roster_results.html",
+        rows=reports.roster_rows([link.client for link in found], utcnow(),
+                                 frozenset(link.client_id for link in found if link.archived),
+                                 sort),
+        has_clients=bool(shown),
+        query=query,
+        query_error=query_error,
+        sort=sort,
+        columns=roster.SORTS,
         archived=[link.client for link in links if link.archived and link not in shown],
     )
 
