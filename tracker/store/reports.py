@@ -11,7 +11,7 @@ from typing import NamedTuple
 from markupsafe import Markup
 from peewee import fn
 
-from tracker.domain import charts, library, progress, roster, schedule, sparkline, symptoms, wording
+from tracker.domain import charts, progress, roster, schedule, sparkline, symptoms, wording
 from tracker.domain import day as today_model
 from tracker.domain import safety as safety_rules
 from tracker.store import plans, safety_reports
