@@ -386,6 +386,7 @@ def register_with_plan(page, base: str, email: str, name: str,
     page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(lambda url: "/register" not in url)  # signed in before going on
     page.goto(f"{base}/plan")
     page.locator(f"input[name=template][value='{template}']").check()  # a plan card
     page.get_by_role("button", name="Start this plan").click()

@@ -37,6 +37,7 @@ def flagged_client(browser, live_server):
     page.get_by_label("Name").fill(name)
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(lambda url: "/register" not in url)
     page.goto(f"{live_server}/plan")
     page.get_by_role("radio", name="Self-guided sciatica relief").check()
     page.get_by_role("button", name="Start this plan").click()
