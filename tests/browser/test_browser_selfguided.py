@@ -27,6 +27,7 @@ def _register(page, base, email):
     page.get_by_label("Name").fill("Sam Selfguided")
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(lambda url: "/register" not in url)
 
 
 def _fits(page):
