@@ -1,7 +1,7 @@
 """The plan builder over HTTP: who may do what, bad input, and what gets stored."""
 import copy
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +12,7 @@ from tracker.domain import builder, library, plan_spec, schedule
 from tracker.domain.text import CONTROL_MESSAGE
 from tracker.store import plans, queries
 from tracker.store.db import database
-from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
+from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate, User
 
 THERAPIST, OTHER, CLIENT, STRANGER = (
     "t@example.org", "other@example.org", "c@example.org", "s@example.org")
@@ -737,3 +737,49 @@ def test_assign_stores_the_nth_weekday_and_the_plan_page_says_it(world, login):
     client = login(CLIENT)
     html = text(client.get("/plan"))
     assert "Deep tissue massage, every 2 months on the 2nd Thursday" in html
+
+
+# --- dates are the client's days ---------------------------------------------------------
+
+
+@pytest.fixture
+def far_apart(world, monkeypatch):
+    """The client in Kiritimati (UTC+14), the therapist in London: at 12:00 UTC tomorrow it
+    is already the day after in the client's zone."""
+    tomorrow = world.today + timedelta(days=1)
+    monkeypatch.setattr(plans, "utcnow",
+                        lambda: datetime.combine(tomorrow, time(12), tzinfo=UTC))
+    with database.connection_context():
+        User.update(timezone="Pacific/Kiritimati").where(User.id == world.client.id).execute()
+    return SimpleNamespace(therapists_day=tomorrow, clients_day=tomorrow + timedelta(days=1))
+
+
+def test_effective_from_defaults_to_the_clients_day_and_says_whose(world, login, far_apart):
+    html = text(login(THERAPIST).get(f"/plans/{world.plan.id}/edit"))
+    assert (f'id="effective_from" name="effective_from" type="date" '
+            f'value="{far_apart.clients_day.isoformat()}"') in html
+    assert "Dates are Casey Client&#39;s days (Pacific/Kiritimati)." in html
+
+
+def test_a_new_plan_for_a_client_starts_on_the_clients_day(world, login, far_apart):
+    client = login(THERAPIST)
+    html = text(client.get(f"/plans/new?template={ACUTE}&client={world.client.id}"))
+    assert (f'id="start" name="start" type="date" '
+            f'value="{far_apart.clients_day.isoformat()}"') in html
+    assert "Dates are Casey Client&#39;s days (Pacific/Kiritimati)." in html
+    html = text(client.get(f"/plans/new?template={ACUTE}"))  # no client yet: the therapist's
+    assert f'value="{far_apart.therapists_day.isoformat()}"' in html and "Dates are" not in html
+
+
+def test_changes_from_the_clients_day_are_saved_and_previewed_from_it(world, login, far_apart):
+    client = login(THERAPIST)
+    form = acute_fields(**{"phases-0-items-0-interval": "2", "plan_id": str(world.plan.id),
+                           "effective_from": far_apart.clients_day.isoformat()})
+    html = text(live(client, form))
+    assert f"{far_apart.clients_day:%-d %b}" in html.split('<li class="preview-week">')[1]
+    response = post(client, form, action="save-changes")
+    assert response.status_code == 302
+    with database.connection_context():
+        latest = (PlanRevision.select().where(PlanRevision.plan == world.plan.id)
+                  .order_by(PlanRevision.id.desc()).first())
+    assert latest.effective_from == far_apart.clients_day
