@@ -161,7 +161,8 @@ document.addEventListener("toggle", (event) => {
 // A request that changes the draft: the form's buttons and a technique's select (not the
 // technique search, a GET, nor the preview asking for itself).
 function draftRequest(detail) {
-  return detail.verb === "post" && draftControl(detail.elt) !== null;
+  const verb = detail.verb || (detail.requestConfig && detail.requestConfig.verb);
+  return verb === "post" && draftControl(detail.elt) !== null;
 }
 
 document.addEventListener("htmx:configRequest", (event) => {
@@ -234,6 +235,13 @@ document.addEventListener("htmx:afterSwap", (event) => {
     if (now && copyValue(edit.control, now)) typed.push(now);
   }
   const focus = focusBeforeSwap;
+  // Someone typing elsewhere keeps the focus: what an action would focus (the item it
+  // added, the button after a removal) waits for a button press.
+  if (focus && focus.control.matches("input:not([type=submit]), select, textarea")) {
+    for (const wants of [root, ...root.querySelectorAll("[autofocus]")]) {
+      wants.removeAttribute("autofocus");
+    }
+  }
   if (focus && !focus.control.isConnected && focus.control.id) {
     const now = replacementIn(root, focus.control);
     if (now) {

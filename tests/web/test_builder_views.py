@@ -327,6 +327,12 @@ def test_the_builder_page_shows_the_preview_from_the_start(world, login):
         "Assign to client</button>")
 
 
+def test_a_plan_with_nothing_in_it_yet_says_so_once(world, login):
+    html = text(login(THERAPIST).get("/plans/new"))
+    assert "Nothing is due in these weeks yet: add items to the phases." in html
+    assert "Week 1" not in html and "Nothing due." not in html
+
+
 def test_the_live_preview_answers_with_the_preview_alone(world, login):
     start = world.today + timedelta(days=3)
     form = acute_fields(start=start.isoformat(), **{"phases-0-items-0-interval": "2"})

@@ -186,8 +186,10 @@ def _preview_of(spec: dict, first: date, plan: Plan | None, client: User | None)
         plan_in = builder.with_revision(current, spec, first)
         old = schedule.spec_on(current, first).to_dict()
         changes = builder.describe_changes(old, spec) or "nothing yet"
+    weeks = builder.preview(plan_in, first)
     return {
-        "weeks": builder.preview(plan_in, first),
+        "weeks": weeks,
+        "nothing_due": not any(week.sessions or week.self_care for week in weeks),
         "cards": wording.phase_cards(plan_in, max(first, _today(client))),
         "changes": changes,
     }
