@@ -205,13 +205,14 @@ function selection(control, name) {
   }
 }
 
-// The control in `root` (just swapped in) that stands for `control` (swapped out).
-function replacementIn(root, control) {
+// The control that now stands for `control`, which a swap took out of the page. After each
+// answer every part's data-origin is set to its own prefix, so the only parts whose origin
+// names a prefix they no longer have are the ones this answer brought.
+function replacementOf(control) {
   const found = FIELD_ID.exec(control.id);
-  if (!found) return root.id === control.id ? root : root.querySelector(`#${CSS.escape(control.id)}`);
+  if (!found) return document.getElementById(control.id);
   const origin = found[1] + (found[2] || "");
-  const owners = [root, ...root.querySelectorAll("[data-origin]")];
-  const owner = owners.find((o) => o.dataset && o.dataset.origin === origin);
+  const owner = document.querySelector(`#builder-form [data-origin="${origin}"]`);
   return owner ? document.getElementById(owner.dataset.prefix + found[3]) : null;
 }
 
@@ -223,27 +224,29 @@ function copyValue(from, to) {
   return true;
 }
 
+// One answer may swap several parts (an item and, out of band, the one it swapped places
+// with): each gets an htmx:afterSwap, the first one sees them all in place.
 document.addEventListener("htmx:afterSwap", (event) => {
-  const sent = event.detail.xhr && event.detail.xhr.builderSent;
-  if (sent === undefined) return;
-  const root = event.target;
+  const xhr = event.detail.xhr;
+  if (!xhr || xhr.builderSent === undefined || xhr.builderRestored) return;
+  xhr.builderRestored = true;
   const typed = [];
   for (const [id, edit] of edits) {
     if (edit.control.isConnected) continue;
     edits.delete(id);
-    const now = edit.seq > sent ? replacementIn(root, edit.control) : null;
+    const now = edit.seq > xhr.builderSent ? replacementOf(edit.control) : null;
     if (now && copyValue(edit.control, now)) typed.push(now);
   }
   const focus = focusBeforeSwap;
   // Someone typing elsewhere keeps the focus: what an action would focus (the item it
   // added, the button after a removal) waits for a button press.
   if (focus && focus.control.matches("input:not([type=submit]), select, textarea")) {
-    for (const wants of [root, ...root.querySelectorAll("[autofocus]")]) {
+    for (const wants of document.querySelectorAll("#builder [autofocus]")) {
       wants.removeAttribute("autofocus");
     }
   }
   if (focus && !focus.control.isConnected && focus.control.id) {
-    const now = replacementIn(root, focus.control);
+    const now = replacementOf(focus.control);
     if (now) {
       now.focus({ preventScroll: true });
       if (focus.start !== null && focus.start !== undefined) {
@@ -254,6 +257,9 @@ document.addEventListener("htmx:afterSwap", (event) => {
         }
       }
     }
+  }
+  for (const part of document.querySelectorAll("#builder-form [data-origin]")) {
+    part.dataset.origin = part.dataset.prefix;
   }
   // Said again, so the summary follows and a select asks for its item again.
   for (const control of typed) {

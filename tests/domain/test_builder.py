@@ -279,10 +279,13 @@ def test_unknown_actions_are_refused(action):
 
 @pytest.mark.parametrize(("action", "part"), [
     ("refresh-item-1-2", (builder.ITEM, (1, 2))),
-    ("add-item-2", (builder.PHASE, (2,))),
-    ("remove-item-0-3", (builder.PHASE, (0,))),
-    ("item-up-1-1", (builder.PHASE, (1,))),
-    ("item-down-1-0", (builder.PHASE, (1,))),
+    ("add-item-2", (builder.ADDED, (2, 8))),
+    ("remove-item-0-3", (builder.PHASE, (0,))),  # those after it are renumbered
+    ("item-up-1-1", (builder.PAIR, (1, 0, 1))),
+    ("item-down-1-0", (builder.PAIR, (1, 0, 1))),
+    ("item-down-1-6", (builder.PAIR, (1, 6, 7))),
+    ("item-up-1-0", (builder.PHASE, (1,))),  # the first can't go up: nothing moved
+    ("item-down-1-7", (builder.PHASE, (1,))),
     ("add-phase", (builder.PHASES, ())),
     ("remove-phase-1", (builder.PHASES, ())),
     ("phase-up-2", (builder.PHASES, ())),
@@ -291,12 +294,26 @@ def test_unknown_actions_are_refused(action):
     ("refresh-item-1-99", (builder.WHOLE, ())),  # a stale page: no such item
     ("refresh-item-9-0", (builder.WHOLE, ())),
     ("add-item-9", (builder.WHOLE, ())),
+    ("remove-item-9-0", (builder.WHOLE, ())),
     ("preview", (builder.WHOLE, ())),
     ("assign", (builder.WHOLE, ())),
 ])
 def test_each_action_names_the_part_it_changed(action, part):
-    draft = builder.apply(three_phases(), action)
+    draft = builder.apply(parse(fields_of(acute())), action)
     assert builder.scope(draft, action) == part
+
+
+def test_an_item_added_to_an_empty_phase_or_a_full_one_is_the_phase():
+    draft = builder.apply(parse(fields_of({"phases": [{"name": "A", "items": []}]})),
+                          "add-item-0")
+    assert builder.scope(draft, "add-item-0") == (builder.PHASE, (0,))
+    spec = copy.deepcopy(acute())
+    spec["phases"][0]["items"] = [
+        {**spec["phases"][0]["items"][1], "key": f"stretch-{n}"}
+        for n in range(plan_spec.MAX_ITEMS_PER_PHASE)]
+    draft = builder.apply(parse(fields_of(spec)), "add-item-0")  # full: nothing added
+    assert len(draft.phases[0].items) == plan_spec.MAX_ITEMS_PER_PHASE
+    assert builder.scope(draft, "add-item-0") == (builder.PHASE, (0,))
 
 
 def test_scope_refuses_unknown_actions():

@@ -244,11 +244,39 @@ def test_an_item_edit_without_javascript_is_the_whole_page_focused_on_the_item(w
     assert '<span class="item-title">Foam roller</span>' in html
 
 
+def test_an_added_item_comes_alone_to_the_end_of_its_phase(world, login):
+    response = post(login(THERAPIST), acute_fields(), htmx=True, action="add-item-1")
+    html = text(response)
+    assert response.status_code == 200
+    assert root_of(html) == ('<li id="phases-1-items-8-row" class="item-row" data-origin="" '
+                             'data-prefix="phases-1-items-8">')
+    assert response.headers["HX-Retarget"] == "#phases-1-items"
+    assert response.headers["HX-Reswap"] == "beforeend"
+    assert html.count('<details class="item-editor"') == 1
+    assert re.search(r'id="phases-1-items-8-technique"[^>]*autofocus', html, re.S)
+
+
+@pytest.mark.parametrize(("action", "first", "second"), [
+    ("item-up-2-1", 0, 1), ("item-down-0-3", 3, 4)])
+def test_two_items_that_swap_places_come_as_one_and_one_out_of_band(world, login, action,
+                                                                     first, second):
+    response = post(login(THERAPIST), acute_fields(), htmx=True, action=action)
+    html = text(response)
+    phase = action.split("-")[2]
+    q, other = f"phases-{phase}-items-{first}", f"phases-{phase}-items-{second}"
+    assert response.headers["HX-Retarget"] == f"#{q}-row"
+    assert root_of(html) == (f'<li id="{q}-row" class="item-row" data-origin="{other}" '
+                             f'data-prefix="{q}">')
+    assert (f'<li id="{other}-row" class="item-row" data-origin="{q}" data-prefix="{other}" '
+            'hx-swap-oob="true">') in html
+    assert html.count('<details class="item-editor"') == 2
+    assert html.count('hx-swap-oob') == 1
+
+
 @pytest.mark.parametrize(("action", "phase", "item_count"), [
-    ("add-item-0", 0, 8), ("remove-item-1-0", 1, 7), ("item-up-2-1", 2, 8),
-    ("item-down-0-0", 0, 7)])
-def test_adding_removing_or_moving_an_item_over_htmx_answers_with_its_phase(
-        world, login, action, phase, item_count):
+    ("remove-item-1-0", 1, 7), ("item-up-0-0", 0, 7)])
+def test_removing_an_item_over_htmx_answers_with_its_phase(world, login, action, phase,
+                                                           item_count):
     response = post(login(THERAPIST), acute_fields(), htmx=True, action=action)
     html = text(response)
     assert response.status_code == 200
@@ -259,11 +287,8 @@ def test_adding_removing_or_moving_an_item_over_htmx_answers_with_its_phase(
     assert f'id="phases-{phase + 1}"' not in html and "<html" not in html
 
 
-def test_an_added_item_takes_focus_and_a_removed_one_renumbers_those_after_it(world, login):
+def test_a_removed_item_renumbers_those_after_it(world, login):
     client = login(THERAPIST)
-    html = text(post(client, acute_fields(), htmx=True, action="add-item-0"))
-    assert re.search(r'id="phases-0-items-7-technique"[^>]*autofocus', html, re.S)
-    assert '<li id="phases-0-items-7-row" class="item-row" data-origin=""' in html
     html = text(post(client, acute_fields(), htmx=True, action="remove-item-0-0"))
     # the item posted second is now first: the page can tell, by its origin
     assert ('<li id="phases-0-items-0-row" class="item-row" data-origin="phases-0-items-1" '
@@ -291,6 +316,7 @@ def test_adding_removing_or_moving_a_phase_over_htmx_answers_with_the_phases(wor
     ("refresh-item-0-99", {}),  # a stale page: no such item
     ("add-item-7", {}),  # no such phase
     ("add-item-0", {"shown_errors": "1"}),  # errors are on show: the summary must go
+    ("item-up-0-1", {"shown_errors": "1"}),
     ("add-item-0", {"phases-1-name": "Im\x07proving"}),  # refused text: errors to show
 ])
 def test_htmx_gets_the_whole_builder_when_a_part_will_not_do(world, login, action, extra):

@@ -14,8 +14,10 @@ The names the web layer uses are re-exported here, so it imports one module.
 """
 from .actions import (
     ACTIONS,
+    ADDED,
     FINAL_ACTIONS,
     ITEM,
+    PAIR,
     PHASE,
     PHASES,
     WHOLE,
@@ -46,8 +48,8 @@ from .draft import (
 from .preview import PREVIEW_WEEKS, PreviewWeek, plan_input, preview, with_revision
 
 __all__ = [
-    "ACTIONS", "ANCHOR_CHOICES", "CADENCE_CHOICES", "EXIT_CHOICES", "FINAL_ACTIONS", "ITEM",
-    "PHASE", "PHASES", "WHOLE",
+    "ACTIONS", "ADDED", "ANCHOR_CHOICES", "CADENCE_CHOICES", "EXIT_CHOICES", "FINAL_ACTIONS",
+    "ITEM", "PAIR", "PHASE", "PHASES", "WHOLE",
     "ORDINAL_CHOICES", "PREVIEW_WEEKS", "Draft", "ItemDraft", "PhaseDraft", "PreviewWeek",
     "Technique", "UnknownAction", "action_name", "apply", "check", "describe_changes",
     "draft_from_spec", "error_list", "form_fields", "open_with_errors", "parse", "plan_input",

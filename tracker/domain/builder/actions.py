@@ -14,10 +14,11 @@ from .draft import Draft, ItemDraft, PhaseDraft
 ACTIONS = {"refresh": 0, "refresh-item": 2, "add-phase": 0, "remove-phase": 1,
            "phase-up": 1, "phase-down": 1, "add-item": 1, "remove-item": 2, "item-up": 2,
            "item-down": 2}
-# What each action can change, so a page can show again only that part: one item, one
-# phase (its items added, removed or reordered), the list of phases (renumbered), or the
-# whole builder.
-ITEM, PHASE, PHASES, WHOLE = "item", "phase", "phases", "whole"
+# What each action can change, so a page can show again only that part: one item, an
+# item added at the end of its phase, two items that swapped places, one phase (an item
+# removed renumbers those after it; a first item replaces "no items yet"), the list of
+# phases (renumbered), or the whole builder.
+ITEM, ADDED, PAIR, PHASE, PHASES, WHOLE = "item", "added", "pair", "phase", "phases", "whole"
 _SCOPES = {"refresh-item": ITEM, "add-item": PHASE, "remove-item": PHASE, "item-up": PHASE,
            "item-down": PHASE, "add-phase": PHASES, "remove-phase": PHASES,
            "phase-up": PHASES, "phase-down": PHASES}
@@ -47,21 +48,27 @@ def action_name(action: str) -> str:
 
 
 def scope(draft: Draft, action: str) -> tuple[str, tuple[int, ...]]:
-    """The part of ``draft`` that ``action`` (already applied) changed: (ITEM, (i, j)),
-    (PHASE, (i,)), (PHASES, ()) or (WHOLE, ()); WHOLE too when the indices name nothing
-    (a stale page), for the final actions and for a plain refresh. UnknownAction."""
+    """The part of ``draft`` (parsed from a form) that ``action``, already applied,
+    changed: (ITEM, (i, j)); (ADDED, (i, j)) for item j added last to phase i;
+    (PAIR, (i, j, j + 1)) for two items that swapped places; (PHASE, (i,)); (PHASES, ());
+    or (WHOLE, ()), also when the indices name nothing (a stale page), for the final
+    actions and for a plain refresh. UnknownAction."""
     name, numbers = _target(action)
     kind = _SCOPES.get(name, WHOLE)
-    if kind == ITEM:
-        i, j = numbers
-        if i < len(draft.phases) and j < len(draft.phases[i].items):
-            return ITEM, (i, j)
-    elif kind == PHASE:
-        if numbers[0] < len(draft.phases):
-            return PHASE, numbers[:1]
-    elif kind == PHASES:
+    if kind == PHASES:
         return PHASES, ()
-    return WHOLE, ()
+    if kind == WHOLE or numbers[0] >= len(draft.phases):
+        return WHOLE, ()
+    i, items = numbers[0], draft.phases[numbers[0]].items
+    if kind == ITEM:
+        return (ITEM, numbers) if numbers[1] < len(items) else (WHOLE, ())
+    if name == "add-item" and len(items) > 1 and not items[-1].origin:
+        return ADDED, (i, len(items) - 1)  # not posted: the one just added
+    if name in ("item-up", "item-down"):
+        j = numbers[1] - 1 if name == "item-up" else numbers[1]
+        if j >= 0 and j + 1 < len(items):
+            return PAIR, (i, j, j + 1)
+    return PHASE, (i,)
 
 
 def apply(draft: Draft, action: str) -> Draft:

@@ -139,24 +139,29 @@ def _page(draft: builder.Draft, form: BuilderForm, catalogue, *, plan: Plan | No
     )
 
 
-def _retarget(response: Response, element_id: str) -> Response:
-    """Swap the response in place of ``element_id`` instead of the whole builder."""
+def _retarget(response: Response, element_id: str, swap: str = "outerHTML") -> Response:
+    """Swap the response in place of ``element_id`` (or as ``swap`` says) instead of the
+    whole builder."""
     response.headers["HX-Retarget"] = f"#{element_id}"
-    response.headers["HX-Reswap"] = "outerHTML"
+    response.headers["HX-Reswap"] = swap
     return response
 
 
 def _part(draft: builder.Draft, catalogue, part: tuple[str, tuple[int, ...]], plan: Plan | None,
           autofocus: str) -> Response:
-    """Only the part of the builder an action changed, for htmx: an item, a phase, or the
-    list of phases (a remove or a move renumbers the ones after it)."""
+    """Only the part of the builder an action changed, for htmx: an item (the one added goes
+    at the end of its list; two that swapped places come as one and an out-of-band other),
+    a phase, or the list of phases (a remove or a move renumbers the ones after it)."""
     kind, numbers = part
     context = dict(draft=draft, plan=plan, errors={}, autofocus=autofocus, **_controls(catalogue))
-    if kind == builder.ITEM:
+    if kind in (builder.ITEM, builder.ADDED, builder.PAIR):
         phase = draft.phases[numbers[0]]
         item = phase.items[numbers[1]]
-        response = render("builder/builder.html", "builder/_item.html", phase=phase, item=item,
-                          **context)
+        also = [phase.items[numbers[2]]] if kind == builder.PAIR else []
+        response = render("builder/builder.html", "builder/_items.html", phase=phase,
+                          item=item, also=also, **context)
+        if kind == builder.ADDED:
+            return _retarget(response, f"{phase.prefix}-items", "beforeend")
         return _retarget(response, f"{item.prefix}-row")
     if kind == builder.PHASE:
         phase = draft.phases[numbers[0]]
