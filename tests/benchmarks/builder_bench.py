@@ -1,9 +1,10 @@
 """What one plan-builder edit costs: bytes sent back and server time, per kind of edit.
 
-Run from the repo root: .venv/bin/python tests/benchmarks/builder_bench.py
+Run from the repo root: .venv/bin/python tests/benchmarks/builder_bench.py [--browser]
 (Not a test module: pytest does not collect it.) The app runs in-process on a temp SQLite
 file (Flask's test client, so no network time); the draft is the acute template, as a
-therapist posts it with htmx.
+therapist posts it with htmx. With --browser it also serves the app (flask run, demo data)
+and times edits in Debian's chromium at 1280 px, from the request to htmx:afterSettle.
 """
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ EDITS = [
     ("whole builder (action=refresh)", {"action": "refresh"}),
     ("technique changed (refresh-item-1-0)", {"action": "refresh-item-1-0"}),
     ("item added (add-item-1)", {"action": "add-item-1"}),
+    ("item moved (item-down-1-0)", {"action": "item-down-1-0"}),
+    ("item removed (remove-item-1-0)", {"action": "remove-item-1-0"}),
     ("phase added (add-phase)", {"action": "add-phase"}),
     ("live preview (preview, live=1)", {"action": "preview", "live": "1"}),
 ]
@@ -82,5 +85,73 @@ def main() -> None:
               f"(min {min(times):.1f})")
 
 
+def in_browser() -> None:
+    import socket
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    folder = Path(tempfile.mkdtemp())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'live.db'}",
+           "TRACKER_SECRET_KEY": "bench", "TRACKER_INSTANCE_PATH": str(folder / "instance"),
+           "TRACKER_JOBS_IMMEDIATE": "1"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    for command in ("init-db", "seed-demo"):
+        subprocess.run([*flask, command], cwd=ROOT, env=env, check=True, capture_output=True)
+    server = subprocess.Popen([*flask, "run", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/healthz")
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{base}/login")
+            page.get_by_label("Email").fill("therapist@example.com")
+            page.get_by_label("Password").fill("sciatica-demo")
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_load_state()
+            page.goto(f"{base}/plans/new?template={TEMPLATE}")
+            # the page's CSP forbids eval, so timings are read with evaluate, not awaited
+            page.evaluate("""() => { window.__took = [];
+              document.body.addEventListener('htmx:beforeRequest', (e) => {
+                if (e.detail.elt.id !== 'preview') window.__from = performance.now(); });
+              document.body.addEventListener('htmx:afterSettle', (e) => {
+                if (e.target.id === 'preview') return;
+                window.__took.push(performance.now() - window.__from); }); }""")
+            page.locator("#phases-1-items-0 > summary").click()
+
+            def timed(act, times=8) -> str:
+                took = []
+                for n in range(times):
+                    before = page.evaluate("window.__took.length")
+                    act(n)
+                    while page.evaluate("window.__took.length") <= before:
+                        page.wait_for_timeout(5)
+                    took.append(page.evaluate("window.__took")[-1])
+                return f"median {statistics.median(took):4.0f} ms (max {max(took):.0f})"
+
+            choices = ["swedish-massage", "deep-tissue-massage"]
+            print("technique changed:", timed(lambda n: page.locator(
+                "#phases-1-items-0-technique").select_option(choices[n % 2])))
+            print("item added:       ", timed(lambda n: page.locator(
+                "#phases-1-add-item").click(), 4))
+            browser.close()
+    finally:
+        server.terminate()
+
+
 if __name__ == "__main__":
     main()
+    if "--browser" in sys.argv:
+        in_browser()
