@@ -368,3 +368,35 @@ def test_the_preview_sits_beside_the_form_on_a_laptop_and_below_it_on_a_phone(
     page.screenshot(path=tmp_path / f"builder-{screen}-full.png", full_page=True)
     no_axe_violations(page)
     context.close()
+
+
+def test_without_javascript_every_button_posts_the_page(browser, live_server):
+    """The same builder with JavaScript off: each button posts the form, the page comes back
+    (the preview with it), and the plan is assigned as built."""
+    email, name = new_linked_client(browser, live_server)
+    context = browser.new_context(java_script_enabled=False,
+                                  viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in_therapist(page, live_server)
+    page.goto(f"{live_server}/plans/new?template=acute-therapist-led")
+    page.locator("#phases-1").get_by_role("button", name="Add an item").click()
+    row = page.locator("#phases-1-items-8-row")
+    expect(row.get_by_label("Technique", exact=True)).to_be_focused()
+    row.get_by_label("Technique", exact=True).select_option(label="Foam roller")
+    row.get_by_role("button", name="Find").click()  # shows the item again, filled in
+    expect(row.locator(".item-title")).to_have_text("Foam roller")
+    expect(row.get_by_label("Minutes")).to_have_value("3")
+    row.get_by_label("Repeat every").fill("2")
+    page.get_by_label("Start date").fill(date.today().isoformat())
+    page.get_by_role("button", name="Preview the next 12 weeks").click()
+    expect(page.locator("#preview-heading")).to_be_focused()
+    expect(page.locator("#preview")).to_contain_text("every 2 days: Foam roller 3 min")
+    page.get_by_label("Client", exact=True).select_option(label=name)
+    page.get_by_role("button", name="Assign to client").click()
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    (spec,) = live_server.rows(
+        "SELECT r.spec FROM planrevision r JOIN plan p ON p.id = r.plan_id "
+        "JOIN user u ON u.id = p.client_id WHERE u.email = ?", email)
+    roller = json.loads(spec[0])["phases"][1]["items"][8]
+    assert (roller["technique"], roller["cadence"]["interval"]) == ("foam-roller", 2)
+    context.close()
