@@ -155,7 +155,9 @@ document.addEventListener("toggle", (event) => {
   const details = event.target;
   if (!(details instanceof HTMLDetailsElement)) return;
   const input = details.querySelector(":scope > input[data-open]");
-  if (input) input.value = details.open ? "1" : "";
+  if (!input || input.value === (details.open ? "1" : "")) return;
+  input.value = details.open ? "1" : "";
+  edits.set(input.id, { seq: ++sequence, control: input }); // opened during a swap: stays open
 }, true);
 
 // A request that changes the draft: the form's buttons and a technique's select (not the
@@ -221,6 +223,10 @@ function copyValue(from, to) {
   if (box ? to.checked === from.checked : to.value === from.value) return false;
   if (box) to.checked = from.checked;
   else to.value = from.value;
+  if (to.matches("input[data-open]")) {
+    to.closest("details").open = to.value === "1";
+    return false; // nothing to say again
+  }
   return true;
 }
 
@@ -266,5 +272,6 @@ document.addEventListener("htmx:afterSwap", (event) => {
     const box = control.tagName === "SELECT" || control.type === "checkbox";
     control.dispatchEvent(new Event(box ? "change" : "input", { bubbles: true }));
   }
-  document.body.dispatchEvent(new CustomEvent("builder-edited"));
+  // The draft changed: the preview asks again (unless it is what just came).
+  if (event.target.id !== "preview") document.body.dispatchEvent(new CustomEvent("builder-edited"));
 });

@@ -265,8 +265,10 @@ def test_typing_in_an_item_renumbered_by_a_removal_on_its_way_lands_in_that_item
     held = Held(page, "action=remove-item-0-0")
     first.get_by_role("button", name="Remove", exact=False).click()
     held.wait()
+    sixth = page.locator("#phases-0-items-5")
+    sixth.locator("summary").click()  # opened meanwhile...
     hold = fourth.get_by_label("Hold (seconds)")
-    hold.fill("45")
+    hold.fill("45")  # ...and typed in meanwhile
     held.release()
     # The fourth item is the third now: its fields carry its new place, and the typed value.
     third = page.locator("#phases-0-items-2-row")
@@ -275,6 +277,7 @@ def test_typing_in_an_item_renumbered_by_a_removal_on_its_way_lands_in_that_item
     expect(third.get_by_label("Hold (seconds)")).to_be_focused()
     expect(third.locator(".item-summary")).to_contain_text("hold 45 s")
     expect(acute.locator(".item-row")).to_have_count(6)
+    expect(page.locator("#phases-0-items-4")).to_have_attribute("open", "")  # the sixth, now fifth
     context.close()
 
 
