@@ -165,3 +165,241 @@ def test_monthly_on_the_nth_weekday_on_a_phone(device, browser, playwright, live
     preview.locator(".timeline > li").last.screenshot(
         path=tmp_path / f"nth-weekday-timeline-{slug}.png")
     context.close()
+
+
+# --- the builder, smooth: parts swapped, values typed meanwhile kept -----------------------
+
+
+def log_in_therapist(page: Page, live_server) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill("therapist@example.com")
+    page.get_by_label("Password").fill("sciatica-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+class Held:
+    """Builder posts whose body has ``marker``, held until released: a round trip as slow as
+    the test needs (the rest, the live preview's included, go through at once)."""
+
+    def __init__(self, page: Page, marker: str):
+        self.page, self.marker, self.routes = page, marker, []
+        page.route("**/plans/builder", self._route)
+
+    def _route(self, route) -> None:
+        if self.marker in (route.request.post_data or ""):
+            self.routes.append(route)
+        else:
+            route.continue_()
+
+    def wait(self) -> None:
+        for _ in range(200):
+            if self.routes:
+                return
+            self.page.wait_for_timeout(25)
+        raise AssertionError(f"no request with {self.marker} was sent")
+
+    def release(self) -> None:
+        self.routes.pop(0).continue_()
+
+
+def test_a_value_typed_while_the_technique_swap_is_on_its_way_is_saved(browser, live_server):
+    """The issue's case: a foam roller set to every 2 days with fast input was saved as daily."""
+    email, name = new_linked_client(browser, live_server)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in_therapist(page, live_server)
+    page.goto(f"{live_server}/plans/new?template=acute-therapist-led")
+    improving = page.locator("#phases-1")
+    improving.get_by_role("button", name="Add an item").click()
+    new_row = page.locator("#phases-1-items-8-row")
+    technique = new_row.get_by_label("Technique", exact=True)
+    expect(technique).to_be_focused()  # the added item takes focus
+
+    held = Held(page, "action=refresh-item-1-8")
+    technique.select_option(label="Foam roller")
+    held.wait()  # the item's own round trip is on its way...
+    interval = new_row.get_by_label("Repeat every")
+    interval.click()
+    interval.press("Control+a")
+    interval.press_sequentially("2")  # ...and the therapist types on
+    summary = new_row.locator(".item-summary")
+    expect(summary).to_have_text("every 2 days")  # at once, before any answer
+    expect(new_row.locator(".item-title")).to_have_text("Foam roller")
+    held.release()
+    # The answer is in: the technique's dose filled in, the typed interval kept, still focused.
+    expect(new_row.get_by_label("Minutes")).to_have_value("3")
+    expect(interval).to_have_value("2")
+    expect(interval).to_be_focused()
+    expect(summary).to_have_text("every 2 days · 3 min")
+    expect(page.locator("#preview")).to_contain_text("every 2 days: Foam roller 3 min")
+    page.unroute("**/plans/builder")
+
+    page.get_by_label("Start date").fill(date.today().isoformat())
+    page.get_by_label("Client", exact=True).select_option(label=name)
+    page.get_by_role("button", name="Assign to client").click()
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    (spec,) = live_server.rows(
+        "SELECT r.spec FROM planrevision r JOIN plan p ON p.id = r.plan_id "
+        "JOIN user u ON u.id = p.client_id WHERE u.email = ?", email)
+    roller = json.loads(spec[0])["phases"][1]["items"][8]
+    assert roller["technique"] == "foam-roller"
+    assert roller["cadence"] == {"kind": "every_n_days", "interval": 2, "weekdays": [],
+                                 "anchor": "calendar"}
+    assert roller["dose"]["minutes"] == 3
+    context.close()
+
+
+def test_typing_in_an_item_renumbered_by_a_removal_on_its_way_lands_in_that_item(
+        browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in_therapist(page, live_server)
+    page.goto(f"{live_server}/plans/new?template=acute-therapist-led")
+    acute = page.locator("#phases-0")
+    fourth = page.locator("#phases-0-items-3-row")
+    title = fourth.locator(".item-title").inner_text()
+    fourth.locator("summary").click()
+    first = page.locator("#phases-0-items-0-row")
+    first.locator("summary").click()
+    held = Held(page, "action=remove-item-0-0")
+    first.get_by_role("button", name="Remove", exact=False).click()
+    held.wait()
+    sixth = page.locator("#phases-0-items-5")
+    sixth.locator("summary").click()  # opened meanwhile...
+    hold = fourth.get_by_label("Hold (seconds)")
+    hold.fill("45")  # ...and typed in meanwhile
+    held.release()
+    # The fourth item is the third now: its fields carry its new place, and the typed value.
+    third = page.locator("#phases-0-items-2-row")
+    expect(third.locator(".item-title")).to_have_text(title)
+    expect(third.get_by_label("Hold (seconds)")).to_have_value("45")
+    expect(third.get_by_label("Hold (seconds)")).to_be_focused()
+    expect(third.locator(".item-summary")).to_contain_text("hold 45 s")
+    expect(acute.locator(".item-row")).to_have_count(6)
+    expect(page.locator("#phases-0-items-4")).to_have_attribute("open", "")  # the sixth, now fifth
+    context.close()
+
+
+SUMMARY_CASES = [
+    {"cadence_kind": "every_n_days", "interval": "1"},
+    {"cadence_kind": "every_n_days", "interval": "3", "hold_seconds": "30", "repetitions": "3",
+     "per_side": True},
+    {"cadence_kind": "weekly_days", "weekdays": [0, 2, 4], "minutes": "15", "sets": "1"},
+    {"cadence_kind": "weekly_days", "weekdays": list(range(7)), "sets": "2"},
+    {"cadence_kind": "weekly_days", "weekdays": []},  # not valid yet: no summary
+    {"cadence_kind": "every_n_weeks", "interval": "2", "weekdays": [3],
+     "time_of_day": "09:30"},
+    {"cadence_kind": "every_n_weeks", "interval": "1", "weekdays": [1, 2]},  # invalid
+    {"cadence_kind": "monthly", "interval": "1", "anchor": "after_done"},
+    {"cadence_kind": "monthly", "interval": "4", "minutes": "60"},
+    {"cadence_kind": "monthly_weekday", "interval": "1", "weekdays": [0], "ordinal": "4"},
+    {"cadence_kind": "monthly_weekday", "interval": "2", "weekdays": [4], "ordinal": "-1"},
+    {"cadence_kind": "every_n_days", "interval": "0"},  # out of range: no summary
+    {"cadence_kind": "every_n_days", "interval": "53"},
+    {"cadence_kind": "every_n_days", "interval": "", "hold_seconds": "0"},  # blank is 1
+]
+
+SET_ITEM = """([prefix, values]) => {
+  const row = document.getElementById(prefix + "-row");
+  for (const [name, value] of Object.entries(values)) {
+    if (name === "weekdays") {
+      row.querySelectorAll(`input[name="${prefix}-weekdays"]`).forEach((box) => {
+        box.checked = value.includes(Number(box.value));
+      });
+    } else if (name === "per_side") {
+      document.getElementById(`${prefix}-per_side`).checked = value;
+    } else {
+      document.getElementById(`${prefix}-${name}`).value = value;
+    }
+  }
+  document.getElementById(`${prefix}-sets`).dispatchEvent(new Event("input", {bubbles: true}));
+  const line = row.querySelector(".item-summary");
+  return line.hidden ? "" : line.textContent;
+}"""
+
+
+def test_the_summary_line_says_what_the_server_says(browser, live_server):
+    """builder.js words the summary line as the server does (ItemDraft.summary)."""
+    from tracker.domain import builder
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in_therapist(page, live_server)
+    page.goto(f"{live_server}/plans/new?template=acute-therapist-led")
+    prefix = "phases-0-items-0"
+    blank = {"interval": "1", "weekdays": [], "anchor": "calendar", "ordinal": "1",
+             "hold_seconds": "", "repetitions": "", "sets": "", "minutes": "",
+             "per_side": False, "time_of_day": ""}
+    for case in SUMMARY_CASES:
+        values = {**blank, **case}
+        shown = page.evaluate(SET_ITEM, [prefix, values])
+        expected = builder.ItemDraft(**values).summary
+        assert shown == expected, case
+    context.close()
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone", "narrow"])
+def test_the_preview_sits_beside_the_form_on_a_laptop_and_below_it_on_a_phone(
+        screen, browser, playwright, live_server, tmp_path):
+    sizes = {"desktop": {"viewport": {"width": 1280, "height": 800}},
+             "phone": {k: v for k, v in playwright.devices["Pixel 7"].items()
+                       if k != "default_browser_type"},
+             "narrow": {"viewport": {"width": 320, "height": 640}}}
+    context = browser.new_context(**sizes[screen])
+    page = context.new_page()
+    log_in_therapist(page, live_server)
+    page.goto(f"{live_server}/plans/new?template=acute-therapist-led")
+    preview = page.locator("#preview")
+    expect(preview.get_by_role("heading", name="Week 12", exact=False)).to_be_attached()
+    phases, dates = page.locator("#phases").bounding_box(), page.locator(
+        ".builder-step").first.bounding_box()
+    box = preview.bounding_box()
+    no_horizontal_scroll(page)
+    if screen == "desktop":
+        assert box["x"] >= phases["x"] + phases["width"]  # beside the form
+        assert box["y"] < phases["y"] + 100
+        page.locator("#phases-2").scroll_into_view_if_needed()  # far down the form...
+        box = preview.bounding_box()
+        assert 0 <= box["y"] <= 32 and box["y"] + box["height"] <= 800  # ...still in view
+        preview.get_by_role("heading", name="Week 12", exact=False).scroll_into_view_if_needed()
+        assert page.evaluate("window.scrollY") > 0
+    else:
+        assert box["y"] >= dates["y"] + dates["height"]  # under the dates, in the form's flow
+        assert abs(box["x"] - phases["x"]) < 1 and abs(box["width"] - phases["width"]) < 1
+    page.screenshot(path=tmp_path / f"builder-{screen}.png")
+    page.screenshot(path=tmp_path / f"builder-{screen}-full.png", full_page=True)
+    no_axe_violations(page)
+    context.close()
+
+
+def test_without_javascript_every_button_posts_the_page(browser, live_server):
+    """The same builder with JavaScript off: each button posts the form, the page comes back
+    (the preview with it), and the plan is assigned as built."""
+    email, name = new_linked_client(browser, live_server)
+    context = browser.new_context(java_script_enabled=False,
+                                  viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in_therapist(page, live_server)
+    page.goto(f"{live_server}/plans/new?template=acute-therapist-led")
+    page.locator("#phases-1").get_by_role("button", name="Add an item").click()
+    row = page.locator("#phases-1-items-8-row")
+    expect(row.get_by_label("Technique", exact=True)).to_be_focused()
+    row.get_by_label("Technique", exact=True).select_option(label="Foam roller")
+    row.get_by_role("button", name="Find").click()  # shows the item again, filled in
+    expect(row.locator(".item-title")).to_have_text("Foam roller")
+    expect(row.get_by_label("Minutes")).to_have_value("3")
+    row.get_by_label("Repeat every").fill("2")
+    page.get_by_label("Start date").fill(date.today().isoformat())
+    page.get_by_role("button", name="Preview the next 12 weeks").click()
+    expect(page.locator("#preview-heading")).to_be_focused()
+    expect(page.locator("#preview")).to_contain_text("every 2 days: Foam roller 3 min")
+    page.get_by_label("Client", exact=True).select_option(label=name)
+    page.get_by_role("button", name="Assign to client").click()
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    (spec,) = live_server.rows(
+        "SELECT r.spec FROM planrevision r JOIN plan p ON p.id = r.plan_id "
+        "JOIN user u ON u.id = p.client_id WHERE u.email = ?", email)
+    roller = json.loads(spec[0])["phases"][1]["items"][8]
+    assert (roller["technique"], roller["cadence"]["interval"]) == ("foam-roller", 2)
+    context.close()

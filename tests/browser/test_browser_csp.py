@@ -106,3 +106,46 @@ def test_the_watch_notices_an_inline_style_and_an_inline_script(page: Page, live
     assert page.evaluate("window.__ran") is None
     violations = " ".join(watch.problems)
     assert "style-src" in violations and "script-src" in violations
+
+
+def test_the_builders_partial_swaps_run_under_the_policy(page: Page, live_server):
+    """Each builder action swaps its part (an item, a phase, the phases, the preview) with
+    no CSP violation and no console error."""
+    watch = Watch(page, live_server)
+    log_in(watch, "therapist@example.com")
+    watch.visit("/plans/new?template=acute-therapist-led")
+    swaps = []
+    page.on("response", lambda r: swaps.append(r.headers.get("hx-retarget", "")) if
+            r.request.method == "POST" else None)
+
+    def settled() -> None:
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(600)  # the live preview's delay, and its answer
+        page.wait_for_load_state("networkidle")
+        watch.collect()
+
+    improving = page.locator("#phases-1")
+    improving.get_by_role("button", name="Add an item").click()  # the new item, at the end
+    added = page.locator("#phases-1-items-8-row")
+    added.get_by_label("Technique", exact=True).select_option(label="Foam roller")  # the item
+    expect(added.get_by_label("Minutes")).to_have_value("3")
+    added.get_by_label("Repeat every").fill("2")  # only the preview asks again
+    expect(added.locator(".item-summary")).to_have_text("every 2 days · 3 min")
+    settled()
+    expect(page.locator("#preview")).to_contain_text("every 2 days: Foam roller 3 min")
+    added.get_by_role("button", name="Move up").click()  # the two items, one out of band
+    expect(page.locator("#phases-1-items-7-row .item-title")).to_have_text("Foam roller")
+    page.locator("#phases-1-items-7-row").get_by_role("button", name="Remove").click()  # phase
+    expect(improving.locator(".item-row")).to_have_count(8)
+    page.get_by_role("button", name="Add a phase").click()  # the phases
+    expect(page.get_by_role("heading", name="Phase 4: Phase 4")).to_be_visible()
+    page.locator("#phases-3").get_by_role("button", name="Move phase up").click()
+    expect(page.get_by_role("heading", name="Phase 3: Phase 4")).to_be_visible()
+    page.locator("#phases-2").get_by_role("button", name="Remove phase").click()
+    expect(page.locator(".phase-editor")).to_have_count(3)
+    page.get_by_role("button", name="Preview the next 12 weeks").click()  # the preview
+    expect(page.get_by_role("heading", name="The next 12 weeks")).to_be_focused()
+    settled()
+    assert {"#phases-1-items", "#phases-1-items-8-row", "#phases-1-items-7-row", "#phases-1",
+            "#phases", "#preview"} <= set(swaps)
+    assert watch.problems == []

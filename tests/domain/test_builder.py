@@ -277,6 +277,83 @@ def test_unknown_actions_are_refused(action):
         builder.apply(three_phases(), action)
 
 
+@pytest.mark.parametrize(("action", "part"), [
+    ("refresh-item-1-2", (builder.ITEM, (1, 2))),
+    ("add-item-2", (builder.ADDED, (2, 8))),
+    ("remove-item-0-3", (builder.PHASE, (0,))),  # those after it are renumbered
+    ("item-up-1-1", (builder.PAIR, (1, 0, 1))),
+    ("item-down-1-0", (builder.PAIR, (1, 0, 1))),
+    ("item-down-1-6", (builder.PAIR, (1, 6, 7))),
+    ("item-up-1-0", (builder.PHASE, (1,))),  # the first can't go up: nothing moved
+    ("item-down-1-7", (builder.PHASE, (1,))),
+    ("add-phase", (builder.PHASES, ())),
+    ("remove-phase-1", (builder.PHASES, ())),
+    ("phase-up-2", (builder.PHASES, ())),
+    ("phase-down-0", (builder.PHASES, ())),
+    ("refresh", (builder.WHOLE, ())),  # nothing says what changed
+    ("refresh-item-1-99", (builder.WHOLE, ())),  # a stale page: no such item
+    ("refresh-item-9-0", (builder.WHOLE, ())),
+    ("add-item-9", (builder.WHOLE, ())),
+    ("remove-item-9-0", (builder.WHOLE, ())),
+    ("preview", (builder.WHOLE, ())),
+    ("assign", (builder.WHOLE, ())),
+])
+def test_each_action_names_the_part_it_changed(action, part):
+    draft = builder.apply(parse(fields_of(acute())), action)
+    assert builder.scope(draft, action) == part
+
+
+def test_an_item_added_to_an_empty_phase_or_a_full_one_is_the_phase():
+    draft = builder.apply(parse(fields_of({"phases": [{"name": "A", "items": []}]})),
+                          "add-item-0")
+    assert builder.scope(draft, "add-item-0") == (builder.PHASE, (0,))
+    spec = copy.deepcopy(acute())
+    spec["phases"][0]["items"] = [
+        {**spec["phases"][0]["items"][1], "key": f"stretch-{n}"}
+        for n in range(plan_spec.MAX_ITEMS_PER_PHASE)]
+    draft = builder.apply(parse(fields_of(spec)), "add-item-0")  # full: nothing added
+    assert len(draft.phases[0].items) == plan_spec.MAX_ITEMS_PER_PHASE
+    assert builder.scope(draft, "add-item-0") == (builder.PHASE, (0,))
+
+
+def test_scope_refuses_unknown_actions():
+    with pytest.raises(builder.UnknownAction):
+        builder.scope(three_phases(), "refresh-item-1")
+
+
+def test_refresh_item_opens_the_item_and_focuses_its_technique():
+    draft = builder.apply(three_phases(), "refresh-item-1-2")
+    assert draft.phases[1].items[2].open and draft.focus == "phases-1-items-2-technique"
+    rest = [item.open for p in draft.phases for item in p.items]
+    assert rest.count(True) == 1
+    assert builder.apply(three_phases(), "refresh-item-1-99") == three_phases()
+
+
+def test_parse_remembers_the_prefix_each_part_was_posted_under():
+    form = MultiDict([(k, v) for k, v in fields_of(acute()).items(multi=True)
+                      if not k.startswith(("phases-0-items-0-", "phases-0-items-2-"))])
+    draft = parse(form)
+    assert [item.origin for item in draft.phases[0].items[:2]] == [
+        "phases-0-items-1", "phases-0-items-3"]
+    assert [item.prefix for item in draft.phases[0].items[:2]] == [
+        "phases-0-items-0", "phases-0-items-1"]
+    assert [phase.origin for phase in draft.phases] == ["phases-0", "phases-1", "phases-2"]
+    assert draft.phases[2].items[1].at == "2-1"
+
+
+def test_a_remove_or_a_move_keeps_the_origins_and_a_copy_has_none():
+    draft = builder.apply(parse(fields_of(acute())), "remove-item-0-0")
+    assert draft.phases[0].items[0].origin == "phases-0-items-1"
+    assert draft.phases[0].items[0].prefix == "phases-0-items-0"
+    draft = builder.apply(parse(fields_of(acute())), "phase-up-1")
+    assert [phase.origin for phase in draft.phases] == ["phases-1", "phases-0", "phases-2"]
+    draft = builder.apply(parse(fields_of(acute())), "add-phase")
+    assert draft.phases[3].origin == ""
+    assert {item.origin for item in draft.phases[3].items} == {""}
+    draft = builder.apply(parse(fields_of(acute())), "add-item-0")
+    assert draft.phases[0].items[-1].origin == ""
+
+
 # --- checks ----------------------------------------------------------------------------
 
 

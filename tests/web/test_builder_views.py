@@ -1,7 +1,7 @@
 """The plan builder over HTTP: who may do what, bad input, and what gets stored."""
 import copy
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +12,7 @@ from tracker.domain import builder, library, plan_spec, schedule
 from tracker.domain.text import CONTROL_MESSAGE
 from tracker.store import plans, queries
 from tracker.store.db import database
-from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate
+from tracker.store.models import CareLink, Plan, PlanEvent, PlanRevision, PlanTemplate, User
 
 THERAPIST, OTHER, CLIENT, STRANGER = (
     "t@example.org", "other@example.org", "c@example.org", "s@example.org")
@@ -210,16 +210,221 @@ def test_edit_loads_the_plan_as_in_force_today(world, login):
 # --- actions and htmx ------------------------------------------------------------------
 
 
-def test_htmx_gets_the_builder_fragment_and_a_plain_post_the_page(world, login):
+def root_of(html: str) -> str:
+    """The fragment's first tag."""
+    return html.strip().split(">", 1)[0] + ">"
+
+
+def test_an_item_edit_over_htmx_answers_with_that_item_only(world, login):
     client = login(THERAPIST)
-    response = post(client, acute_fields(), htmx=True, action="add-item-0")
+    form = acute_fields(**{"phases-0-items-7-technique": "foam-roller"})
+    response = post(client, form, htmx=True, action="refresh-item-0-7")
     html = text(response)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
-    assert html.strip().startswith('<div id="builder"') and "<html" not in html
-    assert 'id="phases-0-items-7-technique"' in html
+    assert root_of(html) == ('<li id="phases-0-items-7-row" class="item-row" '
+                             'data-origin="phases-0-items-7" data-prefix="phases-0-items-7">')
+    assert response.headers["HX-Retarget"] == "#phases-0-items-7-row"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert '<span class="item-title">Foam roller</span>' in html
+    assert 'name="phases-0-items-7-minutes" value="3"' in html
+    assert 'id="phases-0-items-6' not in html and 'id="phases-1' not in html
+    assert "autofocus" not in html  # the therapist may already be typing in the next field
+    assert "<html" not in html and 'id="preview"' not in html
+    assert counts() == (1, 1, 1, 1)
+
+
+def test_an_item_edit_without_javascript_is_the_whole_page_focused_on_the_item(world, login):
+    form = acute_fields(**{"phases-0-items-7-technique": "foam-roller"})
+    response = post(login(THERAPIST), form, action="refresh-item-0-7")
+    html = text(response)
+    assert response.status_code == 200 and html.startswith("<!doctype html>")
+    assert "HX-Retarget" not in response.headers
     assert re.search(r'id="phases-0-items-7-technique"[^>]*autofocus', html, re.S)
-    html = text(post(client, acute_fields(), action="remove-phase-2"))
+    assert re.search(r'<details class="item-editor" id="phases-0-items-7" open>', html)
+    assert '<span class="item-title">Foam roller</span>' in html
+
+
+def test_an_added_item_comes_alone_to_the_end_of_its_phase(world, login):
+    response = post(login(THERAPIST), acute_fields(), htmx=True, action="add-item-1")
+    html = text(response)
+    assert response.status_code == 200
+    assert root_of(html) == ('<li id="phases-1-items-8-row" class="item-row" data-origin="" '
+                             'data-prefix="phases-1-items-8">')
+    assert response.headers["HX-Retarget"] == "#phases-1-items"
+    assert response.headers["HX-Reswap"] == "beforeend"
+    assert html.count('<details class="item-editor"') == 1
+    assert re.search(r'id="phases-1-items-8-technique"[^>]*autofocus', html, re.S)
+
+
+@pytest.mark.parametrize(("action", "first", "second"), [
+    ("item-up-2-1", 0, 1), ("item-down-0-3", 3, 4)])
+def test_two_items_that_swap_places_come_as_one_and_one_out_of_band(world, login, action,
+                                                                     first, second):
+    response = post(login(THERAPIST), acute_fields(), htmx=True, action=action)
+    html = text(response)
+    phase = action.split("-")[2]
+    q, other = f"phases-{phase}-items-{first}", f"phases-{phase}-items-{second}"
+    assert response.headers["HX-Retarget"] == f"#{q}-row"
+    assert root_of(html) == (f'<li id="{q}-row" class="item-row" data-origin="{other}" '
+                             f'data-prefix="{q}">')
+    assert (f'<li id="{other}-row" class="item-row" data-origin="{q}" data-prefix="{other}" '
+            'hx-swap-oob="true">') in html
+    assert html.count('<details class="item-editor"') == 2
+    assert html.count('hx-swap-oob') == 1
+
+
+@pytest.mark.parametrize(("action", "phase", "item_count"), [
+    ("remove-item-1-0", 1, 7), ("item-up-0-0", 0, 7)])
+def test_removing_an_item_over_htmx_answers_with_its_phase(world, login, action, phase,
+                                                           item_count):
+    response = post(login(THERAPIST), acute_fields(), htmx=True, action=action)
+    html = text(response)
+    assert response.status_code == 200
+    assert root_of(html) == (f'<li class="phase-editor card" id="phases-{phase}" '
+                             f'data-origin="phases-{phase}" data-prefix="phases-{phase}">')
+    assert response.headers["HX-Retarget"] == f"#phases-{phase}"
+    assert html.count('<details class="item-editor"') == item_count
+    assert f'id="phases-{phase + 1}"' not in html and "<html" not in html
+
+
+def test_a_removed_item_renumbers_those_after_it(world, login):
+    client = login(THERAPIST)
+    html = text(post(client, acute_fields(), htmx=True, action="remove-item-0-0"))
+    # the item posted second is now first: the page can tell, by its origin
+    assert ('<li id="phases-0-items-0-row" class="item-row" data-origin="phases-0-items-1" '
+            'data-prefix="phases-0-items-0">') in html
+    assert 'id="phases-0-items-5-row"' in html and 'id="phases-0-items-6-row"' not in html
+    assert re.search(r'<button[^>]*id="phases-0-add-item"[^>]*autofocus', html, re.S)
+
+
+@pytest.mark.parametrize("action", ["add-phase", "remove-phase-0", "phase-up-2",
+                                    "phase-down-0"])
+def test_adding_removing_or_moving_a_phase_over_htmx_answers_with_the_phases(world, login,
+                                                                            action):
+    response = post(login(THERAPIST), acute_fields(), htmx=True, action=action)
+    html = text(response)
+    assert response.status_code == 200
+    assert root_of(html) == '<div id="phases" class="phases">'
+    assert response.headers["HX-Retarget"] == "#phases"
+    phases = 4 if action == "add-phase" else 2 if action.startswith("remove") else 3
+    assert html.count('<li class="phase-editor card"') == phases
+    assert 'id="add-phase"' in html and 'id="builder-form"' not in html
+
+
+@pytest.mark.parametrize(("action", "extra"), [
+    ("refresh", {}),  # Enter in a text box: nothing says what changed
+    ("refresh-item-0-99", {}),  # a stale page: no such item
+    ("add-item-7", {}),  # no such phase
+    ("add-item-0", {"shown_errors": "1"}),  # errors are on show: the summary must go
+    ("item-up-0-1", {"shown_errors": "1"}),
+    ("add-item-0", {"phases-1-name": "Im\x07proving"}),  # refused text: errors to show
+])
+def test_htmx_gets_the_whole_builder_when_a_part_will_not_do(world, login, action, extra):
+    response = post(login(THERAPIST), acute_fields(**extra), htmx=True, action=action)
+    html = text(response)
+    assert response.status_code == 200
+    assert root_of(html) == '<div id="builder" class="builder">' and "<html" not in html
+    assert "HX-Retarget" not in response.headers
+    assert ('name="shown_errors"' in html) is ("phases-1-name" in extra)
+
+
+def test_a_plain_post_of_an_action_gets_the_page(world, login):
+    response = post(login(THERAPIST), acute_fields(), action="remove-phase-2")
+    html = text(response)
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
     assert html.startswith("<!doctype html>") and "Phase 3:" not in html
+
+
+# --- the preview beside the form ---------------------------------------------------------
+
+
+def live(client, form, **fields):
+    return post(client, form, htmx=True, action="preview", live="1", **fields)
+
+
+def test_the_builder_page_shows_the_preview_from_the_start(world, login):
+    html = text(login(THERAPIST).get(f"/plans/new?template={ACUTE}"))
+    panel = html.split('<section id="preview"')[1].split("</section>")[0]
+    assert 'hx-trigger="builder-edited from:body delay:400ms"' in panel
+    assert "The next 12 weeks" in panel and "Week 12" in panel
+    assert "daily: Piriformis stretch hold 15 s ×3 each side" in panel
+    # beside the dates, before the button that assigns
+    assert html.index('id="dates-heading"') < html.index('id="preview"') < html.index(
+        "Assign to client</button>")
+
+
+def test_a_plan_with_nothing_in_it_yet_says_so_once(world, login):
+    html = text(login(THERAPIST).get("/plans/new"))
+    assert "Nothing is due in these weeks yet: add items to the phases." in html
+    assert "Week 1" not in html and "Nothing due." not in html
+
+
+def test_the_live_preview_answers_with_the_preview_alone(world, login):
+    start = world.today + timedelta(days=3)
+    form = acute_fields(start=start.isoformat(), **{"phases-0-items-0-interval": "2"})
+    response = live(login(THERAPIST), form)
+    html = text(response)
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
+    assert root_of(html).startswith('<section id="preview" class="builder-preview card"')
+    assert "autofocus" not in html and "<html" not in html
+    spec = copy.deepcopy(library.template(ACUTE)["spec"])
+    spec["phases"][0]["items"][0]["cadence"]["interval"] = 2
+    expected = builder.preview(builder.plan_input(spec, start), start)
+    for week in expected:
+        for session in week.sessions:
+            assert f'<time datetime="{session.date.isoformat()}">' in html
+    assert html.count('<li class="preview-week">') == 12
+    assert counts() == (1, 1, 1, 1)
+
+
+def test_the_live_preview_of_an_edit_says_what_changes(world, login):
+    form = acute_fields(**{"phases-0-items-0-interval": "2", "plan_id": str(world.plan.id),
+                           "effective_from": world.today.isoformat()})
+    html = text(live(login(THERAPIST), form))
+    assert "Acute: Deep tissue massage every 2 weeks on Monday instead of every week" in html
+
+
+@pytest.mark.parametrize(("changes", "waiting"), [
+    ({"phases-0-items-1-technique": ""},
+     "Phase 1 “Acute”, Piriformis stretch: Choose a technique"),
+    ({"phases-0-items-1-hold_seconds": "lots"},
+     "Hold (seconds) must be a whole number"),
+    ({"start": ""}, "Start date: pick a date in the range given."),
+    ({"start": "2020-01-01"}, "Start date: pick a date in the range given."),
+])
+def test_the_live_preview_says_what_it_waits_for_and_marks_no_field(world, login, changes,
+                                                                    waiting):
+    form = acute_fields(**{"start": world.today.isoformat(), **changes})
+    response = live(login(THERAPIST), form)
+    html = text(response)
+    assert response.status_code == 200
+    assert "The weeks show here once these are done:" in html and waiting in html
+    assert "Week 1" not in html and "aria-invalid" not in html
+    assert counts() == (1, 1, 1, 1)
+
+
+def test_the_live_preview_without_htmx_is_the_preview_button(world, login):
+    form = acute_fields(start=world.today.isoformat())
+    response = post(login(THERAPIST), form, action="preview", live="1")
+    html = text(response)
+    assert response.status_code == 200 and html.startswith("<!doctype html>")
+    assert re.search(r'id="preview-heading"[^>]*autofocus', html)
+
+
+def test_the_preview_button_over_htmx_answers_with_the_preview_and_focuses_it(world, login):
+    client = login(THERAPIST)
+    form = acute_fields(start=world.today.isoformat())
+    response = post(client, form, htmx=True, action="preview")
+    html = text(response)
+    assert response.status_code == 200
+    assert root_of(html).startswith('<section id="preview"')
+    assert response.headers["HX-Retarget"] == "#preview"
+    assert re.search(r'id="preview-heading"[^>]*autofocus', html)
+    # after errors were shown, the whole builder, without them
+    response = post(client, form, htmx=True, action="preview", shown_errors="1")
+    html = text(response)
+    assert root_of(html) == '<div id="builder" class="builder">'
+    assert "error-summary" not in html and "HX-Retarget" not in response.headers
 
 
 def test_choosing_a_technique_fills_in_the_item(world, login):
@@ -540,7 +745,8 @@ def test_preview_names_the_day_in_words_and_dates(world, login, htmx):
     assert response.status_code == 200
     assert ("<!doctype html>" in html.lower()) is not htmx
     assert "Deep tissue massage, every month on the last Friday" in html
-    assert "every month on the last Friday at 10:00 · 60 min" in html
+    # the item's summary line is in the page; htmx gets the preview alone
+    assert ("every month on the last Friday at 10:00 · 60 min" in html) is not htmx
     assert counts() == (1, 1, 1, 1)
 
 
@@ -563,3 +769,49 @@ def test_assign_stores_the_nth_weekday_and_the_plan_page_says_it(world, login):
     client = login(CLIENT)
     html = text(client.get("/plan"))
     assert "Deep tissue massage, every 2 months on the 2nd Thursday" in html
+
+
+# --- dates are the client's days ---------------------------------------------------------
+
+
+@pytest.fixture
+def far_apart(world, monkeypatch):
+    """The client in Kiritimati (UTC+14), the therapist in London: at 12:00 UTC tomorrow it
+    is already the day after in the client's zone."""
+    tomorrow = world.today + timedelta(days=1)
+    monkeypatch.setattr(plans, "utcnow",
+                        lambda: datetime.combine(tomorrow, time(12), tzinfo=UTC))
+    with database.connection_context():
+        User.update(timezone="Pacific/Kiritimati").where(User.id == world.client.id).execute()
+    return SimpleNamespace(therapists_day=tomorrow, clients_day=tomorrow + timedelta(days=1))
+
+
+def test_effective_from_defaults_to_the_clients_day_and_says_whose(world, login, far_apart):
+    html = text(login(THERAPIST).get(f"/plans/{world.plan.id}/edit"))
+    assert (f'id="effective_from" name="effective_from" type="date" '
+            f'value="{far_apart.clients_day.isoformat()}"') in html
+    assert "Dates are Casey Client&#39;s days (Pacific/Kiritimati)." in html
+
+
+def test_a_new_plan_for_a_client_starts_on_the_clients_day(world, login, far_apart):
+    client = login(THERAPIST)
+    html = text(client.get(f"/plans/new?template={ACUTE}&client={world.client.id}"))
+    assert (f'id="start" name="start" type="date" '
+            f'value="{far_apart.clients_day.isoformat()}"') in html
+    assert "Dates are Casey Client&#39;s days (Pacific/Kiritimati)." in html
+    html = text(client.get(f"/plans/new?template={ACUTE}"))  # no client yet: the therapist's
+    assert f'value="{far_apart.therapists_day.isoformat()}"' in html and "Dates are" not in html
+
+
+def test_changes_from_the_clients_day_are_saved_and_previewed_from_it(world, login, far_apart):
+    client = login(THERAPIST)
+    form = acute_fields(**{"phases-0-items-0-interval": "2", "plan_id": str(world.plan.id),
+                           "effective_from": far_apart.clients_day.isoformat()})
+    html = text(live(client, form))
+    assert f"{far_apart.clients_day:%-d %b}" in html.split('<li class="preview-week">')[1]
+    response = post(client, form, action="save-changes")
+    assert response.status_code == 302
+    with database.connection_context():
+        latest = (PlanRevision.select().where(PlanRevision.plan == world.plan.id)
+                  .order_by(PlanRevision.id.desc()).first())
+    assert latest.effective_from == far_apart.clients_day

@@ -3,7 +3,8 @@ diff. No Flask, no database, no clock.
 
 - ``draft``: :func:`parse` reads the posted fields into a :class:`Draft`;
   :func:`draft_from_spec` shows a stored spec; :func:`to_spec` turns the draft into a spec.
-- ``actions``: :func:`apply` performs one button's action (add, remove, reorder).
+- ``actions``: :func:`apply` performs one button's action (add, remove, reorder);
+  :func:`scope` says which part of the draft it changed (one item, one phase, the phases).
 - ``checks``: :func:`check` lets the engine judge the draft and puts each error next to its
   field; :func:`error_list` words them for the summary.
 - ``preview``: :func:`preview` lists the weeks ahead as the engine computes them.
@@ -11,7 +12,20 @@ diff. No Flask, no database, no clock.
 
 The names the web layer uses are re-exported here, so it imports one module.
 """
-from .actions import ACTIONS, FINAL_ACTIONS, UnknownAction, action_name, apply
+from .actions import (
+    ACTIONS,
+    ADDED,
+    FINAL_ACTIONS,
+    ITEM,
+    PAIR,
+    PHASE,
+    PHASES,
+    WHOLE,
+    UnknownAction,
+    action_name,
+    apply,
+    scope,
+)
 from .checks import check, error_list, open_with_errors
 from .diff import describe_changes
 from .draft import (
@@ -34,9 +48,11 @@ from .draft import (
 from .preview import PREVIEW_WEEKS, PreviewWeek, plan_input, preview, with_revision
 
 __all__ = [
-    "ACTIONS", "ANCHOR_CHOICES", "CADENCE_CHOICES", "EXIT_CHOICES", "FINAL_ACTIONS",
+    "ACTIONS", "ADDED", "ANCHOR_CHOICES", "CADENCE_CHOICES", "EXIT_CHOICES", "FINAL_ACTIONS",
+    "ITEM", "PAIR", "PHASE", "PHASES", "WHOLE",
     "ORDINAL_CHOICES", "PREVIEW_WEEKS", "Draft", "ItemDraft", "PhaseDraft", "PreviewWeek",
     "Technique", "UnknownAction", "action_name", "apply", "check", "describe_changes",
     "draft_from_spec", "error_list", "form_fields", "open_with_errors", "parse", "plan_input",
-    "preview", "scratch", "short_dose", "technique_groups", "to_spec", "with_revision",
+    "preview", "scratch", "scope", "short_dose", "technique_groups", "to_spec",
+    "with_revision",
 ]

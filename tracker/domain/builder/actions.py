@@ -9,9 +9,19 @@ from tracker.domain import plan_spec
 from .draft import Draft, ItemDraft, PhaseDraft
 
 # Buttons that change the draft (with how many indices they carry: "remove-item-0-2"),
-# and the ones that use the draft once it is valid.
-ACTIONS = {"refresh": 0, "add-phase": 0, "remove-phase": 1, "phase-up": 1, "phase-down": 1,
-           "add-item": 1, "remove-item": 2, "item-up": 2, "item-down": 2}
+# and the ones that use the draft once it is valid. "refresh-item" shows one item again
+# (its technique changed, or its search was sent) and changes nothing else.
+ACTIONS = {"refresh": 0, "refresh-item": 2, "add-phase": 0, "remove-phase": 1,
+           "phase-up": 1, "phase-down": 1, "add-item": 1, "remove-item": 2, "item-up": 2,
+           "item-down": 2}
+# What each action can change, so a page can show again only that part: one item, an
+# item added at the end of its phase, two items that swapped places, one phase (an item
+# removed renumbers those after it; a first item replaces "no items yet"), the list of
+# phases (renumbered), or the whole builder.
+ITEM, ADDED, PAIR, PHASE, PHASES, WHOLE = "item", "added", "pair", "phase", "phases", "whole"
+_SCOPES = {"refresh-item": ITEM, "add-item": PHASE, "remove-item": PHASE, "item-up": PHASE,
+           "item-down": PHASE, "add-phase": PHASES, "remove-phase": PHASES,
+           "phase-up": PHASES, "phase-down": PHASES}
 FINAL_ACTIONS = ("preview", "save-template", "assign", "save-changes")
 _ACTION = re.compile(r"([a-z-]+?)(?:-(\d{1,4}))?(?:-(\d{1,4}))?")
 
@@ -37,6 +47,30 @@ def action_name(action: str) -> str:
     return _target(action)[0]
 
 
+def scope(draft: Draft, action: str) -> tuple[str, tuple[int, ...]]:
+    """The part of ``draft`` (parsed from a form) that ``action``, already applied,
+    changed: (ITEM, (i, j)); (ADDED, (i, j)) for item j added last to phase i;
+    (PAIR, (i, j, j + 1)) for two items that swapped places; (PHASE, (i,)); (PHASES, ());
+    or (WHOLE, ()), also when the indices name nothing (a stale page), for the final
+    actions and for a plain refresh. UnknownAction."""
+    name, numbers = _target(action)
+    kind = _SCOPES.get(name, WHOLE)
+    if kind == PHASES:
+        return PHASES, ()
+    if kind == WHOLE or numbers[0] >= len(draft.phases):
+        return WHOLE, ()
+    i, items = numbers[0], draft.phases[numbers[0]].items
+    if kind == ITEM:
+        return (ITEM, numbers) if numbers[1] < len(items) else (WHOLE, ())
+    if name == "add-item" and len(items) > 1 and not items[-1].origin:
+        return ADDED, (i, len(items) - 1)  # not posted: the one just added
+    if name in ("item-up", "item-down"):
+        j = numbers[1] - 1 if name == "item-up" else numbers[1]
+        if j >= 0 and j + 1 < len(items):
+            return PAIR, (i, j, j + 1)
+    return PHASE, (i,)
+
+
 def apply(draft: Draft, action: str) -> Draft:
     """Perform a draft-changing action in place and return the draft.
 
@@ -56,6 +90,10 @@ def apply(draft: Draft, action: str) -> Draft:
             j = _swap(phases, i, -1 if name == "phase-up" else 1)
             if j != i:
                 draft.focus = f"phases-{j}-{_button(name == 'phase-up', j, len(phases))}"
+    elif name == "refresh-item" and scope(draft, action)[0] == ITEM:
+        i, j = numbers
+        phases[i].items[j].open = True
+        draft.focus = f"phases-{i}-items-{j}-technique"
     elif name == "add-item" and numbers[0] < len(phases):
         items = phases[numbers[0]].items
         if len(items) < plan_spec.MAX_ITEMS_PER_PHASE:
@@ -95,7 +133,8 @@ def _add_phase(draft: Draft) -> None:
     number = len(draft.phases) + 1
     items = []
     if draft.phases:
-        items = [replace(item, open=False, search="", refused=item.refused - {"search"})
+        items = [replace(item, open=False, search="", refused=item.refused - {"search"},
+                         origin="")  # a copy: new controls, not the ones copied
                  for item in draft.phases[-1].items]
     draft.phases.append(PhaseDraft(name=f"Phase {number}", items=items))
     draft.focus = f"phases-{number - 1}-name"

@@ -101,10 +101,18 @@ class ItemDraft:
     prefix: str = ""  # "phases-0-items-1", set by Draft.renumber
     index: int = 0
     refused: frozenset[str] = frozenset()  # fields posted with control characters
+    # The prefix its fields were posted under ("" for a new item): after a remove or a move
+    # renumbers the fields, the page can tell which item a control now under another name is.
+    origin: str = ""
 
     @property
     def label(self) -> str:
         return self.name or "New item"
+
+    @property
+    def at(self) -> str:
+        """Its phase and item index as its buttons' actions carry them: "0-1"."""
+        return self.prefix.removeprefix("phases-").replace("-items-", "-")
 
     @property
     def summary(self) -> str:
@@ -129,6 +137,7 @@ class PhaseDraft:
     prefix: str = ""
     index: int = 0
     refused: frozenset[str] = frozenset()  # fields posted with control characters
+    origin: str = ""  # the prefix its fields were posted under, as ItemDraft.origin
 
     @property
     def label(self) -> str:
@@ -284,6 +293,7 @@ def _parse_item(form: Any, prefix: str) -> ItemDraft:
     item.note = one("note", multiline=True)
     item.open = one("open") == "1"
     item.refused = frozenset(one.refused)
+    item.origin = prefix
     return item
 
 
@@ -301,6 +311,7 @@ def parse(form: Any, techniques: Mapping[str, Technique]) -> Draft:
         phase = PhaseDraft(**{name: one(name) for name in posted})
         phase.exit_kind = phase.exit_kind or plan_spec.MANUAL
         phase.refused = frozenset(one.refused)
+        phase.origin = prefix
         for j in sorted(item_indices)[: plan_spec.MAX_ITEMS_PER_PHASE]:
             phase.items.append(_parse_item(form, f"{prefix}-items-{j}"))
         draft.phases.append(phase)

@@ -1,8 +1,9 @@
 """The plan builder's fixed fields (the phases and items are read by tracker.domain.builder).
 
 Each action needs only some of them, so validation is per action: ``for_preview``,
-``for_assign``, ``for_changes`` and ``for_template``. Labels are a contract (tests and
-the browser find controls by them).
+``for_assign``, ``for_changes`` and ``for_template`` (and ``date_for_preview``, for the
+preview kept up to date as the therapist edits, which marks no field). Labels are a
+contract (tests and the browser find controls by them).
 """
 from datetime import date, timedelta
 
@@ -80,6 +81,17 @@ class BuilderForm(FlaskForm):
         if plan_start is None:
             return self._valid(self._start_checks())
         return self._valid(self._effective_checks(plan_start))
+
+    def date_for_preview(self, plan_start: date | None) -> date | None:
+        """The date the live preview starts from (the start date, or for an assigned plan
+        the date the changes take effect), or None when it is missing or out of range.
+        Checked as ``for_preview`` does, but the field is not marked: nobody pressed a
+        button yet."""
+        field = self.start if plan_start is None else self.effective_from
+        shown = field.errors
+        ok = self.for_preview(plan_start)
+        field.errors = shown
+        return field.data if ok else None
 
     def for_assign(self) -> bool:
         return self._valid(
