@@ -154,6 +154,21 @@ def _0007_login_sessions_and_password_resets(migrator: SchemaMigrator, db: Datab
     db.create_tables([LoginSession, PasswordReset], safe=True)
 
 
+def _0008_reserved(migrator: SchemaMigrator, db: Database) -> None:
+    """Reserved for issue 16's alerts part (branch desk-alerts): the merge puts it here."""
+
+
+def _0009_reserved(migrator: SchemaMigrator, db: Database) -> None:
+    """Reserved for issue 16's messages part (branch desk-messages): the merge puts it here."""
+
+
+def _0010_session_notes_and_invite_emails(migrator: SchemaMigrator, db: Database) -> None:
+    """Session notes, and invite links sent by email (issue 16)."""
+    from tracker.store.models import InviteEmail, SessionNote
+
+    db.create_tables([SessionNote, InviteEmail], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -162,6 +177,9 @@ MIGRATIONS: list[Migration] = [
     _0005_safety_net,
     _0006_utc_timestamps_and_no_red_flag_on,
     _0007_login_sessions_and_password_resets,
+    _0008_reserved,  # MERGE: replace with the alerts part's migration 8
+    _0009_reserved,  # MERGE: replace with the messages part's migration 9
+    _0010_session_notes_and_invite_emails,
 ]
 LATEST = len(MIGRATIONS)
 
