@@ -13,7 +13,7 @@ today, done or not (a therapist may note a session the client has not checked of
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from peewee import IntegrityError, JOIN
+from peewee import JOIN, IntegrityError
 
 from tracker.domain import schedule
 from tracker.store import plans

@@ -1,7 +1,6 @@
 """The session note form: which session, what was done, where, how firmly, the response."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
-from wtforms import StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, ValidationError
 
