@@ -57,6 +57,8 @@ def role_required(role: str, message: str = ""):
 def require_plan_author(plan: Plan) -> None:
     """One author: a plan in the current therapist's care that another therapist assigned
     is theirs to see, not to change (403, saying who can)."""
+    if plan.therapist_id in (None, current_user.id):
+        return  # theirs, or self-guided; the scope below says the same, in the query
     client = plan.client
     require_in(queries.plans_changeable_by(current_user.id), Plan.id == plan.id, message=(
         f"Only {plan.therapist.name}, who assigned {client.name}'s plan, can change it. "

@@ -27,9 +27,10 @@ def _client_and_plan(client_id: int, *where) -> tuple[User, Plan]:
 def _plan_to_change(client_id: int, *where) -> tuple[User, Plan]:
     """The client and their current plan, which the current therapist must be allowed to
     change (one author: 403 for the client's other therapists)."""
-    client, plan = _client_and_plan(client_id, *where)
-    require_plan_author(plan)
-    return client, plan
+    client, plan = _client_and_plan(client_id)
+    require_plan_author(plan)  # before ``where``: the refusal doesn't depend on the plan's state
+    return (client, get_object_or_404(queries.current_plan(client), *where)) if where \
+        else (client, plan)
 
 
 def _forms(plan: Plan, today):
