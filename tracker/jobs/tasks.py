@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
-from tracker.store import accounts, safety_reports
+from tracker.store import accounts, invites, safety_reports
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 
@@ -129,7 +129,26 @@ def _enqueue_email_changed(user_id: int, old_email: str, old_name: str) -> None:
     email_changed_notice(user_id, old_email, old_name)
 
 
+@huey.task(retries=0)
+def invite_email(invite_id: int, token: str, email: str) -> str | None:
+    """Email an invite link (claimed once); a failed send schedules itself again."""
+    from tracker.jobs import invite_mail
+
+    with _app_context():
+        now = datetime.now(UTC)
+        status = invite_mail.send(invite_id, token, email, now)
+        again = invite_mail.retry_at(invite_id)
+    if again is not None:
+        invite_email.schedule((invite_id, token, email), eta=again)
+    return status
+
+
+def _enqueue_invite_email(invite_id: int, token: str, email: str) -> None:
+    invite_email(invite_id, token, email)
+
+
 accounts.reset_requested.connect(_enqueue_reset, weak=False)
+invites.email_requested.connect(_enqueue_invite_email, weak=False)
 accounts.email_changed.connect(_enqueue_email_changed, weak=False)
 
 
