@@ -1,4 +1,6 @@
 """A therapist's page for one client: progress, flags, and the plan's controls."""
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
@@ -11,6 +13,10 @@ from tracker.web.pages import render, submitted_status
 from tracker.web.plans.forms import SuggestionForm
 
 bp = Blueprint("client_page", __name__, url_prefix="/clients/<int:client_id>")
+
+# The printable summary fits one A4 or Letter page with at most this many of each.
+SUMMARY_NOTES = 6
+SUMMARY_SAFETY = 4
 
 
 def _client(client_id: int) -> User:
@@ -52,7 +58,8 @@ def _notes_context(client: User, plan: Plan | None, today) -> dict:
             "unnoted_sessions": [s for s in sessions if (s.item_key, s.day) not in noted][:3]}
 
 
-def _page(client: User, template: str, status: int = 200, forms=None, safety_form=None):
+def _page(client: User, template: str, status: int = 200, forms=None, safety_form=None,
+          **extra):
     plan = queries.current_plan(client).first()
     today = plans.local_today(client)
     open_reports = safety_reports.open_reports(client)
@@ -71,7 +78,7 @@ def _page(client: User, template: str, status: int = 200, forms=None, safety_for
             phase=schedule.phase_on(plans.plan_input(plan), today),
             waiting_since=schedule.waiting_step_down(plans.plan_input(plan), today),
         )
-    return render(template, status=status, **context)
+    return render(template, status=status, **context, **extra)
 
 
 @bp.get("")
@@ -85,8 +92,16 @@ def show(client_id: int):
 @role_required(THERAPIST)
 def summary(client_id: int):
     """A one-page progress summary to print (or save as PDF) for the client or a doctor."""
-    client, _plan = _client_and_plan(client_id)
-    return _page(client, "clients/summary.html")
+    client, plan = _client_and_plan(client_id)
+    today = plans.local_today(client)
+    first = max(plan.start, today - timedelta(weeks=reports.WEEKS_SHOWN, days=-1))  # as shown
+    shared = notes.shared_with(client, today, since=first)
+    safety = [s for s in reports.history(plan, today).safety if s.day >= first]
+    # One printed page: the newest of each, and how many more (on the client's page).
+    return _page(client, "clients/summary.html",
+                 summary_notes=shared[:SUMMARY_NOTES], notes_more=len(shared[SUMMARY_NOTES:]),
+                 summary_safety=safety[:SUMMARY_SAFETY],
+                 safety_more=len(safety[SUMMARY_SAFETY:]))
 
 
 def _done(client: User, message: str):
