@@ -1,5 +1,5 @@
-"""Background jobs with huey: the reminder tick, every minute; safety alerts and account
-emails (reset links, email-change notices) as they are asked for.
+"""Background jobs with huey: the reminder tick, every minute; safety alerts, account
+emails (reset links, email-change notices) and invite emails as they are asked for.
 
 Run the worker with ``huey_consumer tracker.jobs.worker.huey -w 2 -k thread`` (``make run``
 starts it beside the web server; tracker.jobs.worker gives the jobs the app factory). The huey
