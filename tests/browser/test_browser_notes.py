@@ -1,5 +1,7 @@
 """Session notes and the printable summary in a real browser: a note shared with the client
 shows on the client's page; the summary prints on one A4 and one Letter page."""
+import email
+import email.policy
 import re
 import uuid
 from datetime import timedelta
@@ -152,3 +154,28 @@ def test_a_shared_note_reaches_the_client_and_twelve_weeks_print_on_one_page(
     expect(page.get_by_role("heading", name="Warning signs and treated-area problems")
            ).to_be_visible()
     _assert_one_page(page, page.url, tmp_path, "twelve-weeks")
+
+
+def test_an_invite_sent_by_email(page: Page, live_server, tmp_path):
+    world = _twelve_weeks(live_server, tmp_path)
+    log_in(page, live_server, world["therapist"])
+    page.goto(f"{live_server}/clients/invite")
+    page.set_viewport_size({"width": 320, "height": 800})
+    address = f"new-{uuid.uuid4().hex[:6]}@example.net"
+    page.get_by_label("Client's email").fill(address)
+    no_horizontal_scroll(page)
+    send = page.get_by_role("button", name="Send invite by email")
+    assert send.bounding_box()["height"] >= 48
+    page.screenshot(path=tmp_path / "invite-form-320.png", full_page=True)
+    send.click()
+    expect(page.get_by_text(f"The invite is on its way to {address}.")).to_be_visible()
+    link = page.get_by_label("Invite link").input_value()
+    expect(page.get_by_role("img", name="QR code: scan it to open the invite")).to_be_visible()
+    no_horizontal_scroll(page)
+    messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in live_server.outbox.glob("*.eml")]
+    [sent] = [m for m in messages if m["To"] == address]
+    # (the server runs without TRACKER_BASE_URL: the email's host is flask run's default)
+    path = link.removeprefix(live_server)
+    assert f"Open the invite: http://127.0.0.1:5000{path}\n" in \
+        sent.get_body(("plain",)).get_content()
