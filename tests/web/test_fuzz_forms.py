@@ -195,7 +195,8 @@ def _world(app) -> dict:
     return {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
             "invite": invite.id, "invite_token": invite_token, "link": link.id,
             "subscription": subscription.id, "today": today.isoformat(),
-            "unsubscribe_token": unsubscribe, "today_date": today, "reset_token": reset_token, "note": note.id}
+            "unsubscribe_token": unsubscribe, "today_date": today, "reset_token": reset_token,
+            "note": note.id}
 
 
 def _client_for(app, who: str):
