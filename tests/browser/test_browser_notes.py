@@ -23,11 +23,18 @@ def log_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/(today|clients|home)"))
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def no_horizontal_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def no_axe_violations(page: Page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
 
 
 def pdf_pages(pdf: bytes) -> int:
@@ -130,10 +137,12 @@ def test_a_shared_note_reaches_the_client_and_twelve_weeks_print_on_one_page(
     no_horizontal_scroll(page)
     page.screenshot(path=tmp_path / "note-form-320.png", full_page=True)
     page.set_viewport_size(viewport)
+    no_axe_violations(page)
     page.get_by_role("button", name="Save note").click()
     expect(page.get_by_text("Note saved and shared with Rosa Twelve.")).to_be_visible()
     expect(page.locator("#session-notes").get_by_text("NOTE-FOR-ROSA")).to_be_visible()
     page.locator("#session-notes").screenshot(path=tmp_path / "client-page-notes.png")
+    no_axe_violations(page)
 
     # The client reads it on their progress page, on their own phone.
     context = browser.new_context(**browser_context_args)
@@ -146,6 +155,7 @@ def test_a_shared_note_reaches_the_client_and_twelve_weeks_print_on_one_page(
     expect(shared.get_by_text("Relaxed, less tingling afterwards")).to_be_visible()
     no_horizontal_scroll(phone)
     shared.screenshot(path=tmp_path / "client-progress-notes.png")
+    no_axe_violations(phone)
     context.close()
 
     # Twelve weeks, a warning sign and eight notes: still one page.
@@ -179,3 +189,19 @@ def test_an_invite_sent_by_email(page: Page, live_server, tmp_path):
     path = link.removeprefix(live_server)
     assert f"Open the invite: http://127.0.0.1:5000{path}\n" in \
         sent.get_body(("plain",)).get_content()
+
+
+def test_the_notes_pages_run_under_the_policy(page: Page, live_server, tmp_path):
+    from tests.browser.test_browser_csp import Watch
+
+    world = _twelve_weeks(live_server, tmp_path)
+    watch = Watch(page, live_server)
+    log_in(page, live_server, world["therapist"])
+    base = f"/clients/{world['client']}"
+    for path in (base, f"{base}/notes/new", f"{base}/summary", "/clients/invite"):
+        watch.visit(path)
+    note = page.context.request.get(f"{live_server}{base}")
+    edit = re.search(r'/notes/(\d+)/edit', note.text()).group(1)
+    watch.visit(f"{base}/notes/{edit}/edit")
+    watch.visit(f"{base}/notes/{edit}/delete")
+    assert watch.problems == []
