@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.clients import routes as clients
     from tracker.web.library import routes as library
     from tracker.web.main import routes as main
+    from tracker.web.notes import routes as notes
     from tracker.web.offline import routes as offline
     from tracker.web.plans import routes as plans
     from tracker.web.progress import routes as progress
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(checkin.bp)
     app.register_blueprint(client_page.bp)
     app.register_blueprint(builder.bp)
+    app.register_blueprint(notes.bp)
     app.register_blueprint(reminders.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(clients.bp)

@@ -54,6 +54,8 @@ DEFAULTS = {
     # nothing about which exist) and per address.
     "RESET_LIMIT_PER_ACCOUNT": "5 per hour",
     "RESET_LIMIT_PER_ADDRESS": "20 per hour",
+    # Invite links sent by email, per therapist (each one reaches an address they typed).
+    "INVITE_EMAIL_LIMIT": "20 per hour",
     # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIMETYPES": [

@@ -316,3 +316,21 @@ def test_cli_db_upgrade_current_and_init_db(app):
     assert result.exit_code == 0 and "Database ready" in result.output
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
+
+
+def test_migration_10_adds_session_notes_and_invite_emails_to_an_existing_database(app):
+    """A database at version 9 (made before issue 16's notes) gets both tables, data kept."""
+    upgrade(target=9)
+    with database.connection_context():
+        database.execute_sql('DROP TABLE "sessionnote"')
+        database.execute_sql('DROP TABLE "inviteemail"')
+        assert not {"sessionnote", "inviteemail"} & set(database.get_tables())
+    add_data()
+    assert upgrade() == (LATEST, list(range(10, LATEST + 1)))
+    with database.connection_context():
+        assert {"sessionnote", "inviteemail"} <= set(database.get_tables())
+        indexes = {i.name: (tuple(i.columns), i.unique)
+                   for i in database.obj.get_indexes("sessionnote")}
+        assert indexes["sessionnote_therapist_id_plan_id_item_key_session_day"] == (
+            ("therapist_id", "plan_id", "item_key", "session_day"), True)
+    assert_data_survived()

@@ -26,11 +26,13 @@ from tracker.store.models import (
     LoginSession,
     PlanTemplate,
     PushSubscription,
+    SessionNote,
     Technique,
     User,
 )
 
 A_SECRET = "PRIVATE-NOTE-OF-ANN"  # in A's check-in: only A and T may ever see it
+T_SECRET = "PRIVATE-SESSION-NOTE-OF-THEO"  # T's private note on A: T's alone
 ROLES = ("anonymous", "A", "B", "T", "T2")
 
 PUBLIC = "public"  # anyone (pages before logging in, tokens that are themselves the key)
@@ -125,6 +127,9 @@ MATRIX = {
     "builder.update": (THERAPIST, {}),
     "builder.edit": (OWNER_T, {"plan_id": "{plan}"}),
     "builder.delete_template": (OWNER_T, {"template_id": "{template}"}),
+    "notes.new": (OWNER_T, {"client_id": "{a}"}),
+    "notes.edit": (OWNER_T, {"client_id": "{a}", "note_id": "{note}"}),
+    "notes.delete": (OWNER_T, {"client_id": "{a}", "note_id": "{note}"}),
 }
 
 
@@ -141,7 +146,7 @@ def allowed(who: str, role: str) -> bool:
 
 
 EMAILS = {"A": "a@example.org", "B": "b@example.org", "T": "t@example.org",
-          "T2": "t2@example.org"}
+          "T2": "t2@example.org", "T3": "t3@example.org"}
 # One secret key for the world and its copies, so the sessions logged in once still hold.
 CONFIG = {"TESTING": True, "PUSH_ALLOW_INSECURE_LOCALHOST": True,
           "SECRET_KEY": "access-matrix-test-key"}
@@ -177,12 +182,17 @@ def world_db(tmp_path_factory):
         make(EMAILS["B"], "Bob Other", PASSWORD, "client", "Asia/Tokyo")
         t = make(EMAILS["T"], "Theo Therapist", PASSWORD, "therapist", "Europe/London")
         make(EMAILS["T2"], "Tara Elsewhere", PASSWORD, "therapist", "Europe/Paris")
+        # A's second therapist: sees A's plan, which T assigned, read-only (one author).
+        t3 = make(EMAILS["T3"], "Sam Second", PASSWORD, "therapist", "Europe/London")
         link = CareLink.create(therapist=t, client=a)
+        CareLink.create(therapist=t3, client=a)
         today = plans.local_today(a)
         plan = plans.assign(a, library.template("acute-therapist-led")["spec"],
                             plans.monday_of(today), therapist=t, title="Ann's plan")
         CheckIn.create(client=a, day=today - timedelta(days=1), back_pain=2, leg_pain=5,
                        note=A_SECRET)
+        note = SessionNote.create(plan=plan, client=a, therapist=t, item_key="massage",
+                                  session_day=plan.start, done=T_SECRET, shared=False)
         technique = Technique.create(slug="theos-own-abc123", name="Theo's own stretch",
                                      kind="stretch", owner=t)
         template = PlanTemplate.create(owner=t, name="Theo's taper",
@@ -200,7 +210,7 @@ def world_db(tmp_path_factory):
     _close(database.obj)
     values = {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
               "invite": invite.id, "link": link.id, "subscription": subscription.id,
-              "today": today.isoformat(), "sign_in": sign_in}
+              "today": today.isoformat(), "sign_in": sign_in, "note": note.id}
     return folder / "m.db", values, sessions
 
 
@@ -286,7 +296,46 @@ def test_access(world, endpoint, who, args, role):
             continue
         # Not theirs: no data of A's, and the one refusal for who they are.
         assert A_SECRET.encode() not in body and b"Ann Owner" not in body, where
+        assert T_SECRET.encode() not in body, where
         status, target = refusal(who, role, endpoint, method)
         assert response.status_code == status, where
         if target is not None:
             assert response.location.split("?")[0] == target, where
+
+
+# A's second linked therapist (T3) on the routes about A: sees, writes notes and reviews
+# safety, never changes T's plan (403), never reaches T's notes (404). GET and POST each.
+SECOND_THERAPIST = {
+    "client_page.show": {"GET": 200},
+    "client_page.summary": {"GET": 200},
+    "client_page.pause": {"POST": 403},
+    "client_page.resume": {"POST": 403},
+    "client_page.step": {"POST": 403},
+    "client_page.suggestion": {"POST": 403},
+    "client_page.safety_resume": {"POST": 302},  # safety first: any linked therapist
+    "builder.edit": {"GET": 403},
+    "notes.new": {"GET": 200, "POST": 422},  # their own notes (an empty form: 422)
+    "notes.edit": {"GET": 404, "POST": 404},  # T's note
+    "notes.delete": {"GET": 404, "POST": 404},
+}
+
+
+@pytest.mark.parametrize("endpoint", list(SECOND_THERAPIST))
+def test_a_second_linked_therapist(world, endpoint):
+    app, values, clients = world
+    client = clients["T3"]
+    url = _url(app, endpoint, MATRIX[endpoint][1], values)
+    token = csrf_token(client, "/library")
+    for method, status in SECOND_THERAPIST[endpoint].items():
+        response = client.get(url) if method == "GET" else client.post(
+            url, data={}, headers={"X-CSRFToken": token})
+        assert response.status_code == status, f"{method} {url}"
+        assert T_SECRET.encode() not in response.get_data(), f"{method} {url}"
+
+
+def test_a_second_linked_therapist_cannot_save_changes_through_the_builder(world):
+    app, values, clients = world
+    client = clients["T3"]
+    response = client.post("/plans/builder", data={"plan_id": str(values["plan"])},
+                           headers={"X-CSRFToken": csrf_token(client, "/library")})
+    assert response.status_code == 403

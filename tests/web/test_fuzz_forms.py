@@ -30,6 +30,7 @@ from tracker.store.models import (
     PasswordReset,
     PlanTemplate,
     PushSubscription,
+    SessionNote,
     Technique,
     utcnow,
 )
@@ -64,6 +65,8 @@ def _kinds(today: date) -> dict:
         "int": ["30", "3", "1"],
         "email": ["new.person@example.org"],
         "password": [PASSWORD, "a longer new password"],
+        # A's first session (the plan starts on this Monday)
+        "session": [f"massage@{(today - timedelta(days=today.weekday())).isoformat()}"],
     }
 
 
@@ -84,7 +87,15 @@ ROUTES = {
                                  "password": "password"}),
     "clients.join": (ANON, {"token": "{invite_token}"},
                      {"email": "email", "name": "text", "password": "password", "timezone": "tz"}),
-    "clients.invite": (T, {}, {"note": "text"}),
+    "clients.invite": (T, {}, {"note": "text", "email": "email",
+                               "send_email": ["Send invite by email"]}),
+    "notes.new": (T, {"client_id": "{a}"}, {"session": "session", "done": "text",
+                                            "areas": "text", "response": "text",
+                                            "pressure": ["", "light", "deep", "hard"],
+                                            "shared": "bool"}),
+    "notes.edit": (T, {"client_id": "{a}", "note_id": "{note}"},
+                   {"done": "text", "areas": "text", "response": "text",
+                    "pressure": ["", "firm"], "shared": "bool"}),
     "checkin.form": (A, {}, {"back_pain": "pain", "leg_pain": "pain", "numbness": "bool",
                              "weakness": "bool", "soreness": "bool", "note": "text",
                              "anything_new": ["yes", "no", "maybe"],
@@ -142,6 +153,7 @@ NO_FIELDS = {
     "clients.cancel_invite": (T, {"invite_id": "{invite}"}),
     "library.copy": (T, {"technique_id": "{technique}"}),
     "library.delete": (T, {"technique_id": "{technique}"}),
+    "notes.delete": (T, {"client_id": "{a}", "note_id": "{note}"}),
     "push.delete": (A, {"sub_id": "{subscription}"}),
     "push.done": (ANON, {"token": "not-a-real-token"}),
     "reminders.unsubscribe": (ANON, {"token": "{unsubscribe_token}"}),
@@ -180,13 +192,16 @@ def _world(app) -> dict:
                                                p256dh="k" * 87, auth="a" * 22)
         with app.app_context():
             unsubscribe = tokens.unsubscribe_token(a)
+        note = SessionNote.create(plan=plan, client=a, therapist=t, item_key="massage",
+                                  session_day=plans.monday_of(today), done="First session")
         reset_token = secrets.token_urlsafe(32)
         PasswordReset.create(user=a, token_hash=accounts.hash_token(reset_token),
                              expires_at=utcnow() + accounts.RESET_VALID_FOR)
     return {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
             "invite": invite.id, "invite_token": invite_token, "link": link.id,
             "subscription": subscription.id, "today": today.isoformat(),
-            "unsubscribe_token": unsubscribe, "today_date": today, "reset_token": reset_token}
+            "unsubscribe_token": unsubscribe, "today_date": today, "reset_token": reset_token,
+            "note": note.id}
 
 
 def _client_for(app, who: str):

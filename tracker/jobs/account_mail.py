@@ -12,7 +12,8 @@ from tracker.store.accounts import RESET_VALID_FOR
 from tracker.store.models import User
 
 
-def _deliver(message) -> str:
+def deliver(message) -> str:
+    """Send by SMTP, or keep it in instance/outbox/ (the app's mail settings)."""
     config = current_app.config
     outbox = Path(current_app.instance_path) / "outbox"
     return email_channel.deliver(message, config.get("SMTP_URL"), outbox)
@@ -40,7 +41,7 @@ def send_reset(user_id: int, token: str) -> str | None:
         link_text="Set a new password",
         message_id=_message_id("reset"),
     )
-    return _deliver(message)
+    return deliver(message)
 
 
 def send_email_changed(user_id: int, old_email: str, old_name: str) -> str | None:
@@ -60,4 +61,4 @@ def send_email_changed(user_id: int, old_email: str, old_name: str) -> str | Non
         link_text="Log in",
         message_id=_message_id("email-changed"),
     )
-    return _deliver(message)
+    return deliver(message)

@@ -88,17 +88,19 @@ def compose(
 def compose_notice(*, to_name: str, to_email: str, sender: str, subject: str,
                    lines: list[str], link: str, link_text: str,
                    message_id: str) -> EmailMessage:
-    """A notice to a therapist (not a reminder: no unsubscribe), text and HTML."""
+    """A notice (not a reminder: no unsubscribe), text and HTML. An empty ``to_name``
+    greets with a plain "Hello"."""
     message = EmailMessage()
     # the same notice always has the same Message-ID
     _headers(message, subject=subject, sender=sender, to_name=to_name, to_email=to_email,
              message_id=message_id)
     body = "\n".join(lines)
-    message.set_content(f"Hello {to_name},\n\n{body}\n\n{link_text}: {link}\n")
+    greeting = f"Hello {to_name}," if to_name else "Hello,"
+    message.set_content(f"{greeting}\n\n{body}\n\n{link_text}: {link}\n")
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines)
     message.add_alternative(
         _html(subject,
-              f"<p>Hello {escape(to_name)},</p>{paragraphs}"
+              f"<p>{escape(greeting)}</p>{paragraphs}"
               f"<p><a href=\"{escape(link)}\">{escape(link_text)}</a></p>"),
         subtype="html",
     )

@@ -1,6 +1,6 @@
 """Background jobs with huey: the reminder tick and the therapists' daily digests, every
-minute; safety alerts and account emails (reset links, email-change notices) as they are
-asked for.
+minute; safety alerts, account emails (reset links, email-change notices) and invite
+emails as they are asked for.
 
 Run the worker with ``huey_consumer tracker.jobs.worker.huey -w 2 -k thread`` (``make run``
 starts it beside the web server; tracker.jobs.worker gives the jobs the app factory). The huey
@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
-from tracker.store import accounts, safety_reports
+from tracker.store import accounts, invites, safety_reports
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 
@@ -141,7 +141,26 @@ def _enqueue_email_changed(user_id: int, old_email: str, old_name: str) -> None:
     email_changed_notice(user_id, old_email, old_name)
 
 
+@huey.task(retries=0)
+def invite_email(invite_id: int, token: str, email: str) -> str | None:
+    """Email an invite link (claimed once); a failed send schedules itself again."""
+    from tracker.jobs import invite_mail
+
+    with _app_context():
+        now = datetime.now(UTC)
+        status = invite_mail.send(invite_id, token, email, now)
+        again = invite_mail.retry_at(invite_id)
+    if again is not None:
+        invite_email.schedule((invite_id, token, email), eta=again)
+    return status
+
+
+def _enqueue_invite_email(invite_id: int, token: str, email: str) -> None:
+    invite_email(invite_id, token, email)
+
+
 accounts.reset_requested.connect(_enqueue_reset, weak=False)
+invites.email_requested.connect(_enqueue_invite_email, weak=False)
 accounts.email_changed.connect(_enqueue_email_changed, weak=False)
 
 

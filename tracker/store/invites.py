@@ -13,6 +13,7 @@ from xml.etree import ElementTree
 
 import qrcode
 import qrcode.constants
+from blinker import Namespace
 from markupsafe import Markup
 from peewee import IntegrityError
 from qrcode.image.svg import SvgPathImage
@@ -24,6 +25,17 @@ VALID_FOR = timedelta(days=7)
 NOTE_MAX = 100
 # secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+_signals = Namespace()
+# sender: the invite's id; token: the raw token (the only time it exists), email: the
+# client's address. tracker.jobs.tasks turns it into a job (the store doesn't import jobs).
+email_requested = _signals.signal("invite-email-requested")
+
+
+def request_email(invite: Invite, token: str, email: str) -> None:
+    """Have the worker email the invite's link to ``email`` (once: see InviteEmail)."""
+    email_requested.send(invite.id, token=token, email=email.strip())
 
 
 class InviteUnavailable(Exception):

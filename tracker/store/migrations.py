@@ -161,6 +161,17 @@ def _0008_alert_preferences_and_digests(migrator: SchemaMigrator, db: Database) 
     db.create_tables([AlertPreference, DigestClaim], safe=True)
 
 
+def _0009_reserved(migrator: SchemaMigrator, db: Database) -> None:
+    """Reserved for issue 16's messages part (branch desk-messages): the merge puts it here."""
+
+
+def _0010_session_notes_and_invite_emails(migrator: SchemaMigrator, db: Database) -> None:
+    """Session notes, and invite links sent by email (issue 16)."""
+    from tracker.store.models import InviteEmail, SessionNote
+
+    db.create_tables([SessionNote, InviteEmail], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -170,6 +181,8 @@ MIGRATIONS: list[Migration] = [
     _0006_utc_timestamps_and_no_red_flag_on,
     _0007_login_sessions_and_password_resets,
     _0008_alert_preferences_and_digests,
+    _0009_reserved,  # MERGE: replace with the messages part's migration 9
+    _0010_session_notes_and_invite_emails,
 ]
 LATEST = len(MIGRATIONS)
 

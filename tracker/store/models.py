@@ -617,6 +617,53 @@ class DigestClaim(BaseModel):
         indexes = ((("therapist", "local_date", "channel"), True),)
 
 
+class SessionNote(BaseModel):
+    """A therapist's note on one professional session (a plan's session item on a day):
+    what was done, where, how firmly, and how the client responded.
+
+    Private (only its author reads it) or shared with the client (the client, the client's
+    other therapists and the printable summary show it). One note per therapist and session.
+    ``therapist`` is None once its author deleted their account: a shared note stays with
+    the client's record, as a therapist's plan changes do; private ones go with the author.
+    """
+
+    PRESSURES = ("light", "moderate", "firm", "deep")
+
+    plan = ForeignKeyField(Plan, backref="session_notes", on_delete="CASCADE")
+    client = ForeignKeyField(User, backref="session_notes_about", on_delete="CASCADE")
+    therapist = ForeignKeyField(User, backref="session_notes_written", null=True,
+                                on_delete="SET NULL")
+    item_key = CharField(max_length=64)
+    session_day = DateField()  # the session's day, in the client's zone
+    done = TextField(default="")  # what was done
+    areas = CharField(max_length=200, default="")
+    pressure = CharField(max_length=16, default="")  # one of PRESSURES, or "" (not said)
+    response = TextField(default="")  # how the client responded
+    shared = BooleanField(default=False)
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("therapist", "plan", "item_key", "session_day"), True),
+            (("client", "session_day"), False),
+        )
+
+
+class InviteEmail(BaseModel):
+    """An invite link sent to the client's email address, claimed before it is sent (see
+    tracker/jobs/claims.py) so each invite is emailed once. The address is not kept: it
+    travels with the job, as the link's token does (only the token's hash is stored)."""
+
+    invite = ForeignKeyField(Invite, backref="emails", unique=True, on_delete="CASCADE")
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    sent_at = UTCDateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -642,6 +689,8 @@ ALL_MODELS = [
     PasswordReset,
     AlertPreference,
     DigestClaim,
+    SessionNote,
+    InviteEmail,
 ]
 
 

@@ -3,6 +3,12 @@
 Downloads hold JSON (the whole record) and CSV files (one per table a person would open in a
 spreadsheet). A therapist's words about a client (plan changes, pause reasons, step
 reasons) are part of the client's plan and go with the client's data.
+
+Session notes: the notes a therapist shared with the client are the client's too (in the
+client's export, and kept with the client's record, author cleared, when the therapist
+deletes their account); private notes are the therapist's own record: only in the author's
+export (with every note they wrote), and deleted with the author's account. Deleting the
+client's account deletes every note about them.
 """
 import csv
 import io
@@ -20,6 +26,7 @@ from tracker.store.models import (
     CheckOff,
     DigestClaim,
     Invite,
+    InviteEmail,
     LoginSession,
     PasswordReset,
     PhaseTransition,
@@ -32,6 +39,7 @@ from tracker.store.models import (
     ReminderClaim,
     ReminderPreference,
     SessionBooking,
+    SessionNote,
     Technique,
     User,
 )
@@ -62,6 +70,25 @@ def _plan_record(plan: Plan) -> dict:
     }
 
 
+_NOTE_FIELDS = ("session_day", "item_key", "done", "areas", "pressure", "response")
+
+
+def _notes_about(user: User) -> list[dict]:
+    """The session notes shared with the client (private ones are the therapist's)."""
+    rows = (SessionNote.select().where((SessionNote.client == user) & SessionNote.shared)
+            .order_by(SessionNote.session_day, SessionNote.id))
+    return [{**_rows([n], *_NOTE_FIELDS)[0],
+             "therapist": n.therapist.name if n.therapist_id else None} for n in rows]
+
+
+def _notes_written(user: User) -> list[dict]:
+    """Every session note the therapist wrote, private and shared."""
+    rows = (SessionNote.select().where(SessionNote.therapist == user)
+            .order_by(SessionNote.session_day, SessionNote.id))
+    return [{"client": n.client.name, **_rows([n], *_NOTE_FIELDS, "shared", "created_at",
+                                              "updated_at")[0]} for n in rows]
+
+
 def export(user: User) -> dict:
     """Everything stored about ``user``, as plain data."""
     pref = ReminderPreference.get_or_none(ReminderPreference.user == user)
@@ -81,12 +108,14 @@ def export(user: User) -> dict:
         "plans": [_plan_record(p) for p in user.plans.order_by(Plan.start, Plan.id)],
         "therapists": [{"name": link.therapist.name, "since": link.created_at,
                         "active": link.active} for link in user.therapist_links],
+        "session_notes": _notes_about(user),
     }
     if user.is_therapist:
         record["techniques"] = _rows(user.techniques, "name", "kind", "body_area", "summary",
                                      "instructions", "dose", "cautions")
         record["templates"] = _rows(user.plan_templates, "name", "description", "spec")
         record["invites"] = _rows(user.invites, "note", "created_at", "expires_at", "used_at")
+        record["session_notes_written"] = _notes_written(user)
         record["clients"] = [{"name": link.client.name, "since": link.created_at,
                               "active": link.active} for link in user.client_links]
         alerts = AlertPreference.get_or_none(AlertPreference.therapist == user)
@@ -129,6 +158,7 @@ def export_zip(user: User) -> bytes:
         archive.writestr("check_offs.csv", _csv(check_offs))
         changes = [{"plan": p["title"], **c} for p in record["plans"] for c in p["changes"]]
         archive.writestr("plan_changes.csv", _csv(changes))
+        archive.writestr("session_notes.csv", _csv(record["session_notes"]))
         archive.writestr("README.txt", "Your data from the sciatica care-plan tracker.\n"
                          "data.json holds everything; the CSV files open in a spreadsheet.\n")
     return buffer.getvalue()
@@ -159,6 +189,11 @@ def delete_account(user: User) -> None:
     with the pointer cleared, so a client keeps their plan when a therapist leaves.
     """
     with database.atomic():
+        InviteEmail.delete().where(InviteEmail.invite.in_(
+            Invite.select(Invite.id).where(Invite.therapist == user))).execute()
+        SessionNote.delete().where(
+            (SessionNote.client == user)
+            | ((SessionNote.therapist == user) & ~SessionNote.shared)).execute()
         for owner in _OWNED_BY:
             owner.model.delete().where(owner == user).execute()
         plan_ids = [p.id for p in Plan.select(Plan.id).where(Plan.client == user)]
@@ -179,4 +214,5 @@ def _clear_pointers(user: User) -> None:
     for model in (PlanRevision, PhaseTransition, PlanPause):
         model.update(created_by=None).where(model.created_by == user).execute()
     PlanEvent.update(actor=None).where(PlanEvent.actor == user).execute()
+    SessionNote.update(therapist=None).where(SessionNote.therapist == user).execute()
     Invite.update(used_by=None).where(Invite.used_by == user).execute()

@@ -10,6 +10,7 @@ from tracker.store.models import (
     Plan,
     PlanTemplate,
     PushSubscription,
+    SessionNote,
     Technique,
     User,
 )
@@ -50,6 +51,28 @@ def plans_in_care_of(therapist):
         Plan.select()
         .join(CareLink, on=(CareLink.client == Plan.client))
         .where((CareLink.therapist == therapist) & CareLink.active)
+    )
+
+
+def plans_changeable_by(therapist):
+    """The plans in the therapist's care that they may change: the ones they assigned.
+
+    A plan has one author (``Plan.therapist``); a client's other linked therapists see it
+    read-only. A self-guided plan has no author to overrule, so any linked therapist may
+    change it, as before. Reviewing a safety report is not a change of plan: any linked
+    therapist may (safety first).
+    """
+    return plans_in_care_of(therapist).where(
+        (Plan.therapist == therapist) | Plan.therapist.is_null())
+
+
+def notes_written_by(therapist):
+    """The therapist's own session notes about their actively linked clients."""
+    return (
+        SessionNote.select()
+        .join(CareLink, on=(CareLink.client == SessionNote.client))
+        .where((SessionNote.therapist == therapist) & (CareLink.therapist == therapist)
+               & CareLink.active)
     )
 
 

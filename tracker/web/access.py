@@ -5,6 +5,9 @@
 - Something outside the user's scope: 404, from ``get_object_or_404`` over a query that is
   already narrowed to what the user owns (``tracker.store.queries``), so another person's
   data is never revealed, not even that it exists.
+- Something the user may see but not change (a plan another therapist assigned to a client
+  both look after): 403 with a message saying why, from ``require_in`` over the narrower
+  scope, after ``get_object_or_404`` over the wider one.
 """
 from functools import wraps
 
@@ -12,7 +15,8 @@ from flask import abort
 from flask_login import current_user, login_required
 from playhouse.flask_utils import get_object_or_404
 
-from tracker.store.models import CLIENT, THERAPIST
+from tracker.store import queries
+from tracker.store.models import CLIENT, THERAPIST, Plan
 
 # What the 403 page says to someone of the other role, unless the view says more.
 REFUSALS = {
@@ -20,7 +24,15 @@ REFUSALS = {
     THERAPIST: "Only therapists can open this page.",
 }
 
-__all__ = ["get_object_or_404", "role_required"]
+__all__ = ["get_object_or_404", "require_in", "require_plan_author", "role_required"]
+
+
+def require_in(scope, *where, message: str) -> None:
+    """403 with ``message`` unless ``scope`` (a query from tracker.store.queries) holds the
+    row ``where`` names: for a row the user may see (fetched with get_object_or_404 over the
+    wider scope first) but not change."""
+    if not scope.where(*where).exists():
+        abort(403, description=message)
 
 
 def role_required(role: str, message: str = ""):
@@ -40,3 +52,14 @@ def role_required(role: str, message: str = ""):
         return login_required(wrapped)
 
     return decorator
+
+
+def require_plan_author(plan: Plan) -> None:
+    """One author: a plan in the current therapist's care that another therapist assigned
+    is theirs to see, not to change (403, saying who can)."""
+    if plan.therapist_id in (None, current_user.id):
+        return  # theirs, or self-guided; the scope below says the same, in the query
+    client = plan.client
+    require_in(queries.plans_changeable_by(current_user.id), Plan.id == plan.id, message=(
+        f"Only {plan.therapist.name}, who assigned {client.name}'s plan, can change it. "
+        f"You can still see {client.name}'s plan and progress, and write to {client.name}."))

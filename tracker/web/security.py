@@ -7,6 +7,7 @@ attributes, never ``style``. Views may set a stricter header of their own (e.g. 
 ``Referrer-Policy: no-referrer``); those are kept.
 """
 from flask import Flask, Response, current_app, request
+from limits import parse
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.web.extensions import limiter
@@ -101,3 +102,13 @@ def reset_limit_per_account() -> str:
 
 def reset_limit_per_address() -> str:
     return current_app.config["RESET_LIMIT_PER_ADDRESS"]
+
+
+def invite_email_allowed(therapist_id: int) -> bool:
+    """Count one invite email for the therapist against INVITE_EMAIL_LIMIT (the limiter's
+    storage, so the count is shared by every host); False when over it. Counted in the view,
+    not by a decorator, so only "Send invite by email" counts and the form says why."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    limit = parse(current_app.config["INVITE_EMAIL_LIMIT"])
+    return limiter.limiter.hit(limit, "invite-email", str(therapist_id))

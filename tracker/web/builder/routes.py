@@ -18,7 +18,7 @@ from peewee import fn
 from tracker.domain import builder, library, schedule, text, wording
 from tracker.store import plans, queries
 from tracker.store.models import THERAPIST, CareLink, Plan, PlanTemplate, Technique, User
-from tracker.web.access import get_object_or_404, role_required
+from tracker.web.access import get_object_or_404, require_plan_author, role_required
 from tracker.web.builder.forms import BuilderForm
 from tracker.web.library.routes import KIND_HEADINGS
 from tracker.web.pages import render, submitted_status, wants_fragment
@@ -50,8 +50,10 @@ def _own_template(template_id: int) -> PlanTemplate:
 
 
 def _plan(plan_id: int) -> Plan:
-    """A plan of one of the current therapist's linked clients."""
-    return get_object_or_404(queries.plans_in_care_of(current_user.id), Plan.id == plan_id)
+    """A plan of one of the current therapist's linked clients that they may change."""
+    plan = get_object_or_404(queries.plans_in_care_of(current_user.id), Plan.id == plan_id)
+    require_plan_author(plan)  # one author: 403 for the client's other therapists
+    return plan
 
 
 def _client(client_id: int | None) -> User:

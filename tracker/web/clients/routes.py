@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from peewee import fn
 from wtforms import StringField, SubmitField
-from wtforms.validators import Length
+from wtforms.validators import Email, Length, Optional
 
 from tracker.domain import roster, text
 from tracker.store import invites, queries, reports, safety_reports
@@ -35,7 +35,26 @@ class InviteForm(FlaskForm):
             plain_text(),
         ],
     )
+    email = StringField(
+        "Client's email",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            Optional(),
+            Length(max=254, message="That email is too long."),
+            plain_text(),
+            Email(message="Please enter a valid email address, like name@example.com."),
+        ],
+    )
     submit = SubmitField("Create invite link")
+    send_email = SubmitField("Send invite by email")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.send_email.data and not self.email.data:  # Optional() stops there
+            self.email.errors = ["Please enter the client's email address to send the "
+                                 "invite to, or create a link to copy instead."]
+            return False
+        return valid
 
 
 class JoinForm(RegisterForm):
@@ -147,21 +166,31 @@ def _pending(now: datetime) -> list[Pending]:
 @bp.route("/clients/invite", methods=["GET", "POST"])
 @role_required(THERAPIST)
 def invite():
-    """Create an invite link (shown once, with a QR code) and list the pending ones."""
+    """Create an invite link (shown once, with a QR code), optionally emailed to the client,
+    and list the pending ones."""
     now = utcnow()
     form = InviteForm()
+    status = submitted_status(form)
     if form.validate_on_submit():
-        created, token = invites.create(current_user, form.note.data or "", now)
-        link = url_for("clients.join", token=token, _external=True)
-        return private(render(
-            "clients/invite_link.html",
-            invite=created,
-            link=link,
-            qr=invites.qr_svg(link, "QR code: scan it to open the invite"),
-            pending=_pending(now),
-        ))
-    return render("clients/invite.html", form=form, status=submitted_status(form),
-                  pending=_pending(now))
+        email = (form.email.data or "").strip() if form.send_email.data else ""
+        if email and not security.invite_email_allowed(current_user.id):
+            form.email.errors.append("You have sent many invites by email in the last hour. "
+                                     "Try again later, or create a link to copy instead.")
+            status = 429
+        else:
+            created, token = invites.create(current_user, form.note.data or "", now)
+            if email:
+                invites.request_email(created, token, email)
+            link = url_for("clients.join", token=token, _external=True)
+            return private(render(
+                "clients/invite_link.html",
+                invite=created,
+                link=link,
+                qr=invites.qr_svg(link, "QR code: scan it to open the invite"),
+                pending=_pending(now),
+                emailed_to=email,
+            ))
+    return render("clients/invite.html", form=form, status=status, pending=_pending(now))
 
 
 @bp.post("/clients/invite/<int:invite_id>/cancel")
