@@ -55,7 +55,8 @@ def test_the_second_therapist_sees_the_plan_read_only(world, app):
     response = sam.get(f"/clients/{world['ann'].id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Acute plan" in html
-    assert "Theo assigned this plan, so only Theo can change it. You see it read-only." in html
+    assert ("Theo assigned this plan, so only they can change it. You can see Ann's progress "
+            "and send messages.") in html
     for control in ("Change this plan", "Move to this phase", "Pause the plan", "Confirm"):
         assert control not in html, control
     assert "Printable summary" in html
