@@ -1118,3 +1118,14 @@ def test_holds_only_ever_delay_a_step(plan):
     first = min((h.start for h in plan.holds), default=far)
     last = first - timedelta(days=1)
     assert occurrences(plan, plan.start, last) == occurrences(unheld, plan.start, last)
+
+
+def test_a_weekday_of_the_month_after_a_pause_keeps_its_whole_gap():
+    """Found by the tapering property: every 3 months on the 4th Monday, after the session,
+    and a pause over the October one. The chain restarts on 25 November (the first 4th
+    Monday after the pause), so the next is 3 months after that, not after the pause's end."""
+    quarterly = Cadence("monthly_weekday", 3, (0,), "after_done", ordinal=4)
+    plan = plan_of(phase("P", MANUAL, session(quarterly)), start=date(2024, 1, 1),
+                   pauses=(Pause(date(2024, 9, 29), date(2024, 10, 29)),))
+    days = [o.date for o in occurrences(plan, date(2024, 10, 1), date(2025, 6, 1))]
+    assert days == [date(2024, 11, 25), date(2025, 2, 24), date(2025, 5, 26)]

@@ -523,7 +523,11 @@ def _after_done_days(plan: _Plan, series: _Series, lo: int, hi: int) -> list[int
         if resume is not None:
             if resume >= _INF:
                 return days
-            base, k = resume, 0
+            # the chain restarts on the first due day from the pause's end; a weekday of
+            # the month is snapped to first, so the next one is a whole gap after the day
+            # actually due, not after the pause's end
+            base, k = (_snap(series.cadence, resume)
+                       if series.cadence.kind == MONTHLY_WEEKDAY else resume), 0
             continue
         k += _emit_run(plan, series, due, min(hi, done[i] + 1 if i < len(done) else hi),
                        lo, days)
