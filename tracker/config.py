@@ -54,6 +54,8 @@ DEFAULTS = {
     # nothing about which exist) and per address.
     "RESET_LIMIT_PER_ACCOUNT": "5 per hour",
     "RESET_LIMIT_PER_ADDRESS": "20 per hour",
+    # Messages a person may send (to all their threads together).
+    "MESSAGE_LIMIT_PER_USER": "30 per minute",
     # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIMETYPES": [

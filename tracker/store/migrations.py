@@ -154,6 +154,19 @@ def _0007_login_sessions_and_password_resets(migrator: SchemaMigrator, db: Datab
     db.create_tables([LoginSession, PasswordReset], safe=True)
 
 
+def _0008_reserved_for_alert_preferences(migrator: SchemaMigrator, db: Database) -> None:
+    """Reserved: issue 16's alert preferences (another branch) take number 8. Nothing here,
+    so that messages can be number 9; the merge puts that migration in this place."""
+
+
+def _0009_messages(migrator: SchemaMigrator, db: Database) -> None:
+    """Messages between a therapist and each linked client, how far each side has read,
+    and the notices sent about them (issue 16)."""
+    from tracker.store.models import Message, MessageNotice, MessageRead
+
+    db.create_tables([Message, MessageRead, MessageNotice], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -162,6 +175,8 @@ MIGRATIONS: list[Migration] = [
     _0005_safety_net,
     _0006_utc_timestamps_and_no_red_flag_on,
     _0007_login_sessions_and_password_resets,
+    _0008_reserved_for_alert_preferences,
+    _0009_messages,
 ]
 LATEST = len(MIGRATIONS)
 

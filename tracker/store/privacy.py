@@ -11,6 +11,7 @@ import zipfile
 from datetime import date, datetime, time
 
 from tracker.domain.times import format_time_of_day
+from tracker.store import messages
 from tracker.store.db import database
 from tracker.store.models import (
     AppliedOperation,
@@ -79,6 +80,7 @@ def export(user: User) -> dict:
         "plans": [_plan_record(p) for p in user.plans.order_by(Plan.start, Plan.id)],
         "therapists": [{"name": link.therapist.name, "since": link.created_at,
                         "active": link.active} for link in user.therapist_links],
+        "messages": messages.export_of(user),
     }
     if user.is_therapist:
         record["techniques"] = _rows(user.techniques, "name", "kind", "body_area", "summary",
@@ -121,6 +123,8 @@ def export_zip(user: User) -> bytes:
         archive.writestr("check_offs.csv", _csv(check_offs))
         changes = [{"plan": p["title"], **c} for p in record["plans"] for c in p["changes"]]
         archive.writestr("plan_changes.csv", _csv(changes))
+        sent = [{"with": t["with"], **m} for t in record["messages"] for m in t["messages"]]
+        archive.writestr("messages.csv", _csv(sent))
         archive.writestr("README.txt", "Your data from the sciatica care-plan tracker.\n"
                          "data.json holds everything; the CSV files open in a spreadsheet.\n")
     return buffer.getvalue()
@@ -157,6 +161,9 @@ def delete_account(user: User) -> None:
                           PlanRevision):
                 model.delete().where(model.plan.in_(plan_ids)).execute()
             Plan.delete().where(Plan.id.in_(plan_ids)).execute()
+        links = CareLink.select(CareLink.id).where((CareLink.client == user)
+                                                   | (CareLink.therapist == user))
+        messages.delete_threads([link.id for link in links])
         CareLink.delete().where((CareLink.client == user) | (CareLink.therapist == user)).execute()
         _clear_pointers(user)
         User.delete().where(User.id == user.id).execute()

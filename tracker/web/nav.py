@@ -1,10 +1,11 @@
-"""The bottom navigation, per role."""
+"""The bottom navigation, per role (a client's "Messages" tab carries its unread count)."""
 from typing import NamedTuple
 
 from flask import Flask, request
 from flask_login import current_user
 from peewee import DatabaseError, InterfaceError, fn
 
+from tracker.store import messages
 from tracker.store.models import THERAPIST, SafetyCheck
 
 
@@ -13,12 +14,14 @@ class NavItem(NamedTuple):
     label: str
     icon: str
     current: bool = False
+    badge: int | None = None  # an unread count to show (None: the tab has none)
 
 
 _CLIENT = (
     ("today.today", "Today", "✓"),
     ("plans.plan", "Plan", "▤"),
     ("progress.progress", "Progress", "↗"),
+    ("messages.index", "Messages", "✉"),
     ("library.index", "Library", "☰"),
     ("settings.index", "Settings", "⚙"),
 )
@@ -37,9 +40,18 @@ def nav_items() -> list[NavItem]:
     # A tab stays lit on every page of its blueprint (a technique's page is in Library).
     here = request.blueprint
     return [
-        NavItem(e, label, icon, e == request.endpoint or e.split(".")[0] == here != "main")
+        NavItem(e, label, icon, e == request.endpoint or e.split(".")[0] == here != "main",
+                _unread() if e == "messages.index" else None)
         for e, label, icon in entries
     ]
+
+
+def _unread() -> int:
+    """The client's unread messages, for the Messages tab."""
+    try:
+        return messages.unread_total(current_user)
+    except (DatabaseError, InterfaceError):  # the "database unavailable" page must render
+        return 0
 
 
 def warning_open() -> bool:
