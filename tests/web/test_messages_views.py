@@ -33,7 +33,7 @@ def post(client, url, body, headers=None):
 
 
 def unread_badge(html: str) -> str | None:
-    match = re.search(r'<span class="nav-count">(\d+)</span>', html)
+    match = re.search(r'<span class="nav-count" aria-hidden="true">(\d+)</span>', html)
     return match.group(1) if match else None
 
 
@@ -137,9 +137,9 @@ def test_the_client_nav_shows_the_unread_count_and_it_resets_on_reading(pair, cl
         messages.send(pair["link"], pair["theo"], "Two")
     html = client.get("/progress").get_data(as_text=True)
     assert unread_badge(html) == "2"
-    assert ('Messages<span class="nav-badge"' in html
-            and '<span class="visually-hidden">, </span><span class="nav-count">2</span>'
-                '<span class="visually-hidden"> unread</span>' in html)
+    # Read as "Messages, 2 unread": the words inline right after the label.
+    assert ('<span class="nav-label">Messages<span class="nav-badge"' in html
+            and '<span class="sr-inline">, 2 unread</span>' in html)
     # The badge polls its own URL.
     badge = client.get("/messages/unread", headers=HX)
     assert badge.status_code == 200
@@ -176,8 +176,8 @@ def test_the_client_page_panel_links_to_the_thread_with_the_unread_count(pair, a
             login_user(pair["theo"])
             html = render_template("clients/_messages_panel.html", client=pair["dana"])
             assert f'<a class="button messages-link" href="/clients/{pair["dana"].id}/messages">' \
-                   'Messages<span class="visually-hidden">, </span><span class="count-badge">2' \
-                   '</span><span class="visually-hidden"> unread</span></a>' in html
+                   '<span>Messages<span class="sr-inline">, 2 unread</span></span><span ' \
+                   'class="count-badge" aria-hidden="true">2</span></a>' in html
             assert "Dana Client sent 2 messages you have not read." in html
             login_user(pair["dana"])  # a client: no panel
             assert render_template("clients/_messages_panel.html",
