@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import make_user
+from tests.store.test_migrations import db_url  # noqa: F401 (a fixture: a new database)
+from tracker import create_app
 from tracker.store import messages, privacy
 from tracker.store.db import database
 from tracker.store.migrations import LATEST, current_version, upgrade
@@ -147,7 +149,14 @@ def test_deleting_an_account_deletes_its_threads(world, leaver):
     assert MessageRead.select().join(CareLink).count() == MessageRead.select().count()
 
 
-def test_migration_9_adds_the_message_tables_to_an_older_database(app):
+@pytest.fixture
+def fresh_app(db_url):  # noqa: F811 (the fixture imported above)
+    """An app on a new, empty database of its own (SQLite; PostgreSQL too when
+    TRACKER_TEST_POSTGRES_URL is set), as tests/store/test_migrations.py has them."""
+    return create_app({"TESTING": True, "DATABASE_URL": db_url})
+
+
+def test_migration_9_adds_the_message_tables_to_an_older_database(fresh_app):
     assert upgrade(7) == (7, list(range(1, 8)))
     with database.connection_context():
         database.drop_tables([MessageNotice, MessageRead, Message])  # as version 7 had them
