@@ -30,6 +30,13 @@ def fits(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+def no_axe_violations(page: Page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations] == []
+
+
 def tap_size(locator) -> None:
     box = locator.bounding_box()
     assert box["width"] >= 48 and box["height"] >= 48, box
@@ -73,6 +80,7 @@ def test_a_message_is_sent_read_and_answered_with_unread_counts(
     expect(box).to_be_focused()
     fits(phone)
     phone.screenshot(path=tmp_path / "client-thread.png", full_page=True)
+    no_axe_violations(phone)
     phone.goto(f"{live_server}/today")  # somewhere else, for the tab's count
 
     # The therapist sees one unread on the client's page, opens the thread and replies.
@@ -85,6 +93,7 @@ def test_a_message_is_sent_read_and_answered_with_unread_counts(
     expect(page.get_by_role("heading", name=f"Messages with {client_name}")).to_be_visible()
     expect(page.get_by_text("My leg felt easier after the stretches.")).to_be_visible()
     expect(page.locator(".new-marker")).to_have_text("New")
+    no_axe_violations(page)
     page.get_by_label("Message").fill("Good to hear. Keep the holds at 30 s.")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#thread").get_by_text("Keep the holds at 30 s.")).to_be_visible()
@@ -97,6 +106,7 @@ def test_a_message_is_sent_read_and_answered_with_unread_counts(
     expect(unread_tab).to_be_visible(timeout=POLL_WAIT)
     fits(phone)
     phone.screenshot(path=tmp_path / "client-unread-tab.png")
+    no_axe_violations(phone)
     unread_tab.click()
     expect(phone.locator("#thread").get_by_text("Keep the holds at 30 s.")).to_be_visible()
     expect(tab).to_be_visible()  # "Messages" alone again

@@ -275,6 +275,10 @@ def test_sending_is_rate_limited_per_person(limited_app, htmx):
     assert ("<html" in html) is not htmx
     with database.connection_context():
         assert Message.select().count() == 3
+    # Over the limit on a thread that isn't theirs: the reason, on a page of its own.
+    response = post(client, "/clients/99999/messages", "5", headers)
+    assert response.status_code == 429
+    assert "You have sent a lot of messages in a short time." in response.get_data(as_text=True)
     # Reading and polling are not limited, and another person has their own budget.
     assert client.get(f"/clients/{eve.id}/messages").status_code == 200
     dana_client = login(app.test_client(), "d@example.org")

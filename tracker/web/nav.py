@@ -7,6 +7,7 @@ from peewee import DatabaseError, InterfaceError, fn
 
 from tracker.store import messages
 from tracker.store.models import THERAPIST, SafetyCheck
+from tracker.web.pages import wants_fragment
 
 
 class NavItem(NamedTuple):
@@ -47,7 +48,10 @@ def nav_items() -> list[NavItem]:
 
 
 def _unread() -> int:
-    """The client's unread messages, for the Messages tab."""
+    """The client's unread messages, for the Messages tab (one query; none for an htmx
+    fragment, which has no navigation: its badge polls on its own)."""
+    if wants_fragment():
+        return 0
     try:
         return messages.unread_total(current_user)
     except (DatabaseError, InterfaceError):  # the "database unavailable" page must render

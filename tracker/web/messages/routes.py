@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 from peewee import fn
+from werkzeug.exceptions import NotFound
 
 from tracker.store import messages
 from tracker.store.models import CLIENT, THERAPIST, CareLink, User
@@ -38,11 +39,17 @@ def _send_limit() -> str:
 def _breached(request_limit):
     """Too many messages: the thread again with the text kept and a plain reason (429)."""
     seconds = max(1, math.ceil(request_limit.reset_at - time.time()))
-    link = _link_from_url()
-    form = MessageForm()
-    form.body.errors = [f"You have sent a lot of messages in a short time. Please wait "
-                        f"{seconds} second{'s' if seconds != 1 else ''} and send again."]
-    response = _form_answer(link, form, 429)
+    reason = (f"You have sent a lot of messages in a short time. Please wait {seconds} "
+              f"second{'s' if seconds != 1 else ''} and send again.")
+    try:
+        link = _link_from_url()
+    except NotFound:  # not a thread of theirs: no box to show the reason in
+        response = render("errors/error.html", status=429, title="Too many messages",
+                          message=reason)
+    else:
+        form = MessageForm()
+        form.body.errors = [reason]
+        response = _form_answer(link, form, 429)
     response.headers["Retry-After"] = str(seconds)
     return response
 
