@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.clients import routes as clients
     from tracker.web.library import routes as library
     from tracker.web.main import routes as main
+    from tracker.web.messages import routes as messages
     from tracker.web.notes import routes as notes
     from tracker.web.offline import routes as offline
     from tracker.web.plans import routes as plans
@@ -79,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(settings.bp)
     app.register_blueprint(push.bp)
     app.register_blueprint(offline.bp)
+    app.register_blueprint(messages.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

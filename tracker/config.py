@@ -56,6 +56,8 @@ DEFAULTS = {
     "RESET_LIMIT_PER_ADDRESS": "20 per hour",
     # Invite links sent by email, per therapist (each one reaches an address they typed).
     "INVITE_EMAIL_LIMIT": "20 per hour",
+    # Messages a person may send (to all their threads together).
+    "MESSAGE_LIMIT_PER_USER": "30 per minute",
     # Brotli where the browser takes it, else gzip: pages, fragments, CSS, JS, SVG, feeds.
     "COMPRESS_ALGORITHM": ["br", "gzip"],
     "COMPRESS_MIMETYPES": [

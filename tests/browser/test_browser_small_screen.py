@@ -6,15 +6,18 @@ from tests.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
-CLIENT_PAGES = ("/today", "/plan", "/progress", "/library", "/settings")
+CLIENT_PAGES = ("/today", "/plan", "/progress", "/messages", "/library", "/settings")
 
-# How many lines each tab label's text takes (a label is the link's last text node).
+# How many lines each tab label's text takes (a label is the link's last text node, or the
+# first in its .nav-label: the Messages tab's unread count comes after it).
 LABEL_LINES_JS = """
 () => [...document.querySelectorAll('.bottom-nav a')].map(a => {
+  const label = a.querySelector('.nav-label')?.firstChild
+    ?? [...a.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim()).pop();
   const range = document.createRange();
-  range.selectNodeContents(a.lastChild);
+  range.selectNodeContents(label);
   const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-  return [a.lastChild.textContent.trim(), tops.size];
+  return [label.textContent.trim(), tops.size];
 })
 """
 
@@ -42,8 +45,8 @@ def test_each_tab_label_stays_on_one_line_at_320_px(iphone_se: Page, live_server
     assert iphone_se.locator(".bottom-nav a[aria-current=page]").count() == 1
     lines = iphone_se.evaluate(LABEL_LINES_JS)
     assert lines == [[label, 1] for label, _ in lines]
-    assert [label for label, _ in lines] == ["Today", "Plan", "Progress", "Library",
-                                              "Settings"]
+    assert [label for label, _ in lines] == ["Today", "Plan", "Progress", "Messages",
+                                              "Library", "Settings"]
     iphone_se.screenshot(path=tmp_path / f"nav{path.replace('/', '-')}.png")
 
 

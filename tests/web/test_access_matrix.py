@@ -24,6 +24,7 @@ from tracker.store.models import (
     CareLink,
     CheckIn,
     LoginSession,
+    Message,
     PlanTemplate,
     PushSubscription,
     SessionNote,
@@ -40,10 +41,12 @@ ANY_USER = "any user"  # anyone logged in, each acting on their own account
 CLIENT = "clients"  # any client, on their own plan
 THERAPIST = "therapists"  # any therapist, on their own work
 OWNER_A = "A only"  # A's own things, named in the URL (any user may try: others get 404)
+A_AS_CLIENT = "A only, clients"  # A's own things behind role_required(client) (T: 403, B: 404)
 OWNER_T = "T only"  # T's things, or A's things that T looks after (therapists only)
 SEEN_BY_T = "seen by T"  # T's own technique: any user may open one they can see
 # The routes behind role_required, and each person's role.
-ROLE_REQUIRED = {CLIENT: "client", THERAPIST: "therapist", OWNER_T: "therapist"}
+ROLE_REQUIRED = {CLIENT: "client", THERAPIST: "therapist", OWNER_T: "therapist",
+                 A_AS_CLIENT: "client"}
 ROLE_OF = {"A": "client", "B": "client", "T": "therapist", "T2": "therapist"}
 # A wrong-role GET that sends the user to their own start page instead of refusing.
 ROLE_REDIRECTS = {("today.today", "GET"): "/home"}
@@ -130,6 +133,10 @@ MATRIX = {
     "notes.new": (OWNER_T, {"client_id": "{a}"}),
     "notes.edit": (OWNER_T, {"client_id": "{a}", "note_id": "{note}"}),
     "notes.delete": (OWNER_T, {"client_id": "{a}", "note_id": "{note}"}),
+    "messages.index": (CLIENT, {}),
+    "messages.badge": (CLIENT, {}),
+    "messages.thread": (A_AS_CLIENT, {"therapist_id": "{t}"}),
+    "messages.client_thread": (OWNER_T, {"client_id": "{a}"}),
 }
 
 
@@ -140,6 +147,7 @@ def allowed(who: str, role: str) -> bool:
         CLIENT: role in ("A", "B"),
         THERAPIST: role in ("T", "T2"),
         OWNER_A: role == "A",
+        A_AS_CLIENT: role == "A",
         OWNER_T: role == "T",
         SEEN_BY_T: role == "T",
     }[who]
@@ -193,6 +201,7 @@ def world_db(tmp_path_factory):
                        note=A_SECRET)
         note = SessionNote.create(plan=plan, client=a, therapist=t, item_key="massage",
                                   session_day=plan.start, done=T_SECRET, shared=False)
+        Message.create(link=link, sender=a, body=f"A message: {A_SECRET}")
         technique = Technique.create(slug="theos-own-abc123", name="Theo's own stretch",
                                      kind="stretch", owner=t)
         template = PlanTemplate.create(owner=t, name="Theo's taper",
@@ -208,8 +217,9 @@ def world_db(tmp_path_factory):
     with database.connection_context():
         sign_in = LoginSession.get(LoginSession.user == a).id
     _close(database.obj)
-    values = {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
-              "invite": invite.id, "link": link.id, "subscription": subscription.id,
+    values = {"a": a.id, "t": t.id, "plan": plan.id, "technique": technique.id,
+              "template": template.id, "invite": invite.id, "link": link.id,
+              "subscription": subscription.id,
               "today": today.isoformat(), "sign_in": sign_in, "note": note.id}
     return folder / "m.db", values, sessions
 

@@ -136,6 +136,8 @@ ROUTES = {
     "client_page.safety_resume": (T, {"client_id": "{a}"}, {"safety-confirm": "bool"}),
     "push.subscribe": (A, {}, {"endpoint": "text"}),
     "push.unsubscribe": (A, {}, {"endpoint": "text"}),
+    "messages.thread": (A, {"therapist_id": "{t}"}, {"body": "text"}),
+    "messages.client_thread": (T, {"client_id": "{a}"}, {"body": "text"}),
 }
 ROUTES["library.edit"] = (T, {"technique_id": "{technique}"}, ROUTES["library.new"][2])
 
@@ -197,8 +199,9 @@ def _world(app) -> dict:
         reset_token = secrets.token_urlsafe(32)
         PasswordReset.create(user=a, token_hash=accounts.hash_token(reset_token),
                              expires_at=utcnow() + accounts.RESET_VALID_FOR)
-    return {"a": a.id, "plan": plan.id, "technique": technique.id, "template": template.id,
-            "invite": invite.id, "invite_token": invite_token, "link": link.id,
+    return {"a": a.id, "t": t.id, "plan": plan.id, "technique": technique.id,
+            "template": template.id, "invite": invite.id, "invite_token": invite_token,
+            "link": link.id,
             "subscription": subscription.id, "today": today.isoformat(),
             "unsubscribe_token": unsubscribe, "today_date": today, "reset_token": reset_token,
             "note": note.id}

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
-from tracker.store import accounts, invites, safety_reports
+from tracker.store import accounts, invites, messages, safety_reports
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 
@@ -113,6 +113,31 @@ def _enqueue_alert(check_id: int, kinds: list[str]) -> None:
 
 
 safety_reports.announced.connect(_enqueue_alert, weak=False)
+
+
+@huey.task(retries=0)
+def message_notice(link_id: int, recipient_id: int) -> list[str]:
+    """Tell someone they have a message, if a notice is due (at most one an hour a thread)."""
+    from tracker.jobs import message_notices
+
+    with _app_context():
+        return message_notices.notify(link_id, recipient_id, datetime.now(UTC))
+
+
+@huey.periodic_task(crontab(minute="*"))
+def message_notice_sweep() -> list[str]:
+    """Every minute: retry failed notices, send those held back by the hour or lost."""
+    from tracker.jobs import message_notices
+
+    with _app_context():
+        return message_notices.sweep(datetime.now(UTC))
+
+
+def _enqueue_message_notice(link_id: int, recipient_id: int) -> None:
+    message_notice(link_id, recipient_id)
+
+
+messages.sent.connect(_enqueue_message_notice, weak=False)
 
 
 @huey.task(retries=3, retry_delay=30)

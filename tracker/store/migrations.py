@@ -161,8 +161,12 @@ def _0008_alert_preferences_and_digests(migrator: SchemaMigrator, db: Database) 
     db.create_tables([AlertPreference, DigestClaim], safe=True)
 
 
-def _0009_reserved(migrator: SchemaMigrator, db: Database) -> None:
-    """Reserved for issue 16's messages part (branch desk-messages): the merge puts it here."""
+def _0009_messages(migrator: SchemaMigrator, db: Database) -> None:
+    """Messages between a therapist and each linked client, how far each side has read,
+    and the notices sent about them (issue 16)."""
+    from tracker.store.models import Message, MessageNotice, MessageRead
+
+    db.create_tables([Message, MessageRead, MessageNotice], safe=True)
 
 
 def _0010_session_notes_and_invite_emails(migrator: SchemaMigrator, db: Database) -> None:
@@ -181,7 +185,7 @@ MIGRATIONS: list[Migration] = [
     _0006_utc_timestamps_and_no_red_flag_on,
     _0007_login_sessions_and_password_resets,
     _0008_alert_preferences_and_digests,
-    _0009_reserved,  # MERGE: replace with the messages part's migration 9
+    _0009_messages,
     _0010_session_notes_and_invite_emails,
 ]
 LATEST = len(MIGRATIONS)

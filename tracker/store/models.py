@@ -664,6 +664,56 @@ class InviteEmail(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
 
 
+class Message(BaseModel):
+    """One message in the thread between a therapist and a client: the thread is their care
+    link. Plain text (tracker.domain.text's policy); deleted when the link ends."""
+
+    BODY_MAX = 2000
+
+    link = ForeignKeyField(CareLink, backref="messages", on_delete="CASCADE")
+    sender = ForeignKeyField(User, backref="messages_sent", on_delete="CASCADE")
+    body = TextField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class MessageRead(BaseModel):
+    """How far one side of a thread has read: the newest message id they have seen. Their
+    unread messages are the other side's with a greater id."""
+
+    link = ForeignKeyField(CareLink, backref="message_reads", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="message_reads", on_delete="CASCADE")
+    last_read_id = IntegerField(default=0)
+    read_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("link", "user"), True),)
+
+
+class MessageNotice(BaseModel):
+    """A recipient told about unread messages in a thread, by one channel: claimed before it
+    is sent (tracker.jobs.claims), so each notice goes out once per channel.
+
+    ``seq`` numbers a recipient's notices in a thread: the next one (seq + 1) may only be
+    claimed an hour after the last, and only for messages newer than ``covers_id``, the
+    newest message the last one was about. The unique key makes two workers agree.
+    """
+
+    link = ForeignKeyField(CareLink, backref="message_notices", on_delete="CASCADE")
+    recipient = ForeignKeyField(User, backref="message_notices", on_delete="CASCADE")
+    seq = IntegerField()
+    channel = CharField(max_length=8)
+    covers_id = IntegerField()
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    sent_at = UTCDateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("link", "recipient", "seq", "channel"), True),)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -691,6 +741,9 @@ ALL_MODELS = [
     DigestClaim,
     SessionNote,
     InviteEmail,
+    Message,
+    MessageRead,
+    MessageNotice,
 ]
 
 

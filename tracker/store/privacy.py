@@ -17,6 +17,7 @@ import zipfile
 from datetime import date, datetime, time
 
 from tracker.domain.times import format_time_of_day
+from tracker.store import messages
 from tracker.store.db import database
 from tracker.store.models import (
     AlertPreference,
@@ -109,6 +110,7 @@ def export(user: User) -> dict:
         "therapists": [{"name": link.therapist.name, "since": link.created_at,
                         "active": link.active} for link in user.therapist_links],
         "session_notes": _notes_about(user),
+        "messages": messages.export_of(user),
     }
     if user.is_therapist:
         record["techniques"] = _rows(user.techniques, "name", "kind", "body_area", "summary",
@@ -159,6 +161,8 @@ def export_zip(user: User) -> bytes:
         changes = [{"plan": p["title"], **c} for p in record["plans"] for c in p["changes"]]
         archive.writestr("plan_changes.csv", _csv(changes))
         archive.writestr("session_notes.csv", _csv(record["session_notes"]))
+        sent = [{"with": t["with"], **m} for t in record["messages"] for m in t["messages"]]
+        archive.writestr("messages.csv", _csv(sent))
         archive.writestr("README.txt", "Your data from the sciatica care-plan tracker.\n"
                          "data.json holds everything; the CSV files open in a spreadsheet.\n")
     return buffer.getvalue()
@@ -202,6 +206,9 @@ def delete_account(user: User) -> None:
                           PlanRevision):
                 model.delete().where(model.plan.in_(plan_ids)).execute()
             Plan.delete().where(Plan.id.in_(plan_ids)).execute()
+        links = CareLink.select(CareLink.id).where((CareLink.client == user)
+                                                   | (CareLink.therapist == user))
+        messages.delete_threads([link.id for link in links])
         CareLink.delete().where((CareLink.client == user) | (CareLink.therapist == user)).execute()
         _clear_pointers(user)
         User.delete().where(User.id == user.id).execute()

@@ -75,6 +75,8 @@ def _database_down(error: OperationalError):
 
 def _too_many_requests(error: TooManyRequests):
     """The login rate limit: say when to try again, in minutes, and send Retry-After."""
+    if getattr(error, "response", None) is not None:  # the limit's own answer (messages)
+        return error.response
     current = limiter.current_limit
     seconds = 60
     if current is not None and current.breached:

@@ -1,12 +1,15 @@
 """The app's navigation, per role: a bar at the bottom of a phone, a column on the left of
-a wide screen (one list, placed by the stylesheet); and the page's classes that choose it."""
+a wide screen (one list, placed by the stylesheet); and the page's classes that choose it.
+A client's "Messages" tab carries its unread count."""
 from typing import NamedTuple
 
 from flask import Flask, request
 from flask_login import current_user
 from peewee import DatabaseError, InterfaceError, fn
 
+from tracker.store import messages
 from tracker.store.models import THERAPIST, SafetyCheck
+from tracker.web.pages import wants_fragment
 
 
 class NavItem(NamedTuple):
@@ -14,12 +17,14 @@ class NavItem(NamedTuple):
     label: str
     icon: str
     current: bool = False
+    badge: int | None = None  # an unread count to show (None: the tab has none)
 
 
 _CLIENT = (
     ("today.today", "Today", "✓"),
     ("plans.plan", "Plan", "▤"),
     ("progress.progress", "Progress", "↗"),
+    ("messages.index", "Messages", "✉"),
     ("library.index", "Library", "☰"),
     ("settings.index", "Settings", "⚙"),
 )
@@ -38,7 +43,8 @@ def nav_items() -> list[NavItem]:
     # A tab stays lit on every page of its blueprint (a technique's page is in Library).
     here = request.blueprint
     return [
-        NavItem(e, label, icon, e == request.endpoint or e.split(".")[0] == here != "main")
+        NavItem(e, label, icon, e == request.endpoint or e.split(".")[0] == here != "main",
+                _unread() if e == "messages.index" else None)
         for e, label, icon in entries
     ]
 
@@ -50,6 +56,17 @@ def page_classes() -> str:
     if current_user.is_authenticated:
         classes += ["with-nav", f"role-{current_user.role}"]
     return " ".join(classes)
+
+
+def _unread() -> int:
+    """The client's unread messages, for the Messages tab (one query; none for an htmx
+    fragment, which has no navigation: its badge polls on its own)."""
+    if wants_fragment():
+        return 0
+    try:
+        return messages.unread_total(current_user)
+    except (DatabaseError, InterfaceError):  # the "database unavailable" page must render
+        return 0
 
 
 def warning_open() -> bool:

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, flash, redirect, session, url_for
 from flask_login import current_user, login_required, logout_user
 from peewee import fn
 
-from tracker.store import accounts, privacy, queries
+from tracker.store import accounts, messages, privacy, queries
 from tracker.store.models import CareLink, User, normalise_email, utcnow
 from tracker.web import signin
 from tracker.web.access import get_object_or_404
@@ -103,14 +103,9 @@ def end_link(link_id: int):
     """End a therapist link: from now on they no longer see this client's plan."""
     link = get_object_or_404(queries.therapist_links_of(current_user.id), CareLink.id == link_id)
     name = link.therapist.name
-    ended = (
-        CareLink.update(active=False, ended_at=utcnow())
-        .where((CareLink.id == link.id) & (CareLink.client == current_user.id) & CareLink.active)
-        .execute()
-    )
-    if ended:
+    if messages.end_link(current_user, link.id):
         flash(f"You ended the link with {name}. They can no longer see your plan or "
-              "progress.", "success")
+              "progress, and your messages with them are deleted.", "success")
     else:
         flash(f"Your link with {name} had already ended.", "info")
     return redirect(url_for("settings.index"))
