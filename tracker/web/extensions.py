@@ -24,7 +24,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
+    # No session protection: "basic" only marks a session "not fresh" (nothing here asks
+    # for a fresh login) and, to do so, wrote the cookie on an anonymous request; one still
+    # in flight at login then put the anonymous session back over the new one. Sign-ins
+    # are server-side (tracker.store.accounts): logging out or "Sign out" ends them there.
+    # tests/web/test_session_cookie_race.py
+    login_manager.session_protection = None
 
 
 @login_manager.user_loader
