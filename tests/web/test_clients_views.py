@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
 from tracker.domain import schedule
-from tracker.store import checkoffs, invites, plans
+from tracker.store import checkoffs, invites, messages, plans
 from tracker.store.db import database
 from tracker.store.models import CareLink, CheckIn, Invite, Plan, SafetyCheck, User, utcnow
 
@@ -814,3 +814,21 @@ def test_roster_queries_are_the_same_for_5_and_500_clients(world, as_user, queri
     (many, response) = count("/clients")
     assert len(_rows(text(response))) == 500
     assert [many, count("/clients?sort=pain&dir=desc&q=client")[0]] == five
+
+
+# --- unread messages on the roster -----------------------------------------------------------
+
+
+def test_the_roster_links_each_clients_unread_messages(world, as_user):
+    with database.connection_context():
+        link = CareLink.get(CareLink.client == world.a.id)
+        messages.send(link, world.a, "Is it fine to swim?")
+        messages.send(link, world.a, "And to cycle?")
+        other = CareLink.get(CareLink.client == world.b.id)  # Uma's client: not on this roster
+        messages.send(other, world.b, "Hello Uma")
+    client = as_user("t@example.org")
+    row = _rows(text(client.get("/clients")))["Ann Client"]
+    assert (f'<a class="sub unread-link" href="/clients/{world.a.id}/messages">2 unread messages'
+            '<span class="visually-hidden"> from Ann Client</span></a>') in row
+    assert client.get(f"/clients/{world.a.id}/messages").status_code == 200  # read them
+    assert "unread-link" not in text(client.get("/clients"))

@@ -11,7 +11,7 @@ from wtforms import StringField, SubmitField
 from wtforms.validators import Email, Length, Optional
 
 from tracker.domain import roster, text
-from tracker.store import invites, queries, reports, safety_reports
+from tracker.store import invites, messages, queries, reports, safety_reports
 from tracker.store.models import THERAPIST, CareLink, Invite, User, utcnow
 from tracker.web import security, signin
 from tracker.web.access import get_object_or_404, role_required
@@ -104,6 +104,7 @@ def roster_page():
     shown = [link for link in links if not link.archived or link.client_id in flagged]
     found = [] if query_error else [
         link for link in shown if roster.matches(query, link.client.name, link.client.email)]
+    by_link = messages.unread_by_link(current_user)  # one query for every thread
     return render(
         "clients/roster.html",
         "clients/_roster_results.html",
@@ -116,6 +117,7 @@ def roster_page():
         sort=sort,
         columns=roster.SORTS,
         archived=[link.client for link in links if link.archived and link not in shown],
+        unread={link.client_id: by_link[link.id] for link in found if link.id in by_link},
     )
 
 
