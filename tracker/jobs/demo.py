@@ -4,7 +4,8 @@ The client's plan started six weeks ago: most items checked off, a few skipped (
 time") or missed, a daily check-in on most days with leg pain easing from about 7 to 4,
 the time-based step from "Acute" to "Improving" after four weeks, and, as the pain has
 come down to the therapist's target, a "ready to step down" suggestion waiting. The story
-is drawn from a seeded random generator, so each run tells it the same way (relative to
+is drawn from a seeded random generator, with a shared note on the last session and a short
+exchange of messages (all read), so each run tells it the same way (relative to
 the day it runs); it is written once, with the plan, so running the seed again changes
 nothing.
 """
@@ -14,10 +15,10 @@ from datetime import date, time, timedelta
 
 from tracker.domain import day as day_model
 from tracker.domain import library
-from tracker.store import checkins, checkoffs, plans, queries, reminder_settings
+from tracker.store import checkins, checkoffs, messages, notes, plans, queries, reminder_settings
 from tracker.store.db import database
 from tracker.store.migrations import upgrade
-from tracker.store.models import CLIENT, THERAPIST, CareLink, Plan, User, utcnow
+from tracker.store.models import CLIENT, THERAPIST, CareLink, Message, Plan, User, utcnow
 
 DEMO_PASSWORD = "sciatica-demo"
 DEMO_ACCOUNTS = (
@@ -44,16 +45,37 @@ def seed_demo() -> tuple[User, User]:
             User.by_email(email) or User.create_account(email, name, DEMO_PASSWORD, role, tz)
             for email, name, role, tz in DEMO_ACCOUNTS
         )
-        CareLink.get_or_create(therapist=therapist, client=client)
+        link, _ = CareLink.get_or_create(therapist=therapist, client=client)
         if queries.current_plan(client).first() is None:
             today = plans.local_today(client)
             plan = _demo_plan(client, therapist, today)
             _history(plan, client, today, random.Random(SEED))
+            _note_and_messages(plan, link, therapist, client, today)
         pref = reminder_settings.preference_for(client)
         if not pref.email:
             pref.email, pref.selfcare_time = True, time(8, 0)  # email reminders at 08:00
             reminder_settings.reschedule(pref, client, utcnow())
     return therapist, client
+
+
+def _note_and_messages(plan: Plan, link: CareLink, therapist: User, client: User,
+                       today: date) -> None:
+    """A note shared with the client on the last session done, and a short exchange that
+    both have read (written as rows: the demo tells nobody by email)."""
+    done = [s for s in notes.sessions(plan, today) if s.done]
+    if done:
+        notes.write(plan, therapist, done[0].item_key, done[0].day,
+                    done="Deep tissue work on the glutes and along the hamstring",
+                    areas="Left glute, left hamstring", pressure="moderate",
+                    response="Less tight afterwards; no tingling down the leg", shared=True)
+    now = utcnow()
+    for minutes, sender, body in (
+            (90, client, "Is it fine to go for a swim this weekend?"),
+            (60, therapist, "Yes, gentle swimming is fine. Stop if the leg pain goes up.")):
+        Message.create(link=link, sender=sender, body=body,
+                       created_at=now - timedelta(minutes=minutes))
+    for reader in (therapist, client):
+        messages.mark_read(link, reader, now)
 
 
 def _demo_plan(client: User, therapist: User, today: date) -> Plan:
