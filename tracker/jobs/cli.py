@@ -1,9 +1,9 @@
-"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``,
-``db upgrade``, ``db current`` and ``init-db``."""
+"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``audit-prune``,
+``backup``, ``restore``, ``db upgrade``, ``db current`` and ``init-db``."""
 from datetime import UTC, datetime
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.jobs.backup import backup_command, restore_command
@@ -44,6 +44,18 @@ def remind_command(now_text: str | None, dry_run: bool) -> None:
         click.echo(f"{o.status}: {o.channel} {o.slot} {o.local_date} to {o.user_email}"
                    + (f" ({o.detail})" if o.detail else ""))
     click.echo(f"{len(outcomes)} reminder(s) {'would be sent' if dry_run else 'handled'}.")
+
+
+@click.command("audit-prune")
+@with_appcontext
+def audit_prune_command() -> None:
+    """Delete audit log entries older than TRACKER_AUDIT_DAYS (the worker does it daily)."""
+    from tracker.store import audit
+
+    with database.connection_context():
+        pruned = audit.prune(datetime.now(UTC), current_app.config["AUDIT_DAYS"])
+    click.echo(f"{pruned} audit log entries older than {current_app.config['AUDIT_DAYS']} "
+               "days deleted.")
 
 
 @click.command("init-db")
@@ -87,5 +99,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind_command)
+    app.cli.add_command(audit_prune_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
