@@ -23,7 +23,8 @@ _address: ContextVar[str | None] = ContextVar("audit_address", default=None)
 PAGE_SIZE = 30
 
 __all__ = ["VIEWED_CLIENT", "VIEWED_MESSAGES", "VIEWED_SUMMARY", "about", "bind_address",
-           "erase_about", "export_of", "plan_changed", "prune", "record", "viewed"]
+           "erase_about", "export_of", "for_inspection", "plan_changed", "prune", "record",
+           "viewed"]
 
 
 def bind_address(address: str | None) -> None:
@@ -93,6 +94,31 @@ def export_of(user: User) -> list[dict]:
              "role": r.actor_role, "action": r.action,
              "what": words.ACTIONS.get(r.action, r.action), "detail": r.detail}
             for r in rows]
+
+
+INSPECTION_FIELDS = ("at", "actor_id", "actor", "actor_role", "subject_id", "subject",
+                     "action", "detail", "address")
+
+
+def for_inspection(since: datetime | None = None, subject_email: str | None = None):
+    """Every entry (oldest first) with names and addresses, for the clinic's inspector:
+    dicts of INSPECTION_FIELDS; since a moment, about one client (by email) if given."""
+    actor, subject = User.alias(), User.alias()
+    query = (AuditEntry.select(AuditEntry, actor.name.alias("actor_name"),
+                               subject.name.alias("subject_name"))
+             .join(actor, JOIN.LEFT_OUTER, on=(AuditEntry.actor == actor.id))
+             .switch(AuditEntry).join(subject, on=(AuditEntry.subject == subject.id))
+             .order_by(AuditEntry.at, AuditEntry.id))
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if subject_email is not None:
+        query = query.where(subject.email == subject_email.strip().lower())
+    for r in query.objects().iterator():
+        yield {"at": r.at.isoformat(), "actor_id": r.actor_id,
+               "actor": r.actor_name if r.actor_id else words.who(None, r.actor_role, False),
+               "actor_role": r.actor_role, "subject_id": r.subject_id,
+               "subject": r.subject_name, "action": r.action, "detail": r.detail,
+               "address": r.address or ""}
 
 
 def prune(now: datetime, days: int) -> int:
