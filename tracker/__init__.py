@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.progress import routes as progress
     from tracker.web.push import routes as push
     from tracker.web.settings import alert_routes as alerts
+    from tracker.web.settings import audit_routes as audit
     from tracker.web.settings import reminder_routes as reminders
     from tracker.web.settings import routes as settings
     from tracker.web.today import routes as today
@@ -76,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(notes.bp)
     app.register_blueprint(reminders.bp)
     app.register_blueprint(alerts.bp)
+    app.register_blueprint(audit.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(push.bp)

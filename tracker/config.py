@@ -69,6 +69,8 @@ DEFAULTS = {
         "image/svg+xml",
         "text/calendar",
     ],
+    # The audit log (who opened a client's data, plan changes) is kept this many days.
+    "AUDIT_DAYS": 3 * 365,
 }
 
 

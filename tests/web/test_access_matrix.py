@@ -91,6 +91,7 @@ MATRIX = {
     "settings.sign_out_everywhere": (ANY_USER, {}),
     "reminders.settings": (ANY_USER, {}),
     "alerts.settings": (THERAPIST, {}),
+    "audit.seen": (CLIENT, {}),
     "push.subscribe": (ANY_USER, {}),
     "push.unsubscribe": (ANY_USER, {}),
     "push.delete": (OWNER_A, {"sub_id": "{subscription}"}),

@@ -1,9 +1,11 @@
-"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``backup``, ``restore``,
-``db upgrade``, ``db current`` and ``init-db``."""
+"""Command-line tasks: ``flask --app wsgi seed-demo``, ``remind``, ``audit-log``,
+``audit-prune``, ``backup``, ``restore``, ``db upgrade``, ``db current`` and ``init-db``."""
+import csv
+import io
 from datetime import UTC, datetime
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from tracker.jobs.backup import backup_command, restore_command
@@ -44,6 +46,44 @@ def remind_command(now_text: str | None, dry_run: bool) -> None:
         click.echo(f"{o.status}: {o.channel} {o.slot} {o.local_date} to {o.user_email}"
                    + (f" ({o.detail})" if o.detail else ""))
     click.echo(f"{len(outcomes)} reminder(s) {'would be sent' if dry_run else 'handled'}.")
+
+
+@click.command("audit-prune")
+@with_appcontext
+def audit_prune_command() -> None:
+    """Delete audit log entries older than TRACKER_AUDIT_DAYS (the worker does it daily)."""
+    from tracker.store import audit
+
+    with database.connection_context():
+        pruned = audit.prune(datetime.now(UTC), current_app.config["AUDIT_DAYS"])
+    click.echo(f"{pruned} audit log entries older than {current_app.config['AUDIT_DAYS']} "
+               "days deleted.")
+
+
+@click.command("audit-log")
+@with_appcontext
+@click.option("--since", help="Only entries from this day or moment on (ISO 8601, UTC).")
+@click.option("--client", "client_email", help="Only entries about this client (email).")
+def audit_log_command(since: str | None, client_email: str | None) -> None:
+    """Print the audit log as CSV (names and addresses included), for an inspector."""
+    from tracker.store import audit
+
+    try:
+        start = datetime.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 date or time: {since}") from exc
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    line = io.StringIO()
+    out = csv.DictWriter(line, fieldnames=audit.INSPECTION_FIELDS)
+    out.writeheader()
+    with database.connection_context():
+        for row in audit.for_inspection(start, client_email):
+            out.writerow(row)
+            click.echo(line.getvalue(), nl=False)  # a row at a time: the log may be long
+            line.seek(0)
+            line.truncate()
+    click.echo(line.getvalue(), nl=False)
 
 
 @click.command("init-db")
@@ -87,5 +127,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind_command)
+    app.cli.add_command(audit_prune_command)
+    app.cli.add_command(audit_log_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -206,3 +206,14 @@ def forget_old_sign_ins() -> int:
 
     with app().app_context(), database.connection_context():
         return accounts.forget_old(datetime.now(UTC))
+
+
+@huey.periodic_task(crontab(minute="29", hour="3"))
+def prune_audit_log() -> int:
+    """Once a day: drop audit log entries older than TRACKER_AUDIT_DAYS."""
+    from flask import current_app
+
+    from tracker.store import audit
+
+    with _app_context():
+        return audit.prune(datetime.now(UTC), current_app.config["AUDIT_DAYS"])

@@ -176,6 +176,23 @@ def _0010_session_notes_and_invite_emails(migrator: SchemaMigrator, db: Database
     db.create_tables([SessionNote, InviteEmail], safe=True)
 
 
+def _0011_reserved_for_logins(migrator: SchemaMigrator, db: Database) -> None:
+    """Reserved: issue 17's login limits (another branch) take number 11. Nothing here, so
+    that the audit log can be number 13; the merge puts that migration in this place."""
+
+
+def _0012_reserved_for_tokens(migrator: SchemaMigrator, db: Database) -> None:
+    """Reserved: issue 17's ids and tokens (another branch) take number 12. Nothing here;
+    the merge puts that migration in this place."""
+
+
+def _0013_audit_log(migrator: SchemaMigrator, db: Database) -> None:
+    """The audit log: who opened a client's data or changed their plan (issue 17)."""
+    from tracker.store.models import AuditEntry
+
+    db.create_tables([AuditEntry], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -187,6 +204,9 @@ MIGRATIONS: list[Migration] = [
     _0008_alert_preferences_and_digests,
     _0009_messages,
     _0010_session_notes_and_invite_emails,
+    _0011_reserved_for_logins,
+    _0012_reserved_for_tokens,
+    _0013_audit_log,
 ]
 LATEST = len(MIGRATIONS)
 

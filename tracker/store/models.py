@@ -714,6 +714,53 @@ class MessageNotice(BaseModel):
         indexes = ((("link", "recipient", "seq", "channel"), True),)
 
 
+class AppendOnlyError(RuntimeError):
+    """An audit entry was to be changed or deleted: the log is append-only."""
+
+
+class AuditEntry(BaseModel):
+    """One line of the audit log a clinic can show an inspector (issue 17): a therapist
+    opened a client's data, or someone changed a client's plan or paused it for safety.
+
+    Append-only: saving an existing entry, ``update``, ``delete`` and ``delete_instance``
+    raise AppendOnlyError. The only deletions are ``tracker.store.audit``'s retention prune
+    and erasure with the client's account (entries about them). ``actor`` is cleared by the
+    database (SET NULL) when the actor's account is deleted; the role stays.
+    """
+
+    at = UTCDateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(User, null=True, backref="audit_entries_by", on_delete="SET NULL")
+    actor_role = CharField(max_length=16)  # tracker.domain.audit: client, therapist, system
+    subject = ForeignKeyField(User, backref="audit_entries", on_delete="CASCADE")
+    action = CharField(max_length=32)  # a key of tracker.domain.audit.ACTIONS
+    detail = CharField(max_length=200, default="")
+    address = CharField(max_length=64, null=True)  # the request's address; None from the worker
+
+    class Meta:
+        indexes = ((("subject", "at"), False),)
+
+    def save(self, *args, **kwargs):
+        if self._pk is not None:
+            raise AppendOnlyError("audit entries are never changed")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise AppendOnlyError("audit entries are deleted only by the retention prune")
+
+    @classmethod
+    def update(cls, *args, **kwargs):
+        raise AppendOnlyError("audit entries are never changed")
+
+    @classmethod
+    def delete(cls):
+        raise AppendOnlyError("audit entries are deleted only by the retention prune")
+
+    @classmethod
+    def _expunge(cls):
+        """The one deletion query (for tracker.store.audit's prune and erasure only)."""
+        return super().delete()
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -744,6 +791,7 @@ ALL_MODELS = [
     Message,
     MessageRead,
     MessageNotice,
+    AuditEntry,
 ]
 
 

@@ -17,7 +17,7 @@ from peewee import SQL, Value
 from tracker.domain import day as today_model
 from tracker.domain import library, plan_spec, safety, schedule, wording
 from tracker.domain.times import parse_time_of_day
-from tracker.store import safety_reports
+from tracker.store import audit, safety_reports
 from tracker.store.db import database
 from tracker.store.models import (
     CheckOff,
@@ -302,7 +302,9 @@ def create_from_template(
 def log_event(
     plan: Plan, actor: User | None, kind: str, message: str, effective_from: date | None = None
 ) -> PlanEvent:
-    """Record a change to a plan, worded for the client ("Your therapist paused your plan")."""
+    """Record a change to a plan, worded for the client ("Your therapist paused your plan"),
+    and in the audit log."""
+    audit.plan_changed(plan, actor, kind, effective_from)
     return PlanEvent.create(
         plan=plan, actor=actor, kind=kind, message=message[:300], effective_from=effective_from
     )

@@ -9,6 +9,11 @@ client's export, and kept with the client's record, author cleared, when the the
 deletes their account); private notes are the therapist's own record: only in the author's
 export (with every note they wrote), and deleted with the author's account. Deleting the
 client's account deletes every note about them.
+
+The audit log (tracker/store/audit.py): the entries about a person are in their download
+(who, when, what; not the actors' addresses) and are deleted with their account, as what
+they refer to is gone. Entries a deleted therapist made about clients stay, without a name
+("A former therapist").
 """
 import csv
 import io
@@ -17,7 +22,7 @@ import zipfile
 from datetime import date, datetime, time
 
 from tracker.domain.times import format_time_of_day
-from tracker.store import messages
+from tracker.store import audit, messages
 from tracker.store.db import database
 from tracker.store.models import (
     AlertPreference,
@@ -111,6 +116,7 @@ def export(user: User) -> dict:
                         "active": link.active} for link in user.therapist_links],
         "session_notes": _notes_about(user),
         "messages": messages.export_of(user),
+        "audit_log": audit.export_of(user),
     }
     if user.is_therapist:
         record["techniques"] = _rows(user.techniques, "name", "kind", "body_area", "summary",
@@ -163,6 +169,7 @@ def export_zip(user: User) -> bytes:
         archive.writestr("session_notes.csv", _csv(record["session_notes"]))
         sent = [{"with": t["with"], **m} for t in record["messages"] for m in t["messages"]]
         archive.writestr("messages.csv", _csv(sent))
+        archive.writestr("who_has_seen_your_data.csv", _csv(record["audit_log"]))
         archive.writestr("README.txt", "Your data from the sciatica care-plan tracker.\n"
                          "data.json holds everything; the CSV files open in a spreadsheet.\n")
     return buffer.getvalue()
@@ -193,6 +200,7 @@ def delete_account(user: User) -> None:
     with the pointer cleared, so a client keeps their plan when a therapist leaves.
     """
     with database.atomic():
+        audit.erase_about(user)  # entries by this user about others stay, actor cleared
         InviteEmail.delete().where(InviteEmail.invite.in_(
             Invite.select(Invite.id).where(Invite.therapist == user))).execute()
         SessionNote.delete().where(

@@ -13,7 +13,7 @@ from datetime import date
 from blinker import Namespace
 
 from tracker.domain import safety, schedule
-from tracker.store import queries
+from tracker.store import audit, queries
 from tracker.store.db import database
 from tracker.store.models import (
     CareLink,
@@ -154,6 +154,7 @@ def _open_pause(plan: Plan, scope: str) -> PlanPause | None:
 
 
 def _log(plan: Plan, actor: User | None, kind: str, message: str, day: date) -> None:
+    audit.plan_changed(plan, actor, kind, day, safety=True)
     PlanEvent.create(plan=plan, actor=actor, kind=kind, message=message[:300],
                      effective_from=day)
 

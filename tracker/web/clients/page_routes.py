@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
 from tracker.domain import phases, schedule
-from tracker.store import notes, plans, queries, reports, safety_reports
+from tracker.store import audit, notes, plans, queries, reports, safety_reports
 from tracker.store.models import THERAPIST, CareLink, Plan, User
 from tracker.web.access import get_object_or_404, require_plan_author, role_required
 from tracker.web.clients.forms import PauseForm, ResumeForm, SafetyResumeForm, StepForm
@@ -85,7 +85,9 @@ def _page(client: User, template: str, status: int = 200, forms=None, safety_for
 @role_required(THERAPIST)
 def show(client_id: int):
     """Everything the therapist needs about one client."""
-    return _page(_client(client_id), "clients/client.html")
+    client = _client(client_id)
+    audit.viewed(current_user, client.id, audit.VIEWED_CLIENT)
+    return _page(client, "clients/client.html")
 
 
 @bp.get("/summary")
@@ -93,6 +95,7 @@ def show(client_id: int):
 def summary(client_id: int):
     """A one-page progress summary to print (or save as PDF) for the client or a doctor."""
     client, plan = _client_and_plan(client_id)
+    audit.viewed(current_user, client.id, audit.VIEWED_SUMMARY)
     today = plans.local_today(client)
     first = max(plan.start, today - timedelta(weeks=reports.WEEKS_SHOWN, days=-1))  # as shown
     shared = notes.shared_with(client, today, since=first)

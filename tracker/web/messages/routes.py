@@ -15,7 +15,7 @@ from flask_login import current_user
 from peewee import fn
 from werkzeug.exceptions import NotFound
 
-from tracker.store import messages
+from tracker.store import audit, messages
 from tracker.store.models import CLIENT, THERAPIST, CareLink, User
 from tracker.web.access import get_object_or_404, role_required
 from tracker.web.extensions import limiter
@@ -125,8 +125,11 @@ def thread(therapist_id: int):
 @role_required(THERAPIST)
 @send_limit
 def client_thread(client_id: int):
-    """A therapist's thread with one of their clients."""
-    return _thread(_therapist_link(client_id))
+    """A therapist's thread with one of their clients (opening it, not its polls, is audited)."""
+    link = _therapist_link(client_id)
+    if request.method == "GET" and not wants_fragment():
+        audit.viewed(current_user, link.client_id, audit.VIEWED_MESSAGES)
+    return _thread(link)
 
 
 def _thread(link: CareLink):
