@@ -176,6 +176,14 @@ def _0010_session_notes_and_invite_emails(migrator: SchemaMigrator, db: Database
     db.create_tables([SessionNote, InviteEmail], safe=True)
 
 
+def _0011_login_throttle(migrator: SchemaMigrator, db: Database) -> None:
+    """Failed logins counted per account in the database, shared by every worker and host
+    (issue 17)."""
+    from tracker.store.models import LoginThrottle
+
+    db.create_tables([LoginThrottle], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -187,6 +195,7 @@ MIGRATIONS: list[Migration] = [
     _0008_alert_preferences_and_digests,
     _0009_messages,
     _0010_session_notes_and_invite_emails,
+    _0011_login_throttle,
 ]
 LATEST = len(MIGRATIONS)
 
