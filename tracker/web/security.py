@@ -95,6 +95,8 @@ def _only_form_bodies() -> None:
     """
     if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint is None:
         return
+    if (request.content_length or 0) > (request.max_content_length or math.inf):
+        abort(413)  # too much, whatever it is (as where the CSRF check read the form first)
     if request.endpoint in JSON_ENDPOINTS or request.mimetype in FORM_TYPES:
         return
     if not request.mimetype and not request.content_length \
