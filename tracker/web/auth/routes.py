@@ -79,12 +79,14 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change password; every other session is logged out."""
+    """Change password; every sign-in ends, and this device gets a new one (a copy of its
+    old cookie, as of every other device's, is then refused)."""
     form = PasswordForm()
     if form.validate_on_submit():
         if current_user.check_password(form.current.data):
-            accounts.change_password(current_user, form.new.data,
-                                     keep_token=current_user.login_token)
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.new.data, keep_token=None)
+            signin.start(user)
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("main.index"))
         form.current.errors.append("That is not your current password.")
