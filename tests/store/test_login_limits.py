@@ -125,3 +125,16 @@ def test_migration_11_adds_the_table_to_an_existing_database(tmp_path):
         assert ("key",) in unique
         assert login_limits.begin_attempt(KEY, NOW, 1, PERIOD) is None
         assert login_limits.begin_attempt(KEY, NOW, 1, PERIOD) == NOW + PERIOD
+
+
+def test_the_daily_clean_up_drops_ended_counts(app, monkeypatch):
+    from tracker.jobs import tasks
+
+    monkeypatch.setattr(tasks, "app", lambda: app)
+    with database.connection_context():
+        login_limits.begin_attempt(KEY, datetime.now(UTC) - timedelta(hours=2), 20, PERIOD)
+        live = login_limits.account_key("live@example.org", "secret")
+        login_limits.begin_attempt(live, datetime.now(UTC), 20, PERIOD)
+    assert tasks.forget_old_sign_ins.call_local() == 1
+    with database.connection_context():
+        assert [row.key for row in LoginThrottle.select()] == [live]
