@@ -498,3 +498,53 @@ def _assert_nothing_stored_is_garbage() -> None:
                         if pain is not None and not 0 <= pain <= 10:
                             problems.append(f"pain {pain} in check-in {checkin.id}")
     assert problems == []
+
+
+# --- JSON bodies: nested too deeply, too large, or sent to a form ---------------------
+
+NESTED = "[" * 1000  # the parser recurses per level: a RecursionError once gave a 500
+NESTED_OBJECT = '{"a":' * 1000
+OVERSIZED = '{"endpoint": "' + "x" * (1024 * 1024) + '"}'  # over MAX_CONTENT_LENGTH (1 MB)
+JSON_ROUTES = {"push.subscribe", "push.unsubscribe"}  # tracker.web.security.JSON_ENDPOINTS
+REFUSAL_WORDS = {
+    400: "error",  # the JSON routes' {"error": ...}
+    422: "error",
+    413: "too much data to send at once",
+    415: "This address takes a form, and what was sent was not one.",
+}
+
+
+def _every_post_route() -> dict:
+    """endpoint -> (who posts, URL values), for every POST route."""
+    routes = {endpoint: (who, args) for endpoint, (who, args, _) in ROUTES.items()}
+    return {**routes, **NO_FIELDS, "builder.update": (T, {})}
+
+
+@pytest.mark.parametrize("endpoint", sorted(_every_post_route()))
+def test_json_bodies_are_refused_never_a_500(app, endpoint):
+    """Nested, oversized and plain JSON (with the CSRF header) to every POST route, by the
+    person it is for and anonymously: a form route refuses any JSON (415, before reading
+    it); a JSON route answers 400 for nesting too deep and 413 for too much."""
+    world = _world(app)
+    who, args = _every_post_route()[endpoint]
+    url = _url(app, endpoint, args, world)
+    for person in {who, ANON}:
+        client, token = _client_for(app, person)
+        for body in (NESTED, NESTED_OBJECT, OVERSIZED, '{"email": "a@example.org"}'):
+            response = client.post(url, data=body, content_type="application/json",
+                                   headers={"X-CSRFToken": token})
+            where = f"POST {url} as {person}: {body[:12]}… ({len(body)} bytes)"
+            if body is OVERSIZED:
+                expected = 413  # refused before anything reads it
+            elif endpoint not in JSON_ROUTES:
+                expected = 415
+            elif person == ANON:
+                expected = 302  # to the login page, body unread
+            elif body.startswith(("[", '{"a"')):
+                expected = 400
+            else:
+                expected = 422 if endpoint == "push.subscribe" else 400  # not a subscription
+            assert response.status_code == expected, where
+            if expected in REFUSAL_WORDS:
+                assert REFUSAL_WORDS[expected] in response.get_data(as_text=True), where
+    _assert_nothing_stored_is_garbage()

@@ -201,11 +201,14 @@ def forget_old_offline_keys() -> int:
 
 @huey.periodic_task(crontab(minute="23", hour="3"))
 def forget_old_sign_ins() -> int:
-    """Once a day: drop sign-ins and reset links that ended over a month ago."""
+    """Once a day: drop sign-ins and reset links that ended over a month ago, and login
+    counts whose window and lockout have ended."""
+    from tracker.store import login_limits
     from tracker.store.db import database
 
     with app().app_context(), database.connection_context():
-        return accounts.forget_old(datetime.now(UTC))
+        now = datetime.now(UTC)
+        return accounts.forget_old(now) + login_limits.forget_old(now)
 
 
 @huey.periodic_task(crontab(minute="29", hour="3"))

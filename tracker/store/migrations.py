@@ -176,9 +176,12 @@ def _0010_session_notes_and_invite_emails(migrator: SchemaMigrator, db: Database
     db.create_tables([SessionNote, InviteEmail], safe=True)
 
 
-def _0011_reserved_for_logins(migrator: SchemaMigrator, db: Database) -> None:
-    """Reserved: issue 17's login limits (another branch) take number 11. Nothing here, so
-    that the audit log can be number 13; the merge puts that migration in this place."""
+def _0011_login_throttle(migrator: SchemaMigrator, db: Database) -> None:
+    """Failed logins counted per account in the database, shared by every worker and host
+    (issue 17)."""
+    from tracker.store.models import LoginThrottle
+
+    db.create_tables([LoginThrottle], safe=True)
 
 
 def _0012_reserved_for_tokens(migrator: SchemaMigrator, db: Database) -> None:
@@ -204,7 +207,7 @@ MIGRATIONS: list[Migration] = [
     _0008_alert_preferences_and_digests,
     _0009_messages,
     _0010_session_notes_and_invite_emails,
-    _0011_reserved_for_logins,
+    _0011_login_throttle,
     _0012_reserved_for_tokens,
     _0013_audit_log,
 ]

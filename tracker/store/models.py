@@ -761,6 +761,23 @@ class AuditEntry(BaseModel):
         return super().delete()
 
 
+class LoginThrottle(BaseModel):
+    """Password checks against one account, counted in the database so every worker and
+    host shares the count (tracker/store/login_limits.py).
+
+    Keyed by an HMAC of the normalised email, so an email with no account is limited the
+    same way (nothing tells which exist) and no typed address is kept in clear. ``attempts``
+    counts the checks made since the window began (a check is counted before it is made);
+    ``locked_until`` is set when they reach the limit, and until then every login to the
+    account, the right password too, is refused. A success before that deletes the row.
+    """
+
+    key = CharField(max_length=64, unique=True)
+    attempts = IntegerField(default=0)
+    window_ends_at = UTCDateTimeField(index=True)
+    locked_until = UTCDateTimeField(null=True)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -792,6 +809,7 @@ ALL_MODELS = [
     MessageRead,
     MessageNotice,
     AuditEntry,
+    LoginThrottle,
 ]
 
 

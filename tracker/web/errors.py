@@ -34,6 +34,8 @@ def _http_error(error: HTTPException):
         404: "We couldn't find that page.",
         405: "That action isn't available here.",
         413: "That was too much data to send at once.",
+        415: "This address takes a form, and what was sent was not one. Go back, reload "
+        "the page and try again.",
         500: "Something went wrong on our side. Nothing you saved before is lost; "
         "please try again in a moment.",
     }
@@ -79,15 +81,18 @@ def _too_many_requests(error: TooManyRequests):
         return error.response
     current = limiter.current_limit
     seconds = 60
-    if current is not None and current.breached:
+    locked = isinstance(error.retry_after, int)  # an account locked (tracker/web/security.py)
+    if locked:
+        seconds = error.retry_after
+    elif current is not None and current.breached:
         seconds = max(1, math.ceil(current.window.reset_time - time.time()))
     minutes = max(1, math.ceil(seconds / 60))
-    response = render(
-        "errors/error.html",
-        status=429,
-        title="Too many attempts",
-        message="There have been too many login attempts for now. "
-        f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-    )
+    when = f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    # The same words for an email with no account: they say nothing about which exist.
+    message = (f"Too many wrong passwords have been tried for this email, so logging in "
+               f"with it is paused. {when} \"Forgot password?\" can set a new password "
+               "now." if locked else f"There have been too many login attempts for now. {when}")
+    response = render("errors/error.html", status=429, title="Too many attempts",
+                      message=message)
     response.headers["Retry-After"] = str(seconds)
     return response

@@ -1,15 +1,23 @@
-"""Security headers on every response, HTTPS-only cookies, and the login (and password
-reset) rate limits' setup.
+"""Security headers on every response, HTTPS-only cookies, request bodies (forms take only
+form encodings; JSON that nests too deeply is a 400), and the login (and password reset)
+rate limits.
 
 The Content-Security-Policy allows no inline script and no inline style: scripts are files
 under /static, htmx runs with allowEval off, and the SVG charts and QR codes use presentation
 attributes, never ``style``. Views may set a stricter header of their own (e.g. the invite page's
 ``Referrer-Policy: no-referrer``); those are kept.
 """
-from flask import Flask, Response, current_app, request
+import math
+from datetime import timedelta
+
+from flask import Flask, Response, abort, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from limits import parse
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tracker.store import login_limits
+from tracker.store.models import utcnow
 from tracker.web.extensions import limiter
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -52,7 +60,10 @@ def init_app(app: Flask) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    login_limit_per_account(app)  # a malformed TRACKER_LOGIN_LIMIT_PER_ACCOUNT fails here
     limiter.init_app(app)
+    app.json = SafeJSONProvider(app)
+    app.before_request(_only_form_bodies)
     app.after_request(_security_headers)
 
 
@@ -65,21 +76,89 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-# --- the login rate limit (keys and limits; the decorator is on auth.login) ----------------
+# --- request bodies ------------------------------------------------------------------
+
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+# The routes that read a JSON body (the browser's push subscription, sent by
+# static/js/push.js); every other route reads forms only.
+JSON_ENDPOINTS = {"push.subscribe", "push.unsubscribe"}
+
+
+def _only_form_bodies() -> None:
+    """Refuse a body that is not a form (415) on every route but JSON_ENDPOINTS.
+
+    Flask-WTF reads a JSON body as the form's data where the rate limits and anything else
+    reading ``request.form`` see nothing: a JSON login once went past the per-account limit
+    (issue 17). With forms only, the parsed form is the one source of truth. A request
+    with no body and no type (a notification's "Done", a bare logout) is not a form either
+    and carries nothing to read, so it passes.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint is None:
+        return
+    if (request.content_length or 0) > (request.max_content_length or math.inf):
+        abort(413)  # too much, whatever it is (as where the CSRF check read the form first)
+    if request.endpoint in JSON_ENDPOINTS or request.mimetype in FORM_TYPES:
+        return
+    if not request.mimetype and not request.content_length \
+            and "Transfer-Encoding" not in request.headers:
+        return
+    abort(415)
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON that nests too deeply for the parser (``[`` x 1000) is a bad request, not a
+    500: ``request.get_json()`` turns the ValueError into a 400 (or None when silent)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
+# --- the login limits --------------------------------------------------------------------
+# Per account: counted in the database (tracker/store/login_limits.py), so it holds across
+# workers and hosts. Per address: Flask-Limiter (the decorator on auth.login); in memory per
+# process unless Redis is set.
+
+
+def login_limit_per_account(app: Flask | None = None) -> tuple[int, timedelta]:
+    """LOGIN_LIMIT_PER_ACCOUNT ("20 per 15 minutes") as (checks, window)."""
+    item = parse((app or current_app).config["LOGIN_LIMIT_PER_ACCOUNT"])
+    return item.amount, timedelta(seconds=item.get_expiry())
+
+
+def begin_login_attempt(email: str) -> None:
+    """Count one password check against the account the form names, before it is made; a
+    locked account (the right password too) gets a 429 saying when to try again."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    now = utcnow()
+    limit, period = login_limit_per_account()
+    until = login_limits.begin_attempt(_account_key(email), now, limit, period)
+    if until is not None:
+        raise TooManyRequests(retry_after=max(1, math.ceil((until - now).total_seconds())))
+
+
+def login_succeeded(email: str) -> None:
+    """The right password before a lockout (or a new one set by a reset link): the
+    account's count starts again."""
+    login_limits.succeeded(_account_key(email))
+
+
+def _account_key(email: str) -> str:
+    return login_limits.account_key(email, current_app.config["SECRET_KEY"])
 
 
 def login_account_key() -> str:
-    """The submitted email, normalised as accounts are (trimmed, lower-case)."""
+    """The submitted email, normalised as accounts are (trimmed, lower-case): the "Forgot
+    password?" limit's key (bodies are forms only, so this is the form the view reads)."""
     email = (request.form.get("email") or "").strip().lower()
     return f"account:{email}"
 
 
 def login_address_key() -> str:
     return f"address:{request.remote_addr or 'unknown'}"
-
-
-def login_limit_per_account() -> str:
-    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
 def login_limit_per_address() -> str:

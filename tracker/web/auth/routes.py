@@ -49,18 +49,18 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(security.login_limit_per_account, key_func=security.login_account_key,
-               methods=["POST"])
 @limiter.limit(security.login_limit_per_address, key_func=security.login_address_key,
                methods=["POST"])
 def login():
-    """Log in with email and password."""
+    """Log in with email and password (per account: 20 checks in 15 minutes, then locked)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        security.begin_login_attempt(form.email.data)  # a 429 while the account is locked
         user = User.authenticate(form.email.data, form.password.data)
         if user is not None:
+            security.login_succeeded(form.email.data)
             signin.start(user)
             return redirect(_safe_next(url_for("main.index")))
         form.password.errors.append("That email and password don't match an account.")
@@ -79,12 +79,14 @@ def logout():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change password; every other session is logged out."""
+    """Change password; every sign-in ends, and this device gets a new one (a copy of its
+    old cookie, as of every other device's, is then refused)."""
     form = PasswordForm()
     if form.validate_on_submit():
         if current_user.check_password(form.current.data):
-            accounts.change_password(current_user, form.new.data,
-                                     keep_token=current_user.login_token)
+            user = current_user._get_current_object()
+            accounts.change_password(user, form.new.data, keep_token=None)
+            signin.start(user)
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("main.index"))
         form.current.errors.append("That is not your current password.")
@@ -123,8 +125,10 @@ def reset_password(token: str):
         return private(_reset_invalid())
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        if accounts.reset_password(token, form.new.data) is None:  # used meanwhile
+        user = accounts.reset_password(token, form.new.data)
+        if user is None:  # used meanwhile
             return private(_reset_invalid())
+        security.login_succeeded(user.email)  # a lockout ends with the new password
         signin.end()
         flash("Your password is set, and every device was signed out. "
               "Log in with your new password.", "success")
