@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from huey import SqliteHuey
 
-from tests.conftest import PASSWORD, ON_POSTGRES, Auth, csrf_token, make_user
+from tests.conftest import ON_POSTGRES, PASSWORD, Auth, csrf_token, make_user
 from tracker import create_app
 from tracker.jobs import backup
 from tracker.jobs import email as mail
