@@ -413,12 +413,12 @@ def paused_on(plan: Plan, day: date) -> bool:
 
 
 def resume(plan: Plan, day: date, actor: User) -> None:
-    """End the whole-plan pause on ``day``; a pause set to start on or after ``day``
-    never takes effect, and goes."""
+    """End the whole-plan pause on ``day``; a pause set to start after ``day`` never takes
+    effect, and goes (one starting that day ends where it starts, as a record of it)."""
     with database.atomic():
         PlanPause.delete().where(
             (PlanPause.plan == plan) & PlanPause.end.is_null() & (PlanPause.scope == "all")
-            & (PlanPause.start >= day)).execute()
+            & (PlanPause.start > day)).execute()
         PlanPause.update(end=day).where(
             (PlanPause.plan == plan) & PlanPause.end.is_null() & (PlanPause.scope == "all")
         ).execute()
