@@ -82,7 +82,10 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config.from_mapping(test_config)
 
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    # private, as everything in it is (tracker.store.files): 0700 when it is ours
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if instance.stat().st_uid == os.geteuid():
+        instance.chmod(0o700)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'tracker.db'}"
     if not app.config["SECRET_KEY"]:

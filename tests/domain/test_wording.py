@@ -99,3 +99,47 @@ def test_a_plan_that_starts_later_has_every_phase_to_come():
 ])
 def test_a_session_line_says_when_and_how_long_as_far_as_known(at, minutes, text):
     assert wording.session_line("Deep tissue massage", at, minutes) == text
+
+
+# --- a therapist whose account was deleted (issue 17, finding 9) -----------------------
+
+FORMER_MESSAGES = [
+    ("Your therapist Sam Lee moved you to “Improving”: Deep tissue massage, every 2 weeks.",
+     "A former therapist moved you to “Improving”: Deep tissue massage, every 2 weeks.",
+     "A former therapist moved Dana to “Improving”: Deep tissue massage, every 2 weeks."),
+    ("Your therapist Sam paused your plan.", "A former therapist paused your plan.",
+     "A former therapist paused Dana's plan."),
+    ("Your therapist Sam gave you the plan “Acute”.",
+     "A former therapist gave you the plan “Acute”.",
+     "A former therapist gave Dana the plan “Acute”."),
+    ("Your therapist Sam restarted your plan after you were checked.",
+     "A former therapist restarted your plan after you were checked.",
+     "A former therapist restarted Dana's plan after Dana was checked."),
+    ("Your therapist Sam changed your plan from 3 March: more stretches",
+     "A former therapist changed your plan from 3 March: more stretches",
+     "A former therapist changed Dana's plan from 3 March: more stretches"),
+]
+
+
+@pytest.mark.parametrize("stored, to_client, to_therapist", FORMER_MESSAGES)
+def test_a_deleted_therapist_reads_a_former_therapist(stored, to_client, to_therapist):
+    scrubbed = wording.without_therapist(stored, "someone renamed since")
+    assert scrubbed == to_client and "Sam" not in scrubbed
+    therapist = wording.Voice.about("Dana", viewer_id=9)
+    for message in (stored, scrubbed):  # scrubbed at deletion, or older rows: actor gone
+        change = wording.Change("x", message, None)
+        assert wording.change_line(change, wording.Voice()) == to_client
+        assert wording.change_line(change, therapist) == to_therapist
+    # while the therapist's account exists, they are named
+    assert "Sam" in wording.change_line(wording.Change("x", stored, 4), wording.Voice())
+
+
+@pytest.mark.parametrize("stored", ["You paused your plan.", "Your plan moved you to “Improving”."])
+def test_the_clients_own_and_the_apps_changes_name_no_therapist(stored):
+    assert wording.without_therapist(stored, "Sam") == stored
+    assert "former" not in wording.change_line(wording.Change("x", stored, None), wording.Voice())
+
+
+def test_a_message_in_no_known_form_loses_the_name_given():
+    assert (wording.without_therapist("Your therapist Sam did something new.", "Sam")
+            == "A former therapist did something new.")

@@ -373,3 +373,43 @@ def test_a_reminder_sent_again_has_the_same_message_id():
     assert first == message_id("selfcare", date(2026, 11, 21))
     assert first != message_id("selfcare", date(2026, 11, 22))
     assert first != message_id("second", date(2026, 11, 21))
+
+
+def test_a_name_with_an_address_in_it_adds_no_recipient(setup):
+    """Issue 17, finding 6: the injected address stays inside the display name."""
+    with database.connection_context():
+        type(setup["user"]).update(name="José <spam@evil.example>,").where(
+            type(setup["user"]).id == setup["user"].id).execute()
+    tick(setup["at"])
+    [message] = outbox(setup["app"])
+    [to] = message["To"].addresses
+    assert (to.display_name, to.addr_spec) == ("José <spam@evil.example>,", "client@example.org")
+
+
+def test_a_pause_set_for_a_later_day_leaves_the_reminders_until_then(setup):
+    """Issue 17, finding 5: pausing from the day after tomorrow (dated) stops nothing
+    before it; the days it covers are quiet; resumed from a later day, they start again
+    then, and not before."""
+    day, at = setup["day"], setup["at"]
+    with database.connection_context():
+        plan = Plan.get_by_id(setup["plan"].id)
+        plans.pause(plan, day + timedelta(days=1), setup["user"])
+        assert Plan.get_by_id(plan.id).status == Plan.PAUSED  # as the page says: set
+    assert [o.status for o in tick(at)] == ["sent"]  # the day before the pause: sent
+    assert [o.status for o in tick(at + timedelta(days=1))] == []  # paused
+    with database.connection_context():
+        plans.resume(Plan.get_by_id(plan.id), day + timedelta(days=3), setup["user"])
+    assert [o.status for o in tick(at + timedelta(days=2))] == []  # still paused
+    assert [o.status for o in tick(at + timedelta(days=3))] == ["sent"]  # resumed
+    assert len(outbox(setup["app"])) == 2
+
+
+def test_a_resume_dated_before_a_pause_starts_cancels_it(setup):
+    day, at = setup["day"], setup["at"]
+    with database.connection_context():
+        plan = Plan.get_by_id(setup["plan"].id)
+        plans.pause(plan, day + timedelta(days=2), setup["user"])
+        plans.resume(Plan.get_by_id(plan.id), day, setup["user"])
+        assert plan.pauses.count() == 0
+        assert plans.day_view(plan, day + timedelta(days=2)).items  # the engine agrees
+    assert [o.status for o in tick(at + timedelta(days=2))] == ["sent"]

@@ -108,3 +108,45 @@ def test_a_therapist_leaving_keeps_their_clients_plans(world, client, auth):
         assert plan.therapist is None and plan.revisions.count() >= 1
         assert PlanEvent.select().where(PlanEvent.plan == plan).count() >= 2
         assert CareLink.select().count() == 0
+
+
+def test_a_deleted_therapist_is_a_former_therapist_in_their_clients_history(world, client, auth):
+    """Issue 17, finding 9: after the therapist's account is deleted, nothing the client
+    sees or downloads names them (their plan's change log, step reasons, shared notes),
+    even under a name the therapist had before renaming."""
+    from tracker.store import notes
+    from tracker.store.models import PhaseTransition
+
+    with database.connection_context():
+        plan = Plan.get_by_id(world["plan"].id)
+        plans.pause(plan, plans.local_today(world["ann"]), world["therapist"], "Away")
+        plans.resume(plan, plans.local_today(world["ann"]), world["therapist"])
+        plan.suggestion = plans.STEP_BACK
+        plan.save()
+        plans.decide_suggestion(plan, True, plans.local_today(world["ann"]), world["therapist"])
+        notes.write(plan, world["therapist"], "massage", plan.start, done="Deep tissue",
+                    areas="Glutes", pressure="firm", response="", shared=True)
+        User.update(name="Theodora").where(User.id == world["therapist"].id).execute()
+    auth.login("t@example.org")
+    assert _delete(client, password=PASSWORD, confirm="y").status_code == 302
+    with database.connection_context():
+        stored = [e.message for e in PlanEvent.select().where(PlanEvent.plan == plan)]
+        reasons = [t.reason for t in PhaseTransition.select().where(
+            PhaseTransition.plan == plan)]
+    assert "A former therapist gave you the plan “Ann's plan”." in stored
+    assert "A former therapist paused your plan." in stored
+    assert not [m for m in stored + reasons if "Theo" in m]
+    assert "flare-up, confirmed by a former therapist" in reasons
+    auth.login("a@example.org")
+    for path in ("/plan", "/progress"):
+        page = client.get(path).get_data(as_text=True)
+        assert "Theo" not in page, path
+    plan_page = client.get("/plan").get_data(as_text=True)
+    assert "A former therapist paused your plan." in plan_page
+    assert "A former therapist moved you to" in plan_page
+    assert "By A former therapist" in client.get("/progress").get_data(as_text=True)
+    token = csrf_token(client, "/settings/data")
+    archive = zipfile.ZipFile(io.BytesIO(client.post("/settings/data/export",
+                                                     data={"csrf_token": token}).data))
+    for name in archive.namelist():
+        assert "Theo" not in archive.read(name).decode(), name

@@ -238,18 +238,24 @@ class Change:
 
 
 # Who did it, as the stored (client-voice) message says: the client, a therapist by name,
-# or the plan itself (the engine).
-_WHO = r"(?P<who>You|Your plan|Your therapist (?P<therapist>.+?))"
+# a therapist whose account was deleted, or the plan itself (the engine).
+FORMER_THERAPIST = "A former therapist"
+_WHO = (rf"(?P<who>You|Your plan|{FORMER_THERAPIST}"
+        r"|Your therapist (?P<therapist>.+?))")
 _CLIENT, _THERAPIST, _ENGINE = "client", "therapist", "engine"
 
 
 def _who(match: re.Match, change: Change, voice: Voice) -> tuple[str, str]:
-    """(kind of actor, how the reader names them, capitalised)."""
+    """(kind of actor, how the reader names them, capitalised). A therapist named in a
+    line whose actor is gone (``actor_id`` None: the account was deleted) is "A former
+    therapist", to everyone."""
     who = match["who"]
     if who == "You":
         return _CLIENT, voice.Name
     if who == "Your plan":
         return _ENGINE, "Your plan" if voice.viewer_is_client else "The plan"
+    if who == FORMER_THERAPIST or change.actor_id is None:
+        return _THERAPIST, FORMER_THERAPIST
     if voice.viewer_is_client:
         return _THERAPIST, who
     mine = change.actor_id is not None and change.actor_id == voice.viewer_id
@@ -315,6 +321,22 @@ _PASSIVE = {
     "looked at.": lambda v: (f"{v.Possessive} sessions and the self-care on the area with a "
                              "problem are paused until it has been looked at."),
 }
+
+
+def without_therapist(message: str, name: str) -> str:
+    """A stored change-log message with the therapist who made it no longer named (their
+    account is being deleted): "Your therapist Sam paused your plan." becomes "A former
+    therapist paused your plan.". The name is read from the message's own form, so a
+    therapist renamed since still goes; a message in no known form loses a leading
+    "Your therapist <name>" for the name given."""
+    for pattern, _render in _CHANGES:
+        match = pattern.match(message)
+        if match and "who" in pattern.groupindex and match["therapist"] is not None:
+            return message[:match.start("who")] + FORMER_THERAPIST + message[match.end("who"):]
+    named = f"Your therapist {name}"
+    if name and message.startswith(named):
+        return FORMER_THERAPIST + message[len(named):]
+    return message
 
 
 def change_line(change: Change, voice: Voice) -> str:

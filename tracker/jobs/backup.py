@@ -15,6 +15,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from tracker.store import files
 from tracker.store.migrations import LATEST, SCHEMA_VERSION_TABLE
 
 POSTGRES_ADVICE = (
@@ -107,11 +108,13 @@ def restore(backup_file: Path, target: Path) -> Path | None:
     if backup_file.resolve() == target.resolve():
         raise BackupError("That is the database itself, not a backup of it.")
     kept = None
-    if target.exists():
+    # an empty file is what opening the app made of a missing database (0600 first)
+    if target.exists() and target.stat().st_size:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = target.with_name(f"{target.name}.before-restore-{stamp}")
         backup(target, kept)
     target.parent.mkdir(parents=True, exist_ok=True)
+    files.private_file(target)  # 0600 before SQLite writes to it
     _copy(backup_file, target)
     return kept
 

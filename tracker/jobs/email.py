@@ -2,18 +2,24 @@
 
 With no ``TRACKER_SMTP_URL`` (the default for ``make run``) each message is written as an
 ``.eml`` file to ``instance/outbox/`` so a developer can open it; nothing leaves the machine.
+
+Every message is addressed by ``recipient`` (one ``Address`` per person, the display name
+made one line): a name never adds an address to a header, whatever it contains.
 """
 import smtplib
 import ssl
+import unicodedata
 import uuid
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate
+from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from markupsafe import escape
 
 from tracker.domain.reminder_select import SESSION_EVE, Reminder
+from tracker.store import files
 
 
 def subject_and_lines(reminder: Reminder) -> tuple[str, list[str]]:
@@ -25,6 +31,28 @@ def subject_and_lines(reminder: Reminder) -> tuple[str, list[str]]:
     return f"Today's plan: {count} {noun} to do", list(reminder.item_names)
 
 
+# Control characters, invisible format characters and the Unicode line and paragraph
+# separators (U+2028, U+2029): none has a place in a one-line header.
+_NOT_IN_A_HEADER = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def one_line(text: str) -> str:
+    """A person's name (or a subject naming them) made safe for a header: every character
+    that could end or hide a line becomes a space, runs of space become one, and ``=?``
+    (which would start an RFC 2047 encoded word, decoded by mail apps into anything,
+    angle brackets and commas included) is broken up. What is left is shown as it was."""
+    spaced = "".join(" " if unicodedata.category(char) in _NOT_IN_A_HEADER else char
+                     for char in text)
+    return " ".join(spaced.replace("=?", "= ?").split())
+
+
+def recipient(name: str, email: str) -> Address:
+    """The one way to address a person: ``email.headerregistry.Address`` quotes or encodes
+    the display name as a whole, so quotes, angle brackets, commas and non-ASCII in a name
+    stay inside it and the ``To:`` header carries exactly this one address."""
+    return Address(display_name=one_line(name), addr_spec=email)
+
+
 def _headers(message: EmailMessage, *, subject: str, sender: str, to_name: str,
              to_email: str, message_id: str) -> None:
     """The headers every message carries.
@@ -33,9 +61,9 @@ def _headers(message: EmailMessage, *, subject: str, sender: str, to_name: str,
     ``Auto-Submitted`` (RFC 3834) tells mail servers and apps not to send vacation
     auto-replies to a machine-sent message.
     """
-    message["Subject"] = subject
+    message["Subject"] = one_line(subject)
     message["From"] = sender
-    message["To"] = formataddr((to_name, to_email))
+    message["To"] = recipient(to_name, to_email)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
@@ -108,11 +136,15 @@ def compose_notice(*, to_name: str, to_email: str, sender: str, subject: str,
 
 
 def deliver(message: EmailMessage, smtp_url: str | None, outbox: Path, timeout: float = 20) -> str:
-    """Send by SMTP when configured, else write to the outbox; returns where it went."""
+    """Send by SMTP when configured, else write to the outbox; returns where it went.
+
+    An outbox file is 0600 in a 0700 folder, named by its recipient
+    (``tracker.store.files.outbox_prefix``) so it goes with their account."""
     if not smtp_url:
-        outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{uuid.uuid4().hex}.eml"
-        path.write_bytes(bytes(message))
+        files.private_dir(outbox)
+        [to] = message["To"].addresses
+        path = outbox / f"{files.outbox_prefix(to.addr_spec)}-{uuid.uuid4().hex}.eml"
+        files.write_private(path, bytes(message))
         return str(path)
     url = urlsplit(smtp_url)
     host, port = url.hostname or "localhost", url.port

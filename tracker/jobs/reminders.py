@@ -29,10 +29,13 @@ LOOKBACK_LIMIT = timedelta(hours=1)  # after downtime, reminders older than this
 
 
 def day_state(plan: Plan | None, local_day: date) -> select.DayState:
-    """What is still to do on a local day, for the pure selection."""
+    """What is still to do on a local day, for the pure selection. A pause counts from the
+    day it starts to the day it ends, as the engine counts it (``plans.paused_on``), so a
+    pause set for next week leaves this week's reminders, and a resume dated next week
+    leaves this week quiet."""
     if plan is None:
         return select.DayState()
-    if plan.status == Plan.PAUSED:
+    if plans.paused_on(plan, local_day):
         return select.DayState(paused=True)
     return select.day_state(
         plans.day_view(plan, local_day), plans.day_view(plan, local_day + timedelta(days=1))

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
-from tracker.store import accounts, invites, messages, safety_reports
+from tracker.store import accounts, files, invites, messages, safety_reports
 
 INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 
@@ -28,8 +28,17 @@ def _make_huey():
     if os.environ.get("TRACKER_JOBS_IMMEDIATE") == "1":
         # Jobs run at once in the process that enqueues them (tests, a one-process demo).
         return SqliteHuey("tracker", immediate=True)
-    INSTANCE.mkdir(exist_ok=True)
-    return SqliteHuey("tracker", filename=str(INSTANCE / "huey.db"))
+    return SqliteHuey("tracker", filename=str(queue_file(INSTANCE)))
+
+
+def queue_file(instance: Path) -> Path:
+    """huey's SQLite queue in the instance folder, private (0700 folder, 0600 file)."""
+    files.private_dir(instance)
+    path = instance / "huey.db"
+    files.private_file(path)
+    for extra in files.sqlite_files(path)[1:]:
+        files.tighten(extra)
+    return path
 
 
 huey = _make_huey()

@@ -1,7 +1,11 @@
 """The database: one proxy bound at app creation, a connection per request."""
+from pathlib import Path
+
 from flask import Flask, request
 from peewee import DatabaseProxy, Model
 from playhouse.db_url import connect
+
+from tracker.store import files
 
 database = DatabaseProxy()
 
@@ -37,6 +41,7 @@ def open_database(url: str, max_connections: int | None = None, stale_timeout: i
     instead of reused.
     """
     if url.startswith("sqlite"):
+        _private_sqlite(url)
         if max_connections and ":memory:" not in url:
             # Pooled, a connection (with its pragmas) outlives the request that opened it;
             # the pool hands each to one thread at a time, so any thread may use it.
@@ -58,6 +63,19 @@ def open_database(url: str, max_connections: int | None = None, stale_timeout: i
         # Aware UTC datetimes go into TIMESTAMP columns converted to the session's zone.
         return connect(f"{scheme}://{rest}", options="-c timezone=UTC", **pool)
     return connect(url)
+
+
+def _private_sqlite(url: str) -> None:
+    """A SQLite file is 0600 before SQLite opens it (its -wal and -shm take its mode)."""
+    path = url.split("://", 1)[1].split("?", 1)[0]
+    path = path[1:] if path.startswith("/") else path
+    if not path or ":memory:" in path or path.startswith("file:"):
+        return
+    database_file = Path(path)
+    if database_file.parent.is_dir():
+        files.private_file(database_file)
+        for extra in files.sqlite_files(database_file)[1:]:
+            files.tighten(extra)
 
 
 def init_app(app: Flask) -> None:

@@ -405,9 +405,22 @@ def pause(plan: Plan, start: date, actor: User, reason: str = "") -> None:
         log_event(plan, actor, "paused", f"{_by(actor, plan)} paused your plan.", start)
 
 
+def paused_on(plan: Plan, day: date) -> bool:
+    """Whether a whole-plan pause covers ``day``: the dated pauses, as the engine reads
+    them, not ``plan.status`` (which is "paused" from the day a pause is set, even one
+    that starts next week, and "active" from the day it is ended, even from next week)."""
+    return (plan.pauses.where(
+        PlanPause.scope.in_(schedule.WHOLE_PLAN_SCOPES) & (PlanPause.start <= day)
+        & (PlanPause.end.is_null() | (PlanPause.end > day))).exists())
+
+
 def resume(plan: Plan, day: date, actor: User) -> None:
-    """End the whole-plan pause on ``day``."""
+    """End the whole-plan pause on ``day``; a pause set to start after ``day`` never takes
+    effect, and goes (one starting that day ends where it starts, as a record of it)."""
     with database.atomic():
+        PlanPause.delete().where(
+            (PlanPause.plan == plan) & PlanPause.end.is_null() & (PlanPause.scope == "all")
+            & (PlanPause.start > day)).execute()
         PlanPause.update(end=day).where(
             (PlanPause.plan == plan) & PlanPause.end.is_null() & (PlanPause.scope == "all")
         ).execute()

@@ -18,11 +18,16 @@ they refer to is gone. Entries a deleted therapist made about clients stay, with
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import date, datetime, time
+from pathlib import Path
 
+from flask import current_app, has_app_context
+
+from tracker.domain import wording
 from tracker.domain.times import format_time_of_day
-from tracker.store import audit, messages
+from tracker.store import audit, files, messages
 from tracker.store.db import database
 from tracker.store.models import (
     AlertPreference,
@@ -192,13 +197,16 @@ _OWNED_BY = (
 )
 
 
-def delete_account(user: User) -> None:
+def delete_account(user: User, outbox: Path | None = None) -> None:
     """Delete the account and everything that belongs to it, in one transaction.
 
     Foreign keys cascade from the user to plans and from plans to their rows; what only
     points at the user (plans they made for others, transitions they confirmed) is kept
-    with the pointer cleared, so a client keeps their plan when a therapist leaves.
+    with the pointer cleared, so a client keeps their plan when a therapist leaves, and
+    what named them there says "a former therapist" instead. Then the emails to them
+    still in the outbox (``outbox``: the app's ``instance/outbox/`` by default) go too.
     """
+    address = user.email
     with database.atomic():
         audit.erase_about(user)  # entries by this user about others stay, actor cleared
         InviteEmail.delete().where(InviteEmail.invite.in_(
@@ -218,8 +226,30 @@ def delete_account(user: User) -> None:
                                                    | (CareLink.therapist == user))
         messages.delete_threads([link.id for link in links])
         CareLink.delete().where((CareLink.client == user) | (CareLink.therapist == user)).execute()
+        _forget_name(user)
         _clear_pointers(user)
         User.delete().where(User.id == user.id).execute()
+    if outbox is None and has_app_context():
+        outbox = Path(current_app.instance_path) / "outbox"
+    if outbox is not None:
+        for path in files.outbox_files(outbox, address):
+            path.unlink(missing_ok=True)
+
+
+_CONFIRMED_BY = re.compile(r", confirmed by .*$", re.S)
+
+
+def _forget_name(user: User) -> None:
+    """What others keep and named this user in words: their plans' change log and the
+    reasons of steps they confirmed no longer name them."""
+    for event in PlanEvent.select().where(PlanEvent.actor == user):
+        message = wording.without_therapist(event.message, user.name)
+        if message != event.message:
+            PlanEvent.update(message=message).where(PlanEvent.id == event.id).execute()
+    for step in PhaseTransition.select().where(PhaseTransition.created_by == user):
+        reason = _CONFIRMED_BY.sub(", confirmed by a former therapist", step.reason)
+        if reason != step.reason:
+            PhaseTransition.update(reason=reason).where(PhaseTransition.id == step.id).execute()
 
 
 def _clear_pointers(user: User) -> None:
