@@ -286,6 +286,12 @@ class Plan(BaseModel):
     def self_guided(self) -> bool:
         return self.therapist_id is None
 
+    @property
+    def from_former_therapist(self) -> bool:
+        """A therapist assigned it and has since deleted their account (the client chose a
+        self-guided plan themselves, so theirs name the client as its maker)."""
+        return self.therapist_id is None and self.created_by_id is None
+
 
 class PlanRevision(BaseModel):
     """The plan's phases and items as in force from a date (a plan_spec.PlanSpec as JSON)."""

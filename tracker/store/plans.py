@@ -414,6 +414,18 @@ def paused_on(plan: Plan, day: date) -> bool:
         & (PlanPause.end.is_null() | (PlanPause.end > day))).exists())
 
 
+def pause_status(plan: Plan, day: date) -> tuple[bool, date | None]:
+    """(paused on ``day``, the day a whole-plan pause set for later begins): what a page says
+    ("Paused", "Pauses from 10 January") rather than ``plan.status``, which is "paused" from
+    the day a pause is set."""
+    if paused_on(plan, day):
+        return True, None
+    later = (plan.pauses
+             .where(PlanPause.scope.in_(schedule.WHOLE_PLAN_SCOPES) & (PlanPause.start > day))
+             .order_by(PlanPause.start).first())
+    return False, later.start if later else None
+
+
 def resume(plan: Plan, day: date, actor: User) -> None:
     """End the whole-plan pause on ``day``; a pause set to start after ``day`` never takes
     effect, and goes (one starting that day ends where it starts, as a record of it)."""

@@ -77,6 +77,7 @@ def _page(client: User, template: str, status: int = 200, forms=None, safety_for
             forms=forms or _forms(plan, today),
             phase=schedule.phase_on(plans.plan_input(plan), today),
             waiting_since=schedule.waiting_step_down(plans.plan_input(plan), today),
+            pause=plans.pause_status(plan, today),
         )
     return render(template, status=status, **context, **extra)
 

@@ -39,7 +39,7 @@ def plan():
         "plans/plan.html", plan=current, cards=cards, now=now, upcoming=upcoming, events=events,
         waiting_since=schedule.waiting_step_down(plan_input, today),
         switch_form=switch_form, finish_form=FinishPlanForm(),
-        history=plans.finished_plans(current_user),
+        history=plans.finished_plans(current_user), pause=plans.pause_status(current, today),
     )
 
 
