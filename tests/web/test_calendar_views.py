@@ -108,7 +108,8 @@ def test_only_the_hash_of_the_link_is_stored(logged_in):
     with database.connection_context():
         user = User.by_email("client@example.com")
         assert user.calendar_token_hash == hashlib.sha256(raw.encode()).hexdigest()
-        row = database.execute_sql('SELECT * FROM "user" WHERE "id" = ?', (user.id,)).fetchone()
+        row = database.execute_sql('SELECT * FROM "user" WHERE "id" = ' + database.param,
+                                   (user.id,)).fetchone()
     assert raw not in [str(value) for value in row]
 
 
