@@ -123,12 +123,12 @@ def test_a_reset_email_goes_only_to_the_account_its_link_is_for(app):
     with database.connection_context():
         ana, ben = make_user(email="ana@example.org"), make_user(email="ben@example.org")
         sent = []
-        accounts.reset_requested.connect(lambda uid, token: sent.append((uid, token)),
-                                         weak=False)
-        try:
+
+        def keep(uid, token):
+            sent.append((uid, token))
+
+        with accounts.reset_requested.connected_to(keep):
             assert accounts.request_reset("ana@example.org")
-        finally:
-            accounts.reset_requested.receivers.clear()
         [(uid, token)] = [s for s in sent if s[0] == ana.id]
         with app.app_context():
             assert account_mail.send_reset(ben.id, token) is None  # not ben's link
