@@ -175,3 +175,16 @@ def _make(model, tag: str):
     if model is Plan:
         return plan
     return CheckOff.create(plan=plan, item_key="walk", day=date(2026, 1, 5))
+
+
+def test_init_db_makes_every_sqlite_table_with_autoincrement(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0 and "Database ready" in result.output
+    assert current_version() == LATEST
+    with database.connection_context():
+        sql = dict(database.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+    assert all("AUTOINCREMENT" in sql[m._meta.table_name] for m in ALL_MODELS)
+    assert "AUTOINCREMENT" not in sql["schema_version"]  # its one row has id 1
+    assert migrations.MIGRATIONS[11].__name__ == "_0012_ids_never_reused_and_tokens_hashed"

@@ -105,10 +105,6 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 def new_link_key() -> str:
     return secrets.token_hex(16)
 
