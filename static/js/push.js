@@ -65,6 +65,19 @@
     }
   }
 
+  function send(root, sub) {
+    return fetch(root.dataset.subscribeUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "X-CSRFToken": csrfToken(),
+        "HX-Request": "true", // answer with the updated list, as for an htmx swap
+      },
+      body: JSON.stringify(sub.toJSON()),
+    });
+  }
+
   async function turnOn(root, button) {
     button.disabled = true;
     say(root, "");
@@ -76,17 +89,15 @@
           "site settings, then try again.");
         return;
       }
-      const sub = await subscription(root);
-      const response = await fetch(root.dataset.subscribeUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          "X-CSRFToken": csrfToken(),
-          "HX-Request": "true", // answer with the updated list, as for an htmx swap
-        },
-        body: JSON.stringify(sub.toJSON()),
-      });
+      let sub = await subscription(root);
+      let response = await send(root, sub);
+      if (response.status === 409) {
+        // The endpoint is another account's and the server doesn't take our word for it:
+        // a fresh subscription (a new endpoint) is this browser's own.
+        await sub.unsubscribe();
+        sub = await subscription(root);
+        response = await send(root, sub);
+      }
       if (!response.ok) {
         let message = "Sorry, that didn't work. Please reload the page and try again.";
         try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }

@@ -151,11 +151,11 @@ def seed(therapists: int, clients: int, days: int, today: date, rng: random.Rand
     tracker_plans.seed_library()
     people = [{"email": f"therapist{i}@bench.example", "name": f"Therapist {i}",
                "password_hash": password_hash, "role": "therapist",
-               "timezone": ZONES[i % len(ZONES)], "session_token": f"bench-t{i}"}
+               "timezone": ZONES[i % len(ZONES)]}
               for i in range(therapists)]
     people += [{"email": f"client{i}@bench.example", "name": f"Client {i}",
                 "password_hash": password_hash, "role": "client",
-                "timezone": ZONES[i % len(ZONES)], "session_token": f"bench-c{i}"}
+                "timezone": ZONES[i % len(ZONES)]}
                for i in range(clients)]
     _insert(User, people)
     therapist_ids = _ids(User, User.email, "therapist")

@@ -53,7 +53,7 @@ def populate(n: int, seed: int = 1) -> tuple[datetime, int]:
     for i in range(n):
         users.append({"email": f"u{i}@bench.example", "name": f"User {i}",
                       "password_hash": hashed, "role": "client",
-                      "timezone": rng.choice(ZONES), "session_token": f"t{i}"})
+                      "timezone": rng.choice(ZONES)})
     with database.atomic():
         for start in range(0, n, 1000):
             User.insert_many(users[start:start + 1000]).execute()

@@ -17,9 +17,16 @@ from tracker.config import _instance_key, vapid_public_key
 from tracker.domain import push_payload, push_subscription, vapid
 from tracker.domain import reminder_select as select
 from tracker.jobs import push, reminders
-from tracker.store import checkoffs, plans, tokens
+from tracker.store import checkoffs, plans, privacy, tokens
 from tracker.store.db import database
-from tracker.store.models import CheckOff, Plan, PushSubscription, ReminderPreference, create_tables
+from tracker.store.models import (
+    CheckOff,
+    Plan,
+    PushSubscription,
+    ReminderPreference,
+    User,
+    create_tables,
+)
 
 SUBJECT = "mailto:reminders@localhost"
 VAPID_PEM = vapid.private_pem(ec.generate_private_key(ec.SECP256R1()))
@@ -390,8 +397,44 @@ def test_resubscribing_on_a_shared_device_moves_it_to_the_new_user(app, client, 
     other = db(lambda: make_user(email="other@example.org"))
     second = app.test_client()
     Auth(second).login("other@example.org")
-    assert post_json(second, "/push/subscribe", sub).status_code == 201
+    assert post_json(second, "/push/subscribe", sub).status_code == 201  # the same keys
     assert [(s[0], s[1]) for s in subscriptions()] == [(other.id, sub["endpoint"])]
+
+
+@pytest.mark.parametrize("changed", ["p256dh", "auth", "both"])
+def test_an_endpoint_of_another_account_is_not_taken_without_its_keys(app, client, logged_in,
+                                                                      changed):
+    """Knowing someone's endpoint is not enough: their reminders keep going to them."""
+    sub = fake_subscription()
+    post_json(client, "/push/subscribe", sub, **{"User-Agent": ANDROID_CHROME})
+    before = subscriptions()
+    db(lambda: make_user(email="other@example.org"))
+    thief = app.test_client()
+    Auth(thief).login("other@example.org")
+    forged = fake_subscription(sub["endpoint"])
+    if changed != "both":
+        forged["keys"] = {**sub["keys"], changed: forged["keys"][changed]}
+    for htmx in (False, True):
+        response = post_json(thief, "/push/subscribe", forged, htmx=htmx)
+        assert response.status_code == 409
+        assert response.json == {"error": "This browser's notifications belong to another "
+                                          "account. Turn notifications off and on again "
+                                          "here to use them."}
+    assert subscriptions() == before  # the owner's row, keys and label untouched
+    assert db(lambda: ReminderPreference.select().where(
+        ReminderPreference.push).count()) == 1  # push was not turned on for the thief
+
+
+def test_a_fresh_subscription_from_the_same_browser_is_its_own(app, client, logged_in):
+    post_json(client, "/push/subscribe", fake_subscription())
+    other = db(lambda: make_user(email="other@example.org"))
+    second = app.test_client()
+    Auth(second).login("other@example.org")
+    fresh = fake_subscription("https://fcm.googleapis.com/fcm/send/device-1-new")
+    assert post_json(second, "/push/subscribe", fresh).status_code == 201
+    assert sorted((s[0], s[1]) for s in subscriptions()) == sorted([
+        (logged_in.id, "https://fcm.googleapis.com/fcm/send/device-1"),
+        (other.id, fresh["endpoint"])])
 
 
 GOOD = fake_subscription()
@@ -545,7 +588,7 @@ def test_delete_needs_the_csrf_token(client, logged_in):
 
 
 def token_for(app, user, plan, keys, day=None):
-    return tokens.done_token(app.config["SECRET_KEY"], user.id, plan.id,
+    return tokens.done_token(app.config["SECRET_KEY"], user, plan.id,
                              day or plans.local_today(user), keys)
 
 
@@ -594,6 +637,26 @@ def _tampered(token):
 def test_forged_or_tampered_done_token_is_not_found(app, client, user, plan, make):
     token = make(app, token_for(app, user, plan, ["s0"]))
     assert client.post(f"/push/done/{token}").status_code == 404
+    assert done_rows() == []
+
+
+def test_a_deleted_accounts_done_link_does_nothing_to_an_account_with_its_id(
+        app, client, user, plan):
+    """Before migration 12 SQLite gave a deleted account's id to the next one: the link
+    names the account's link key too, which no other account has."""
+    token = token_for(app, user, plan, ["s0"])
+    db(lambda: privacy.delete_account(user))
+    heir = db(lambda: make_user(email="heir@example.org"))
+    db(lambda: User.update(id=user.id).where(User.id == heir.id).execute())  # the old id
+    db(lambda: Plan.create(id=plan.id, client=user.id, title="Heir's plan", start=plan.start))
+    assert client.post(f"/push/done/{token}").status_code == 404
+    assert done_rows() == []
+
+
+def test_an_older_versions_done_link_without_a_link_key_is_not_found(app, client, user, plan):
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=tokens.DONE_SALT).dumps(
+        {"u": user.id, "p": plan.id, "d": plans.local_today(user).isoformat(), "k": ["s0"]})
+    assert client.post(f"/push/done/{old}").status_code == 404
     assert done_rows() == []
 
 

@@ -4,6 +4,7 @@ import email
 import email.policy
 import hashlib
 import re
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -109,7 +110,10 @@ def test_the_export_is_refused_to_a_copied_cookie_after_logout(app, user):
 def test_a_session_without_a_sign_in_loads_nobody(app, user):
     device = app.test_client()
     with device.session_transaction() as session:
-        session["_user_id"] = user.session_token  # the old user-wide id: no longer enough
+        session["_user_id"] = str(user.id)  # a bare user id: not a sign-in
+    assert device.get("/settings").status_code == 302
+    with device.session_transaction() as session:  # well-formed, but no sign-in has it
+        session["_user_id"] = secrets.token_urlsafe(32)
     assert device.get("/settings").status_code == 302
 
 

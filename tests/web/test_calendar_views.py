@@ -1,3 +1,4 @@
+import hashlib
 import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -8,7 +9,7 @@ import recurring_ical_events
 
 from tests.conftest import Auth, csrf_token
 from tracker.domain import schedule
-from tracker.store import plans
+from tracker.store import plans, privacy
 from tracker.store.db import database
 from tracker.store.models import Plan, User
 
@@ -26,10 +27,18 @@ def logged_in(demo, auth):
     return auth.client
 
 
-def _link(client):
+def _link(response):
+    """The subscribe link a page or fragment shows, or None."""
     match = re.search(r'id="subscribe-url" type="text" readonly value="([^"]+)"',
-                      client.get("/plan").get_data(as_text=True))
+                      response.get_data(as_text=True))
     return match and match.group(1).replace("http://localhost", "")
+
+
+def _new_link(client):
+    """Create (or replace) the link: the answer is the only place it is shown."""
+    response = client.post("/calendar/link", data={"csrf_token": csrf_token(client, "/plan")})
+    assert response.status_code == 200
+    return _link(response)
 
 
 def test_feed_matches_the_engine_for_the_last_90_days_and_the_next_12_months(logged_in):
@@ -66,22 +75,51 @@ def test_feed_needs_login_and_a_plan(app, client, demo, auth):
 
 
 def test_subscribe_link_create_replace_and_turn_off(logged_in, app):
-    assert _link(logged_in) is None
+    assert _link(logged_in.get("/plan")) is None
+    assert "Create subscribe link" in logged_in.get("/plan").get_data(as_text=True)
     token = csrf_token(logged_in, "/plan")
-    assert logged_in.post("/calendar/link", data={"csrf_token": token}).status_code == 302
-    first = _link(logged_in)
+    response = logged_in.post("/calendar/link", data={"csrf_token": token})
+    assert response.status_code == 200  # a page of its own: the link is shown this once
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "<h1>Your calendar link</h1>" in response.get_data(as_text=True)
+    first = _link(response)
     anonymous = app.test_client()
     assert anonymous.get(first).status_code == 200
+    plan_page = logged_in.get("/plan").get_data(as_text=True)
+    assert _link(logged_in.get("/plan")) is None and "can't be shown again" in plan_page
+    assert "Replace link" in plan_page
 
-    logged_in.post("/calendar/link", data={"csrf_token": token})
-    second = _link(logged_in)
+    second = _link(logged_in.post("/calendar/link", data={"csrf_token": token}))
     assert second != first
     assert anonymous.get(first).status_code == 404
     assert anonymous.get(second).status_code == 200
 
-    logged_in.post("/calendar/link/delete", data={"csrf_token": token})
-    assert _link(logged_in) is None
+    response = logged_in.post("/calendar/link/delete", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.location == "/plan#calendar-link"
+    assert "Create subscribe link" in logged_in.get("/plan").get_data(as_text=True)
     assert anonymous.get(second).status_code == 404
+
+
+def test_only_the_hash_of_the_link_is_stored(logged_in):
+    link = _new_link(logged_in)
+    raw = link.rsplit("/", 1)[1].removesuffix(".ics")
+    with database.connection_context():
+        user = User.by_email("client@example.com")
+        assert user.calendar_token_hash == hashlib.sha256(raw.encode()).hexdigest()
+        row = database.execute_sql('SELECT * FROM "user" WHERE "id" = ' + database.param,
+                                   (user.id,)).fetchone()
+    assert raw not in [str(value) for value in row]
+
+
+def test_a_deleted_accounts_calendar_link_is_gone(app, logged_in):
+    link = _new_link(logged_in)
+    anonymous = app.test_client()
+    assert anonymous.get(link).status_code == 200
+    with database.connection_context():
+        privacy.delete_account(User.by_email("client@example.com"))
+    assert anonymous.get(link).status_code == 404
 
 
 def test_link_actions_answer_htmx_with_the_fragment(logged_in):
@@ -93,6 +131,13 @@ def test_link_actions_answer_htmx_with_the_fragment(logged_in):
     assert response.status_code == 200
     assert html.startswith('<section id="calendar-link"') and "<html" not in html
     assert "Replace link" in html
+    assert _link(response).startswith("/calendar/")
+    response = logged_in.post(
+        "/calendar/link/delete", headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.startswith('<section id="calendar-link"')
+    assert "Create subscribe link" in html and _link(response) is None
 
 
 @pytest.mark.parametrize("path", ["/calendar/link", "/calendar/link/delete"])
@@ -113,11 +158,10 @@ def test_each_token_shows_only_its_owners_plan(app, logged_in):
         user = User.create_account("b@example.org", "Bea", "a password!", "client", "Asia/Tokyo")
         plans.create_from_template(user, "maintenance", plans.local_today(user), created_by=user)
     Auth(other).login("b@example.org", "a password!")
-    for c in (logged_in, other):
-        c.post("/calendar/link", data={"csrf_token": csrf_token(c, "/plan")})
+    mine_link, theirs_link = _new_link(logged_in), _new_link(other)
     anonymous = app.test_client()
-    mine = icalendar.Calendar.from_ical(anonymous.get(_link(logged_in)).data)
-    theirs = icalendar.Calendar.from_ical(anonymous.get(_link(other)).data)
+    mine = icalendar.Calendar.from_ical(anonymous.get(mine_link).data)
+    theirs = icalendar.Calendar.from_ical(anonymous.get(theirs_link).data)
     assert "Demo Client" in str(mine["X-WR-CALNAME"])
     assert "Bea" in str(theirs["X-WR-CALNAME"])
     assert theirs.walk("VTIMEZONE")[0]["TZID"] == "Asia/Tokyo"

@@ -8,8 +8,8 @@ from flask import current_app
 
 from tracker.jobs import email as email_channel
 from tracker.jobs.links import external_url
-from tracker.store.accounts import RESET_VALID_FOR
-from tracker.store.models import User
+from tracker.store.accounts import RESET_VALID_FOR, find_reset
+from tracker.store.models import User, utcnow
 
 
 def deliver(message) -> str:
@@ -24,10 +24,12 @@ def _message_id(kind: str) -> str:
 
 
 def send_reset(user_id: int, token: str) -> str | None:
-    """Email the reset link; None when the account was deleted meanwhile."""
-    user = User.get_or_none(User.id == user_id)
-    if user is None:
+    """Email the reset link; None when the account was deleted meanwhile, or the link is
+    not (or no longer) this account's: the address comes from the link's own account."""
+    reset = find_reset(token, utcnow())
+    if reset is None or reset.user_id != user_id:
         return None
+    user = reset.user
     minutes = int(RESET_VALID_FOR.total_seconds() // 60)
     message = email_channel.compose_notice(
         to_name=user.name, to_email=user.email, sender=current_app.config["MAIL_FROM"],

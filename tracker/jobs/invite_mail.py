@@ -13,6 +13,7 @@ from tracker.jobs import claims
 from tracker.jobs import email as email_channel
 from tracker.jobs.account_mail import deliver
 from tracker.jobs.links import external_url
+from tracker.store import invites
 from tracker.store.models import Invite, InviteEmail
 
 VALID_DAYS = 7
@@ -43,7 +44,7 @@ def send(invite_id: int, token: str, to_email: str, now: datetime) -> str | None
     email was sent or is being sent)."""
     invite = Invite.get_or_none(Invite.id == invite_id)
     if invite is None or invite.revoked or invite.used_at is not None \
-            or invite.expires_at <= now:
+            or invite.expires_at <= now or invite.token_hash != invites.hash_token(token):
         return None
     row = claims.claim(InviteEmail, now, invite=invite) or next(
         claims.retake(InviteEmail.select().where(InviteEmail.invite == invite), now), None)

@@ -104,7 +104,7 @@ def _done_path(user: User, reminder: select.Reminder) -> str | None:
             and item.state == day_model.DUE]
     if not keys:
         return None
-    token = done_token(current_app.config["SECRET_KEY"], user.id, plan.id, reminder.local_date,
+    token = done_token(current_app.config["SECRET_KEY"], user, plan.id, reminder.local_date,
                        keys)
     return page_path("push.done", token=token)
 

@@ -20,7 +20,7 @@ from blinker import Namespace
 from peewee import IntegrityError
 
 from tracker.domain.devices import device_label
-from tracker.store import reminder_settings
+from tracker.store import reminder_settings, tokens
 from tracker.store.db import database
 from tracker.store.models import (
     LoginSession,
@@ -237,6 +237,8 @@ def update_profile(user: User, *, name: str, email: str, timezone: str,
             for field in changed:
                 setattr(user, field, new[field])
             user.save()
+            if "email" in changed:  # links in mail sent to the old address stop working
+                tokens.rotate_link_key(user)
             if "timezone" in changed:
                 pref = ReminderPreference.get_or_none(ReminderPreference.user == user)
                 if pref is not None:

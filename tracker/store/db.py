@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from flask import Flask, request
-from peewee import DatabaseProxy, Model
+from peewee import SQL, AutoField, DatabaseProxy, Model, NodeList, SqliteDatabase
 from playhouse.db_url import connect
 
 from tracker.store import files
@@ -27,7 +27,27 @@ SQLITE_LOCK_TYPE = "IMMEDIATE"
 _NO_CONNECTION_ENDPOINTS = {"static", "main.healthz"}
 
 
+class IdField(AutoField):
+    """The primary key of every table: an id that is never given out twice.
+
+    SQLite reuses the highest rowid once its row is deleted, so a deleted account's id could
+    go to the next account, and a link naming the old id would act on the new one. With
+    ``AUTOINCREMENT`` SQLite never reuses an id (it keeps the highest one given out in
+    ``sqlite_sequence``). PostgreSQL's sequences never go back, so ``SERIAL`` stays as it is.
+    The database is chosen at run time (the proxy), so the DDL is decided when it is made.
+    """
+
+    def ddl(self, ctx):
+        node = super().ddl(ctx)
+        db = self.model._meta.database
+        if isinstance(getattr(db, "obj", db), SqliteDatabase):
+            return NodeList((node, SQL("AUTOINCREMENT")))
+        return node
+
+
 class BaseModel(Model):
+    id = IdField()
+
     class Meta:
         database = database
 

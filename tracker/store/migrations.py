@@ -17,11 +17,21 @@ SQLite: ``BEGIN IMMEDIATE``, the database's write lock). After waiting, a proces
 the version, so two processes upgrading at once never both apply a migration. Both
 databases roll DDL back with the transaction, so a failed migration leaves nothing behind.
 """
+import hashlib
+import re
+import secrets
 import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from peewee import Database, IntegerField, IntegrityError, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    CharField,
+    Database,
+    IntegerField,
+    IntegrityError,
+    PostgresqlDatabase,
+    SqliteDatabase,
+)
 from playhouse.migrate import SchemaMigrator, migrate
 
 from tracker.store.db import BaseModel, database
@@ -184,9 +194,96 @@ def _0011_login_throttle(migrator: SchemaMigrator, db: Database) -> None:
     db.create_tables([LoginThrottle], safe=True)
 
 
-def _0012_reserved_for_tokens(migrator: SchemaMigrator, db: Database) -> None:
-    """Reserved: issue 17's ids and tokens (another branch) take number 12. Nothing here;
-    the merge puts that migration in this place."""
+def _autoincrement_sql(table: str, sql: str) -> str:
+    """The CREATE TABLE statement with AUTOINCREMENT on its "id" primary key."""
+    new, count = _ID_COLUMN.subn(r"\g<0> AUTOINCREMENT", sql, count=1)
+    if count != 1:
+        raise ValueError(f"no integer primary key id in {table}: {sql[:120]}")
+    return new
+
+
+_ID_COLUMN = re.compile(r'"id"\s+INTEGER\s+NOT\s+NULL\s+PRIMARY\s+KEY(?!\s+AUTOINCREMENT)',
+                        re.IGNORECASE)
+
+
+def rebuild_sqlite_table(db: Database, table: str, transform: Callable[[str, str], str]) -> None:
+    """Make ``table`` again from its CREATE statement changed by ``transform`` (SQLite
+    can't alter a column's definition), keeping its rows and indexes: create the new table,
+    copy, drop the old one, rename, indexes back (sqlite.org/lang_altertable.html, "Making
+    Other Kinds Of Table Schema Changes"). Foreign keys must be off (``upgrade`` does it)."""
+    sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                         (table,)).fetchone()[0]
+    indexes = [row[0] for row in db.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL", (table,))]
+    temporary = f"{table}__rebuild"
+    create = transform(table, sql)
+    head = re.match(r'\s*CREATE\s+TABLE\s+("[^"]+"|\S+)', create, re.IGNORECASE)
+    create = f'CREATE TABLE "{temporary}"' + create[head.end():]
+    columns = ", ".join(f'"{c.name}"' for c in db.get_columns(table))
+    db.execute_sql(create)
+    db.execute_sql(f'INSERT INTO "{temporary}" ({columns}) SELECT {columns} FROM "{table}"')
+    db.execute_sql(f'DROP TABLE "{table}"')
+    db.execute_sql(f'ALTER TABLE "{temporary}" RENAME TO "{table}"')
+    for index in indexes:
+        db.execute_sql(index)
+
+
+def _0012_ids_never_reused_and_tokens_hashed(migrator: SchemaMigrator, db: Database) -> None:
+    """Issue 17: ids are never given out twice, and no bearer token is stored in clear.
+
+    - Every SQLite table gets ``AUTOINCREMENT`` on its id (PostgreSQL's sequences never go
+      back already). SQLite had been handing the highest id out again once its row was
+      deleted, so a deleted account's id (and its links) could pass to the next account.
+      The copy keeps every id; ``sqlite_sequence`` starts at each table's highest id (one
+      deleted before the upgrade from the top of a table may be given out once more: its
+      number is not recorded anywhere; the link keys below cover links made before).
+    - ``user.calendar_token`` (clear) becomes ``calendar_token_hash``: existing subscribe
+      links keep working, and can no longer be shown (a new one is shown once when made).
+    - ``user.link_key``: a random value per account that every signed link names (see
+      tracker.store.tokens). Links made before it named only the id: they stop working.
+    - ``user.session_token``, unused since sign-ins became LoginSession rows, goes.
+    """
+    from tracker.store.models import ALL_MODELS
+
+    changes = []
+    if not has_column(db, "user", "link_key"):
+        changes.append(migrator.add_column("user", "link_key",
+                                           CharField(max_length=32, null=True)))
+    if not has_column(db, "user", "calendar_token_hash"):
+        changes.append(migrator.add_column("user", "calendar_token_hash",
+                                           CharField(max_length=64, null=True)))
+    if changes:
+        migrate(*changes)
+    cursor = db.execute_sql('SELECT "id" FROM "user" WHERE "link_key" IS NULL')
+    for (user_id,) in list(cursor):
+        db.execute_sql('UPDATE "user" SET "link_key" = ? WHERE "id" = ?'.replace(
+            "?", db.param), (secrets.token_hex(16), user_id))
+    if has_column(db, "user", "calendar_token"):
+        cursor = db.execute_sql(
+            'SELECT "id", "calendar_token" FROM "user" WHERE "calendar_token" IS NOT NULL')
+        for user_id, token in list(cursor):
+            db.execute_sql('UPDATE "user" SET "calendar_token_hash" = ? WHERE "id" = ?'.replace(
+                "?", db.param), (hashlib.sha256(token.encode()).hexdigest(), user_id))
+    for column in ("session_token", "calendar_token"):
+        if has_column(db, "user", column):
+            if has_index(db, "user", f"user_{column}"):
+                migrate(migrator.drop_index("user", f"user_{column}"))
+            migrate(migrator.drop_column("user", column))
+    if not has_index(db, "user", "user_calendar_token_hash"):
+        migrate(migrator.add_index("user", ("calendar_token_hash",), unique=True))
+    if not any(c.name == "link_key" and not c.null for c in db.get_columns("user")):
+        migrate(migrator.add_not_null("user", "link_key"))
+    if isinstance(db, SqliteDatabase):
+        tables = set(db.get_tables())
+        for model in ALL_MODELS:
+            table = model._meta.table_name
+            if table not in tables:
+                continue
+            sql = db.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                                 "AND name = ?", (table,)).fetchone()[0]
+            if _ID_COLUMN.search(sql):
+                rebuild_sqlite_table(db, table, _autoincrement_sql)
 
 
 def _0013_audit_log(migrator: SchemaMigrator, db: Database) -> None:
@@ -208,7 +305,7 @@ MIGRATIONS: list[Migration] = [
     _0009_messages,
     _0010_session_notes_and_invite_emails,
     _0011_login_throttle,
-    _0012_reserved_for_tokens,
+    _0012_ids_never_reused_and_tokens_hashed,
     _0013_audit_log,
 ]
 LATEST = len(MIGRATIONS)

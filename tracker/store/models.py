@@ -105,8 +105,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+def new_link_key() -> str:
+    return secrets.token_hex(16)
 
 
 class User(UserMixin, BaseModel):
@@ -115,10 +115,13 @@ class User(UserMixin, BaseModel):
     password_hash = CharField(max_length=255)
     role = CharField(max_length=16, default=CLIENT)
     timezone = CharField(max_length=64, default="UTC")
-    # Unused since sign-ins became LoginSession rows (issue 15); kept for old databases.
-    session_token = CharField(max_length=64, unique=True, default=new_token)
-    # Secret in the calendar subscribe URL; None until asked for, replaced to revoke.
-    calendar_token = CharField(max_length=64, unique=True, null=True)
+    # The sha256 of the secret in the calendar subscribe URL (the URL is shown once, when
+    # made); None until asked for, replaced to revoke. See tracker.store.tokens.
+    calendar_token_hash = CharField(max_length=64, unique=True, null=True)
+    # Goes into every signed link made for this account (unsubscribe, push "Done"): a link
+    # names this value as well as the id, so it dies with the account (and is replaced when
+    # the email address changes). Alone it opens nothing: the links are signed.
+    link_key = CharField(max_length=32, default=new_link_key)
     # The warning-sign questions were asked and not answered yet: ask again at the next
     # opportunity (the next check-in or visit to /today).
     safety_questions_due = BooleanField(default=False)
@@ -134,12 +137,6 @@ class User(UserMixin, BaseModel):
 
     def get_id(self) -> str | None:
         return self.login_token
-
-    @classmethod
-    def by_calendar_token(cls, token: str) -> "User | None":
-        if not token or len(token) > 64 or "\x00" in token:  # PostgreSQL rejects NUL
-            return None
-        return cls.get_or_none(cls.calendar_token == token)
 
     @classmethod
     def by_email(cls, email: str) -> "User | None":

@@ -6,10 +6,10 @@ from flask import Blueprint, Response, abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from tracker.domain import calendar_feed, schedule
-from tracker.store import plans, queries, reminder_settings
-from tracker.store.models import CLIENT, ReminderPreference, User, new_token, utcnow
+from tracker.store import plans, queries, reminder_settings, tokens
+from tracker.store.models import CLIENT, ReminderPreference, User, utcnow
 from tracker.web.access import get_object_or_404, role_required
-from tracker.web.pages import render, wants_fragment
+from tracker.web.pages import private, render, wants_fragment
 
 bp = Blueprint("calendar", __name__)
 
@@ -53,7 +53,7 @@ def feed():
 @bp.get("/calendar/<token>.ics")
 def subscribed_feed(token: str):
     """The same feed behind a secret URL, for calendar apps that cannot log in."""
-    user = User.by_calendar_token(token)
+    user = tokens.user_for_calendar_token(token)
     if user is None:
         abort(404)
     return _feed_response(user)
@@ -62,22 +62,18 @@ def subscribed_feed(token: str):
 @bp.post("/calendar/link")
 @login_required
 def new_link():
-    """Create the subscribe link, or replace it (the old one stops working)."""
-    current_user.calendar_token = new_token()
-    current_user.save()
-    return _link_answer()
+    """Create the subscribe link, or replace it (the old one stops working). Only its hash
+    is kept, so the answer is the one time the link is shown."""
+    token = tokens.new_calendar_token(current_user)
+    link = url_for("calendar.subscribed_feed", token=token, _external=True)
+    return private(render("calendar/link.html", "plans/_calendar.html", calendar_link=link))
 
 
 @bp.post("/calendar/link/delete")
 @login_required
 def delete_link():
     """Turn the subscribe link off."""
-    current_user.calendar_token = None
-    current_user.save()
-    return _link_answer()
-
-
-def _link_answer():
+    tokens.end_calendar_token(current_user)
     if wants_fragment():
         return render("plans/_calendar.html", "plans/_calendar.html")
     return redirect(url_for("plans.plan", _anchor="calendar-link"))

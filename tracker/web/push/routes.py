@@ -47,7 +47,12 @@ def subscribe():
         status = 400 if request.get_json(silent=True) is None else 422
         return jsonify(error=str(error)), status
     label = device_label(request.user_agent.string)
-    subscriptions.subscribe(current_user, sub, label, utcnow())
+    try:
+        subscriptions.subscribe(current_user, sub, label, utcnow())
+    except subscriptions.SubscriptionTaken:
+        # Another account's browser, and these aren't its keys: its owner keeps it.
+        return jsonify(error="This browser's notifications belong to another account. "
+                             "Turn notifications off and on again here to use them."), 409
     if wants_fragment():
         return _devices()
     return jsonify(subscribed=True, label=label), 201
@@ -81,12 +86,13 @@ def delete(sub_id: int):
 def done(token: str):
     """A notification's "Done": check the listed items off, with no session or CSRF token.
 
-    The signed token is the authority: it names the user, plan, day and items and
-    expires (wrong: 404, expired: 410). Only items still due that day are checked off;
+    The signed token is the authority: it names the user (with their link key, so it
+    dies with the account), plan, day and items and expires (wrong or the account gone:
+    404, expired: 410). Only items still due that day are checked off;
     something skipped meanwhile stays skipped.
     """
     try:
-        claim = tokens.read_done_token(current_app.config["SECRET_KEY"], token)
+        claim = tokens.done_claim(current_app.config["SECRET_KEY"], token)
     except SignatureExpired:
         abort(410)
     except BadData:

@@ -1,5 +1,5 @@
 """Reminder settings, and unsubscribing from reminder emails without logging in."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.store import reminder_settings
@@ -44,8 +44,8 @@ def _form_data(pref) -> dict:
 def unsubscribe(token: str):
     """Stop reminder emails from the link in one (no login needed)."""
     user = user_from_unsubscribe_token(token)
-    if user is None:
-        abort(404)
+    if user is None:  # not ours, or its account is gone or has a new email address
+        return render("reminders/unsubscribed.html", gone=True, status=404)
     if request.method == "POST":
         pref = reminder_settings.preference_for(user)
         pref.email = False
