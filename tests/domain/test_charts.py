@@ -292,3 +292,10 @@ def test_date_ticks_are_evenly_spaced_and_end_on_the_latest_day(first, span):
 def test_date_ticks_examples(span, expected):
     assert date_ticks(FIRST, FIRST + timedelta(days=span)) == [
         FIRST + timedelta(days=d) for d in expected]
+
+
+def test_nine_days_are_labelled_a_week_apart():
+    """Found by the property above: nine days fit five ticks two days apart, but then the
+    labels wander over the weekdays; beyond eight days they are whole weeks apart."""
+    assert date_ticks(FIRST, FIRST + timedelta(days=9)) == [FIRST + timedelta(days=2),
+                                                            FIRST + timedelta(days=9)]

@@ -211,7 +211,10 @@ def date_ticks(first: date, last: date) -> list[date]:
     span = (last - first).days
     if span <= 0:
         return [last]
-    step = next((s for s in _TICK_STEPS if span // s + 1 <= _MAX_TICKS),
+    # Days apart only while five ticks cover it (8 days at most); whole weeks beyond, so
+    # the labels fall on one weekday (9 days two apart would fit, but skip its first day).
+    steps = _TICK_STEPS if span <= 2 * (_MAX_TICKS - 1) else _TICK_STEPS[2:]
+    step = next((s for s in steps if span // s + 1 <= _MAX_TICKS),
                 7 * -(-span // (7 * (_MAX_TICKS - 1))))
     return [date.fromordinal(last.toordinal() - k * step) for k in range(span // step, -1, -1)]
 
