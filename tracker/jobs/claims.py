@@ -2,8 +2,9 @@
 
 A reminder (ReminderClaim) and a safety alert (SafetyAlert) are each sent the same way: the
 sender first inserts the row under its unique key (a second worker's insert fails, so it
-does not send), then sends, then records the outcome on the row. The row's columns are the
-same for both: ``status`` ("claimed", "sent", "failed", "gave_up"), ``attempts``,
+does not send), then sends, then records the outcome on the row. The row's columns are
+tracker.store.models.ClaimedSend's, shared by every kind (also digests, invite emails and
+message notices): ``status`` ("claimed", "sent", "failed", "gave_up"), ``attempts``,
 ``next_attempt_at``, ``sent_at`` and ``last_error``.
 
 A claim is a lease: ``next_attempt_at`` is where it ends, and a row still "claimed" then

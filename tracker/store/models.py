@@ -443,7 +443,25 @@ class SafetyCheck(BaseModel):
                 .order_by(cls.created_at.desc(), cls.id.desc()))
 
 
-class SafetyAlert(BaseModel):
+class ClaimedSend(BaseModel):
+    """The columns of something sent by claim-then-send (tracker.jobs.claims): a reminder,
+    a safety alert, a digest, an invite email, a message notice. Each subclass adds its
+    unique key; this class has no table of its own.
+
+    status: "claimed" (being sent), "sent", "failed" (will be retried), "gave_up".
+    ``next_attempt_at`` is when a failed send is retried and also where a claim's lease
+    ends: a claim still "claimed" then (its worker died mid-send) is sent again.
+    """
+
+    status = CharField(max_length=10, default="claimed")
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True, index=True)
+    sent_at = UTCDateTimeField(null=True)
+    last_error = CharField(max_length=300, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class SafetyAlert(ClaimedSend):
     """A therapist told about a safety report by one channel, claimed before it is sent so
     each report reaches each therapist once per channel (like ReminderClaim).
 
@@ -455,12 +473,6 @@ class SafetyAlert(BaseModel):
     therapist = ForeignKeyField(User, backref="safety_alerts", on_delete="CASCADE")
     kind = CharField(max_length=16)
     channel = CharField(max_length=8)
-    status = CharField(max_length=10, default="claimed")
-    attempts = IntegerField(default=0)
-    next_attempt_at = UTCDateTimeField(null=True, index=True)
-    sent_at = UTCDateTimeField(null=True)
-    last_error = CharField(max_length=300, default="")
-    created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("check", "therapist", "kind", "channel"), True),)
@@ -515,26 +527,16 @@ class PushSubscription(BaseModel):
     created_at = UTCDateTimeField(default=utcnow)
 
 
-class ReminderClaim(BaseModel):
-    """A reminder claimed before it is sent: the unique key makes sending exactly-once.
-
-    status: "claimed" (being sent), "sent", "failed" (will be retried), "gave_up".
-    ``next_attempt_at`` is when a failed send is retried and also where a claim's lease
-    ends: a claim still "claimed" then (its worker died mid-send) is sent again.
-    """
+class ReminderClaim(ClaimedSend):
+    """A reminder claimed before it is sent: the unique key makes sending exactly-once
+    (the claim's columns: ClaimedSend)."""
 
     user = ForeignKeyField(User, backref="reminder_claims", on_delete="CASCADE")
     local_date = DateField()
     slot = CharField(max_length=16)
     channel = CharField(max_length=8)
-    status = CharField(max_length=10, default="claimed")
-    attempts = IntegerField(default=0)
     items = JSONField(default=list)
     due_at = UTCDateTimeField()
-    next_attempt_at = UTCDateTimeField(null=True, index=True)
-    sent_at = UTCDateTimeField(null=True)
-    last_error = CharField(max_length=300, default="")
-    created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("user", "local_date", "slot", "channel"), True),)
@@ -596,7 +598,7 @@ class AlertPreference(BaseModel):
     updated_at = UTCDateTimeField(default=utcnow)
 
 
-class DigestClaim(BaseModel):
+class DigestClaim(ClaimedSend):
     """A therapist's daily digest by one channel on one of their local days, claimed before
     it is sent (tracker.jobs.claims) so it goes out exactly once.
 
@@ -608,13 +610,7 @@ class DigestClaim(BaseModel):
     therapist = ForeignKeyField(User, backref="digest_claims", on_delete="CASCADE")
     local_date = DateField()
     channel = CharField(max_length=8)
-    status = CharField(max_length=10, default="claimed")
-    attempts = IntegerField(default=0)
     clients = IntegerField(default=0)
-    next_attempt_at = UTCDateTimeField(null=True, index=True)
-    sent_at = UTCDateTimeField(null=True)
-    last_error = CharField(max_length=300, default="")
-    created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("therapist", "local_date", "channel"), True),)
@@ -653,18 +649,12 @@ class SessionNote(BaseModel):
         )
 
 
-class InviteEmail(BaseModel):
+class InviteEmail(ClaimedSend):
     """An invite link sent to the client's email address, claimed before it is sent (see
     tracker/jobs/claims.py) so each invite is emailed once. The address is not kept: it
     travels with the job, as the link's token does (only the token's hash is stored)."""
 
     invite = ForeignKeyField(Invite, backref="emails", unique=True, on_delete="CASCADE")
-    status = CharField(max_length=10, default="claimed")
-    attempts = IntegerField(default=0)
-    next_attempt_at = UTCDateTimeField(null=True, index=True)
-    sent_at = UTCDateTimeField(null=True)
-    last_error = CharField(max_length=300, default="")
-    created_at = UTCDateTimeField(default=utcnow)
 
 
 class Message(BaseModel):
@@ -692,7 +682,7 @@ class MessageRead(BaseModel):
         indexes = ((("link", "user"), True),)
 
 
-class MessageNotice(BaseModel):
+class MessageNotice(ClaimedSend):
     """A recipient told about unread messages in a thread, by one channel: claimed before it
     is sent (tracker.jobs.claims), so each notice goes out once per channel.
 
@@ -706,12 +696,6 @@ class MessageNotice(BaseModel):
     seq = IntegerField()
     channel = CharField(max_length=8)
     covers_id = IntegerField()
-    status = CharField(max_length=10, default="claimed")
-    attempts = IntegerField(default=0)
-    next_attempt_at = UTCDateTimeField(null=True, index=True)
-    sent_at = UTCDateTimeField(null=True)
-    last_error = CharField(max_length=300, default="")
-    created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("link", "recipient", "seq", "channel"), True),)
