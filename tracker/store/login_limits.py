@@ -41,12 +41,17 @@ def begin_attempt(key: str, now: datetime, limit: int, period: timedelta) -> dat
     not (nothing is counted then).
     """
     with database.atomic():
-        (LoginThrottle.insert(key=key, attempts=0, window_ends_at=now + period)
-         .on_conflict_ignore().execute())
         query = LoginThrottle.select().where(LoginThrottle.key == key)
         if database.for_update:  # PostgreSQL; SQLite's IMMEDIATE transaction already has it
             query = query.for_update()
-        row = query.get()
+        row = None
+        while row is None:
+            (LoginThrottle.insert(key=key, attempts=0, window_ends_at=now + period)
+             .on_conflict_ignore().execute())
+            # On PostgreSQL the row may be gone by the time its lock is ours: a login that
+            # succeeded meanwhile deleted it (``succeeded``), so the select finds nothing.
+            # Then this one starts the count again, as a request after that success would.
+            row = query.get_or_none()
         if row.locked_until is not None and row.locked_until > now:
             return row.locked_until
         if row.window_ends_at <= now or row.locked_until is not None:  # a new window
