@@ -293,6 +293,13 @@ def _0013_audit_log(migrator: SchemaMigrator, db: Database) -> None:
     db.create_tables([AuditEntry], safe=True)
 
 
+def _0014_questionnaires(migrator: SchemaMigrator, db: Database) -> None:
+    """Outcome measures (issue 19): a plan's questionnaire schedule and the answers."""
+    from tracker.store.models import QuestionnaireResponse, QuestionnaireSchedule
+
+    db.create_tables([QuestionnaireSchedule, QuestionnaireResponse], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -307,6 +314,7 @@ MIGRATIONS: list[Migration] = [
     _0011_login_throttle,
     _0012_ids_never_reused_and_tokens_hashed,
     _0013_audit_log,
+    _0014_questionnaires,
 ]
 LATEST = len(MIGRATIONS)
 

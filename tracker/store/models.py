@@ -11,6 +11,7 @@ from peewee import (
     DateField,
     DateTimeField,
     FieldAccessor,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     IntegrityError,
@@ -765,6 +766,49 @@ class LoginThrottle(BaseModel):
     locked_until = UTCDateTimeField(null=True)
 
 
+class QuestionnaireSchedule(BaseModel):
+    """When a plan asks for one questionnaire (issue 19): on the plan's start day, every
+    ``every_weeks`` weeks from the start (None: not repeated), at each phase change.
+    One row per plan and instrument; a self-guided plan without rows has the default of
+    ``tracker.store.questionnaires.SELF_GUIDED_DEFAULT``."""
+
+    plan = ForeignKeyField(Plan, backref="questionnaires", on_delete="CASCADE")
+    instrument = CharField(max_length=40)  # an Instrument.id (built in or a clinic's file)
+    at_start = BooleanField(default=True)
+    every_weeks = IntegerField(null=True)
+    at_phase_change = BooleanField(default=False)
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("plan", "instrument"), True),)
+
+
+class QuestionnaireResponse(BaseModel):
+    """A client's answers to one questionnaire on one of their local days (at most one per
+    client, instrument and day; corrected on that day only). ``answers``: item key -> the
+    answer (a partial set while ``status`` is draft); ``names``: item key -> the activity
+    the client named (the PSFS's), asked again by name next time; ``score``: the engine's
+    score of ``answers`` when saved (None: too few answered)."""
+
+    DRAFT, COMPLETE = "draft", "complete"
+
+    client = ForeignKeyField(User, backref="questionnaire_responses", on_delete="CASCADE")
+    plan = ForeignKeyField(Plan, backref="questionnaire_responses", null=True,
+                           on_delete="SET NULL")
+    instrument = CharField(max_length=40)
+    day = DateField()
+    answers = JSONField(default=dict)
+    names = JSONField(default=dict)
+    status = CharField(max_length=16, default=DRAFT)
+    score = FloatField(null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("client", "instrument", "day"), True),)
+
+
 ALL_MODELS = [
     User,
     CareLink,
@@ -797,6 +841,8 @@ ALL_MODELS = [
     MessageNotice,
     AuditEntry,
     LoginThrottle,
+    QuestionnaireSchedule,
+    QuestionnaireResponse,
 ]
 
 

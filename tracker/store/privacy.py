@@ -27,7 +27,7 @@ from flask import current_app, has_app_context
 
 from tracker.domain import wording
 from tracker.domain.times import format_time_of_day
-from tracker.store import audit, files, messages
+from tracker.store import audit, files, messages, questionnaires
 from tracker.store.db import database
 from tracker.store.models import (
     AlertPreference,
@@ -47,6 +47,8 @@ from tracker.store.models import (
     PlanRevision,
     PlanTemplate,
     PushSubscription,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
     ReminderClaim,
     ReminderPreference,
     SessionBooking,
@@ -122,6 +124,7 @@ def export(user: User) -> dict:
         "session_notes": _notes_about(user),
         "messages": messages.export_of(user),
         "audit_log": audit.export_of(user),
+        "questionnaires": questionnaires.export_of(user),
     }
     if user.is_therapist:
         record["techniques"] = _rows(user.techniques, "name", "kind", "body_area", "summary",
@@ -174,6 +177,7 @@ def export_zip(user: User) -> bytes:
         archive.writestr("session_notes.csv", _csv(record["session_notes"]))
         sent = [{"with": t["with"], **m} for t in record["messages"] for m in t["messages"]]
         archive.writestr("messages.csv", _csv(sent))
+        archive.writestr("questionnaires.csv", _csv(record["questionnaires"]))
         archive.writestr("who_has_seen_your_data.csv", _csv(record["audit_log"]))
         archive.writestr("README.txt", "Your data from the sciatica care-plan tracker.\n"
                          "data.json holds everything; the CSV files open in a spreadsheet.\n")
@@ -191,6 +195,7 @@ _OWNED_BY = (
     ReminderClaim.user,
     ReminderPreference.user,
     CheckIn.client,
+    QuestionnaireResponse.client,
     Invite.therapist,
     PlanTemplate.owner,
     Technique.owner,
@@ -218,7 +223,9 @@ def delete_account(user: User, outbox: Path | None = None) -> None:
             owner.model.delete().where(owner == user).execute()
         plan_ids = [p.id for p in Plan.select(Plan.id).where(Plan.client == user)]
         if plan_ids:
-            for model in (CheckOff, SessionBooking, PlanEvent, PlanPause, PhaseTransition,
+            QuestionnaireResponse.update(plan=None).where(
+                QuestionnaireResponse.plan.in_(plan_ids)).execute()
+            for model in (QuestionnaireSchedule, CheckOff, SessionBooking, PlanEvent, PlanPause, PhaseTransition,
                           PlanRevision):
                 model.delete().where(model.plan.in_(plan_ids)).execute()
             Plan.delete().where(Plan.id.in_(plan_ids)).execute()
