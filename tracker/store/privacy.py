@@ -14,6 +14,10 @@ The audit log (tracker/store/audit.py): the entries about a person are in their 
 (who, when, what; not the actors' addresses) and are deleted with their account, as what
 they refer to is gone. Entries a deleted therapist made about clients stay, without a name
 ("A former therapist").
+
+Questionnaire answers (tracker/store/questionnaires.py) are the client's: in their download
+(data.json and questionnaires.csv) and deleted with their account, as are their plans'
+questionnaire schedules.
 """
 import csv
 import io
@@ -223,10 +227,8 @@ def delete_account(user: User, outbox: Path | None = None) -> None:
             owner.model.delete().where(owner == user).execute()
         plan_ids = [p.id for p in Plan.select(Plan.id).where(Plan.client == user)]
         if plan_ids:
-            QuestionnaireResponse.update(plan=None).where(
-                QuestionnaireResponse.plan.in_(plan_ids)).execute()
-            for model in (QuestionnaireSchedule, CheckOff, SessionBooking, PlanEvent, PlanPause, PhaseTransition,
-                          PlanRevision):
+            for model in (QuestionnaireSchedule, CheckOff, SessionBooking, PlanEvent,
+                          PlanPause, PhaseTransition, PlanRevision):
                 model.delete().where(model.plan.in_(plan_ids)).execute()
             Plan.delete().where(Plan.id.in_(plan_ids)).execute()
         links = CareLink.select(CareLink.id).where((CareLink.client == user)
