@@ -156,6 +156,7 @@ def test_partial_answers_then_complete(people):
                         names={"activity_1": "Socks on", "activity_2": "Meetings"},
                         today=START, complete=True)
     assert done.id == draft.id and done.status == "complete" and done.score == 4
+    assert done.answers == {"activity_1": 2, "activity_2": 6}
     assert done.plan_id == people["plan"].id  # kept when not given again
     assert QuestionnaireResponse.select().count() == 1
     assert questionnaires.last_names(ann, "psfs") == {"activity_1": "Socks on",
@@ -258,3 +259,17 @@ def test_migration_14_upgrades_a_version_13_database_keeping_its_data(old_app):
         kim = User.by_email("kim@example.org")
         save_answers(kim, "groc", {"change": 2}, today=START, complete=True)
         assert QuestionnaireResponse.get().score == 2
+
+
+def test_20_concurrent_first_saves_of_a_day_leave_one_response(app):
+    from tests.store.test_reliability import _run_all
+
+    with database.connection_context():
+        ann = make_user(email="a@example.org", name="Ann")
+    errors = _run_all([
+        (lambda n=n: save_answers(ann, "psfs", {"activity_1": n % 11},
+                                  names={"activity_1": "Walk"}, today=START))
+        for n in range(20)])
+    assert errors == []
+    with database.connection_context():
+        assert QuestionnaireResponse.select().count() == 1

@@ -28,11 +28,12 @@ from tracker.domain.instruments import (
 )
 from tracker.domain.text import is_plain
 from tracker.store import plans
-from tracker.store.db import database
 from tracker.store.models import Plan, QuestionnaireResponse, QuestionnaireSchedule, User, utcnow
 
 MAX_EVERY_WEEKS = 52
 MAX_NAME = 100
+_RESPONSE_KEY = [QuestionnaireResponse.client, QuestionnaireResponse.instrument,
+                 QuestionnaireResponse.day]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +81,15 @@ def assign(plan: Plan, instrument_id: str, *, at_start: bool = True,
                                  "weeks or at each phase change")
     fields = {"at_start": at_start, "every_weeks": every_weeks,
               "at_phase_change": at_phase_change}
-    with database.atomic():
-        row = QuestionnaireSchedule.get_or_none(
-            (QuestionnaireSchedule.plan == plan)
-            & (QuestionnaireSchedule.instrument == instrument_id))
-        if row is None:
-            return QuestionnaireSchedule.create(plan=plan, instrument=instrument_id, **fields)
-        QuestionnaireSchedule.update(updated_at=utcnow(), **fields).where(
-            QuestionnaireSchedule.id == row.id).execute()
-        return QuestionnaireSchedule.get_by_id(row.id)
+    now = utcnow()
+    (QuestionnaireSchedule
+     .insert(plan=plan, instrument=instrument_id, created_at=now, updated_at=now, **fields)
+     .on_conflict(conflict_target=[QuestionnaireSchedule.plan, QuestionnaireSchedule.instrument],
+                  update={**{getattr(QuestionnaireSchedule, k): v for k, v in fields.items()},
+                          QuestionnaireSchedule.updated_at: now})
+     .execute())
+    return QuestionnaireSchedule.get((QuestionnaireSchedule.plan == plan)
+                                     & (QuestionnaireSchedule.instrument == instrument_id))
 
 
 def unassign(plan: Plan, instrument_id: str) -> bool:
@@ -197,17 +198,19 @@ def save_answers(client: User, instrument_id: str, answers: Mapping[str, Any], *
     }
     if plan is not None:
         fields["plan"] = plan
-    with database.atomic():
-        row = QuestionnaireResponse.get_or_none(
-            (QuestionnaireResponse.client == client)
-            & (QuestionnaireResponse.instrument == instrument_id)
-            & (QuestionnaireResponse.day == day))
-        if row is None:
-            return QuestionnaireResponse.create(client=client, instrument=instrument_id,
-                                                day=day, **fields)
-        QuestionnaireResponse.update(updated_at=utcnow(), **fields).where(
-            QuestionnaireResponse.id == row.id).execute()
-        return QuestionnaireResponse.get_by_id(row.id)
+    # One upsert on the unique key: a double tap or two devices at once leave one row.
+    now = utcnow()
+    (QuestionnaireResponse
+     .insert(client=client, instrument=instrument_id, day=day, created_at=now, updated_at=now,
+             **fields)
+     .on_conflict(conflict_target=_RESPONSE_KEY,
+                  update={**{getattr(QuestionnaireResponse, k): v for k, v in fields.items()},
+                          QuestionnaireResponse.updated_at: now})
+     .execute())
+    return QuestionnaireResponse.get(
+        (QuestionnaireResponse.client == client)
+        & (QuestionnaireResponse.instrument == instrument_id)
+        & (QuestionnaireResponse.day == day))
 
 
 def last_names(client: User, instrument_id: str) -> dict[str, str]:
