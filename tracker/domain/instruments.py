@@ -47,8 +47,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
+from . import shapes
 from .text import is_plain
 
 __all__ = [
@@ -118,23 +119,17 @@ class InstrumentError(ValueError):
 
 # --------------------------------------------------------------------------- checks
 
+def _instrument_error(code: str, **params: Any) -> NoReturn:
+    raise InstrumentError(code, **params)
+
+
 def _fields(data: Any, name: str, allowed: Sequence[str],
             required: Sequence[str]) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise InstrumentError("not_object", name=name, got=type(data).__name__)
-    unknown = sorted(str(k) for k in data if k not in allowed)
-    if unknown:
-        raise InstrumentError("unknown_fields", fields=", ".join(unknown))
-    missing = [k for k in required if k not in data]
-    if missing:
-        raise InstrumentError("missing_fields", fields=", ".join(missing))
-    return data
+    return shapes.fields(data, allowed, required, _instrument_error, name=name)
 
 
 def _list(value: Any, name: str) -> Sequence[Any]:
-    if not isinstance(value, (list, tuple)):
-        raise InstrumentError("not_list", name=name, got=type(value).__name__)
-    return value
+    return shapes.sequence(value, name, _instrument_error)
 
 
 def _text(value: Any, name: str, limit: int = 200) -> str:

@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import time
 from itertools import pairwise
-from typing import Any
+from typing import Any, NoReturn
 
+from . import shapes
 from .text import MULTILINE, is_plain
 from .times import format_time_of_day, parse_time_of_day
 
@@ -147,22 +148,16 @@ def _text(value: Any, name: str, *, required: bool = True, limit: int = 200,
         raise SpecError("text_control", name=name, got=repr(value))
 
 
+def _spec_error(code: str, **params: Any) -> NoReturn:
+    raise SpecError(code, **params)
+
+
 def _fields(data: Any, allowed: Sequence[str], required: Sequence[str]) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise SpecError("not_object", got=type(data).__name__)
-    unknown = sorted(str(k) for k in data if k not in allowed)
-    if unknown:
-        raise SpecError("unknown_fields", fields=", ".join(unknown))
-    missing = [k for k in required if k not in data]
-    if missing:
-        raise SpecError("missing_fields", fields=", ".join(missing))
-    return data
+    return shapes.fields(data, allowed, required, _spec_error)
 
 
 def _sequence(value: Any, name: str) -> Sequence[Any]:
-    if not isinstance(value, (list, tuple)):
-        raise SpecError("not_list", name=name, got=type(value).__name__)
-    return value
+    return shapes.sequence(value, name, _spec_error)
 
 
 def _time_of_day(value: Any) -> time | None:
