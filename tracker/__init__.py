@@ -41,6 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     nav.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
+    from tracker.store import instruments
+
+    # The questionnaires this clinic offers: the built-ins and its definition files
+    # (<instance>/instruments/*.json), read once here; a restart picks up a new file.
+    app.extensions["instruments"] = instruments.load(
+        instruments.instance_folder(app.instance_path))
 
     from tracker.jobs import cli, tasks  # noqa: F401 (tasks: the safety alerts' receiver)
     from tracker.web import errors
