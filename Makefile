@@ -13,7 +13,7 @@ HTMX_VERSION := 2.0.11
 HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: run serve worker test install test-install htmx chromium wrk db lint bench bench-schedule clean
+.PHONY: run serve worker test test-cluster install test-install htmx chromium wrk haproxy db lint bench bench-schedule clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ wrk:
 	@if ! command -v wrk >/dev/null; then \
 	  echo "Installing Debian's wrk..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+# Debian's HAProxy for `make test-cluster`.
+haproxy:
+	@if ! command -v haproxy >/dev/null; then \
+	  echo "Installing Debian's haproxy..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
 	fi
 
 # Migrate the schema to the current version (creating it when new), then the demo data.
@@ -119,6 +126,12 @@ test: test-install
 	  fi; \
 	  if [ $$status -ne 0 ]; then echo "== Tests FAILED (see above) =="; fi; \
 	  exit $$status
+
+# Two app hosts (gunicorn + huey worker each, on 127.0.0.2 and 127.0.0.3) behind HAProxy, on a
+# shared PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379): journeys through the balancer,
+# one host SIGKILLed mid-load, writes checked, reminders counted once (tests/cluster/cluster.py).
+test-cluster: test-install haproxy
+	$(BIN)/python tests/cluster/cluster.py
 
 # The app under gunicorn and wrk on a seeded database (2,000 clients, 90 days each): a temp
 # SQLite file, or PostgreSQL with BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/tracker_bench
