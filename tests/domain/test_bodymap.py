@@ -54,7 +54,7 @@ def test_every_area_has_a_region_on_the_back_and_the_front_has_its_own():
 def test_the_back_bands_run_from_the_neck_down_without_gaps_or_overlaps():
     bands = list(bodymap.REGIONS["back"].values())
     assert all(top < bottom for top, bottom in bands)
-    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:]))
+    assert all(a[1] == b[0] for a, b in zip(bands, bands[1:], strict=False))
     assert bands[-1][1] < bodymap.HEIGHT - 10  # room for "Front" and "Back" below the feet
 
 
@@ -156,7 +156,7 @@ def test_each_areas_tap_targets_cover_its_bands_and_are_thumb_sized_at_360_px():
         targets = [el for el in label.iter(f"{SVG}rect") if el.get("class") == "bodymap-target"]
         views = [v for v, _, _ in bodymap.VIEWS if area in bodymap.REGIONS[v]]
         assert len(targets) == len(views)
-        for target, view in zip(targets, views):
+        for target, view in zip(targets, views, strict=True):
             top, bottom = bodymap.REGIONS[view][area]
             assert (int(target.get("y")), int(target.get("height"))) == (top, bottom - top)
             assert int(target.get("height")) * px_per_unit >= 48

@@ -67,8 +67,8 @@ _TRUNK = ((6, 28), (7, 36), (18, 40), (25, 46), (24, 62), (21, 84), (20, 98), (2
           (13, 234), (5, 233), (5, 222), (4, 212), (4, 192), (5, 178), (3, 160), (2, 142),
           (0, 138))
 # The right arm as a closed shape, from the shoulder down the outside and up the inside.
-_ARM = ((19, 41), (27, 45), (31, 56), (33, 78), (35, 100), (38, 118), (37, 128), (33, 126), (31, 118),
-        (28, 100), (27, 80), (22, 62))
+_ARM = ((19, 41), (27, 45), (31, 56), (33, 78), (35, 100), (38, 118), (37, 128), (33, 126),
+        (31, 118), (28, 100), (27, 80), (22, 62))
 _HEAD = (14, 11)  # centre height and radius
 
 
@@ -80,9 +80,9 @@ def _n(value: float) -> str:
 def _smooth(points: list[tuple[float, float]]) -> str:
     """A closed curve through the midpoints of ``points``, each point a control point."""
     mids = [((x1 + x2) / 2, (y1 + y2) / 2)
-            for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1])]
+            for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1], strict=True)]
     parts = [f"M{_n(mids[-1][0])} {_n(mids[-1][1])}"]
-    for (px, py), (mx, my) in zip(points, mids):
+    for (px, py), (mx, my) in zip(points, mids, strict=True):
         parts.append(f"Q{_n(px)} {_n(py)} {_n(mx)} {_n(my)}")
     return "".join(parts) + "Z"
 
