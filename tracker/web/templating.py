@@ -100,10 +100,11 @@ def change_line(event, voice: wording.Voice) -> str:
     return wording.change_line(wording.Change(event.kind, event.message, event.actor_id), voice)
 
 
-def body_map(areas, uid: str = "bodymap") -> Markup:
+def body_map(areas, uid: str = "bodymap", title: str = "Where on the body it works") -> Markup:
     """The body map with ``areas`` (clinical.BODY_AREAS keys) marked; unknown keys (a
     technique saved with an area since retired) are left out rather than failing a page."""
-    return bodymap.render([a for a in areas or () if a in clinical.AREA_LABELS], uid=uid)
+    return bodymap.render([a for a in areas or () if a in clinical.AREA_LABELS], uid=uid,
+                          title=title)
 
 
 def area_picker(field, uid: str = "areamap") -> Markup:
