@@ -34,7 +34,7 @@ __all__ = ["HEIGHT", "REGIONS", "VIEWS", "WIDTH", "describe", "picker", "render"
 _FIG = 84
 _GAP = 12
 WIDTH = 2 * _FIG + _GAP
-HEIGHT = 244
+HEIGHT = 250
 _CX = _FIG // 2
 VIEWS = (("front", "Front", 0), ("back", "Back", _FIG + _GAP))
 
@@ -138,7 +138,7 @@ def _outline(uid: str, x: int, name: str, body_class: str = "bodymap-body") -> s
         f'fill="#f4f1ec" stroke="#55606b" stroke-width="1.2"/>'
         f'<use href="#{uid}-b" class="{body_class}" fill="#f4f1ec" stroke="#55606b" '
         f'stroke-width="1.2"/><text x="{_CX}" y="{HEIGHT - 1}" text-anchor="middle" '
-        f'class="bodymap-view" font-size="10" fill="#3b444d">{name}</text></g>'
+        f'class="bodymap-view" font-size="13" fill="#3b444d">{name}</text></g>'
     )
 
 
