@@ -36,7 +36,7 @@ def tap_area(page: Page, area: str, view: int = -1) -> None:
     target.scroll_into_view_if_needed()
     box = target.bounding_box()
     assert box["width"] >= 48 and box["height"] >= 48  # a thumb-sized target
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def hatched(page: Page, area: str) -> bool:
