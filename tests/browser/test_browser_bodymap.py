@@ -107,6 +107,14 @@ def test_the_check_in_map_ticks_the_same_box(page: Page, live_server, tmp_path):
     no_horizontal_scroll(page)
     no_axe_violations(page)
     page.screenshot(path=tmp_path / "checkin-map.png", full_page=True)
+    # At 360 px every area's target is still thumb-sized; at 320 px nothing spills sideways.
+    page.set_viewport_size({"width": 360, "height": 800})
+    for target in page.locator(".bodymap-target").all():
+        box = target.bounding_box()
+        assert box["width"] >= 48 and box["height"] >= 48, box
+    page.set_viewport_size({"width": 320, "height": 640})
+    no_horizontal_scroll(page)
+    page.screenshot(path=tmp_path / "checkin-map-320.png", full_page=True)
 
 
 def test_how_to_shows_where_the_technique_works(page: Page, live_server, tmp_path):

@@ -132,11 +132,11 @@ def _defs(uid: str) -> str:
     )
 
 
-def _outline(uid: str, x: int, name: str, body_class: str = "bodymap-body") -> str:
+def _outline(uid: str, x: int, name: str) -> str:
     return (
-        f'<g transform="translate({x} 0)"><use href="#{uid}-a" class="{body_class}" '
+        f'<g transform="translate({x} 0)"><use href="#{uid}-a" class="bodymap-body" '
         f'fill="#f4f1ec" stroke="#55606b" stroke-width="1.2"/>'
-        f'<use href="#{uid}-b" class="{body_class}" fill="#f4f1ec" stroke="#55606b" '
+        f'<use href="#{uid}-b" class="bodymap-body" fill="#f4f1ec" stroke="#55606b" '
         f'stroke-width="1.2"/><text x="{_CX}" y="{HEIGHT - 1}" text-anchor="middle" '
         f'class="bodymap-view" font-size="13" fill="#3b444d">{name}</text></g>'
     )
@@ -153,7 +153,7 @@ def _edge(uid: str, x: int) -> str:
             f'stroke="#55606b" stroke-width="1.2"/>')
 
 
-def _view_names(area: str) -> list[tuple[str, str, int]]:
+def _views_showing(area: str) -> list[tuple[str, str, int]]:
     return [(view, name, x) for view, name, x in VIEWS if area in REGIONS[view]]
 
 
@@ -207,13 +207,13 @@ def picker(inputs: Mapping[str, str], *, uid: str) -> Markup:
             + f'<rect class="bodymap-target" x="0" y="{REGIONS[view][area][0]}" '
             f'width="{_FIG}" height="{REGIONS[view][area][1] - REGIONS[view][area][0]}" '
             f'fill="transparent"/></g>'
-            for view, _, x in _view_names(area)
+            for view, _, x in _views_showing(area)
         )
         layers.append(
             f'<label for="{inputs[area]}" class="bodymap-hit bodymap-hit--{area}">'
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
             f'focusable="false">{bands}'
-            + "".join(_edge(uid, x) for _, _, x in _view_names(area))
+            + "".join(_edge(uid, x) for _, _, x in _views_showing(area))
             + "</svg></label>"
         )
     return Markup(f'<div class="bodymap-pick" aria-hidden="true">{base}{"".join(layers)}</div>')
