@@ -67,6 +67,9 @@ def test_how_to_marks_exactly_the_techniques_areas(techniques, client, auth, slu
     labels = ", ".join(clinical.AREA_LABELS[a] for a in clinical.BODY_AREAS if a in areas)
     assert f"Marked: {labels}.</desc>" in html
     assert f"<figcaption>Works on: {', '.join(clinical.AREA_LABELS[a] for a in areas)}" in html
+    figure = re.search(r'<figure class="bodymap-figure" id="technique-bodymap">.*?</figure>',
+                       html, re.S).group(0)
+    assert len(figure.encode()) < 4096  # small: the whole map and its words under 4 KB
 
 
 def test_a_technique_with_no_areas_shows_no_map(techniques, client, auth):
