@@ -7,8 +7,9 @@ from flask import Flask
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
-from tracker.domain import clinical, safety, wording
+from tracker.domain import bodymap, clinical, safety, wording
 from tracker.domain.times import format_time_of_day
 from tracker.store.models import User
 
@@ -99,9 +100,22 @@ def change_line(event, voice: wording.Voice) -> str:
     return wording.change_line(wording.Change(event.kind, event.message, event.actor_id), voice)
 
 
+def body_map(areas, uid: str = "bodymap", title: str = "Where on the body it works") -> Markup:
+    """The body map with ``areas`` (clinical.BODY_AREAS keys) marked; unknown keys (a
+    technique saved with an area since retired) are left out rather than failing a page."""
+    return bodymap.render([a for a in areas or () if a in clinical.AREA_LABELS], uid=uid,
+                          title=title)
+
+
+def area_picker(field, uid: str = "areamap") -> Markup:
+    """The body map whose areas are labels of ``field``'s checkboxes (a SelectMultipleField
+    of clinical.BODY_AREAS keys): tapping an area ticks its box."""
+    return bodymap.picker({option.data: option.id for option in field}, uid=uid)
+
+
 def init_app(app: Flask) -> None:
     for f in (short_date, long_date, local_datetime, time_of_day, red_flag_label, problem_label,
               area_label, client_day, change_line):
         app.add_template_filter(f)
-    for g in (reader_voice, zone_note):
+    for g in (reader_voice, zone_note, body_map, area_picker):
         app.add_template_global(g)
