@@ -46,9 +46,11 @@ TOO_MANY = (f"A technique can have up to {MAX_PER_TECHNIQUE} photos. Delete one 
 
 # Pillow's ways of saying "this is not a picture I can read": no format matches
 # (UnidentifiedImageError, an OSError), truncated or corrupt data (OSError, SyntaxError,
-# ValueError from a plugin's parser), a claimed size over its own bomb limit.
-_UNREADABLE = (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-               Image.DecompressionBombWarning)
+# ValueError from a plugin's parser).
+_UNREADABLE = (OSError, SyntaxError, ValueError)
+# ...and "this claims more pixels than my own limit" (Image.MAX_IMAGE_PIXELS, ~89 million:
+# a warning up to twice that, made an error here, an error beyond), checked on opening.
+_BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
 class PhotoError(Exception):
@@ -87,6 +89,8 @@ def prepare(data: bytes) -> Prepared:
                     raise PhotoError(TOO_MANY_PIXELS)
                 image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at 1/2..1/8 scale
                 upright = ImageOps.exif_transpose(image)  # decodes; drops the orientation tag
+        except _BOMB:
+            raise PhotoError(TOO_MANY_PIXELS) from None
         except _UNREADABLE:
             raise PhotoError(NOT_AN_IMAGE) from None
     return _encode(upright)
