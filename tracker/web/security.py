@@ -63,7 +63,8 @@ def init_app(app: Flask) -> None:
     login_limit_per_account(app)  # a malformed TRACKER_LOGIN_LIMIT_PER_ACCOUNT fails here
     limiter.init_app(app)
     app.json = SafeJSONProvider(app)
-    app.request_class = BodyLimitedRequest
+    # On top of the class htmx-flask set (request.htmx), not instead of it.
+    app.request_class = type("BodyLimitedRequest", (BodyLimits, app.request_class), {})
     app.before_request(_only_form_bodies)
     app.after_request(_security_headers)
 
@@ -88,7 +89,7 @@ UPLOAD_LIMITS = {
 }
 
 
-class BodyLimitedRequest(Request):
+class BodyLimits(Request):
     """A request whose body limit is its route's (UPLOAD_LIMITS), else MAX_CONTENT_LENGTH.
 
     A property of the request, not a ``before_request`` hook: the CSRF check (the first
