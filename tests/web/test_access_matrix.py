@@ -17,8 +17,8 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import PASSWORD, Auth, _close, csrf_token, new_app
-from tracker.domain import library
 from tests.images import transparent_png
+from tracker.domain import library
 from tracker.store import invites, photos, plans
 from tracker.store.db import database
 from tracker.store.models import (
