@@ -41,12 +41,14 @@ def _http_error(error: HTTPException):
         "please try again in a moment.",
     }
     message = messages.get(error.code, error.description)
+    title = error.name
     if error.code == 413:  # an upload's own limit in plain words (a photo: its size)
         message = security.too_large_message() or message
+        title = "Too large to send"
     return render(
         "errors/error.html",
         status=error.code or 500,
-        title=error.name,
+        title=title,
         message=message,
     )
 
