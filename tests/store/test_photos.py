@@ -12,9 +12,12 @@ from PIL import ExifTags, Image, ImageFile
 
 from tests.conftest import make_user
 from tests.images import MAKE, PHP, encoded, halves, opened, phone_jpeg, transparent_png
+from tests.store.test_migrations import add_data, assert_data_survived, db_url  # noqa: F401
+from tracker import create_app
 from tracker.store import library, photos, privacy
 from tracker.store.db import database
-from tracker.store.models import CareLink, Technique, TechniquePhoto
+from tracker.store.migrations import LATEST, upgrade
+from tracker.store.models import CareLink, Technique, TechniquePhoto, User
 
 
 def _never_decoded(monkeypatch):
@@ -233,3 +236,26 @@ def test_the_therapists_download_holds_their_photos_as_files(world):
     client_archive = zipfile.ZipFile(io.BytesIO(privacy.export_zip(world["ann"])))
     assert not [n for n in client_archive.namelist() if n.startswith("photos/")]
     assert "photos" not in json.loads(client_archive.read("data.json"))
+
+
+# --- migration 15 --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def old_app(db_url):  # noqa: F811
+    return create_app({"TESTING": True, "DATABASE_URL": db_url})
+
+
+def test_migration_15_adds_the_photos_table_to_a_version_14_database(old_app):
+    upgrade(target=14)
+    with database.connection_context():
+        database.execute_sql('DROP TABLE IF EXISTS "techniquephoto"')
+    add_data()
+    assert upgrade() == (LATEST, list(range(15, LATEST + 1)))
+    assert_data_survived()
+    with database.connection_context():
+        assert "techniquephoto" in database.get_tables()
+        kim = User.by_email("kim@example.org")
+        technique = library.create_owned({"name": "Kim's", "kind": "stretch"}, kim)
+        photo = photos.add(technique, transparent_png((30, 20)), "A test")
+        assert opened(photos.picture(photo)).size == (30, 20)
