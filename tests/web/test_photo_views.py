@@ -3,15 +3,16 @@
 the size limit before anything is read, deleting with a confirmation."""
 import io
 import json
+import os
 import re
 import zipfile
 
 import pytest
-from PIL import ExifTags
+from PIL import ExifTags, Image
 from werkzeug.formparser import FormDataParser
 
 from tests.conftest import csrf_token, make_user
-from tests.images import MAKE, PHP, opened, phone_jpeg, transparent_png
+from tests.images import MAKE, PHP, encoded, opened, phone_jpeg, transparent_png
 from tracker.store import library, photos
 from tracker.store.db import database
 from tracker.store.models import CareLink, Technique, TechniquePhoto
@@ -93,6 +94,16 @@ def test_the_served_photo_has_no_location_and_is_cached_privately(world, client,
     assert again.status_code == 304 and again.data == b""
     changed = client.get(f"/library/photos/{photo.id}", headers={"If-None-Match": '"other"'})
     assert changed.status_code == 200 and changed.data == response.data
+
+
+def test_a_photo_of_several_megabytes_is_taken(world, client, as_user):
+    """Over the 1 MB every other route allows (noise does not compress: ~4.5 MB)."""
+    noise = encoded(Image.frombytes("RGB", (1500, 1000), os.urandom(1500 * 1000 * 3)), "PNG")
+    assert 4 * 1024 * 1024 < len(noise) < photos.MAX_BYTES
+    as_user(THEO)
+    assert upload(client, world["technique"], noise, filename="noise.png").status_code == 302
+    [photo] = photo_rows()
+    assert (photo.width, photo.height) == (1500, 1000)
 
 
 def test_a_caption_alone_will_do_but_no_words_at_all_will_not(world, client, as_user):

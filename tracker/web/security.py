@@ -100,7 +100,9 @@ class BodyLimits(Request):
     @property
     def max_content_length(self) -> int | None:
         upload = UPLOAD_LIMITS.get(self.endpoint or "")
-        return upload[0] if upload else super().max_content_length
+        if upload and self._max_content_length is None:  # a view's own setting still wins
+            return upload[0]
+        return super().max_content_length
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
