@@ -17,8 +17,9 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import PASSWORD, Auth, _close, csrf_token, new_app
+from tests.images import transparent_png
 from tracker.domain import library
-from tracker.store import invites, plans
+from tracker.store import invites, photos, plans
 from tracker.store.db import database
 from tracker.store.models import (
     CareLink,
@@ -43,7 +44,8 @@ THERAPIST = "therapists"  # any therapist, on their own work
 OWNER_A = "A only"  # A's own things, named in the URL (any user may try: others get 404)
 A_AS_CLIENT = "A only, clients"  # A's own things behind role_required(client) (T: 403, B: 404)
 OWNER_T = "T only"  # T's things, or A's things that T looks after (therapists only)
-SEEN_BY_T = "seen by T"  # T's own technique: any user may open one they can see
+# T's own technique (its "How to" page, its photos): T, and the clients linked to T
+SEEN_BY_T = "seen by T and his clients"
 # The routes behind role_required, and each person's role.
 ROLE_REQUIRED = {CLIENT: "client", THERAPIST: "therapist", OWNER_T: "therapist",
                  A_AS_CLIENT: "client"}
@@ -81,6 +83,9 @@ MATRIX = {
     "library.edit": (OWNER_T, {"technique_id": "{technique}"}),
     "library.delete": (OWNER_T, {"technique_id": "{technique}"}),
     "library.new": (THERAPIST, {}),
+    "library.photos": (OWNER_T, {"technique_id": "{technique}"}),
+    "library.photo": (SEEN_BY_T, {"photo_id": "{photo}"}),
+    "library.delete_photo": (OWNER_T, {"technique_id": "{technique}", "photo_id": "{photo}"}),
     "settings.index": (ANY_USER, {}),
     "settings.end_link": (OWNER_A, {"link_id": "{link}"}),
     "settings.data": (ANY_USER, {}),
@@ -150,7 +155,7 @@ def allowed(who: str, role: str) -> bool:
         OWNER_A: role == "A",
         A_AS_CLIENT: role == "A",
         OWNER_T: role == "T",
-        SEEN_BY_T: role == "T",
+        SEEN_BY_T: role in ("T", "A"),
     }[who]
 
 
@@ -205,6 +210,7 @@ def world_db(tmp_path_factory):
         Message.create(link=link, sender=a, body=f"A message: {A_SECRET}")
         technique = Technique.create(slug="theos-own-abc123", name="Theo's own stretch",
                                      kind="stretch", owner=t)
+        photo = photos.add(technique, transparent_png((40, 40)), "Theo's photo")
         template = PlanTemplate.create(owner=t, name="Theo's taper",
                                        spec=library.template("maintenance")["spec"])
         invite, _ = invites.create(t, "for someone")
@@ -219,7 +225,7 @@ def world_db(tmp_path_factory):
         sign_in = LoginSession.get(LoginSession.user == a).id
     _close(database.obj)
     values = {"a": a.id, "t": t.id, "plan": plan.id, "technique": technique.id,
-              "template": template.id, "invite": invite.id, "link": link.id,
+              "photo": photo.id, "template": template.id, "invite": invite.id, "link": link.id,
               "subscription": subscription.id,
               "today": today.isoformat(), "sign_in": sign_in, "note": note.id}
     return folder / "m.db", values, sessions

@@ -5,7 +5,7 @@ from peewee import IntegrityError
 
 from tracker.domain.slugs import slug_base
 from tracker.store.db import database
-from tracker.store.models import Technique
+from tracker.store.models import Technique, TechniquePhoto
 
 SLUG_ATTEMPTS = 5
 
@@ -33,3 +33,10 @@ def copy_of(original: Technique, owner, name: str) -> Technique:
 def change(technique: Technique, values: dict) -> None:
     """Save new values for one of a therapist's techniques (its slug stays: links last)."""
     Technique.update(**values).where(Technique.id == technique.id).execute()
+
+
+def delete(technique: Technique) -> None:
+    """Delete one of a therapist's techniques and its photos, together."""
+    with database.atomic():
+        TechniquePhoto.delete().where(TechniquePhoto.technique == technique).execute()
+        Technique.delete().where(Technique.id == technique.id).execute()

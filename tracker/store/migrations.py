@@ -300,6 +300,13 @@ def _0014_questionnaires(migrator: SchemaMigrator, db: Database) -> None:
     db.create_tables([QuestionnaireSchedule, QuestionnaireResponse], safe=True)
 
 
+def _0015_technique_photos(migrator: SchemaMigrator, db: Database) -> None:
+    """Therapists' own photos on their techniques (issue 18)."""
+    from tracker.store.models import TechniquePhoto
+
+    db.create_tables([TechniquePhoto], safe=True)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -315,6 +322,7 @@ MIGRATIONS: list[Migration] = [
     _0012_ids_never_reused_and_tokens_hashed,
     _0013_audit_log,
     _0014_questionnaires,
+    _0015_technique_photos,
 ]
 LATEST = len(MIGRATIONS)
 

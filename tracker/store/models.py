@@ -6,6 +6,7 @@ from functools import cache
 
 from flask_login import UserMixin
 from peewee import (
+    BlobField,
     BooleanField,
     CharField,
     DateField,
@@ -854,3 +855,25 @@ def create_tables() -> None:
     """
     with database.connection_context():
         database.create_tables(ALL_MODELS, safe=True)
+
+
+class TechniquePhoto(BaseModel):
+    """A therapist's own photo on one of their own techniques (issue 18): the picture as
+    the app re-encoded it (tracker/store/photos.py: EXIF gone, at most 1600 px, WebP), in
+    the database so every app host can serve it. ``alt`` says what the picture shows and
+    ``caption`` is shown under it; at least one of them is set. ``etag``: the sha256 of
+    ``data``, for HTTP caching. Deleted with the technique (and so with the account)."""
+
+    technique = ForeignKeyField(Technique, backref="photos", on_delete="CASCADE")
+    data = BlobField()
+    mimetype = CharField(max_length=32)
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()
+    etag = CharField(max_length=64)
+    alt = CharField(max_length=200, default="")
+    caption = CharField(max_length=200, default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+ALL_MODELS.append(TechniquePhoto)

@@ -18,6 +18,9 @@ they refer to is gone. Entries a deleted therapist made about clients stay, with
 Questionnaire answers (tracker/store/questionnaires.py) are the client's: in their download
 (data.json and questionnaires.csv) and deleted with their account, as are their plans'
 questionnaire schedules.
+
+A therapist's photos on their own techniques (tracker/store/photos.py) are in their download
+(``photos/`` in the zip, described in data.json) and deleted with their account.
 """
 import csv
 import io
@@ -31,7 +34,7 @@ from flask import current_app, has_app_context
 
 from tracker.domain import wording
 from tracker.domain.times import format_time_of_day
-from tracker.store import audit, files, messages, questionnaires
+from tracker.store import audit, files, messages, photos, questionnaires
 from tracker.store.db import database
 from tracker.store.models import (
     AlertPreference,
@@ -168,8 +171,12 @@ def _csv(rows: list[dict]) -> str:
 
 
 def export_zip(user: User) -> bytes:
-    """The export as a zip: data.json, plus CSV files for the day-by-day records."""
+    """The export as a zip: data.json, plus CSV files for the day-by-day records, plus a
+    therapist's photos as picture files."""
     record = export(user)
+    pictures = photos.export_of(user) if user.is_therapist else []
+    if user.is_therapist:
+        record["photos"] = [about for about, _ in pictures]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(record, default=_plain, indent=2))
@@ -183,6 +190,8 @@ def export_zip(user: User) -> bytes:
         archive.writestr("messages.csv", _csv(sent))
         archive.writestr("questionnaires.csv", _csv(record["questionnaires"]))
         archive.writestr("who_has_seen_your_data.csv", _csv(record["audit_log"]))
+        for about, picture in pictures:
+            archive.writestr(about["file"], picture)
         archive.writestr("README.txt", "Your data from the sciatica care-plan tracker.\n"
                          "data.json holds everything; the CSV files open in a spreadsheet.\n")
     return buffer.getvalue()
@@ -223,6 +232,7 @@ def delete_account(user: User, outbox: Path | None = None) -> None:
         SessionNote.delete().where(
             (SessionNote.client == user)
             | ((SessionNote.therapist == user) & ~SessionNote.shared)).execute()
+        photos.delete_of_owner(user)  # before their techniques (Technique.owner below)
         for owner in _OWNED_BY:
             owner.model.delete().where(owner == user).execute()
         plan_ids = [p.id for p in Plan.select(Plan.id).where(Plan.client == user)]

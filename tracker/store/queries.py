@@ -21,6 +21,15 @@ def techniques_of(owner):
     return Technique.select().where(Technique.owner == owner)
 
 
+def techniques_seen_by(user):
+    """Techniques whose "How to" page the user may open: the built-ins, their own, and those
+    of the therapists they are linked to as a client (their plan may use them)."""
+    therapists = CareLink.select(CareLink.therapist).where(
+        (CareLink.client == user) & CareLink.active)
+    return Technique.select().where(Technique.owner.is_null() | (Technique.owner == user)
+                                    | Technique.owner.in_(therapists))
+
+
 def templates_of(owner):
     """The therapist's own plan templates."""
     return PlanTemplate.select().where(PlanTemplate.owner == owner)

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from tracker.web import security
 from tracker.web.extensions import limiter
 from tracker.web.pages import render
 
@@ -39,11 +40,16 @@ def _http_error(error: HTTPException):
         500: "Something went wrong on our side. Nothing you saved before is lost; "
         "please try again in a moment.",
     }
+    message = messages.get(error.code, error.description)
+    title = error.name
+    if error.code == 413:  # an upload's own limit in plain words (a photo: its size)
+        message = security.too_large_message() or message
+        title = "Too large to send"
     return render(
         "errors/error.html",
         status=error.code or 500,
-        title=error.name,
-        message=messages.get(error.code, error.description),
+        title=title,
+        message=message,
     )
 
 

@@ -10,13 +10,13 @@ attributes, never ``style``. Views may set a stricter header of their own (e.g. 
 import math
 from datetime import timedelta
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Request, Response, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tracker.store import login_limits
+from tracker.store import login_limits, photos
 from tracker.store.models import utcnow
 from tracker.web.extensions import limiter
 
@@ -63,6 +63,8 @@ def init_app(app: Flask) -> None:
     login_limit_per_account(app)  # a malformed TRACKER_LOGIN_LIMIT_PER_ACCOUNT fails here
     limiter.init_app(app)
     app.json = SafeJSONProvider(app)
+    # On top of the class htmx-flask set (request.htmx), not instead of it.
+    app.request_class = type("BodyLimitedRequest", (BodyLimits, app.request_class), {})
     app.before_request(_only_form_bodies)
     app.after_request(_security_headers)
 
@@ -79,6 +81,38 @@ def _security_headers(response: Response) -> Response:
 # --- request bodies ------------------------------------------------------------------
 
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+# The routes that take a body larger than MAX_CONTENT_LENGTH (1 MB): endpoint -> (most bytes,
+# what the 413 page says). 64 KB over the file's own limit is room for the form's other
+# fields and the multipart framing; the store checks the file itself (photos.MAX_BYTES).
+UPLOAD_LIMITS = {
+    "library.photos": (photos.MAX_BYTES + 64 * 1024, photos.TOO_LARGE + " Nothing was saved."),
+}
+
+
+class BodyLimits(Request):
+    """A request whose body limit is its route's (UPLOAD_LIMITS), else MAX_CONTENT_LENGTH.
+
+    A property of the request, not a ``before_request`` hook: the CSRF check (the first
+    hook) reads the form, and with it the body, before any later hook could raise the
+    limit. Werkzeug holds a body without a Content-Length to the same limit as it streams.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:
+        upload = UPLOAD_LIMITS.get(self.endpoint or "")
+        if upload and self._max_content_length is None:  # a view's own setting still wins
+            return upload[0]
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+
+def too_large_message() -> str | None:
+    """What a 413 says on an upload route (None elsewhere: the general words)."""
+    upload = UPLOAD_LIMITS.get(request.endpoint or "")
+    return upload[1] if upload else None
 # The routes that read a JSON body (the browser's push subscription, sent by
 # static/js/push.js); every other route reads forms only.
 JSON_ENDPOINTS = {"push.subscribe", "push.unsubscribe"}

@@ -1,5 +1,6 @@
 """The form for a therapist's own technique. Labels and button names are a contract."""
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -12,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from tracker.domain.plan_spec import DOSE_LIMITS
+from tracker.store.photos import TEXT_MAX as PHOTO_TEXT_MAX
 from tracker.web.forms import LINE_BREAKS, plain_text
 
 NAME_MAX = 100
@@ -174,3 +176,32 @@ class TechniqueForm(FlaskForm):
                 "per_side": bool(self.per_side.data),
             },
         }
+
+
+class PhotoForm(FlaskForm):
+    """A photo for one of one's own techniques: the file, and words for who can't see it."""
+
+    photo = FileField(
+        "Photo",
+        validators=[FileRequired(message="Please choose a photo to add.")],
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif"},
+    )
+    alt = StringField(
+        "What the photo shows",
+        validators=[_at_most(PHOTO_TEXT_MAX, "the description"), plain_text()],
+    )
+    caption = StringField(
+        "Caption (optional)",
+        validators=[_at_most(PHOTO_TEXT_MAX, "the caption"), plain_text()],
+    )
+    submit = SubmitField("Add photo")
+
+    def validate_alt(self, field) -> None:
+        # People who can't see the picture need words for it: a description, or a caption.
+        if not (field.data or "").strip() and not (self.caption.data or "").strip():
+            raise ValidationError("Please say what the photo shows, for people who can't see "
+                                  "it (or give it a caption).")
+
+    def texts(self) -> tuple[str, str]:
+        """The description and the caption, trimmed."""
+        return (self.alt.data or "").strip(), (self.caption.data or "").strip()

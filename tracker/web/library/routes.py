@@ -1,16 +1,18 @@
-"""The technique library: browse and search; therapists add, copy, edit and delete their own."""
+"""The technique library: browse and search; therapists add, copy, edit and delete their own,
+and add photos to their own (issue 18)."""
 from typing import NamedTuple
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from peewee import fn
 
 from tracker.domain import text
 from tracker.domain.plan_spec import Dose
 from tracker.store import library, queries
-from tracker.store.models import THERAPIST, Technique
+from tracker.store import photos as photo_store
+from tracker.store.models import THERAPIST, Technique, TechniquePhoto
 from tracker.web.access import get_object_or_404, role_required
-from tracker.web.library.forms import KIND_LABELS, NAME_MAX, TechniqueForm
+from tracker.web.library.forms import KIND_LABELS, NAME_MAX, PhotoForm, TechniqueForm
 from tracker.web.pages import render, submitted_status
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -25,6 +27,9 @@ KIND_HEADINGS = {
 QUERY_MAX = 100
 REFUSAL = "Only therapists can add or change techniques."
 COPY_SUFFIX = " (copy)"
+# A photo never changes under its URL (a new one gets a new id), but who may see it can
+# (a client's link ends): browsers keep it an hour, then ask again (ETag: 304, no bytes).
+PHOTO_CACHE = "private, max-age=3600"
 
 
 class Entry(NamedTuple):
@@ -70,7 +75,8 @@ def _grouped(techniques) -> list[Group]:
 
 
 def _visible(technique_id: int) -> Technique:
-    return get_object_or_404(Technique.visible_to(current_user.id), Technique.id == technique_id)
+    return get_object_or_404(queries.techniques_seen_by(current_user.id),
+                             Technique.id == technique_id)
 
 
 def _own(technique_id: int) -> Technique:
@@ -112,6 +118,7 @@ def detail(technique_id: int):
         dose=_dose_text(technique),
         can_copy=current_user.is_therapist,
         can_edit=technique.owner_id == current_user.id,
+        photos=photo_store.of_technique(technique),
     )
 
 
@@ -166,7 +173,63 @@ def delete(technique_id: int):
     """Ask for confirmation (GET), then delete one of one's own techniques (POST)."""
     technique = _own(technique_id)
     if request.method == "POST":
-        technique.delete_instance()
+        library.delete(technique)
         flash(f"Deleted “{technique.name}”.", "success")
         return redirect(url_for("library.index"))
     return render("library/delete.html", technique=technique)
+
+
+# --- photos (a therapist's own, on their own techniques) ----------------------------------
+
+
+@bp.route("/<int:technique_id>/photos", methods=["GET", "POST"])
+@role_required(THERAPIST, REFUSAL)
+def photos(technique_id: int):
+    """One of one's own techniques' photos, and the form that adds one (a plain multipart
+    post; the request body's size was checked before it was read: tracker/web/security.py)."""
+    technique = _own(technique_id)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            photo_store.add(technique, form.photo.data.read(photo_store.MAX_BYTES + 1),
+                            *form.texts())
+        except photo_store.PhotoError as refused:
+            form.photo.errors.append(str(refused))
+        else:
+            flash("Photo added.", "success")
+            return redirect(url_for("library.photos", technique_id=technique.id))
+    return render(
+        "library/photos.html", technique=technique, form=form,
+        photos=photo_store.of_technique(technique), status=submitted_status(form),
+        max_mb=photo_store.MB, max_count=photo_store.MAX_PER_TECHNIQUE,
+    )
+
+
+@bp.get("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    """The picture, to its therapist and the clients linked to them (anyone else: 404)."""
+    found = get_object_or_404(photo_store.seen_by(current_user.id),
+                              TechniquePhoto.id == photo_id)
+    response = Response(mimetype=found.mimetype)
+    response.set_etag(found.etag)
+    response.headers["Cache-Control"] = PHOTO_CACHE
+    response.make_conditional(request)
+    if response.status_code != 304:  # the bytes only when the browser's copy is not current
+        response.set_data(photo_store.picture(found))
+    return response
+
+
+@bp.route("/<int:technique_id>/photos/<int:photo_id>/delete", methods=["GET", "POST"])
+@role_required(THERAPIST, REFUSAL)
+def delete_photo(technique_id: int, photo_id: int):
+    """Ask for confirmation (GET), then delete one of one's own photos (POST)."""
+    technique = _own(technique_id)
+    found = get_object_or_404(photo_store.of_owner(current_user.id),
+                              TechniquePhoto.id == photo_id,
+                              TechniquePhoto.technique == technique.id)
+    if request.method == "POST":
+        photo_store.delete(found)
+        flash("Photo deleted.", "success")
+        return redirect(url_for("library.photos", technique_id=technique.id))
+    return render("library/photo_delete.html", technique=technique, photo=found)
