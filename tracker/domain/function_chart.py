@@ -393,10 +393,8 @@ def function_table(instrument: Instrument, answers: Sequence[Reading]) -> Markup
     rows = []
     for a in reversed(shown):
         label = "First answer" if a is shown[0] else change_label(instrument, a)
-        partial = "" if not a.score.partial else \
-            f" ({a.score.answered} of {a.score.total} answered)"
         rows.append(f'<tr><th scope="row">{escape(_full_day(a.day))}</th>'
-                    f"<td>{escape(_num(a.score.value or 0))}{escape(partial)}</td>"
+                    f"<td>{escape(_num(a.score.value or 0))}</td>"
                     f"<td>{escape(label)}</td></tr>")
     return Markup(
         f'<table class="function-table"><caption>{escape(instrument.name)}, newest first '
