@@ -110,9 +110,9 @@ def test_a_lower_is_better_instrument_going_down_is_meaningful():
     assert [y for _, y in dots(root)] == [TOP, (TOP + BOTTOM) / 2]  # 4 at the top, as scored
     view = function_view(BACK, answers, TODAY, "f")
     assert view.summary_for(YOU) == (
-        "Latest, 16 Mar: 2 (0 to 4, lower is better). Down 2 points since your first answer "
-        "(lower is better): a meaningful improvement, at least 2 points, the smallest change "
-        "that matters (MCID).")
+        "Latest, 16 Mar: 2 (0 to 4, lower is better). Down 2 points since your first answer: "
+        "a meaningful improvement, at least the smallest change that matters (MCID: 2 "
+        "points).")
     going_up = scored(BACK, 1, 3)
     assert going_up[-1].change.worse_meaningful
     assert len(by_class(parse(function_chart(BACK, going_up, TODAY, "f")), "mark-worse")) == 1
@@ -138,8 +138,8 @@ def test_a_chart_without_an_mcid_has_no_band_and_no_marks():
     root = parse(function_chart(GROC, answers, TODAY, "f"))
     assert by_class(root, "function-band") == [] and by_class(root, "mark-meaningful") == []
     assert function_view(GROC, answers, TODAY, "f").summary_for(DANA) == (
-        "Latest, 16 Mar: 2 (-3 to 3, higher is better). Up 3 points since Dana's first answer "
-        "(higher is better). No minimal important change is set for this questionnaire.")
+        "Latest, 16 Mar: 2 (-3 to 3, higher is better). Up 3 points since Dana's first answer"
+        ". No minimal important change is set for this questionnaire.")
 
 
 @given(st.lists(st.tuples(st.integers(0, 400), st.integers(0, 20)), min_size=1, max_size=30),
@@ -194,17 +194,17 @@ def test_the_words_in_either_voice():
     view = function_view(PSFS, answers, TODAY, "f")
     assert view.summary_for(YOU) == (
         "Latest, 16 Mar: 5.5 (0 to 10, higher is better). Up 2.5 points since your first "
-        "answer (higher is better): a meaningful improvement, at least 2 points, the smallest "
-        "change that matters (MCID).")
+        "answer: a meaningful improvement, at least the smallest change that matters (MCID: "
+        "2 points).")
     assert "since Dana's first answer" in view.summary_for(DANA)
     small = function_view(PSFS, scored(PSFS, 3, 4), TODAY, "f")
     assert small.summary_for(DANA).endswith(
-        "Up 1 point since Dana's first answer (higher is better): less than 2 points, the "
-        "smallest change that matters (MCID).")
+        "Up 1 point since Dana's first answer: less than the smallest change that matters "
+        "(MCID: 2 points).")
     worse = function_view(PSFS, scored(PSFS, 6, 3.5), TODAY, "f")
     assert worse.summary_for(YOU).endswith(
-        "Down 2.5 points since your first answer (higher is better): worse, by at least "
-        "2 points, the smallest change that matters (MCID).")
+        "Down 2.5 points since your first answer: worse, by at least the smallest change "
+        "that matters (MCID: 2 points).")
     once = function_view(PSFS, scored(PSFS, 4), TODAY, "f")
     assert once.summary_for(DANA) == ("Latest, 2 Mar: 4 (0 to 10, higher is better). Dana "
                                       "answered it once so far; the change shows from Dana's "

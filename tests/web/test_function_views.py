@@ -91,8 +91,8 @@ def test_the_clients_progress_shows_their_psfs_in_their_voice(answered, app):
     card = function_card(html)
     day = answered["start"] + timedelta(weeks=4)
     assert (f"Latest, {day.day} {day:%b}: 5.5 (0 to 10, higher is better). Up 2.5 points "
-            "since your first answer (higher is better): a meaningful improvement, at least "
-            "2 points, the smallest change that matters (MCID).") in words(card)
+            "since your first answer: a meaningful improvement, at least the smallest change "
+            "that matters (MCID: 2 points).") in words(card)
     [svg] = function_svgs(html)
     assert svg.get("role") == "img" and svg.get("aria-labelledby") == (
         "function-psfs-title function-psfs-desc")
@@ -126,7 +126,7 @@ def test_the_client_page_shows_it_beside_pain_by_name(answered, app):
     assert record.index('id="pain-heading"') < record.index('id="function-heading"') \
         < record.index('id="adherence-heading"')
     card = function_card(record)
-    assert "Up 2.5 points since Ann's first answer (higher is better): a meaningful " \
+    assert "Up 2.5 points since Ann's first answer: a meaningful " \
            "improvement" in words(card)
     assert " your " not in words(card)
     assert len(function_svgs(record)) == 1
@@ -143,8 +143,8 @@ def test_a_worse_score_says_worse_plainly(world, app):
         psfs(world["ann"], world["start"], 7)
         psfs(world["ann"], world["start"] + timedelta(weeks=2), 4)
     card = words(function_card(page(app, "t@example.org", f"/clients/{world['ann'].id}")))
-    assert "Down 3 points since Ann's first answer (higher is better): worse, by at least " \
-           "2 points" in card
+    assert "Down 3 points since Ann's first answer: worse, by at least the smallest change " \
+           "that matters (MCID: 2 points)." in card
     assert "\u22123, worse" in card  # in the table
 
 
@@ -166,7 +166,7 @@ def test_a_clinic_instrument_lower_is_better(world, app):
                                         complete=True, instruments=app.extensions[
                                             "instruments"].instruments)
     html = page(app, "t@example.org", f"/clients/{world['ann'].id}")
-    assert "Down 3 points since Ann's first answer (lower is better): a meaningful " \
+    assert "Down 3 points since Ann's first answer: a meaningful " \
            "improvement" in words(function_card(html))
     assert [s.get("aria-labelledby") for s in function_svgs(html)] == [
         "function-clinic-back-title function-clinic-back-desc"]

@@ -139,11 +139,11 @@ def _change_sentence(instrument: Instrument, latest: Reading, voice: Voice) -> s
     if raw == 0:
         text = f"No change {since}"
     else:
-        text = f"{'Up' if raw > 0 else 'Down'} {_points(raw)} {since} ({_direction(instrument)})"
+        text = f"{'Up' if raw > 0 else 'Down'} {_points(raw)} {since}"
     mcid = instrument.mcid
     if mcid is None:
         return text + ". No minimal important change is set for this questionnaire."
-    limit = f"{_points(mcid.value)}, the smallest change that matters (MCID)"
+    limit = f"the smallest change that matters (MCID: {_points(mcid.value)})"
     if latest.change.meaningful:
         return f"{text}: a meaningful improvement, at least {limit}."
     if latest.change.worse_meaningful:
@@ -182,8 +182,8 @@ class FunctionView:
         """Where the MCID used is from, or that there is none."""
         mcid = self.instrument.mcid
         if mcid is None:
-            return f"{self.short_name}: no minimal important change is set."
-        return f"{self.short_name}: MCID {_points(mcid.value)} ({mcid.source})."
+            return f"{self.instrument.name}: no minimal important change is set."
+        return f"{self.instrument.name}: {_points(mcid.value)}. Source: {mcid.source}"
 
     @property
     def summary(self) -> str:
