@@ -26,6 +26,7 @@ from tracker.domain.function_chart import (
     value_ticks,
 )
 from tracker.domain.instruments import GROC, PSFS, Instrument, Score
+from tracker.domain.roster import SORTS, Row, parse_sort, sort_rows
 from tracker.domain.wording import YOU, Voice
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -244,3 +245,16 @@ def test_the_roster_trend():
     down = trend(BACK, scored(BACK, 1, 3))
     assert (down.label, down.worse, down.sort_key) == ("+2, worse", True, -0.5)
     assert trend(PSFS, []) is None
+
+
+def test_the_roster_sorts_by_the_change_as_a_share_of_the_range():
+    rows = [Row(1, "Ann", function=trend(PSFS, scored(PSFS, 3, 6))),  # +0.3 of the range
+            Row(2, "Bob", function=trend(BACK, scored(BACK, 1, 3))),  # -0.5
+            Row(3, "Cy", function=trend(PSFS, scored(PSFS, 5))),  # one answer: no change yet
+            Row(4, "Di"),  # no answers
+            Row(5, "Ed", function=trend(PSFS, scored(PSFS, 5, 4)))]  # -0.1
+    assert SORTS["function"].descending is False  # the most worsened first
+    up = sort_rows(rows, parse_sort("function", None))
+    assert [r.name for r in up] == ["Bob", "Ed", "Ann", "Cy", "Di"]
+    down = sort_rows(rows, parse_sort("function", "desc"))
+    assert [r.name for r in down] == ["Ann", "Ed", "Bob", "Cy", "Di"]

@@ -42,7 +42,9 @@ _COLOUR = "#1f5fbf"
 _RING = 7  # radius of the "meaningful" ring
 _CROSS = 5  # half the side of the "worse" cross
 _MAX_VALUE_TICKS = 6
-_STEPS = (0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+# Round steps for the value labels: 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50 ... up to 5 million
+# (a definition's range is at most 100 items of +-1000).
+_STEPS = (0.5, *(m * 10 ** k for k in range(7) for m in (1, 2, 2.5, 5)))
 _ID_PREFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -228,11 +230,11 @@ def value_ticks(low: float, high: float) -> list[float]:
     ends are multiples of first, so the labels are evenly spaced where they can be."""
     if not high > low:
         raise ValueError(f"the range must rise (got {low} to {high})")
-    candidates = [_ticks(low, high, s) for s in _STEPS]
-    fitting = [t for t in candidates if len(t) <= _MAX_VALUE_TICKS]
-    even = [t for t, s in zip(candidates, _STEPS, strict=True)
-            if len(t) <= _MAX_VALUE_TICKS and low % s == 0 and high % s == 0]
-    return (even or fitting or [[low, high]])[0]
+    # A step of fewer than a fifth of the range gives too many labels: skip it unbuilt.
+    steps = [s for s in _STEPS if (high - low) / s <= _MAX_VALUE_TICKS]
+    fitting = [(s, t) for s in steps if len(t := _ticks(low, high, s)) <= _MAX_VALUE_TICKS]
+    even = [t for s, t in fitting if low % s == 0 and high % s == 0]
+    return (even or [t for _, t in fitting] or [[low, high]])[0]
 
 
 def _check_prefix(id_prefix: str) -> str:
