@@ -30,8 +30,9 @@ from .instruments import Change, Instrument, Score, change
 from .wording import YOU, Voice
 
 __all__ = [
-    "FunctionTrend", "FunctionView", "Reading", "function_chart", "function_table",
-    "function_view", "readings", "short_name", "trend", "trend_sparkline", "value_ticks",
+    "Answer", "FunctionTrend", "FunctionView", "Reading", "change_label", "function_chart",
+    "function_table", "function_view", "readings", "short_name", "trend", "trend_sparkline",
+    "value_ticks",
 ]
 
 WIDTH, HEIGHT = 360, 224  # the viewBox, as the pain chart's
@@ -119,8 +120,9 @@ def _scale(instrument: Instrument) -> str:
 
 
 def change_label(instrument: Instrument, reading: Reading) -> str:
-    """The change from the first answer, short: "+3.5, meaningful", "-2, worse", "+1",
-    "first answer". Signed as the score moved (a lower-is-better score that fell is "-")."""
+    """The change from the first answer, short: "+3.5, meaningful", "−2, worse", "+1",
+    "no change" ("" when there is none to say). Signed as the score moved (a lower-is-better
+    score that fell is "−", and may be meaningful)."""
     diff = reading.change.difference
     if diff is None:
         return ""
