@@ -351,12 +351,13 @@ def _legend(instrument: Instrument, meaningful: bool, worse: bool) -> list[str]:
              f'<line x1="{LEFT}" y1="12" x2="{LEFT + 22}" y2="12" stroke="currentColor" '
              'stroke-width="1.5" stroke-dasharray="1 3" stroke-linecap="round"/>'
              f'<text x="{LEFT + 28}" y="12" dy="0.35em">First answer</text>']
-    at = LEFT + 118
+    # Room for each label at 16 units (the narrowest phones): "First answer" is ~106 wide.
+    at = LEFT + 146
     if meaningful:
         parts.append(f'<circle cx="{at + 7}" cy="12" r="{_RING}" fill="none" '
                      'stroke="currentColor" stroke-width="2"/>'
                      f'<text x="{at + 20}" y="12" dy="0.35em">Meaningful</text>')
-        at += 100
+        at += 104
     if worse:
         parts.append(f'<path d="M{at + 2},7L{at + 12},17M{at + 2},17L{at + 12},7" '
                      'fill="none" stroke="currentColor" stroke-width="2"/>'
