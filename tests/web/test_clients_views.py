@@ -632,6 +632,7 @@ def test_the_sorted_header_says_so_and_links_the_other_way(three, as_user):
         ("adherence", "", "/clients?sort=adherence&amp;dir=asc"),
         ("checkin", "", "/clients?sort=checkin&amp;dir=asc"),
         ("pain", ' aria-sort="descending"', "/clients?sort=pain&amp;dir=asc"),
+        ("function", "", "/clients?sort=function&amp;dir=asc"),
         ("phase", "", "/clients?sort=phase&amp;dir=asc"),
         ("next", "", "/clients?sort=next&amp;dir=asc"),
     ]

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
+from .function_chart import FunctionTrend
+
 __all__ = [
     "AREA", "DEFAULT_SORT", "FLARE_UP", "INACTIVE", "INACTIVE_DAYS", "RED_FLAG", "SORTS",
     "STEP_DOWN", "WAITING", "Column", "Facts", "Flag", "Row", "Sort", "days_ago", "flags",
@@ -104,6 +106,7 @@ class Row:
     today: str = ""  # the client's today so far: "2 of 7 so far"; "" without a plan
     trend: Markup = Markup("")  # leg pain over the last 14 days, a small SVG with its words
     next_session: date | None = None  # the next professional session due, if any soon
+    function: FunctionTrend | None = None  # the latest function score and its change
 
     @property
     def adherence_text(self) -> str:
@@ -150,6 +153,10 @@ SORTS: dict[str, Column] = {
     "adherence": Column("Adherence (14 days)", lambda r: r.adherence, False),
     "checkin": Column("Last check-in", lambda r: r.last_checkin, False),
     "pain": Column("Leg pain", lambda r: r.leg_pain, True),
+    # The change since the first answer, as a share of the instrument's range; the
+    # first click shows the most worsened first.
+    "function": Column("Function", lambda r: r.function.sort_key if r.function else None,
+                       False),
     "phase": Column("Phase", lambda r: r.phase.casefold() if r.phase else None, False),
     "next": Column("Next session", lambda r: r.next_session, False),
 }

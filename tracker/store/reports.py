@@ -4,7 +4,8 @@ Used by the client's /progress page and (later) by the therapist's client page, 
 show the same figures and the same charts.
 """
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -14,7 +15,8 @@ from peewee import fn
 from tracker.domain import charts, progress, roster, schedule, sparkline, symptoms, wording
 from tracker.domain import day as today_model
 from tracker.domain import safety as safety_rules
-from tracker.store import plans, safety_reports
+from tracker.domain.instruments import BUILT_IN, Instrument
+from tracker.store import outcomes, plans, safety_reports
 from tracker.store.models import CheckIn, CheckOff, Plan, PlanEvent, SafetyCheck, User
 
 WEEKS_SHOWN = 12
@@ -294,7 +296,8 @@ def _roster_row(client: User, plan: Plan | None, data: _PlanData | None,
 
 def roster_rows(clients: list[User], now: datetime,
                 archived_ids: frozenset[int] = frozenset(),
-                sort: roster.Sort = roster.DEFAULT_SORT) -> list[roster.Row]:
+                sort: roster.Sort = roster.DEFAULT_SORT,
+                instruments: Mapping[str, Instrument] = BUILT_IN) -> list[roster.Row]:
     """The roster's rows for these clients, sorted, each on the client's own today, in
     a fixed number of queries however many they are. ``archived_ids`` are clients the
     therapist archived (shown here while flagged)."""
@@ -308,6 +311,7 @@ def roster_rows(clients: list[User], now: datetime,
     checkins = _last_checkins(ids)
     reports = safety_reports.open_by_client(ids)
     pain = _pain_points(ids, since)
+    function = outcomes.roster_trends(ids, current, instruments)
     rows = []
     for client in clients:
         plan = current.get(client.id)
@@ -315,4 +319,5 @@ def roster_rows(clients: list[User], now: datetime,
                                 checkins.get(client.id), todays[client.id],
                                 reports.get(client.id, []), client.id in archived_ids,
                                 pain.get(client.id, [])))
+    rows = [replace(row, function=function.get(row.client_id)) for row in rows]
     return roster.sort_rows(rows, sort)

@@ -5,12 +5,13 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
 from tracker.domain import phases, schedule
-from tracker.store import audit, notes, plans, queries, reports, safety_reports
+from tracker.store import audit, notes, outcomes, plans, queries, reports, safety_reports
 from tracker.store.models import THERAPIST, CareLink, Plan, User
 from tracker.web.access import get_object_or_404, require_plan_author, role_required
 from tracker.web.clients.forms import PauseForm, ResumeForm, SafetyResumeForm, StepForm
 from tracker.web.pages import render, submitted_status
 from tracker.web.plans.forms import SuggestionForm
+from tracker.web.questionnaires import catalogue
 
 bp = Blueprint("client_page", __name__, url_prefix="/clients/<int:client_id>")
 
@@ -67,6 +68,9 @@ def _page(client: User, template: str, status: int = 200, forms=None, safety_for
                "safety": safety_reports.assessment_of(open_reports),
                "safety_form": safety_form or SafetyResumeForm(prefix="safety"),
                "waiting_since": None,
+               # Outcome measures over time: the record column and the summary (issue 19).
+               "function_views": outcomes.function_views(client, today, "function",
+                                                         catalogue().instruments),
                # One author: the client's other therapists see the plan read-only.
                "can_edit": plan is None or plan.therapist_id in (None, current_user.id),
                **_notes_context(client, plan, today)}

@@ -18,6 +18,7 @@ from tracker.web.access import get_object_or_404, role_required
 from tracker.web.auth.forms import RegisterForm
 from tracker.web.forms import plain_text
 from tracker.web.pages import private, render, submitted_status
+from tracker.web.questionnaires import catalogue
 
 bp = Blueprint("clients", __name__)
 
@@ -110,7 +111,7 @@ def roster_page():
         "clients/_roster_results.html",
         rows=reports.roster_rows([link.client for link in found], utcnow(),
                                  frozenset(link.client_id for link in found if link.archived),
-                                 sort),
+                                 sort, catalogue().instruments),
         has_clients=bool(shown),
         query=query,
         query_error=query_error,

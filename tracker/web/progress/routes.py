@@ -2,10 +2,11 @@
 from flask import Blueprint
 from flask_login import current_user
 
-from tracker.store import plans, queries, reports
+from tracker.store import outcomes, plans, queries, reports
 from tracker.store.models import CLIENT
 from tracker.web.access import role_required
 from tracker.web.pages import render
+from tracker.web.questionnaires import catalogue
 
 bp = Blueprint("progress", __name__)
 
@@ -23,5 +24,7 @@ def progress():
         plan, ended = history[0]
         ended = min(ended or today, today)
     report = reports.progress_report(plan, ended or today) if plan else None
+    function_views = outcomes.function_views(current_user, today, "function",
+                                             catalogue().instruments)
     return render("progress/progress.html", plan=plan, report=report, ended=ended,
-                  history=history)
+                  history=history, function_views=function_views)
