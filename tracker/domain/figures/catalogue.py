@@ -56,18 +56,19 @@ class Figure:
     box: tuple[int, int, int, int] = (0, 0, WIDTH, HEIGHT)  # the viewBox of one pose
 
 
-BEAT = 1  # seconds: the rhythm is the dose's (hold, release, other side), compressed
+BEAT = 2  # seconds: the rhythm is the dose's (hold, release, other side), compressed
 
 
 # --- building poses -----------------------------------------------------------------
 
 def _limb(origin, spec, upper, lower):
-    """A limb spec: three page directions, or ("to", target, bend, end direction)."""
+    """A limb spec: three page directions, or ("to", target, bend, end direction) where
+    an end direction of None carries on straight from the lower segment."""
     if spec[0] != "to":
         return spec
     _, target, bend, end = spec
     a, b = reach(origin, target, upper, lower, bend)
-    return a, b, end
+    return a, b, b if end is None else end
 
 
 def body(hip, *, pelvis, trunk, head, arms, legs) -> Pose:
@@ -109,7 +110,7 @@ HIP = (104, LIE)
 MAT = Prop("mat")
 
 
-def _supine(hip=HIP, *, legs, arms=None, head=188, pelvis=180, trunk=180):
+def _supine(hip=HIP, *, legs, arms=None, head=190, pelvis=180, trunk=180):
     arms = arms or (arms_down(hip, pelvis, trunk),) * 2
     return body(hip, pelvis=pelvis, trunk=trunk, head=head, arms=arms, legs=legs)
 
@@ -124,10 +125,10 @@ def _piriformis_hold(near_crossed: bool) -> Pose:
     crossed = ("to", target, 1, 0)
     pulled_leg = (pulled, -40, -125)
     grip = on_thigh(HIP, pulled, 17, side=3.5)  # behind the pulled thigh
-    hold = ("to", grip, -1, -120)
+    hold = ("to", grip, -1, None)
     legs = (pulled_leg, crossed) if near_crossed else (crossed, pulled_leg)
     # The crossing ankle points on past the thigh it rests on.
-    pose = _supine(legs=legs, arms=(hold, hold), head=195)
+    pose = _supine(legs=legs, arms=(hold, hold), head=190)
     d = skeleton.absolute_angles(pose)
     side = "n" if near_crossed else "f"
     d["foot_" + side] = d["shin_" + side] + 10
@@ -137,10 +138,10 @@ def _piriformis_hold(near_crossed: bool) -> Pose:
 def _knee_hold(near: bool) -> Pose:
     pulled = -135
     grip = on_thigh(HIP, pulled, 21, side=3)
-    hold = ("to", grip, -1, -100)
+    hold = ("to", grip, -1, None)
     bent = (pulled, 35, -50)
     legs = (_hook(), bent) if near else (bent, _hook())
-    return _supine(legs=legs, arms=(hold, hold), head=195)
+    return _supine(legs=legs, arms=(hold, hold), head=190)
 
 
 SIT = (66, LIE)
@@ -272,31 +273,30 @@ def _self_care() -> dict[str, tuple]:
     hams, roller_h = _roller_hamstrings()
     back, roller_b = _roller_low_back()
     prone = _prone()
-    per_side = (1, 0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 1)
+    per_side = (1, 0, 0, 1, 2, 2)  # release, hold one side, release, other side
     return {
         "piriformis-stretch": (
             ("Hold, right side", "Release", "Hold, left side"),
             (Scene(_piriformis_hold(True), (MAT,)), Scene(release, (MAT,)),
              Scene(_piriformis_hold(False), (MAT,))),
             per_side, "move",
-            "Lying on your back with both knees bent, you cross your right ankle over your "
-            "left knee, then hold your left thigh with both hands and draw it towards your "
-            "chest: the stretch is deep in your right buttock. Hold, lower both feet to "
-            "the floor, then do the same with the left ankle over the right knee.",
+            "Lying on your back, knees bent, you cross your right ankle over your left knee "
+            "and draw your left thigh towards your chest with both hands: the stretch is "
+            "deep in your right buttock. Hold, lower your feet, then the other side.",
         ),
         "knee-to-chest-stretch": (
             ("Hold, right knee", "Release", "Hold, left knee"),
             (Scene(_knee_hold(True), (MAT,)), Scene(release, (MAT,)),
              Scene(_knee_hold(False), (MAT,))),
             per_side, "move",
-            "Lying on your back with your knees bent and feet flat, you hold your right "
-            "knee with both hands behind the thigh and draw it towards your chest, the "
-            "other foot staying on the floor. Hold, lower it slowly, then do the left knee.",
+            "Lying on your back, knees bent and feet flat, you hold your right knee with both "
+            "hands behind the thigh and draw it towards your chest, the left foot staying on "
+            "the floor. Hold, lower it slowly, then the left knee.",
         ),
         "seated-forward-bend": (
             ("Sit tall", "Hold, folded forward"),
             (Scene(_seated(True), (MAT,)), Scene(_seated(False), (MAT,))),
-            (0, 0, 1, 1, 1, 1, 0), "move",
+            (0, 1, 1), "move",
             "Sitting on the floor with your legs straight out in front and knees soft, you "
             "sit tall, then fold forward from your hips, sliding your hands along your "
             "legs towards your feet. Hold at a gentle pull behind the thighs, then roll "
@@ -307,7 +307,7 @@ def _self_care() -> dict[str, tuple]:
              "Floor: lying on the ball"),
             (Scene(wall_low, (MAT, WALL, ball_low)), Scene(wall_high, (MAT, WALL, ball_high)),
              Scene(floor_ball, (MAT, ball_floor))),
-            (0, 0, 0, 1, 1, 1, 2, 2, 2), "cut",
+            (0, 0, 1, 1, 2, 2), "cut",
             "Standing with your back to a wall and your feet a step forward, you hold a "
             "ball between the wall and your buttock and lean back into it; bending your "
             "knees rolls it up to your lower back, beside the spine. Hold steady pressure "
@@ -317,7 +317,7 @@ def _self_care() -> dict[str, tuple]:
         "firm-pressure-self-massage": (
             ("Circles on the lower back", "Strokes over the buttocks"),
             (Scene(_pressing(False), (MAT,)), Scene(_pressing(True), (MAT,))),
-            (0, 0, 0, 1, 1, 1), "move",
+            (0, 0, 1, 1), "move",
             "Standing, you reach behind you and press firmly with your hands or knuckles "
             "into the muscles beside your spine in your lower back, in small circles, then "
             "in long strokes down and out over your buttocks towards the hips.",
@@ -326,7 +326,7 @@ def _self_care() -> dict[str, tuple]:
             ("Buttock: ankle over knee", "Backs of the thighs", "Lower back, gently"),
             (Scene(glutes, (MAT, roller_g)), Scene(hams, (MAT, roller_h)),
              Scene(back, (MAT, roller_b))),
-            (0, 0, 0, 1, 1, 1, 2, 2, 2), "cut",
+            (0, 0, 1, 1, 2, 2), "cut",
             "You sit on a foam roller with your hands on the floor behind you, your right "
             "ankle crossed over your left knee, and lean onto your right buttock to roll it. "
             "Then the roller goes under the backs of your thighs, legs straight, your hands "
@@ -337,7 +337,7 @@ def _self_care() -> dict[str, tuple]:
             ("Lying: heat on the lower back", "Sitting: heat behind the lower back"),
             (Scene(prone, (MAT, Prop("heat", 93, LIE - 6)), face=-1),
              Scene(_chair_sit(), (MAT, CHAIR, Prop("heat", 64, CHAIR.y - 8, 90)))),
-            (0, 0, 0, 1, 1, 1), "cut",
+            (0, 0, 1, 1), "cut",
             "Before self-massage you lie face down with a warm heating pad or warm towel "
             "over your lower back, or sit back in a chair with it between your lower back "
             "and the chair, for about 15 minutes.",
@@ -346,7 +346,7 @@ def _self_care() -> dict[str, tuple]:
             ("Wrapped ice on the lower back", "Wrapped ice on the buttock"),
             (Scene(prone, (MAT, Prop("ice", 92, LIE - 6)), face=-1),
              Scene(prone, (MAT, Prop("ice", 108, LIE - 6)), face=-1)),
-            (0, 0, 0, 1, 1, 1), "cut",
+            (0, 0, 1, 1), "cut",
             "After self-massage you lie face down with an ice pack wrapped in a thin cloth "
             "on the sore part of your lower back or buttock, for up to 15 minutes.",
         ),
@@ -381,15 +381,30 @@ def _extent(p: Prop) -> tuple[tuple[float, float], ...]:
     return ()
 
 
-def frame(scenes) -> tuple[int, int, int, int]:
-    """A viewBox (x, y, width, height) that holds every key pose, whole numbers, with a
-    margin: so a figure fills its box at phone size whatever its shape."""
+def in_between(scenes, beats, motion, steps=8):
+    """The poses the animation passes through: each move from key pose to key pose
+    (around the loop) in ``steps`` steps; the key poses alone when it cuts."""
+    poses = [s.pose for s in scenes]
+    if motion != "move" or not beats:
+        return poses
+    loop = list(beats) + [beats[0]]
+    return poses + [skeleton.interpolate(scenes[a].pose, scenes[b].pose, k / steps)
+                    for a, b in zip(loop, loop[1:]) if a != b for k in range(1, steps)]
+
+
+def frame(scenes, beats=(), motion="still") -> tuple[int, int, int, int]:
+    """A viewBox (x, y, width, height) that holds every key pose and every pose in
+    between, whole numbers, with a margin: so a figure fills its box at phone size
+    whatever its shape."""
     xs, ys = [], []
-    for scene in scenes:
-        for name, (_a, (x, y)) in skeleton.joints(scene.pose).items():
+    for pose in in_between(scenes, beats, motion):
+        xs.append(pose.x)
+        ys.append(pose.y)
+        for name, (_a, (x, y)) in skeleton.joints(pose).items():
             r = HEAD_MARGIN if name == "head" else 3
-            xs += [x - r, x + r, scene.pose.x - 3]
+            xs += [x - r, x + r]
             ys += [y - r, y + r]
+    for scene in scenes:
         for p in scene.props:
             for x, y in _extent(p):
                 xs.append(x)
@@ -414,7 +429,7 @@ def _build() -> dict[str, Figure]:
         if slug in care:
             names, scenes, beats, motion, words = care[slug]
             figures[slug] = Figure(slug, t["name"], words, names, scenes, beats, motion,
-                                   frame(scenes))
+                                   frame(scenes, beats, motion))
             continue
         areas = tuple(t["areas"])
         where = t["body_area"].lower()

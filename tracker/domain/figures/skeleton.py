@@ -48,6 +48,14 @@ CHAINS: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
 
 Point = tuple[float, float]
 
+# How far a joint turns, where the short way round would cross a limit: a knee bends one
+# way (positive: the shin folds behind the thigh) up to about 160 degrees; negative
+# values draw a crossed leg (its shin seen across the front of the other thigh).
+JOINT_RANGES: dict[str, tuple[float, float]] = {
+    "shin_f": (-165, 170),
+    "shin_n": (-165, 170),
+}
+
 
 def length(name: str) -> float:
     return SEGMENTS[name][1]
@@ -130,8 +138,27 @@ def reach(origin: Point, target: Point, upper: float, lower: float, bend: int) -
     return a1, math.degrees(math.atan2(target[1] - my, target[0] - mx))
 
 
+def unwrap(series: list[float], name: str = "") -> list[float]:
+    """A joint's angles in turn, each the short way round from the one before (so a joint
+    never spins), unless that way leaves the joint's range (a knee never bends forwards)."""
+    low, high = JOINT_RANGES.get(name, (-math.inf, math.inf))
+    out = [series[0]]
+    for a in series[1:]:
+        while a - out[-1] > 180:
+            a -= 360
+        while a - out[-1] < -180:
+            a += 360
+        if not low <= a <= high:
+            a += 360 if a < low else -360
+        out.append(a)
+    return out
+
+
 def interpolate(a: Pose, b: Pose, t: float) -> Pose:
-    """The pose a fraction ``t`` of the way from a to b, joint by joint (as the animation
-    moves): the segments stay rigid, only the angles turn."""
-    return Pose(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t,
-                tuple(p + (q - p) * t for p, q in zip(a.angles, b.angles)))
+    """The pose a fraction ``t`` of the way from a to b, joint by joint, the way the
+    animation turns them: the segments stay rigid, only the angles turn."""
+    angles = []
+    for name, p, q in zip(NAMES, a.angles, b.angles):
+        p, q = unwrap([p, q], name)
+        angles.append(p + (q - p) * t)
+    return Pose(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, tuple(angles))

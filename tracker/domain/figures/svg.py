@@ -10,6 +10,8 @@ side by side, drawn in the same <svg>.
 
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
 
 from tracker.domain.figures import skeleton
@@ -23,9 +25,24 @@ _LIMB_CLASS = {"thigh_f": "fig-far", "arm_f": "fig-far", "thigh_n": "fig-near",
 
 
 def n(v: float) -> str:
-    """A coordinate with at most one decimal, no trailing zero, no "-0"."""
+    """A coordinate with at most one decimal, no trailing zero, no "-0", no leading 0."""
     s = f"{v:.1f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    if s in ("-0", ""):
+        return "0"
+    return s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
+
+
+def _pair(x: float, y: float) -> str:
+    b = n(y)
+    return n(x) + ("" if b.startswith("-") else " ") + b
+
+
+def chain_d(points) -> str:
+    """A polyline as path data: the first point, then each step relative to the one before
+    (from rounded points, so rounding never adds up along a limb)."""
+    r = [(round(x, 1), round(y, 1)) for x, y in points]
+    return "M" + _pair(*r[0]) + "".join(
+        "l" + _pair(b[0] - a[0], b[1] - a[1]) for a, b in zip(r, r[1:]))
 
 
 # --- props ----------------------------------------------------------------------------
@@ -96,13 +113,13 @@ def body(pose: skeleton.Pose, face: int = 1) -> str:
     j = skeleton.joints(pose)
     out = []
     for cls, chains in skeleton.CHAINS:
-        d = "".join("M" + _point(j[c[0]][0]) + "".join("L" + _point(j[s][1]) for s in c)
-                    for c in chains)
+        d = "".join(chain_d([j[c[0]][0]] + [j[s][1] for s in c]) for c in chains)
         out.append(f'<path class="{cls}" d="{d}"/>')
     hx, hy = j["head"][1]
-    a = skeleton.absolute_angles(pose)["head"]
+    a = math.radians(skeleton.absolute_angles(pose)["head"] + 90 * face)
+    tip = [(hx + r * math.cos(a), hy + r * math.sin(a)) for r in (HEAD_RADIUS, HEAD_RADIUS + 2.5)]
     out.insert(2, f'<circle class="fig-head" cx="{n(hx)}" cy="{n(hy)}" r="{HEAD_RADIUS}"/>'
-               f'<g transform="translate({n(hx)} {n(hy)})rotate({n(a)})">{_nose(face, 0)}</g>')
+               f'<path class="fig-nose" d="{chain_d(tip)}"/>')
     return "".join(out)
 
 
@@ -114,33 +131,28 @@ def still(scene: Scene, box) -> str:
 
 # --- the animation ----------------------------------------------------------------------
 
-def _unwrapped(series: list[float]) -> list[float]:
-    """Each angle the short way round from the one before (so a joint never spins)."""
-    out = [series[0]]
-    for a in series[1:]:
-        while a - out[-1] > 180:
-            a -= 360
-        while a - out[-1] < -180:
-            a += 360
-        out.append(a)
-    return out
-
-
 class _Timeline:
     def __init__(self, fig: Figure):
         self.fig = fig
         self.discrete = fig.motion == "cut"
         beats = list(fig.beats)
+        if self.discrete:  # runs of one length: one value each, the same time on screen
+            runs = [beats[0]] + [b for a, b in zip(beats, beats[1:]) if a != b]
+            if len(beats) % len(runs) == 0 and beats == [r for r in runs
+                                                         for _ in range(len(beats) // len(runs))]:
+                beats, self_dur = runs, len(beats)
+            else:
+                self_dur = len(beats)
         # linear: back to the first pose at the end of the loop; discrete: one value a beat
         self.frames = beats if self.discrete else beats + beats[:1]
-        self.dur = f"{len(beats) * BEAT}s"
+        self.dur = f"{n((self_dur if self.discrete else len(beats)) * BEAT)}s"
 
-    def animate(self, attribute: str, values: list[str], kind: str = "") -> str:
+    def animate(self, attribute: str, values: list[str], kind: str = "", add=True) -> str:
         mode = ' calcMode="discrete"' if self.discrete or attribute == "opacity" else ""
         # a switch lasts a beat: without the closing frame a linear loop ends on
         frames = values[:-1] if attribute == "opacity" and not self.discrete else values
         tag = "animateTransform" if kind else "animate"
-        what = f' type="{kind}" additive="sum"' if kind else ""
+        what = f' type="{kind}"' + (' additive="sum"' if add else "") if kind else ""
         return (f'<{tag} attributeName="{attribute}"{what} values="{";".join(frames)}" '
                 f'dur="{self.dur}"{mode} repeatCount="indefinite"/>')
 
@@ -154,8 +166,16 @@ def _children(name: str | None) -> list[str]:
     return kids
 
 
-def _skeleton(fig: Figure, tl: _Timeline) -> str:
+def _skeleton(fig: Figure, tl: _Timeline, uid: str) -> str:
     poses = [fig.scenes[i].pose for i in tl.frames]
+
+    def series(name: str) -> list[float]:
+        return skeleton.unwrap([p.relative(name) for p in poses], name)
+
+    def chain(name: str) -> tuple:
+        """A limb's motion, to draw a near limb that moves as the far one as a <use>."""
+        kids = _children(name)
+        return (tuple(round(a) for a in series(name)),) + (chain(kids[0]) if kids else ())
 
     def noses(size: float) -> str:
         faces = [fig.scenes[i].face for i in tl.frames]
@@ -170,16 +190,17 @@ def _skeleton(fig: Figure, tl: _Timeline) -> str:
     def group(name: str) -> str:
         parent = SEGMENTS[name][0]
         offset = SEGMENTS[parent][1] if parent else 0
-        series = _unwrapped([p.relative(name) for p in poses])
+        angles = series(name)
         move = f"translate({n(offset)})" if offset else ""
         side = _LIMB_CLASS.get(name)
-        cls = f' class="{side}"' if side else ""
-        if len({round(a) for a in series}) == 1:
-            turn = f"{move}rotate({n(series[0])})"
+        if side == "fig-near" and chain(name) == chain(name[:-1] + "f"):
+            return f'<use href="#{uid}-{name[:-2]}" class="{side}"/>'
+        if len({round(a) for a in angles}) == 1:
+            turn = move + (f"rotate({n(angles[0])})" if round(angles[0], 1) else "")
             anim = ""
         else:
             turn = move
-            anim = tl.animate("transform", [n(round(a)) for a in series], "rotate")
+            anim = tl.animate("transform", [n(round(a)) for a in angles], "rotate")
         attr = f' transform="{turn}"' if turn else ""
         size = SEGMENTS[name][1]
         inner = f'<path d="M0 0h{n(size)}"/>'
@@ -191,10 +212,14 @@ def _skeleton(fig: Figure, tl: _Timeline) -> str:
             content = group(kids[0]) + inner + group(kids[1]) + group(kids[2])
         else:
             content = inner + "".join(group(k) for k in kids)
-        return f"<g{cls}{attr}>{anim}{content}</g>"
+        if side == "fig-far" and chain(name) == chain(name[:-1] + "n"):
+            # the near limb reuses it (<use>): its id, and no class of its own
+            return f'<g class="{side}"><g id="{uid}-{name[:-2]}"{attr}>{anim}{content}</g></g>'
+        return f"<g{attr}>{anim}{content}</g>" if side is None else \
+            f'<g class="{side}"{attr}>{anim}{content}</g>'
 
     xs = [f"{n(p.x)} {n(p.y)}" for p in poses]
-    root_anim = "" if len(set(xs)) == 1 else tl.animate("transform", xs, "translate")
+    root_anim = "" if len(set(xs)) == 1 else tl.animate("transform", xs, "translate", False)
     inner = "".join(group(k) for k in _children(None))
     return f'<g class="fig-body" transform="translate({xs[0]})">{root_anim}{inner}</g>'
 
@@ -217,19 +242,31 @@ def _props_animated(fig: Figure, tl: _Timeline, on_top: bool) -> str:
     return "".join(out)
 
 
-def animated(fig: Figure) -> str:
+def animated(fig: Figure, uid: str) -> str:
     if len(fig.scenes) == 1 or not fig.beats:
         return still(fig.scenes[0], fig.box)
     tl = _Timeline(fig)
-    moving = (_props_animated(fig, tl, False) + _skeleton(fig, tl)
-              + _props_animated(fig, tl, True))
     x0, y0, w, h = fig.box
     # half size: two in a row, or three or four in two rows
     cells = ((0, h / 4), (w / 2, h / 4)) if len(fig.scenes) == 2 else \
         ((0, 0), (w / 2, 0), (0, h / 2), (w / 2, h / 2))
-    stills = "".join(
-        f'<g transform="translate({n(x0 / 2 + x)} {n(y0 / 2 + y)})scale(.5)">'
-        f"{still(s, fig.box)}</g>" for s, (x, y) in zip(fig.scenes, cells))
+    places = [f'transform="translate({n(x0 / 2 + x)} {n(y0 / 2 + y)})scale(.5)"'
+              for x, y in cells]
+    if tl.discrete:
+        # A cut from pose to pose: each key pose drawn once, shown in its turn; the
+        # side-by-side view reuses them.
+        hidden = ' opacity="0"'
+        moving = "".join(
+            f'<g{"" if i == tl.frames[0] else hidden}>'
+            f'{tl.animate("opacity", ["1" if f == i else "0" for f in tl.frames])}'
+            f'<g id="{uid}-p{i}">{still(s, fig.box)}</g></g>' for i, s in enumerate(fig.scenes))
+        stills = "".join(f'<use href="#{uid}-p{i}" {place}/>'
+                         for i, place in zip(range(len(fig.scenes)), places))
+    else:
+        moving = (_props_animated(fig, tl, False) + _skeleton(fig, tl, uid)
+                  + _props_animated(fig, tl, True))
+        stills = "".join(f"<g {place}>{still(s, fig.box)}</g>"
+                         for s, place in zip(fig.scenes, places))
     return f'<g class="fig-anim">{moving}</g><g class="fig-stills" display="none">{stills}</g>'
 
 
@@ -243,7 +280,7 @@ def render(fig: Figure, view: str = "animated", uid: str = "fig", pose: int = 0)
     uid = str(escape(uid))
     x0, y0, width, height = fig.box
     if view == "animated":
-        inner = animated(fig)
+        inner = animated(fig, uid)
     elif view == "poses":
         inner = "".join(f'<g transform="translate({i * width})">{still(s, fig.box)}</g>' if i
                         else still(s, fig.box) for i, s in enumerate(fig.scenes))
