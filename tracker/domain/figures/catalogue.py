@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 from tracker.domain import library
 from tracker.domain.figures import skeleton
@@ -389,7 +390,7 @@ def in_between(scenes, beats, motion, steps=8):
         return poses
     loop = list(beats) + [beats[0]]
     return poses + [skeleton.interpolate(scenes[a].pose, scenes[b].pose, k / steps)
-                    for a, b in zip(loop, loop[1:]) if a != b for k in range(1, steps)]
+                    for a, b in pairwise(loop) if a != b for k in range(1, steps)]
 
 
 def frame(scenes, beats=(), motion="still") -> tuple[int, int, int, int]:

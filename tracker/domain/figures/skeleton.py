@@ -85,7 +85,7 @@ class Pose:
 def absolute_angles(pose: Pose) -> dict[str, float]:
     """Each segment's direction on the page: its joint angle plus its parent's direction."""
     out: dict[str, float] = {}
-    for name, angle in zip(NAMES, pose.angles):
+    for name, angle in zip(NAMES, pose.angles, strict=True):
         parent = SEGMENTS[name][0]
         out[name] = angle + (out[parent] if parent else 0.0)
     return out
@@ -158,7 +158,7 @@ def interpolate(a: Pose, b: Pose, t: float) -> Pose:
     """The pose a fraction ``t`` of the way from a to b, joint by joint, the way the
     animation turns them: the segments stay rigid, only the angles turn."""
     angles = []
-    for name, p, q in zip(NAMES, a.angles, b.angles):
+    for name, p, q in zip(NAMES, a.angles, b.angles, strict=True):
         p, q = unwrap([p, q], name)
         angles.append(p + (q - p) * t)
     return Pose(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, tuple(angles))

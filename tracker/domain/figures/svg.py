@@ -11,6 +11,7 @@ side by side, drawn in the same <svg>.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from markupsafe import Markup, escape
 
@@ -42,7 +43,7 @@ def chain_d(points) -> str:
     (from rounded points, so rounding never adds up along a limb)."""
     r = [(round(x, 1), round(y, 1)) for x, y in points]
     return "M" + _pair(*r[0]) + "".join(
-        "l" + _pair(b[0] - a[0], b[1] - a[1]) for a, b in zip(r, r[1:]))
+        "l" + _pair(b[0] - a[0], b[1] - a[1]) for a, b in pairwise(r))
 
 
 # --- props ----------------------------------------------------------------------------
@@ -137,7 +138,7 @@ class _Timeline:
         self.discrete = fig.motion == "cut"
         beats = list(fig.beats)
         if self.discrete:  # runs of one length: one value each, the same time on screen
-            runs = [beats[0]] + [b for a, b in zip(beats, beats[1:]) if a != b]
+            runs = [beats[0]] + [b for a, b in pairwise(beats) if a != b]
             if len(beats) % len(runs) == 0 and beats == [r for r in runs
                                                          for _ in range(len(beats) // len(runs))]:
                 beats, self_dur = runs, len(beats)
@@ -260,13 +261,13 @@ def animated(fig: Figure, uid: str) -> str:
             f'<g{"" if i == tl.frames[0] else hidden}>'
             f'{tl.animate("opacity", ["1" if f == i else "0" for f in tl.frames])}'
             f'<g id="{uid}-p{i}">{still(s, fig.box)}</g></g>' for i, s in enumerate(fig.scenes))
-        stills = "".join(f'<use href="#{uid}-p{i}" {place}/>'
-                         for i, place in zip(range(len(fig.scenes)), places))
+        stills = "".join(f'<use href="#{uid}-p{i}" {places[i]}/>'
+                         for i in range(len(fig.scenes)))
     else:
         moving = (_props_animated(fig, tl, False) + _skeleton(fig, tl, uid)
                   + _props_animated(fig, tl, True))
         stills = "".join(f"<g {place}>{still(s, fig.box)}</g>"
-                         for s, place in zip(fig.scenes, places))
+                         for s, place in zip(fig.scenes, places, strict=False))
     return f'<g class="fig-anim">{moving}</g><g class="fig-stills" display="none">{stills}</g>'
 
 
