@@ -203,7 +203,7 @@ def hand_on_floor(shoulder, stretch=34.5):
     """An arm propping the body up: nearly straight, the hand flat on the floor behind."""
     drop = FLOOR - 4 - shoulder[1]
     back = math.sqrt(max(stretch * stretch - drop * drop, 0))
-    return ("to", (shoulder[0] - back, FLOOR - 4), 1, 180)
+    return ("to", (shoulder[0] - back, FLOOR - 4), 1, 150)  # fingers back, palm down
 
 
 def _roller_glutes() -> tuple[Pose, Prop]:
@@ -346,7 +346,7 @@ def _self_care() -> dict[str, tuple]:
         "ice-after": (
             ("Wrapped ice on the lower back", "Wrapped ice on the buttock"),
             (Scene(prone, (MAT, Prop("ice", 92, LIE - 6)), face=-1),
-             Scene(prone, (MAT, Prop("ice", 108, LIE - 6)), face=-1)),
+             Scene(prone, (MAT, Prop("ice", 103, LIE - 6)), face=-1)),
             (0, 0, 1, 1), "cut",
             "After self-massage you lie face down with an ice pack wrapped in a thin cloth "
             "on the sore part of your lower back or buttock, for up to 15 minutes.",

@@ -284,7 +284,7 @@ def render(fig: Figure, view: str = "animated", uid: str = "fig", pose: int = 0)
         inner = animated(fig, uid)
     elif view == "poses":
         inner = "".join(f'<g transform="translate({i * width})">{still(s, fig.box)}</g>' if i
-                        else still(s, fig.box) for i, s in enumerate(fig.scenes))
+                        else f"<g>{still(s, fig.box)}</g>" for i, s in enumerate(fig.scenes))
         width *= len(fig.scenes)
     else:
         if not 0 <= pose < len(fig.scenes):
