@@ -413,8 +413,8 @@ def frame(scenes, beats=(), motion="still") -> tuple[int, int, int, int]:
     ys.append(FLOOR + 3)
     x0, y0 = math.floor(min(xs)) - 4, math.floor(min(ys)) - 4
     width, height = math.ceil(max(xs)) + 4 - x0, math.ceil(max(ys)) + 2 - y0
-    if width < 1.5 * height:  # an upright figure: not too tall on the page
-        grow = math.ceil(1.5 * height) - width
+    if width < 1.25 * height:  # an upright figure: not too tall on the page
+        grow = math.ceil(1.25 * height) - width
         x0, width = x0 - grow // 2, width + grow
     return x0, y0, width, height
 
