@@ -137,12 +137,12 @@ def _piriformis_hold(near_crossed: bool) -> Pose:
 
 
 def _knee_hold(near: bool) -> Pose:
-    pulled = -135
-    grip = on_thigh(HIP, pulled, 21, side=3)
+    pulled = -125
+    grip = on_thigh(HIP, pulled, 20, side=3)  # behind the thigh, near the knee
     hold = ("to", grip, -1, None)
-    bent = (pulled, 35, -50)
+    bent = (pulled, -10, -90)  # knee bent about 115 degrees, the shin over the belly
     legs = (_hook(), bent) if near else (bent, _hook())
-    return _supine(legs=legs, arms=(hold, hold), head=190)
+    return _supine(legs=legs, arms=(hold, hold))
 
 
 SIT = (66, LIE)
@@ -156,7 +156,7 @@ def _seated(tall: bool) -> Pose:
         arm = ("to", (s[0] + 4, FLOOR - 4), 1, 0)
     else:
         pelvis, trunk, head = -58, -34, -20
-        arm = ("to", (SIT[0] + 60, LIE - 8), -1, -20)  # straight, reaching for the toes
+        arm = ("to", (SIT[0] + 49, LIE - 6), -1, None)  # reaching along the legs to the feet
     return body(SIT, pelvis=pelvis, trunk=trunk, head=head, arms=(arm, arm), legs=_LONG_LEGS)
 
 
