@@ -1,10 +1,12 @@
 """The built-in figures: each library technique's key poses, props and rhythm.
 
-Seen from the side. Lying and sitting figures have their head on the left, so the near
-side (the one drawn dark, in front) is the person's RIGHT side; the far side is drawn
-light. Poses are authored as page directions (see skeleton.py) with a little inverse
-kinematics to put a hand or an ankle exactly where it belongs (an ankle on the other knee,
-hands behind a thigh, a hand on the floor).
+Seen from the side. A figure standing or sitting faces right, and one lying on its back
+has its head on the left, so the near side (drawn dark, in front) is the person's RIGHT
+side and the far side (drawn light) the left. Lying face down (head left, Scene.face -1)
+the near side is the left; no face-down technique has a side. Poses are authored as page
+directions (see skeleton.py) with a little inverse kinematics to put a hand or an ankle
+exactly where it belongs (an ankle on the other knee, hands behind a thigh, a hand on the
+floor).
 """
 
 from __future__ import annotations
@@ -88,16 +90,13 @@ def body(hip, *, pelvis, trunk, head, arms, legs) -> Pose:
 def on_thigh(hip, direction, at, side=0.0):
     """A point ``at`` units along a thigh from the hip, ``side`` units across it (to the
     right of its direction)."""
-    p = skeleton._dir(direction)
+    p = skeleton.direction(direction)
     return hip[0] + at * p[0] - side * p[1], hip[1] + at * p[1] + side * p[0]
 
 
-def foot_flat(hip, ankle_x, bend=-1):
-    """A leg with the knee up and the foot flat on the floor, ankle at ankle_x."""
-    return ("to", (ankle_x, FLOOR - 3), bend, 0)
-
-
-ON_BELLY = ("to", None, 1, 0)  # placeholder, replaced per pose
+def foot_flat(ankle_x):
+    """A leg with the knee up and the foot flat on the floor, the ankle at ankle_x."""
+    return ("to", (ankle_x, FLOOR - 3), -1, 0)
 
 
 def arms_down(hip, pelvis=180, trunk=180):
@@ -117,7 +116,7 @@ def _supine(hip=HIP, *, legs, arms=None, head=190, pelvis=180, trunk=180):
 
 
 def _hook(hip=HIP):
-    return foot_flat(hip, hip[0] + 38)
+    return foot_flat(hip[0] + 38)
 
 
 def _piriformis_hold(near_crossed: bool) -> Pose:
@@ -177,20 +176,20 @@ def _against_wall(drop: float) -> tuple[Pose, Prop]:
 
 
 def _on_ball_floor() -> tuple[Pose, Prop]:
+    """Lying on the back, knees bent, the pelvis raised on a ball under the buttock and
+    the trunk sloping down to the shoulders on the floor."""
     hip = (104, LIE - 9)
-    s_target_y = LIE
     pelvis = 170
     ly = hip[1] + 5 * math.sin(math.radians(pelvis))
-    trunk = 180 - math.degrees(math.asin((s_target_y - ly) / length("trunk")))
+    trunk = 180 - math.degrees(math.asin((LIE - ly) / length("trunk")))
     pose = _supine(hip, legs=(_hook(hip), _hook(hip)), pelvis=pelvis, trunk=trunk, head=190)
     return pose, Prop("ball", hip[0] - 3, FLOOR - BALL_R)
 
 
 def _pressing(low: bool) -> Pose:
+    """Standing, both hands reaching behind to the lower back (or lower, the buttocks)."""
     hip = (100, 55)
-    s = skeleton.shoulder(*hip, -90, -90)
     target = (hip[0] - 5, hip[1] + 3) if low else (hip[0] - 5, hip[1] - 12)
-    del s
     arm = ("to", target, 1, 90 if low else 100)
     legs = ((88, 92, 0), (92, 88, 0))
     return body(hip, pelvis=-90, trunk=-90, head=-90, arms=(arm, arm), legs=legs)

@@ -61,7 +61,7 @@ def length(name: str) -> float:
     return SEGMENTS[name][1]
 
 
-def _dir(angle: float) -> Point:
+def direction(angle: float) -> Point:
     r = math.radians(angle)
     return math.cos(r), math.sin(r)
 
@@ -108,15 +108,15 @@ def joints(pose: Pose) -> dict[str, tuple[Point, Point]]:
     for name in NAMES:
         parent, size = SEGMENTS[name]
         start = out[parent][1] if parent else (pose.x, pose.y)
-        dx, dy = _dir(directions[name])
+        dx, dy = direction(directions[name])
         out[name] = (start, (start[0] + size * dx, start[1] + size * dy))
     return out
 
 
 def shoulder(x: float, y: float, pelvis: float, trunk: float) -> Point:
     """Where the arms hang from, for a root at (x, y) and these page directions."""
-    px, py = _dir(pelvis)
-    tx, ty = _dir(trunk)
+    px, py = direction(pelvis)
+    tx, ty = direction(trunk)
     return (x + length("pelvis") * px + length("trunk") * tx,
             y + length("pelvis") * py + length("trunk") * ty)
 
@@ -131,7 +131,7 @@ def reach(origin: Point, target: Point, upper: float, lower: float, bend: int) -
     d = min(max(math.hypot(dx, dy), abs(upper - lower) + 1e-6), upper + lower - 1e-6)
     cos_a = (upper * upper + d * d - lower * lower) / (2 * upper * d)
     a1 = base + bend * math.degrees(math.acos(max(-1.0, min(1.0, cos_a))))
-    ux, uy = _dir(a1)
+    ux, uy = direction(a1)
     mx, my = origin[0] + upper * ux, origin[1] + upper * uy
     if math.hypot(dx, dy) >= upper + lower:
         return base, base
