@@ -12,9 +12,11 @@
     for (let rep = 1; rep <= reps; rep++) {
       for (let side = 0; side < sides; side++) {
         const where = sides > 1 ? `, ${SIDE_NAMES[side]}` : "";
-        steps.push({ seconds: hold, label: `Hold: ${rep} of ${reps}${where}`, hold: true });
+        steps.push({ seconds: hold, label: `Hold: ${rep} of ${reps}${where}`, hold: true, side });
         const last = rep === reps && side === sides - 1;
-        if (!last) steps.push({ seconds: REST_SECONDS, label: "Relax, then go again", hold: false });
+        if (!last) {
+          steps.push({ seconds: REST_SECONDS, label: "Relax, then go again", hold: false, side });
+        }
       }
     }
     return steps;
@@ -57,6 +59,20 @@
     return { panel, status, count, stop };
   }
 
+  // The pose for a step: the hold's side ("hold-1" falls back to "hold-0"), or the
+  // between-holds pose ("rest", falling back to the first hold). The server renders every
+  // key pose hidden (templates/today/_timer_poses.html); none without a figure.
+  function showPose(item, step) {
+    const box = item.querySelector(".timer-poses");
+    if (!box) return;
+    const poses = Array.from(box.querySelectorAll(".timer-pose"));
+    const byRole = (role) => poses.find((p) => p.dataset.role === role);
+    const wanted = step ? (step.hold ? byRole(`hold-${step.side}`) : byRole("rest")) : null;
+    const shown = wanted || byRole("hold-0") || poses[0];
+    poses.forEach((p) => { p.hidden = p !== shown; });
+    box.hidden = !step;
+  }
+
   function run(button) {
     const item = document.getElementById(button.dataset.item);
     if (!item || item.dataset.timing) return;
@@ -73,6 +89,7 @@
       clearInterval(ticker);
       delete item.dataset.timing;
       if (lock) lock.release().catch(() => {});
+      showPose(item, null);
       if (!completed) {
         ui.panel.hidden = true;
         button.hidden = false;
@@ -93,6 +110,7 @@
         if (index >= steps.length) return finish(true);
         stepEnds = now + steps[index].seconds * 1000;
         ui.status.textContent = steps[index].label;
+        showPose(item, steps[index]);
         if (index > 0) signal(false);
       }
       ui.count.textContent = Math.max(1, Math.ceil((stepEnds - now) / 1000)) + " s";
