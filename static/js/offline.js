@@ -19,6 +19,19 @@
     });
   }
 
+  // The pages this one links to with data-keep-offline (the "How to" pages of the items on
+  // /today, with their figures): the service worker stores them for offline use.
+  function keepLinkedPages() {
+    const paths = Array.from(document.querySelectorAll("a[data-keep-offline]"), (a) => a.pathname);
+    if (!paths.length || !navigator.onLine || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.ready.then((registration) => {
+      if (registration.active) {
+        registration.active.postMessage({ type: "keep-pages", paths: [...new Set(paths)] });
+      }
+    }).catch(() => {});
+  }
+  if (body.dataset.sw && user) keepLinkedPages();
+
   // --- the connection banner ---
 
   const banner = document.getElementById("connection");
