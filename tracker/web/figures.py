@@ -22,16 +22,21 @@ def figure_of(slug: str | None) -> figures.Figure | None:
 
 
 def timer_roles(fig: figures.Figure) -> list[str]:
-    """Each key pose's part in the hold timer, in order: "hold-0", "hold-1" (the first and
-    second side's hold) or "rest". The timer (static/js/timer.js) shows the pose whose role
-    matches the phase it is in, falling back to the first hold."""
-    roles, holds = [], 0
+    """Each key pose's part in the hold timer, in order: "hold-left", "hold-right" (a side's
+    hold, by the side its name says), "hold" (a hold on no side) or "rest" (between holds).
+    The timer (static/js/timer.js) shows the pose whose role matches the step it is on,
+    falling back to any hold."""
+    roles = []
     for name in fig.pose_names:
-        if any(word in name.lower() for word in _REST_WORDS):
+        words = name.lower()
+        if any(word in words for word in _REST_WORDS):
             roles.append("rest")
+        elif "left" in words:
+            roles.append("hold-left")
+        elif "right" in words:
+            roles.append("hold-right")
         else:
-            roles.append(f"hold-{holds}")
-            holds += 1
+            roles.append("hold")
     return roles
 
 
