@@ -10,7 +10,6 @@ from datetime import date
 from tracker.domain import schedule, wording
 from tracker.domain.times import format_time_of_day
 
-
 # Printed under every handout. Warning signs with back pain and sciatica that need urgent
 # care: cauda equina syndrome guidance (NICE NG59, "Low back pain and sciatica in over 16s",
 # and NICE CKS "Sciatica (lumbar radiculopathy)": red flags), as in shared/domain.md.

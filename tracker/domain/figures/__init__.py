@@ -57,7 +57,8 @@ def _stick(index: int, x: int) -> str:
     lean = (index % 3 - 1) * 12
     return (
         f'<g class="pose pose-{index}" transform="translate({x} 0)">'
-        f'<circle cx="{50 + lean}" cy="18" r="9" fill="none" stroke="currentColor" stroke-width="4"/>'
+        f'<circle cx="{50 + lean}" cy="18" r="9" fill="none" stroke="currentColor" '
+        f'stroke-width="4"/>'
         f'<path d="M{50 + lean} 27 L50 60 M50 60 L36 92 M50 60 L64 92 M{50 + lean // 2} 38 '
         f'L30 52 M{50 + lean // 2} 38 L70 52" fill="none" stroke="currentColor" '
         f'stroke-width="4" stroke-linecap="round"/></g>'
