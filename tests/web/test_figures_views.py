@@ -9,10 +9,10 @@ import icalendar
 import pytest
 
 from tests.conftest import Auth, make_user
-from tracker.domain import figures, handout, library
+from tracker.domain import audit, figures, handout, library
 from tracker.store import plans
 from tracker.store.db import database
-from tracker.store.models import CareLink, Plan, Technique
+from tracker.store.models import AuditEntry, CareLink, Plan, Technique
 from tracker.web.figures import timer_roles
 
 ACUTE = "acute-therapist-led"
@@ -186,6 +186,10 @@ def test_therapist_prints_their_clients_handout_from_the_client_page(world, clie
     html = client.get(url).get_data(as_text=True)
     assert "Ann Owner: self-care at home" in html and "Ann Owner&#39;s page" in html
     assert html.count('<li class="handout-item">') == len(ACUTE_SELF_CARE)
+    # Opening it is in the audit log Ann reads ("Who has seen your data").
+    with database.connection_context():
+        entries = [(e.actor_id, e.subject_id, e.action) for e in AuditEntry.select()]
+    assert (world["theo"], world["ann"], audit.VIEWED_HANDOUT) in entries
 
 
 @pytest.mark.parametrize("email, url, status", [

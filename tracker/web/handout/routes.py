@@ -3,7 +3,8 @@ and cautions, on one or two pages. The client prints their own; a therapist thei
 from flask import Blueprint, url_for
 from flask_login import current_user
 
-from tracker.store import handout, plans, queries
+from tracker.domain.audit import VIEWED_HANDOUT
+from tracker.store import audit, handout, plans, queries
 from tracker.store.models import CLIENT, THERAPIST, CareLink, Plan, User
 from tracker.web.access import get_object_or_404, role_required
 from tracker.web.pages import render
@@ -32,5 +33,6 @@ def client(client_id: int):
     """A linked client's current plan as a handout to print and give them."""
     person = get_object_or_404(CareLink.clients_of(current_user.id), User.id == client_id)
     plan = get_object_or_404(queries.current_plan(person))
+    audit.viewed(current_user, person.id, VIEWED_HANDOUT)
     return _page(person, plan, url_for("client_page.show", client_id=person.id),
                  f"{person.name}'s page")
