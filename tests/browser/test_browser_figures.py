@@ -117,6 +117,9 @@ def _pdf_pages(page: Page) -> int:
 
 def test_the_acute_plan_handout_prints_on_two_pages_at_most(page: Page, live_server,
                                                              tmp_path):
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text
+            else None)
     log_in(page, live_server, CLIENT, PASSWORD)
     page.goto(f"{live_server}/plan")
     page.get_by_role("link", name="Print handout").click()
@@ -130,6 +133,7 @@ def test_the_acute_plan_handout_prints_on_two_pages_at_most(page: Page, live_ser
     page.emulate_media(media="print")
     expect(page.locator("nav").first).to_be_hidden()  # the app's navigation is not printed
     expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    assert refused == []  # figures and the Print button within the strict CSP
 
 
 def test_the_therapist_prints_the_same_handout_from_the_client_page(page: Page, live_server):
