@@ -117,8 +117,35 @@ self.addEventListener("fetch", (event) => {
   // Everything else (htmx fragments, JSON, feeds) goes to the network as usual.
 });
 
+// Pages a page links to and wants kept for offline use before they are opened: the "How to"
+// pages (with their figures) of the items on /today. At most 30, only pages kept offline
+// anyway, and only those not stored yet (a stored one is refreshed whenever it is opened).
+async function keepPages(paths) {
+  const cache = await caches.open(PAGES_CACHE);
+  await Promise.all(paths.slice(0, 30).map(async (path) => {
+    let url;
+    try {
+      url = new URL(path, self.location.origin);
+    } catch (e) {
+      return;
+    }
+    if (url.origin !== self.location.origin || !keptOffline(url)) return;
+    url.hash = "";
+    if (await cache.match(url.href, { ignoreVary: true })) return;
+    try {
+      const response = await fetch(url.href, { credentials: "same-origin" });
+      if (storable(response)) await cache.put(url.href, response);
+    } catch (e) {
+      // offline: stored when next opened
+    }
+  }));
+}
+
 // Logging out forgets the stored pages: they hold this person's plan and diary.
 self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "keep-pages" && Array.isArray(event.data.paths)) {
+    event.waitUntil(keepPages(event.data.paths.filter((p) => typeof p === "string")));
+  }
   if (event.data && event.data.type === "forget-pages") {
     event.waitUntil(caches.keys().then((names) => Promise.all(
       names.filter((n) => n.startsWith("pages-")).map((n) => caches.delete(n)),

@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from tracker import config
     from tracker.store import db, models
-    from tracker.web import assets, extensions, nav, security, templating
+    from tracker.web import assets, extensions, figures, nav, security, templating
 
     app = Flask(
         __name__,
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     nav.init_app(app)
     templating.init_app(app)
+    figures.init_app(app)
     assets.init_app(app)
     from tracker.store import instruments
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.checkin import routes as checkin
     from tracker.web.clients import page_routes as client_page
     from tracker.web.clients import routes as clients
+    from tracker.web.handout import routes as handout
     from tracker.web.library import routes as library
     from tracker.web.main import routes as main
     from tracker.web.messages import routes as messages
@@ -89,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(push.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(handout.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

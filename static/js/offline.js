@@ -19,6 +19,22 @@
     });
   }
 
+  // The pages this one links to with data-keep-offline (the "How to" pages of the items on
+  // /today, with their figures): the service worker stores them for offline use. Only once
+  // a worker controls the page (from the second visit), after it has loaded and when the
+  // browser is idle, so a first visit downloads no more than the page itself.
+  function keepLinkedPages() {
+    const paths = Array.from(document.querySelectorAll("a[data-keep-offline]"), (a) => a.pathname);
+    const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (!paths.length || !navigator.onLine || !worker) return;
+    worker.postMessage({ type: "keep-pages", paths: [...new Set(paths)] });
+  }
+  if (body.dataset.sw && user && "serviceWorker" in navigator) {
+    window.addEventListener("load", () => {
+      (window.requestIdleCallback || ((f) => setTimeout(f, 1000)))(keepLinkedPages);
+    });
+  }
+
   // --- the connection banner ---
 
   const banner = document.getElementById("connection");

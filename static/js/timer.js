@@ -5,16 +5,19 @@
 
 (function () {
   const REST_SECONDS = 5;
-  const SIDE_NAMES = ["left side", "right side"];
+  const SIDES = ["left", "right"];
 
   function plan(hold, reps, sides) {
     const steps = [];
     for (let rep = 1; rep <= reps; rep++) {
       for (let side = 0; side < sides; side++) {
-        const where = sides > 1 ? `, ${SIDE_NAMES[side]}` : "";
-        steps.push({ seconds: hold, label: `Hold: ${rep} of ${reps}${where}`, hold: true });
+        const sideName = sides > 1 ? SIDES[side] : "";
+        const where = sideName ? `, ${sideName} side` : "";
+        steps.push({ seconds: hold, label: `Hold: ${rep} of ${reps}${where}`, hold: true, sideName });
         const last = rep === reps && side === sides - 1;
-        if (!last) steps.push({ seconds: REST_SECONDS, label: "Relax, then go again", hold: false });
+        if (!last) {
+          steps.push({ seconds: REST_SECONDS, label: "Relax, then go again", hold: false, sideName });
+        }
       }
     }
     return steps;
@@ -57,6 +60,23 @@
     return { panel, status, count, stop };
   }
 
+  // The pose for a step: the hold on its side ("hold-left", "hold-right"; else a hold on
+  // no side, else any hold), or the pose between holds ("rest", else any hold). The server
+  // renders every key pose hidden (templates/today/_timer_poses.html); none without a figure.
+  function showPose(item, step) {
+    const box = item.querySelector(".timer-poses");
+    if (!box) return;
+    const poses = Array.from(box.querySelectorAll(".timer-pose"));
+    const byRole = (role) => poses.find((p) => p.dataset.role === role);
+    const anyHold = poses.find((p) => p.dataset.role.startsWith("hold")) || poses[0];
+    let wanted = null;
+    if (step && step.hold) wanted = byRole(`hold-${step.sideName}`) || byRole("hold");
+    else if (step) wanted = byRole("rest");
+    const shown = wanted || anyHold;
+    poses.forEach((p) => { p.hidden = p !== shown; });
+    box.hidden = !step;
+  }
+
   function run(button) {
     const item = document.getElementById(button.dataset.item);
     if (!item || item.dataset.timing) return;
@@ -73,6 +93,7 @@
       clearInterval(ticker);
       delete item.dataset.timing;
       if (lock) lock.release().catch(() => {});
+      showPose(item, null);
       if (!completed) {
         ui.panel.hidden = true;
         button.hidden = false;
@@ -93,6 +114,7 @@
         if (index >= steps.length) return finish(true);
         stepEnds = now + steps[index].seconds * 1000;
         ui.status.textContent = steps[index].label;
+        showPose(item, steps[index]);
         if (index > 0) signal(false);
       }
       ui.count.textContent = Math.max(1, Math.ceil((stepEnds - now) / 1000)) + " s";

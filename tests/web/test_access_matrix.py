@@ -143,6 +143,8 @@ MATRIX = {
     "messages.badge": (CLIENT, {}),
     "messages.thread": (A_AS_CLIENT, {"therapist_id": "{t}"}),
     "messages.client_thread": (OWNER_T, {"client_id": "{a}"}),
+    "handout.own": (CLIENT, {}),
+    "handout.client": (OWNER_T, {"client_id": "{a}"}),
 }
 
 

@@ -14,13 +14,15 @@ CLIENT, THERAPIST, SYSTEM = "client", "therapist", "system"
 VIEWED_CLIENT = "viewed_client"
 VIEWED_SUMMARY = "viewed_summary"
 VIEWED_MESSAGES = "viewed_messages"
-VIEWS = (VIEWED_CLIENT, VIEWED_SUMMARY, VIEWED_MESSAGES)
+VIEWED_HANDOUT = "viewed_handout"
+VIEWS = (VIEWED_CLIENT, VIEWED_SUMMARY, VIEWED_MESSAGES, VIEWED_HANDOUT)
 
 # action code -> what it reads as after the actor's name, to the client.
 ACTIONS = {
     VIEWED_CLIENT: "opened your page",
     VIEWED_SUMMARY: "opened your printable summary",
     VIEWED_MESSAGES: "opened your messages",
+    VIEWED_HANDOUT: "opened your self-care handout",
     "plan_assigned": "gave you a plan",
     "plan_edited": "changed your plan",
     "plan_paused": "paused your plan",

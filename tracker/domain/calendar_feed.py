@@ -5,7 +5,7 @@ passes the occurrences, the client's time zone and the generation time.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,7 +24,8 @@ DEFAULT_SESSION_MINUTES = 60
 def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan_id: int,
                calendar_name: str, generated_at: datetime, url_for_today: str | None = None,
                alarms: Sequence[timedelta] = (),
-               reminders: reminder_select.Preferences | None = None) -> bytes:
+               reminders: reminder_select.Preferences | None = None,
+               how_to_urls: Mapping[str, str] | None = None) -> bytes:
     """The plan's occurrences as an .ics feed: one event per session, one per self-care day.
 
     `alarms` go on every event (before its start). `reminders`, the client's reminder
@@ -34,13 +35,15 @@ def build_feed(occurrences: Iterable[schedule.Occurrence], *, tz: ZoneInfo, plan
     `reminder_select.fire_times` moves the reminders (an eve alarm so moved that it would
     ring after the session has started is left out). Days before the generation day (the
     feed keeps past days so a calendar keeps its history) carry no alarms: they would
-    never ring.
+    never ring. `how_to_urls` (technique slug to the absolute URL of its "How to" page, with
+    its pictures) put a link under each item that has one.
     """
+    urls = how_to_urls or {}
     stamp = _utc(generated_at)
     first_alarm_day = stamp.astimezone(tz).date()
     sessions, self_care = _split(occurrences)
-    events = [(o.date, 1, _session_event(o, tz, plan_id, stamp)) for o in sessions]
-    events += [(day, 0, _self_care_event(day, items, plan_id, stamp, url_for_today))
+    events = [(o.date, 1, _session_event(o, tz, plan_id, stamp, urls)) for o in sessions]
+    events += [(day, 0, _self_care_event(day, items, plan_id, stamp, url_for_today, urls))
                for day, items in self_care.items()]
     # by day, the all-day self-care event first; sort() is stable for the rest
     events.sort(key=lambda e: e[:2])
@@ -125,7 +128,7 @@ def _calendar(tz: ZoneInfo, plan_id: int, calendar_name: str) -> Calendar:
 
 
 def _session_event(occurrence: schedule.Occurrence, tz: ZoneInfo, plan_id: int,
-                   stamp: datetime) -> Event:
+                   stamp: datetime, urls: Mapping[str, str]) -> Event:
     """One professional session, timed in the client's zone or all-day."""
     item = occurrence.item
     # the original day, so a moved booking updates the same event in the user's app
@@ -133,7 +136,7 @@ def _session_event(occurrence: schedule.Occurrence, tz: ZoneInfo, plan_id: int,
     start, end = _session_span(occurrence.date, occurrence.time, item.dose.minutes, tz)
     return Event.new(summary=item.name, start=start, end=end, stamp=stamp,
                      uid=f"session-{plan_id}-{item.key}-{day:%Y%m%d}@{UID_DOMAIN}",
-                     description=_session_description(occurrence))
+                     description=_session_description(occurrence, urls))
 
 
 def _session_span(day: date, at: time | None, minutes: int | None,
@@ -148,30 +151,40 @@ def _session_span(day: date, at: time | None, minutes: int | None,
     return start.astimezone(tz), end.astimezone(tz)
 
 
-def _session_description(occurrence: schedule.Occurrence) -> str:
-    """Phase, dose and the therapist's note, one per line, skipping blanks."""
+def _session_description(occurrence: schedule.Occurrence, urls: Mapping[str, str]) -> str:
+    """Phase, dose, the therapist's note and the "How to" link, one per line, skipping
+    blanks."""
     dose = occurrence.item.dose.describe()
     lines = [f"Phase: {occurrence.phase_name}", f"Dose: {dose}" if dose else "",
-             occurrence.item.note]
+             occurrence.item.note, _how_to(occurrence.item, urls)]
     return "\n".join(line for line in lines if line)
 
 
 def _self_care_event(day: date, items: Sequence[schedule.Occurrence], plan_id: int,
-                     stamp: datetime, url: str | None) -> Event:
+                     stamp: datetime, url: str | None, urls: Mapping[str, str]) -> Event:
     """The day's self-care items as one all-day event, so the calendar stays readable."""
     count = len(items)
     return Event.new(summary=f"Self-care: {count} item{'' if count == 1 else 's'}",
                      start=day, end=day + timedelta(days=1), stamp=stamp,
                      uid=f"selfcare-{plan_id}-{day:%Y%m%d}@{UID_DOMAIN}",
-                     description="\n".join(_item_line(o.item) for o in items),
+                     description="\n".join(_item_line(o.item, urls) for o in items),
                      # a to-do list, not an appointment: keep the day free in free/busy
                      transparency="TRANSPARENT", url=url)
 
 
-def _item_line(item: plan_spec.ItemSpec) -> str:
-    """"Name: dose", or just the name when the dose is empty."""
+def _item_line(item: plan_spec.ItemSpec, urls: Mapping[str, str]) -> str:
+    """"Name: dose", or just the name when the dose is empty; then its "How to" link on
+    the next line when it has one."""
     dose = item.dose.describe()
-    return f"{item.name}: {dose}" if dose else item.name
+    line = f"{item.name}: {dose}" if dose else item.name
+    how_to = _how_to(item, urls)
+    return f"{line}\n{how_to}" if how_to else line
+
+
+def _how_to(item: plan_spec.ItemSpec, urls: Mapping[str, str]) -> str:
+    """ "How to (with pictures): URL", or "" when the technique has no page."""
+    url = urls.get(item.technique)
+    return f"How to (with pictures): {url}" if url else ""
 
 
 def _alarm(before: timedelta, description: str) -> Alarm:

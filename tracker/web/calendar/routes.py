@@ -36,11 +36,19 @@ def _feed_response(user: User) -> Response:
         generated_at=utcnow(),
         url_for_today=url_for("today.today", _external=True),
         reminders=reminder_settings.preferences_of(pref, user.timezone),
+        how_to_urls=_how_to_urls(occurrences),
     )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="care-plan.ics"'
     response.headers["Cache-Control"] = "private, max-age=900"
     return response
+
+
+def _how_to_urls(occurrences) -> dict[str, str]:
+    """Each item's technique's "How to" page (with its pictures), as an absolute URL."""
+    ids = plans.technique_ids({o.item.technique for o in occurrences if o.item.technique})
+    return {slug: url_for("library.detail", technique_id=i, _external=True)
+            for slug, i in ids.items()}
 
 
 @bp.get("/calendar.ics")
