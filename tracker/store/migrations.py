@@ -300,6 +300,16 @@ def _0014_questionnaires(migrator: SchemaMigrator, db: Database) -> None:
     db.create_tables([QuestionnaireSchedule, QuestionnaireResponse], safe=True)
 
 
+def _0017_plan_version(migrator: SchemaMigrator, db: Database) -> None:
+    """A plan's version, raised by triggers on every write to what its engine input is
+    made of, so that input can be cached per version (issue 20)."""
+    from tracker.store.models import install_plan_version_triggers
+
+    if not has_column(db, "plan", "version"):
+        migrate(migrator.add_column("plan", "version", IntegerField(default=0)))
+    install_plan_version_triggers(db)
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -315,6 +325,7 @@ MIGRATIONS: list[Migration] = [
     _0012_ids_never_reused_and_tokens_hashed,
     _0013_audit_log,
     _0014_questionnaires,
+    _0017_plan_version,  # PLACEHOLDER numbering: 15 and 16 land from other branches first
 ]
 LATEST = len(MIGRATIONS)
 
