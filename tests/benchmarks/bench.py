@@ -191,15 +191,16 @@ def seed(therapists: int, clients: int, days: int, today: date, rng: random.Rand
         for d in range(days - 1):
             if rng.random() < 0.7:
                 checkins.append((row["client"], (start + timedelta(days=d)).isoformat(),
-                                 rng.randint(0, 8), rng.randint(0, 8), False, False, "", "[]",
-                                 "[]", logged_at, logged_at))
+                                 rng.randint(0, 8), rng.randint(0, 8), False, False, False, "",
+                                 "[]", "[]", logged_at, logged_at))
         prefs.append({"user": client_ids[i], "email": True,
                       "selfcare_time": f"{rng.randint(6, 21):02d}:00"})
     _insert(PlanRevision, revisions)
     _bulk(CheckOff, [CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status,
                      CheckOff.logged_at], checkoffs)
     _bulk(CheckIn, [CheckIn.client, CheckIn.day, CheckIn.back_pain, CheckIn.leg_pain,
-                    CheckIn.numbness, CheckIn.weakness, CheckIn.note, CheckIn.red_flags,
+                    CheckIn.numbness, CheckIn.weakness, CheckIn.soreness, CheckIn.note,
+                    CheckIn.red_flags,
                     CheckIn.contraindications, CheckIn.created_at, CheckIn.updated_at], checkins)
     _insert(ReminderPreference, prefs)
     return {"users": len(people), "plans": len(plan_ids), "check-offs": len(checkoffs),

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from tracker.domain import clinical, safety, schedule, symptoms
 from tracker.store import plans, queries, safety_reports
-from tracker.store.db import database
+from tracker.store.db import Prepared, database
 from tracker.store.models import (
     CheckIn,
     CheckOff,
@@ -30,8 +30,16 @@ _CHECKIN_FIELDS = ("back_pain", "leg_pain", "numbness", "weakness", "note", "con
                    "anything_new", "soreness")
 
 
+_CHECKIN_ON = Prepared(
+    lambda client_id, day: CheckIn.select().where((CheckIn.client == client_id)
+                                                 & (CheckIn.day == day)).limit(1),
+    lambda client_id, day: [client_id, day, 1])
+
+
 def today_for(client: User, day: date) -> CheckIn | None:
-    return CheckIn.get_or_none((CheckIn.client == client) & (CheckIn.day == day))
+    """The client's check-in of ``day`` (read on every /today: its SQL prepared)."""
+    found = _CHECKIN_ON.models(CheckIn, client if isinstance(client, int) else client.id, day)
+    return found[0] if found else None
 
 
 def days_checked_in(client: User, first: date, last: date) -> set[date]:
@@ -92,11 +100,18 @@ def save_checkin(client: User, day: date, **fields) -> CheckIn:
     return CheckIn.get((CheckIn.client == client) & (CheckIn.day == day))
 
 
+_OPEN_PAUSES = Prepared(
+    lambda plan_id: (PlanPause.select().where((PlanPause.plan == plan_id)
+                                              & PlanPause.end.is_null())
+                     .order_by(PlanPause.start, PlanPause.id)),
+    lambda plan_id: [plan_id])
+
+
 def open_pauses(plan: Plan | None) -> list[PlanPause]:
     """The plan's open pauses, the safety ones first."""
     if plan is None:
         return []
-    found = plan.pauses.where(PlanPause.end.is_null()).order_by(PlanPause.start, PlanPause.id)
+    found = _OPEN_PAUSES.models(PlanPause, plan.id)
     return sorted(found, key=lambda p: p.scope not in safety_reports.SAFETY_SCOPES)
 
 
@@ -250,6 +265,18 @@ def last_session_day(plan: Plan, day: date) -> date | None:
             .order_by(CheckOff.day.desc()).scalar())
 
 
+class _Lazy:
+    """A yes/no answer worked out the first time something asks (``bool``), then kept."""
+
+    def __init__(self, answer):
+        self._answer, self._value = answer, None
+
+    def __bool__(self) -> bool:
+        if self._value is None:
+            self._value = bool(self._answer())
+        return self._value
+
+
 def status_context(client: User, plan: Plan | None, today: date) -> dict:
     """What the check-in status and the safety screens need: today's check-in, the open
     pauses and reports, whether questions wait, and whether to reassure about soreness."""
@@ -264,6 +291,7 @@ def status_context(client: User, plan: Plan | None, today: date) -> dict:
         "reports": reports,
         "safety": safety_reports.assessment_of(reports),
         "questions_due": client.safety_questions_due,
-        "resume_by_therapist": safety_reports.therapist_led(client),
+        # asked only when a page shows who resumes (most pages never do)
+        "resume_by_therapist": _Lazy(lambda: safety_reports.therapist_led(client)),
         "sore_after_session": sore,
     }

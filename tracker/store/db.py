@@ -52,6 +52,38 @@ class BaseModel(Model):
         database = database
 
 
+class Prepared:
+    """A fixed query whose SQL peewee builds once per database kind and shape; each run
+    then sends that SQL with its parameters, skipping peewee's SQL building (about 0.2 ms
+    of CPU a query, most of a short request's database time).
+
+    ``build(*args)`` makes the peewee query; ``params(*args)`` lists the parameters its
+    SQL takes, in order; ``shape(*args)`` tells apart SQL that differs with the arguments
+    (the length of an IN list). tests/store/test_prepared.py checks, for each prepared
+    query, that SQL and parameters equal peewee's for many arguments.
+    """
+
+    def __init__(self, build, params, shape=lambda *args: None):
+        self.build, self.params, self.shape = build, params, shape
+        self._sql: dict = {}
+
+    def sql(self, *args) -> tuple[str, list]:
+        key = (type(database.obj), self.shape(*args))
+        sql = self._sql.get(key)
+        if sql is None:
+            sql = self._sql[key] = self.build(*args).sql()[0]
+        return sql, self.params(*args)
+
+    def models(self, model, *args) -> list:
+        """The rows as ``model`` instances (the query must select only its columns)."""
+        sql, params = self.sql(*args)
+        return list(model.raw(sql, *params))
+
+    def rows(self, *args) -> list[tuple]:
+        sql, params = self.sql(*args)
+        return list(database.execute_sql(sql, params).fetchall())
+
+
 def open_database(url: str, max_connections: int | None = None, stale_timeout: int = 300):
     """A peewee database for a URL, with SQLite's pragmas when it is SQLite.
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from blinker import Namespace
 from peewee import JOIN, Case, fn
 
-from tracker.store.db import database
+from tracker.store.db import Prepared, database
 from tracker.store.models import (
     CareLink,
     Message,
@@ -138,8 +138,14 @@ def unread_by_link(user: User) -> dict[int, int]:
     return {row.link_id: row.n for row in query}
 
 
+_UNREAD_TOTAL = Prepared(
+    lambda user_id: _unread_query(user_id).select(fn.COUNT(Message.id)),
+    lambda user_id: [user_id, user_id, user_id, user_id, 0])
+
+
 def unread_total(user: User) -> int:
-    return _unread_query(user.id).count()
+    """The user's unread messages (every page's nav shows it: its SQL prepared)."""
+    return _UNREAD_TOTAL.rows(user.id)[0][0]
 
 
 def unread_in(link: CareLink, user: User) -> int:

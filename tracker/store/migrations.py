@@ -305,6 +305,14 @@ def _0015_technique_photos(migrator: SchemaMigrator, db: Database) -> None:
     from tracker.store.models import TechniquePhoto
 
     db.create_tables([TechniquePhoto], safe=True)
+def _0016_plan_version(migrator: SchemaMigrator, db: Database) -> None:
+    """A plan's version, raised by triggers on every write to what its engine input is
+    made of, so that input can be cached per version (issue 20)."""
+    from tracker.store.models import install_plan_version_triggers
+
+    if not has_column(db, "plan", "version"):
+        migrate(migrator.add_column("plan", "version", IntegerField(default=0)))
+    install_plan_version_triggers(db)
 
 
 MIGRATIONS: list[Migration] = [
@@ -323,6 +331,7 @@ MIGRATIONS: list[Migration] = [
     _0013_audit_log,
     _0014_questionnaires,
     _0015_technique_photos,
+    _0016_plan_version,
 ]
 LATEST = len(MIGRATIONS)
 

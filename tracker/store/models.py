@@ -16,6 +16,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     IntegrityError,
+    PostgresqlDatabase,
     TextField,
     fn,
 )
@@ -280,6 +281,10 @@ class Plan(BaseModel):
     suggestion_reason = CharField(max_length=200, default="")
     suggested_on = DateField(null=True)
     created_at = UTCDateTimeField(default=utcnow)
+    # Raised by the database itself (triggers: plan_version_triggers) on every write to the
+    # plan's revisions, phase changes, pauses, holds and bookings, so a cached engine input
+    # (tracker.store.plans) is known stale whoever wrote, on whichever host.
+    version = IntegerField(default=0)
 
     @property
     def self_guided(self) -> bool:
@@ -292,7 +297,63 @@ class Plan(BaseModel):
         return self.therapist_id is None and self.created_by_id is None
 
 
-class PlanRevision(BaseModel):
+# Called (with no arguments) whenever this process writes a PlanPart: tracker.store.plans
+# empties its cache of engine inputs, so a request that writes and then reads its own plan
+# never reads what it had before.
+PLAN_WRITE_HOOKS: list = []
+
+
+def _plan_part_written() -> None:
+    for hook in PLAN_WRITE_HOOKS:
+        hook()
+
+
+class PlanPart(BaseModel):
+    """A row of what a plan's engine input is made of (revisions, phase changes, pauses,
+    holds, bookings). Every write goes through one of these methods and calls
+    PLAN_WRITE_HOOKS; the database raises the plan's version (install_plan_version_triggers)
+    for every other process."""
+
+    def save(self, *args, **kwargs):
+        _plan_part_written()
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        _plan_part_written()
+        return super().delete_instance(*args, **kwargs)
+
+    @classmethod
+    def insert(cls, *args, **kwargs):
+        _plan_part_written()
+        return super().insert(*args, **kwargs)
+
+    @classmethod
+    def insert_many(cls, *args, **kwargs):
+        _plan_part_written()
+        return super().insert_many(*args, **kwargs)
+
+    @classmethod
+    def insert_from(cls, *args, **kwargs):
+        _plan_part_written()
+        return super().insert_from(*args, **kwargs)
+
+    @classmethod
+    def replace(cls, *args, **kwargs):
+        _plan_part_written()
+        return super().replace(*args, **kwargs)
+
+    @classmethod
+    def update(cls, *args, **kwargs):
+        _plan_part_written()
+        return super().update(*args, **kwargs)
+
+    @classmethod
+    def delete(cls):
+        _plan_part_written()
+        return super().delete()
+
+
+class PlanRevision(PlanPart):
     """The plan's phases and items as in force from a date (a plan_spec.PlanSpec as JSON)."""
 
     plan = ForeignKeyField(Plan, backref="revisions", on_delete="CASCADE")
@@ -303,7 +364,7 @@ class PlanRevision(BaseModel):
     note = CharField(max_length=200, default="")
 
 
-class PhaseTransition(BaseModel):
+class PhaseTransition(PlanPart):
     """A dated move to another phase: automatic (time, sessions) or confirmed by a person."""
 
     plan = ForeignKeyField(Plan, backref="transitions", on_delete="CASCADE")
@@ -317,7 +378,7 @@ class PhaseTransition(BaseModel):
         indexes = ((("plan", "on", "to_phase"), True),)
 
 
-class PlanPause(BaseModel):
+class PlanPause(PlanPart):
     """A span with nothing due (end exclusive; None while still paused).
 
     scope: "all" (the therapist's pause), "safety" (a warning sign: everything), "area" (a
@@ -375,7 +436,7 @@ class CheckOff(BaseModel):
         )
 
 
-class SessionBooking(BaseModel):
+class SessionBooking(PlanPart):
     """A professional session booked for another date or time than the cadence said."""
 
     plan = ForeignKeyField(Plan, backref="bookings", on_delete="CASCADE")
@@ -480,7 +541,7 @@ class SafetyAlert(ClaimedSend):
         indexes = ((("check", "therapist", "kind", "channel"), True),)
 
 
-class PlanHold(BaseModel):
+class PlanHold(PlanPart):
     """A span in which the plan may not step down to less frequent care (the taper guard),
     besides its pauses: a flare-up waiting for review, or pain worse than at the start.
     End exclusive; None while it holds."""
@@ -855,6 +916,7 @@ def create_tables() -> None:
     """
     with database.connection_context():
         database.create_tables(ALL_MODELS, safe=True)
+        install_plan_version_triggers(database)
 
 
 class TechniquePhoto(BaseModel):
@@ -877,3 +939,34 @@ class TechniquePhoto(BaseModel):
 
 
 ALL_MODELS.append(TechniquePhoto)
+
+
+# The tables whose rows make up a plan's engine input besides the plan row itself.
+PLAN_VERSION_TABLES = ("planrevision", "phasetransition", "planpause", "planhold",
+                       "sessionbooking")
+
+
+def install_plan_version_triggers(db) -> None:
+    """Triggers raising ``plan.version`` after any insert, update or delete in
+    PLAN_VERSION_TABLES (idempotent): SQLite or PostgreSQL."""
+    if isinstance(getattr(db, "obj", db), PostgresqlDatabase):
+        db.execute_sql(
+            'CREATE OR REPLACE FUNCTION tracker_plan_version() RETURNS trigger AS $$ BEGIN '
+            "IF TG_OP <> 'DELETE' THEN "
+            'UPDATE "plan" SET "version" = "version" + 1 WHERE "id" = NEW.plan_id; END IF; '
+            "IF TG_OP <> 'INSERT' AND (TG_OP = 'DELETE' OR OLD.plan_id <> NEW.plan_id) THEN "
+            'UPDATE "plan" SET "version" = "version" + 1 WHERE "id" = OLD.plan_id; END IF; '
+            "RETURN NULL; END $$ LANGUAGE plpgsql")
+        for table in PLAN_VERSION_TABLES:
+            db.execute_sql(f'DROP TRIGGER IF EXISTS "{table}_plan_version" ON "{table}"')
+            db.execute_sql(f'CREATE TRIGGER "{table}_plan_version" AFTER INSERT OR UPDATE OR '
+                           f'DELETE ON "{table}" FOR EACH ROW EXECUTE FUNCTION '
+                           "tracker_plan_version()")
+        return
+    for table in PLAN_VERSION_TABLES:
+        for op, rows in (("insert", "NEW.plan_id"), ("update", "OLD.plan_id, NEW.plan_id"),
+                         ("delete", "OLD.plan_id")):
+            db.execute_sql(
+                f'CREATE TRIGGER IF NOT EXISTS "{table}_plan_version_{op}" AFTER {op.upper()} '
+                f'ON "{table}" BEGIN UPDATE "plan" SET "version" = "version" + 1 '
+                f'WHERE "id" IN ({rows}); END')

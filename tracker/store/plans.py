@@ -6,7 +6,8 @@ tracker.domain.symptoms.
 import json
 import operator
 import weakref
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from contextlib import suppress
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import reduce
@@ -18,8 +19,9 @@ from tracker.domain import day as today_model
 from tracker.domain import library, plan_spec, safety, schedule, wording
 from tracker.domain.times import parse_time_of_day
 from tracker.store import audit, safety_reports
-from tracker.store.db import database
+from tracker.store.db import Prepared, database
 from tracker.store.models import (
+    PLAN_WRITE_HOOKS,
     CheckOff,
     PhaseTransition,
     Plan,
@@ -147,6 +149,27 @@ def _after_done_keys(revisions: list[schedule.Revision]) -> set[str]:
             if item.cadence.anchor == plan_spec.AFTER_DONE}
 
 
+def _checkoffs_query(ids: list[int], keys: list[str], day: date | None):
+    wanted = []
+    if keys:
+        wanted.append((CheckOff.status == CheckOff.DONE) & CheckOff.item_key.in_(keys))
+    if day is not None:
+        wanted.append(CheckOff.day == day)
+    return (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status,
+                            CheckOff.skip_reason)
+            .where(CheckOff.plan.in_(ids) & reduce(operator.or_, wanted))
+            .order_by(CheckOff.day))
+
+
+# Read for every plan shown (/today, the check-off, reminders): its SQL built once per shape.
+_CHECKOFFS = Prepared(
+    _checkoffs_query,
+    lambda ids, keys, day: [*ids, *([CheckOff.DONE, *keys] if keys else []),
+                            *([day] if day is not None else [])],
+    lambda ids, keys, day: (len(ids), len(keys), day is None),
+)
+
+
 def _checkoffs(ids: list[int], keys: set[str], day: date | None):
     """One query: the items of ``keys`` done (the engine needs those only: the other
     cadences do not depend on what was done), and every mark on ``day``.
@@ -155,18 +178,11 @@ def _checkoffs(ids: list[int], keys: set[str], day: date | None):
     """
     done: dict[int, list[schedule.Completion]] = defaultdict(list)
     marks: dict[int, dict[str, today_model.Mark]] = defaultdict(dict)
-    wanted = []
-    if keys:
-        wanted.append((CheckOff.status == CheckOff.DONE) & CheckOff.item_key.in_(sorted(keys)))
-    if day is not None:
-        wanted.append(CheckOff.day == day)
-    if not wanted:
+    if not keys and day is None:
         return done, marks
-    query = (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day, CheckOff.status,
-                             CheckOff.skip_reason)
-             .where(CheckOff.plan.in_(ids) & reduce(operator.or_, wanted))
-             .order_by(CheckOff.day).tuples())  # plain tuples: there can be thousands
-    for plan_id, item_key, on, status, skip_reason in query:
+    # plain tuples: there can be thousands
+    for plan_id, item_key, on, status, skip_reason in _CHECKOFFS.rows(ids, sorted(keys), day):
+        on = _day(on)
         if status == CheckOff.DONE and item_key in keys:
             done[plan_id].append(schedule.Completion(item_key, on))
         if on == day:
@@ -179,11 +195,43 @@ def plan_inputs(plan_list: list[Plan]) -> dict[int, schedule.PlanInput]:
     return _load(plan_list)[0]
 
 
-def _load(plan_list: list[Plan], day: date | None = None):
-    """The engine's input for each plan and, when ``day`` is given, the marks on that day."""
-    ids = [p.id for p in plan_list]
-    if not ids:
-        return {}, {}
+# Each plan's revisions and changes (what its engine input is made of, but for check-offs),
+# by plan, under the plan's version: the database raises the version on every write to
+# them (models.install_plan_version_triggers), so an entry read under another version is
+# never used. The key holds the plan's creation time too: tests reuse ids in emptied tables.
+_STATIC: OrderedDict[tuple, tuple] = OrderedDict()
+_STATIC_MAX = 4096
+CACHE_PLAN_INPUTS = True  # False: every load reads the database (the property tests compare)
+
+
+def _forget_static() -> None:
+    _STATIC.clear()
+
+
+PLAN_WRITE_HOOKS.append(_forget_static)
+
+
+def _static_key(plan: Plan) -> tuple:
+    return (plan.id, plan.version, plan.created_at)
+
+
+def _read_static(plan_list: list[Plan]) -> dict[int, tuple]:
+    """Revisions, transitions, raw pauses, holds and bookings per plan: from the cache for
+    plans whose version it holds, else in two queries for all the others."""
+    found: dict[int, tuple] = {}
+    missing = []
+    # Inside a transaction the reader may have written: it reads afresh and keeps nothing
+    # (what it reads may yet be rolled back).
+    use = CACHE_PLAN_INPUTS and not database.in_transaction()
+    for plan in plan_list:
+        cached = _STATIC.get(_static_key(plan)) if use else None
+        if cached is None:
+            missing.append(plan)
+        else:
+            found[plan.id] = cached
+    if not missing:
+        return found
+    ids = [p.id for p in missing]
     revisions: dict[int, list[schedule.Revision]] = defaultdict(list)
     for r in (PlanRevision.select(PlanRevision.plan, PlanRevision.effective_from,
                                   PlanRevision.spec)
@@ -191,20 +239,38 @@ def _load(plan_list: list[Plan], day: date | None = None):
               .order_by(PlanRevision.effective_from, PlanRevision.id)):
         revisions[r.plan_id].append(schedule.Revision(r.effective_from, parsed_spec(r.spec)))
     transitions, pauses, holds, bookings = _changes(ids)
-    keys = set().union(*(_after_done_keys(revs) for revs in revisions.values()))
+    for plan in missing:
+        entry = (tuple(revisions[plan.id]), tuple(transitions[plan.id]),
+                 tuple(pauses[plan.id]), tuple(holds[plan.id]), tuple(bookings[plan.id]))
+        found[plan.id] = entry
+        if use:
+            _STATIC[_static_key(plan)] = entry
+            if len(_STATIC) > _STATIC_MAX:
+                with suppress(KeyError):  # another thread may have emptied it meanwhile
+                    _STATIC.popitem(last=False)
+    return found
+
+
+def _load(plan_list: list[Plan], day: date | None = None):
+    """The engine's input for each plan and, when ``day`` is given, the marks on that day."""
+    ids = [p.id for p in plan_list]
+    if not ids:
+        return {}, {}
+    static = _read_static(plan_list)
+    keys = set().union(*(_after_done_keys(entry[0]) for entry in static.values()))
     done, marks = _checkoffs(ids, keys, day)
-    inputs = {
-        plan.id: schedule.PlanInput(
+    inputs = {}
+    for plan in plan_list:
+        revisions, transitions, pauses, holds, bookings = static[plan.id]
+        inputs[plan.id] = schedule.PlanInput(
             start=plan.start,
-            revisions=tuple(revisions[plan.id]),
-            transitions=tuple(transitions[plan.id]),
-            pauses=tuple(_with_items(pauses[plan.id], revisions[plan.id])),
+            revisions=revisions,
+            transitions=transitions,
+            pauses=tuple(_with_items(list(pauses), list(revisions))),
             completions=tuple(done[plan.id]),
-            moves=tuple(bookings[plan.id]),
-            holds=tuple(holds[plan.id]),
+            moves=bookings,
+            holds=holds,
         )
-        for plan in plan_list
-    }
     return inputs, marks
 
 

@@ -14,7 +14,7 @@ from blinker import Namespace
 
 from tracker.domain import safety, schedule
 from tracker.store import audit, queries
-from tracker.store.db import database
+from tracker.store.db import Prepared, database
 from tracker.store.models import (
     CareLink,
     Plan,
@@ -44,9 +44,14 @@ SAFETY_SCOPES = (schedule.PAUSE_SAFETY, schedule.PAUSE_AREA, schedule.PAUSE_SELF
                  schedule.PAUSE_SESSIONS)
 
 
+_OPEN_REPORTS = Prepared(
+    lambda client_id: SafetyCheck.open_reports().where(SafetyCheck.client == client_id),
+    lambda client_id: [client_id])
+
+
 def open_reports(client: User) -> list[SafetyCheck]:
-    """The client's open reports, newest first."""
-    return list(SafetyCheck.open_reports().where(SafetyCheck.client == client))
+    """The client's open reports, newest first (read on every /today: its SQL prepared)."""
+    return _OPEN_REPORTS.models(SafetyCheck, client if isinstance(client, int) else client.id)
 
 
 def open_by_client(client_ids: Iterable[int]) -> dict[int, list[SafetyCheck]]:

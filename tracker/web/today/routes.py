@@ -8,7 +8,7 @@ from tracker.domain import day as day_model
 from tracker.domain import phases, times
 from tracker.store import checkins, checkoffs, offline, plans, queries
 from tracker.store.models import CLIENT, Plan
-from tracker.web.access import get_object_or_404, role_required
+from tracker.web.access import role_required
 from tracker.web.checkin.routes import safety_screen
 from tracker.web.pages import render, wants_fragment
 from tracker.web.today.forms import BookForm, CheckForm, SkipForm
@@ -63,7 +63,7 @@ def today():
     """Items due today (or another of the last 7 days), in the order they are done."""
     if current_user.is_therapist:  # their nav's first page: a therapist's start is home
         return redirect(url_for("main.home"))
-    plan = queries.current_plan(current_user).first()
+    plan = queries.current_plan_of(current_user.id)
     local_today = plans.local_today(current_user)
     day = local_today
     if "day" in request.args:
@@ -76,7 +76,9 @@ def today():
 
 def _due_item(day_text: str, item_key: str):
     """The plan, the day, the day's view and the item due that day, or 404."""
-    plan = get_object_or_404(queries.current_plan(current_user.id))
+    plan = queries.current_plan_of(current_user.id)
+    if plan is None:
+        abort(404)
     day = _parse_day(day_text, plans.local_today(current_user))
     view = plans.day_view(plan, day) if day else None
     item = view.item(item_key) if view else None

@@ -1,0 +1,76 @@
+"""Prepared queries (tracker.store.db.Prepared): their SQL and parameters are peewee's own.
+
+Each prepared query's SQL is built once per database kind and shape; these tests build it
+again with peewee for many arguments and compare, SQL and parameters, on SQLite and (with
+TRACKER_TEST_POSTGRES_URL) PostgreSQL, and check the rows are the ones peewee returns.
+"""
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import make_user
+from tracker.store import checkins, messages, plans, queries, safety_reports
+from tracker.store.db import Prepared, database
+from tracker.store.models import CheckOff, Plan
+
+ids = st.lists(st.integers(1, 10**9), min_size=1, max_size=5)
+keys = st.lists(st.text("abcdefgh-", min_size=1, max_size=12), max_size=4, unique=True)
+days = st.dates(date(2020, 1, 1), date(2030, 12, 31))
+
+PREPARED = {
+    "current plan": (queries._CURRENT_PLAN, st.tuples(st.integers(1, 10**9))),
+    "check-offs": (plans._CHECKOFFS,
+                   st.tuples(ids, keys, st.none() | days).filter(lambda a: a[1] or a[2])),
+    "check-in of a day": (checkins._CHECKIN_ON, st.tuples(st.integers(1, 10**9), days)),
+    "open pauses": (checkins._OPEN_PAUSES, st.tuples(st.integers(1, 10**9))),
+    "open reports": (safety_reports._OPEN_REPORTS, st.tuples(st.integers(1, 10**9))),
+    "unread messages": (messages._UNREAD_TOTAL, st.tuples(st.integers(1, 10**9))),
+}
+
+
+@pytest.fixture
+def db(app):
+    with database.connection_context():
+        yield
+
+
+def test_every_prepared_query_is_checked_here():
+    from tracker.store import db as db_module
+
+    found = set()
+    for module in (queries, plans, checkins, safety_reports, messages, db_module):
+        found |= {id(v) for v in vars(module).values() if isinstance(v, Prepared)}
+    assert found == {id(p) for p, _ in PREPARED.values()}
+
+
+@pytest.mark.parametrize("name", sorted(PREPARED))
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_sql_and_parameters_equal_peeweees(db, name, data):
+    prepared, arguments = PREPARED[name]
+    args = data.draw(arguments)
+    assert prepared.sql(*args) == prepared.build(*args).sql()
+
+
+def test_rows_equal_peeweees(db):
+    client = make_user()
+    plan = plans.create_from_template(client, "self-guided-relief", date(2026, 11, 2),
+                                      created_by=client)
+    day = date(2026, 11, 3)
+    CheckOff.create(plan=plan, item_key="piriformis", day=day)
+    CheckOff.create(plan=plan, item_key="knee-to-chest", day=day, status=CheckOff.SKIPPED,
+                    skip_reason="pain")
+    checkins.save_checkin(client, day, back_pain=2, leg_pain=5)
+    assert queries.current_plan_of(client) == queries.current_plan(client).first()
+    assert queries.current_plan_of(client.id).version == Plan.get_by_id(plan.id).version
+    got = checkins.today_for(client, day)
+    assert (got.id, got.day, got.leg_pain, got.red_flags) == (
+        checkins.CheckIn.get(checkins.CheckIn.client == client).id, day, 5, [])
+    assert checkins.today_for(client, day + timedelta(days=1)) is None
+    rows = plans._CHECKOFFS.rows([plan.id], [], day)
+    assert sorted((r[1], r[3], r[4]) for r in rows) == [
+        ("knee-to-chest", "skipped", "pain"), ("piriformis", "done", None)]
+    assert messages.unread_total(client) == 0
