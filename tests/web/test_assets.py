@@ -113,3 +113,27 @@ def test_hashed_name_puts_the_hash_before_the_extension():
     assert assets.hashed_name("css/app.css", "abc") == "css/app.abc.css"
     assert assets.hashed_name("vendor/htmx.min.js", "abc") == "vendor/htmx.min.abc.js"
     assert assets.hashed_name("LICENSE", "abc") == "LICENSE.abc"
+
+
+@pytest.mark.parametrize("accept, encoding", [("br, gzip", "br"), ("gzip", "gzip"),
+                                              ("", None)])
+def test_hashed_css_and_js_come_compressed_once_at_the_strongest_setting(app, client, accept,
+                                                                          encoding):
+    import gzip
+
+    import brotli
+
+    for filename in ("css/app.css", "js/timer.js"):
+        original = (ROOT_STATIC / filename).read_bytes()
+        response = client.get(_url(app, filename), headers={"Accept-Encoding": accept})
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == assets.IMMUTABLE
+        assert response.headers.get("Content-Encoding") == encoding
+        body = response.get_data()
+        if encoding == "br":
+            assert brotli.decompress(body) == original
+            assert len(body) == len(brotli.compress(original, quality=11))
+        elif encoding == "gzip":
+            assert gzip.decompress(body) == original
+        else:
+            assert body == original

@@ -13,12 +13,14 @@ version for the whole set (the service worker).
 ``STATIC_HASHED_URLS`` (default on) turns the hashed names off, e.g. while editing CSS
 with the development server, which does not restart when a static file changes.
 """
+import gzip
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from flask import Flask, Response, current_app, send_from_directory
+import brotli
+from flask import Flask, Response, current_app, request, send_from_directory
 
 HASH_LENGTH = 10
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -91,12 +93,40 @@ def _hashed_url(endpoint: str, values: dict) -> None:
         values["filename"] = hashed
 
 
+# Text files under their hashed names, compressed once per process at the strongest
+# settings (Brotli 11, gzip 9): they never change under that name, so the work is done
+# once, where Flask-Compress would redo a quick compression per request. ~20% smaller CSS
+# and JS than Brotli 4, which keeps /today within its transfer budget (issue 18).
+_PRECOMPRESSED: dict[tuple[str, str], bytes] = {}
+_TEXT_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+
+
+def _precompressed(original: str) -> Response | None:
+    """The file compressed as the request accepts (Brotli, else gzip), or None."""
+    mimetype = _TEXT_TYPES.get(PurePosixPath(original).suffix)
+    accepted = request.headers.get("Accept-Encoding", "")
+    encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
+    if mimetype is None or encoding is None:
+        return None
+    body = _PRECOMPRESSED.get((original, encoding))
+    if body is None:
+        data = (Path(current_app.static_folder) / original).read_bytes()
+        body = (brotli.compress(data, quality=11) if encoding == "br"
+                else gzip.compress(data, compresslevel=9, mtime=0))
+        _PRECOMPRESSED[original, encoding] = body
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Encoding"] = encoding
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
 def static(filename: str) -> Response:
     """A static file: immutable under its current hashed name, revalidated otherwise."""
     assets = manifest(current_app)
     original = assets.original.get(filename)
     if original is not None:
-        response = send_from_directory(current_app.static_folder, original)
+        response = _precompressed(original) or send_from_directory(current_app.static_folder,
+                                                                   original)
         response.headers["Cache-Control"] = IMMUTABLE
         return response
     # The plain name, or a hash from before a deploy: today's file, asked about each time.
