@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from tracker.domain import clinical, safety, schedule, symptoms
 from tracker.domain.instruments import BUILT_IN, Instrument
-from tracker.store import plans, queries, questionnaires, safety_reports
+from tracker.store import plans, queries, safety_reports
 from tracker.store.db import database
 from tracker.store.models import (
     CheckIn,
@@ -158,38 +158,26 @@ def record_safety_answers(client: User, day: date, answers: Mapping[str, bool],
     return check, assessment
 
 
-def function_scores(plan: Plan, instrument_ids: Iterable[str], today: date,
+def function_scores(plan: Plan, today: date,
                     instruments: Mapping[str, Instrument] = BUILT_IN,
                     ) -> dict[str, symptoms.FunctionScores]:
-    """The client's complete answers to these questionnaires from the plan's start to
-    ``today`` (day -> the score stored when saved), one query for all of them; nothing
-    is asked for an empty ``instrument_ids``."""
-    wanted = sorted(set(instrument_ids))
-    if not wanted:
-        return {}
-    found: dict[str, dict[date, float]] = {i: {} for i in wanted}
+    """The client's complete questionnaire answers from the plan's start to ``today``, by
+    instrument (day -> the score stored when saved), in one query. Every instrument
+    answered counts, on the plan's schedule or not: a worsening is a worsening."""
+    found: dict[str, dict[date, float]] = {}
     rows = (QuestionnaireResponse
             .select(QuestionnaireResponse.instrument, QuestionnaireResponse.day,
                     QuestionnaireResponse.score)
             .where((QuestionnaireResponse.client == plan.client_id)
-                   & QuestionnaireResponse.instrument.in_(wanted)
                    & (QuestionnaireResponse.status == QuestionnaireResponse.COMPLETE)
                    & QuestionnaireResponse.score.is_null(False)
                    & (QuestionnaireResponse.day >= plan.start)
                    & (QuestionnaireResponse.day <= today))
             .tuples())
     for instrument_id, day, value in rows:
-        found[instrument_id][day] = value
+        found.setdefault(instrument_id, {})[day] = value
     return {i: symptoms.FunctionScores(i, instruments.get(i), scores)
             for i, scores in found.items()}
-
-
-def _measured(plan: Plan, plan_input: schedule.PlanInput, today: date) -> set[str]:
-    """The questionnaires whose answers matter to the plan today: those on its schedule
-    (a worsening is a flare-up signal) and those its exit rules require."""
-    spec = schedule.spec_on(plan_input, today)
-    required = {p.exit.function.instrument for p in spec.phases if p.exit.function}
-    return required | {rule.instrument for rule in questionnaires.rules(plan)}
 
 
 def update_suggestion(plan: Plan, today: date,
@@ -198,8 +186,8 @@ def update_suggestion(plan: Plan, today: date,
     symptoms exit met with real improvement, of function too when the exit requires it,
     and nothing open), a step back (a flare-up after the first phase) or a review (a
     flare-up in the first phase), and open or close the taper holds. A flare-up is one of
-    leg pain or of a questionnaire on the plan worsening by its MCID on the day answered
-    (tracker.domain.clinical.FUNCTION_COMPARED_WITH).
+    leg pain, or a questionnaire answered since the start worse by its MCID on the day
+    answered (tracker.domain.clinical.FUNCTION_COMPARED_WITH).
 
     Never changes the phase. A suggestion made earlier today that no longer holds (the
     check-in was edited) is withdrawn; older ones wait for a person. Returns the
@@ -214,7 +202,7 @@ def update_suggestion(plan: Plan, today: date,
         .tuples()
     )
     plan_input = plans.plan_input(plan)
-    function = function_scores(plan, _measured(plan, plan_input, today), today, instruments)
+    function = function_scores(plan, today, instruments)
     flare = _flare_up(leg_pain, function, plan.start, today)
     _set_hold(plan, PlanHold.FLARE_UP, today, bool(flare), _cap(f"Flare-up: {flare.reason}."),
               keep_open=True)

@@ -27,7 +27,7 @@ from tracker.domain.instruments import (
     score,
 )
 from tracker.domain.text import is_plain
-from tracker.store import plans, queries
+from tracker.store import checkins, plans, queries
 from tracker.store.db import database
 from tracker.store.models import Plan, QuestionnaireResponse, QuestionnaireSchedule, User, utcnow
 
@@ -229,8 +229,6 @@ def _reread_plan(client: User, today: date, instruments: Mapping[str, Instrument
     """A complete answer (or one taken back to a draft) can meet a symptoms exit that
     requires function, or be a flare-up signal: the current plan's suggestion and taper
     holds are read again, as a check-in does."""
-    from tracker.store import checkins  # checkins reads this module's schedules
-
     current = queries.current_plan(client).first()
     if current is not None:
         checkins.update_suggestion(current, today, instruments)
