@@ -119,7 +119,8 @@ def test_pain_and_function_both_met_says_both():
     verdict = exit_met(WITH_PSFS, pain(6, 4), psfs(4, 6))
     assert verdict.ok
     assert verdict.reason == ("7-day leg pain 4.0 is 30% or more below the starting 6.0, and "
-                              "PSFS better by 2 points (4 to 6; its MCID is 2)")
+                              "PSFS function score better by 2 points (4 to 6; 2 is a "
+                              "meaningful change)")
 
 
 def test_pain_not_met_is_not_met_whatever_function_says():
@@ -132,7 +133,8 @@ def test_pain_not_met_is_not_met_whatever_function_says():
     (None, "there are no PSFS answers to judge function"),
     (psfs(), "no PSFS answered since the plan started"),
     (psfs(4), "only one PSFS answered since the plan started (a second shows the change)"),
-    (psfs(4, 5.9), "PSFS has not improved by its MCID of 2 yet (4 to 5.9)"),
+    (psfs(4, 5.9),
+     "PSFS function score not yet better by 2 points, a meaningful change (4 to 5.9)"),
     (FunctionScores("psfs", None, {START: 4, LATER: 8}),
      "the PSFS questionnaire is not available"),
     (FunctionScores("other", PSFS, {START: 4, LATER: 8}),
@@ -159,9 +161,9 @@ def test_the_latest_answer_is_compared_with_the_first_not_the_best():
 def test_an_instrument_without_an_mcid_never_meets_it():
     no_mcid = FunctionScores("scale", replace(PSFS, id="scale", mcid=None), {START: 1, LATER: 9})
     assert pair(function_improved(no_mcid, START, TODAY)) == (
-        False, "the SCALE has no MCID to judge a change by")
+        False, "the SCALE has no meaningful change (MCID) to judge by")
     assert pair(function_flare_up(no_mcid, START, LATER)) == (
-        False, "no flare-up: the SCALE has no MCID to judge a change by")
+        False, "no flare-up: the SCALE has no meaningful change (MCID) to judge by")
 
 
 _mcid = PSFS.mcid.value
@@ -224,8 +226,8 @@ def test_a_lower_is_better_instrument_flares_by_going_up():
     today = START + timedelta(days=14)
     flare = function_flare_up(clinic(10, 15), START, today)
     assert flare.ok
-    assert flare.reason == ("CLINIC_INDEX is worse by 5 points than the previous answer (10 to "
-                            "15; its MCID is 5)")
+    assert flare.reason == ("CLINIC_INDEX function score worse by 5 points than the previous "
+                            "answer (10 to 15; 5 is a meaningful change)")
     assert not function_flare_up(clinic(15, 10), START, today).ok
     assert not function_flare_up(clinic(10, 14), START, today).ok
 
@@ -237,13 +239,13 @@ def test_the_comparisons_are_documented_in_clinical():
 
 
 @pytest.mark.parametrize(("scores", "flare", "reason"), [
-    ((6, 4), True, "PSFS is worse by 2 points than the previous answer (6 to 4; its MCID "
-                   "is 2)"),
+    ((6, 4), True, "PSFS function score worse by 2 points than the previous answer (6 to 4; "
+                   "2 is a meaningful change)"),
     ((6, 4.2), False, "no flare-up"),
-    ((6, 5, 4), True, "PSFS is worse by 2 points than the first answer (6 to 4; its MCID "
-                      "is 2)"),  # a slow slide: 1 point each time, 2 from the start
-    ((2, 8, 6), True, "PSFS is worse by 2 points than the previous answer (8 to 6; its MCID "
-                      "is 2)"),  # a sharp drop from a good level, still above the start
+    ((6, 5, 4), True, "PSFS function score worse by 2 points than the first answer (6 to 4; "
+                   "2 is a meaningful change)"),  # a slow slide: 1 point a time, 2 from the start
+    ((2, 8, 6), True, "PSFS function score worse by 2 points than the previous answer (8 to 6; "
+                   "2 is a meaningful change)"),  # a sharp drop, still above the start
     ((4, 8), False, "no flare-up"),
 ])
 def test_a_function_flare_up_on_the_day_answered(scores, flare, reason):

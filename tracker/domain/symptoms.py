@@ -201,7 +201,7 @@ def _usable(function: FunctionScores) -> Verdict | None:
     if function.instrument is None:
         return Verdict(False, f"the {function.label} questionnaire is not available")
     if function.instrument.mcid is None:
-        return Verdict(False, f"the {function.label} has no MCID to judge a change by")
+        return Verdict(False, f"the {function.label} has no meaningful change (MCID) to judge by")
     return None
 
 
@@ -222,10 +222,10 @@ def function_improved(function: FunctionScores, plan_start: date, today: date) -
     found = _change(function.instrument, first, latest)
     mcid = function.instrument.mcid.value
     if found.meaningful:
-        return Verdict(True, f"{label} better by {_points(found.difference)} "
-                             f"({first:g} to {latest:g}; its MCID is {mcid:g})")
-    return Verdict(False, f"{label} has not improved by its MCID of {mcid:g} yet "
-                          f"({first:g} to {latest:g})")
+        return Verdict(True, f"{label} function score better by {_points(found.difference)} "
+                             f"({first:g} to {latest:g}; {mcid:g} is a meaningful change)")
+    return Verdict(False, f"{label} function score not yet better by {_points(mcid)}, a "
+                          f"meaningful change ({first:g} to {latest:g})")
 
 
 def function_flare_up(function: FunctionScores, plan_start: date, today: date) -> Verdict:
@@ -246,6 +246,7 @@ def function_flare_up(function: FunctionScores, plan_start: date, today: date) -
                          ("the first answer", answers[0][1])):
         found = _change(function.instrument, before, latest)
         if found.worse_meaningful:
-            return Verdict(True, f"{label} is worse by {_points(-found.difference)} than "
-                                 f"{what} ({before:g} to {latest:g}; its MCID is {mcid:g})")
+            return Verdict(True, f"{label} function score worse by "
+                                 f"{_points(-found.difference)} than {what} ({before:g} to "
+                                 f"{latest:g}; {mcid:g} is a meaningful change)")
     return Verdict(False, "no flare-up")
