@@ -272,3 +272,30 @@ def test_a_flare_up_exactly_from_the_mcid_below_the_previous_answer(previous, dr
     # the first answer equals the previous one, so both comparisons say the same
     verdict = function_flare_up(psfs(previous, previous, latest, last=TODAY), START, TODAY)
     assert verdict.ok is (drop >= _mcid)
+
+
+# --------------------------------------------------------------------------- wording
+
+def test_the_exit_in_words_for_the_client_and_the_therapist():
+    from tracker.domain import wording
+
+    rule = ExitRule(SYMPTOMS, threshold=3.0, function=FunctionRequirement("psfs"))
+    assert wording.exit_text(rule) == (
+        "when your 7-day average leg pain is 3 or lower, or it has dropped at least 30% from "
+        "your first week, as long as your PSFS function score is also up by at least 2 points "
+        "(a meaningful change) from your first answer, and the change is confirmed")
+    assert wording.exit_text(rule, wording.Voice.about("Dana")) == (
+        "when Dana's 7-day average leg pain is 3 or lower, or it has dropped at least 30% "
+        "from their first week, as long as their PSFS function score is also up by at least "
+        "2 points (its MCID) from their first answer, and the change is confirmed")
+
+
+def test_the_goal_follows_the_instruments_direction_and_mcid():
+    from tracker.domain import wording
+
+    clinic = {"clinic_index": LOWER_IS_BETTER}
+    assert wording.function_goal("clinic_index", clinic) == (
+        "CLINIC_INDEX down by at least 5 points (its MCID)")
+    assert wording.function_goal("gone", clinic) == "GONE better by its MCID"
+    assert wording.function_choice("psfs") == (
+        "and function improves: PSFS up by at least 2 points (its MCID)")

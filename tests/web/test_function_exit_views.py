@@ -28,9 +28,13 @@ CHOICE = "and function improves: PSFS up by at least 2 points (its MCID)"
 
 def test_the_builder_offers_function_on_a_symptoms_exit(world, login):
     html = text(login(THERAPIST).get("/plans/new?template=acute-therapist-led"))
-    assert '<label for="phases-0-exit_function">And function (on symptoms)</label>' in html
-    assert '<option value="" selected>Leg pain only</option>' in html
-    assert f'<option value="psfs">{CHOICE}</option>' in html
+    assert ('<fieldset class="field radio-group exit-symptoms" id="phases-0-exit_function" '
+            'aria-describedby="phases-0-exit_function-hint">\n  <legend>And function</legend>'
+            ) in html
+    assert ('<input type="radio" id="phases-0-exit_function-0" name="phases-0-exit_function" '
+            'value="" checked> Leg pain only</label>') in html
+    assert ('<input type="radio" id="phases-0-exit_function-1" name="phases-0-exit_function" '
+            f'value="psfs"> {CHOICE}</label>') in html
     assert 'value="groc"' not in html  # no MCID: it cannot be required
 
 
@@ -53,8 +57,8 @@ def test_assign_stores_the_function_requirement_and_plan_says_it(world, login):
     Auth(http).logout()
     html = text(login(CLIENT).get("/plan"))
     assert ("when it has dropped at least 30% from your first week, as long as your PSFS "
-            "function score is also up by at least 2 points (its MCID) from your first "
-            "answer, and the change is confirmed") in html
+            "function score is also up by at least 2 points (a meaningful change) from your "
+            "first answer, and the change is confirmed") in html
 
 
 def test_the_edit_page_shows_the_stored_choice_again(world, login):
@@ -64,7 +68,10 @@ def test_the_edit_page_shows_the_stored_choice_again(world, login):
     with database.connection_context():
         plan = queries.current_plan(world.client).first()
     html = text(http.get(f"/plans/{plan.id}/edit"))
-    assert f'<option value="psfs" selected>{CHOICE}</option>' in html
+    assert ('<input type="radio" id="phases-0-exit_function-1" name="phases-0-exit_function" '
+            f'value="psfs" checked> {CHOICE}</label>') in html
+    assert ('id="phases-0-exit_function-0" name="phases-0-exit_function" value=""> Leg pain '
+            'only</label>') in html
 
 
 def test_a_pain_only_exit_stores_no_function_key(world, login):

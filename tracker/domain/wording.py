@@ -108,16 +108,18 @@ def cadence_text(cadence: plan_spec.Cadence) -> str:
     return text
 
 
-def function_goal(instrument_id: str, instruments: Mapping[str, Instrument] = BUILT_IN
-                  ) -> str:
+def function_goal(instrument_id: str, instruments: Mapping[str, Instrument] = BUILT_IN,
+                  *, plain: bool = False) -> str:
     """How much a function questionnaire must improve, in its own direction: "PSFS up by
-    at least 2 points (its MCID)"; "ODI down by ..." for a lower-is-better one."""
+    at least 2 points (its MCID)"; "ODI down by ..." for a lower-is-better one. ``plain``
+    (said to a client): "(a meaningful change)" instead of the abbreviation."""
     label, found = instrument_id.upper(), instruments.get(instrument_id)
+    why = "a meaningful change" if plain else "its MCID"
     if found is None or found.mcid is None:
-        return f"{label} better by at least its MCID"
+        return f"{label} better by {why}"
     way = "up" if found.higher_is_better else "down"
     points = f"{found.mcid.value:g} point" + ("" if found.mcid.value == 1 else "s")
-    return f"{label} {way} by at least {points} (its MCID)"
+    return f"{label} {way} by at least {points} ({why})"
 
 
 def function_choice(instrument_id: str,
@@ -130,8 +132,9 @@ def exit_text(rule: plan_spec.ExitRule, voice: Voice = YOU,
               instruments: Mapping[str, Instrument] = BUILT_IN) -> str:
     """What ends a phase, said as a condition: "after 4 weeks"; "when your 7-day average
     leg pain ..." to the client, "when Dana's 7-day average leg pain ..." to a therapist.
-    A symptoms exit that requires function adds "as long as your PSFS is also up by at
-    least 2 points (its MCID) from your first answer"."""
+    A symptoms exit that requires function adds "as long as your PSFS function score is
+    also up by at least 2 points (a meaningful change) from your first answer" ("(its
+    MCID)" to a therapist)."""
     if rule.kind == plan_spec.AFTER_WEEKS:
         return "after 1 week" if rule.n == 1 else f"after {rule.n} weeks"
     if rule.kind == plan_spec.AFTER_SESSIONS:
@@ -146,7 +149,8 @@ def exit_text(rule: plan_spec.ExitRule, voice: Voice = YOU,
         parts.append(f"it has dropped at least {rule.drop_pct}% from {first} first week")
         also = ""
         if rule.function is not None:
-            goal = function_goal(rule.function.instrument, instruments)
+            goal = function_goal(rule.function.instrument, instruments,
+                                 plain=voice.viewer_is_client)
             label = rule.function.instrument.upper()
             goal = goal.replace(label, f"{voice.their} {label} function score is also", 1)
             also = f", as long as {goal} from {voice.their} first answer"
