@@ -2,6 +2,8 @@
 flare-up on the roster and in the digest (issue 19)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.conftest import Auth
@@ -16,8 +18,9 @@ from tests.web.test_builder_views import (
     text,
 )
 from tracker.domain import builder, plan_spec
-from tracker.store import queries
+from tracker.store import plans, queries, questionnaires
 from tracker.store.db import database
+from tracker.store.models import Plan
 
 world, login = views.world, views.login  # the builder tests' fixtures
 
@@ -118,3 +121,38 @@ def test_the_draft_round_trips_the_function_requirement():
 
 def test_acute_fields_carry_an_empty_function_choice():
     assert acute_fields().getlist("phases-0-exit_function") == [""]
+
+
+def test_function_answers_add_no_query_to_today_or_the_roster(world, login, queries):
+    """/today and the roster read the stored suggestion and holds: a function exit and
+    PSFS answers (one of them a flare-up) change what they show, not what they ask."""
+    def count(http, path):
+        http.get(path)  # the first visit after logging in may write (the session)
+        counter = queries()
+        assert http.get(path).status_code == 200
+        return counter.count
+
+    http = login(THERAPIST)
+    roster_before = count(http, "/clients")
+    Auth(http).logout()
+    http = login(CLIENT)
+    today_before = count(http, "/today")
+    with database.connection_context():
+        plan = Plan.get_by_id(world.plan.id)
+        spec = plan_spec.PlanSpec.from_dict(spec_of(plan.id)[-1]).to_dict()
+        spec["phases"][0]["exit"] = {"kind": "symptoms", "threshold": None, "drop_pct": 30,
+                                     "function": {"instrument": "psfs", "by": "mcid"}}
+        plans.revise(plan, spec, plan.start, world.therapist, "function too")
+        names = {"activity_1": "Putting on socks"}
+        questionnaires.save_answers(world.client, "psfs", {"activity_1": 7}, names=names,
+                                    today=plan.start + timedelta(days=1), complete=True)
+        questionnaires.save_answers(world.client, "psfs", {"activity_1": 3}, names=names,
+                                    today=world.today, complete=True)
+        assert plans.plan_input(plan).revisions[-1].spec.phases[0].exit.function is not None
+    assert count(http, "/today") == today_before
+    Auth(http).logout()
+    http = login(THERAPIST)
+    roster = count(http, "/clients")
+    assert roster == roster_before
+    assert "Flare-up" in text(http.get("/clients"))
+
