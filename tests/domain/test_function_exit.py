@@ -299,3 +299,19 @@ def test_the_goal_follows_the_instruments_direction_and_mcid():
     assert wording.function_goal("gone", clinic) == "GONE better by its MCID"
     assert wording.function_choice("psfs") == (
         "and function improves: PSFS up by at least 2 points (its MCID)")
+
+
+def test_adding_the_function_requirement_is_a_change_the_builder_describes():
+    from tracker.domain import builder
+
+    pain_only = {"phases": [
+        {"name": "Weekly", "items": [], "exit": {"kind": "symptoms", "threshold": None,
+                                                 "drop_pct": 30}},
+        {"name": "Monthly", "items": [], "exit": {"kind": "manual"}}]}
+    with_psfs = {"phases": [dict(pain_only["phases"][0], exit=WITH_PSFS.to_dict()),
+                            pain_only["phases"][1]]}
+    assert builder.describe_changes(pain_only, with_psfs) == (
+        "Weekly: moves on when it has dropped at least 30% from your first week, as long as "
+        "your PSFS function score is also up by at least 2 points (a meaningful change) from "
+        "your first answer, and the change is confirmed instead of when it has dropped at "
+        "least 30% from your first week, and the change is confirmed")
