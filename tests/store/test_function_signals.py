@@ -198,3 +198,13 @@ def test_function_scores_are_one_query_for_every_instrument(client_user, plan):
     assert {k: dict(v.scores) for k, v in found.items()} == {
         "psfs": {START: 4.0}, "groc": {PHASE_1: 1.0}}
     assert found["psfs"].instrument.id == "psfs"
+
+
+def test_a_function_flare_up_on_the_step_down_day_holds_the_first_phase(client_user, plan):
+    """The hold it opens is read before the phase: phase 0 stays, so a review, not a step
+    back (as a pain flare-up on that day)."""
+    psfs(client_user, START, 6, 6)
+    psfs(client_user, PHASE_1, 3, 4)
+    assert fresh(plan).suggestion == "review"
+    assert schedule.phase_on(plans.plan_input(plan), PHASE_1) == 0
+    assert holds(plan) == {("flare_up", PHASE_1, None)}

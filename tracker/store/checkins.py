@@ -201,7 +201,6 @@ def update_suggestion(plan: Plan, today: date,
                & (CheckIn.day <= today))
         .tuples()
     )
-    plan_input = plans.plan_input(plan)
     function = function_scores(plan, today, instruments)
     flare = _flare_up(leg_pain, function, plan.start, today)
     _set_hold(plan, PlanHold.FLARE_UP, today, bool(flare), _cap(f"Flare-up: {flare.reason}."),
@@ -210,6 +209,7 @@ def update_suggestion(plan: Plan, today: date,
     _set_hold(plan, PlanHold.WORSE, today, bool(worse), _cap(f"Worse than at the start: "
                                                              f"{worse.reason}."))
     # The phase as the holds just opened leave it: a step due today waits for them.
+    plan_input = plans.plan_input(plan)
     current = next((s for s in schedule.timeline(plan_input, today) if s.current), None)
     if current is None:  # after the end
         return None
