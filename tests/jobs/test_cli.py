@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from tracker.domain import schedule
-from tracker.store import plans
+from tracker.store import plans, questionnaires
 from tracker.store.db import database
 from tracker.store.models import (
     CareLink,
@@ -15,6 +15,7 @@ from tracker.store.models import (
     PlanEvent,
     PlanHold,
     PlanRevision,
+    QuestionnaireResponse,
     User,
 )
 
@@ -44,7 +45,7 @@ def _counts():
     with database.connection_context():
         return {model.__name__: model.select().count()
                 for model in (User, CareLink, Plan, PlanRevision, CheckIn, CheckOff, PlanHold,
-                              PhaseTransition, PlanEvent)}
+                              PhaseTransition, PlanEvent, QuestionnaireResponse)}
 
 
 def test_seed_demo_gives_six_weeks_of_history_and_a_second_run_changes_nothing(
@@ -65,6 +66,20 @@ def test_seed_demo_gives_six_weeks_of_history_and_a_second_run_changes_nothing(
         assert (improving.phase_index, improving.start) == (1, plan.start + timedelta(weeks=4))
         assert plan.suggestion == "step_down"
         assert not CheckIn.select().where(CheckIn.day >= today).exists()  # today is to do
+        # the PSFS: on the plan, answered twice six weeks apart, better by its MCID, and the
+        # "Improving" exit requires it
+        assert questionnaires.rules(plan) == (questionnaires.Rule("psfs", True, 6, False),)
+        start_answer, later = questionnaires.history(client, "psfs")
+        assert (start_answer.day, later.day) == (plan.start, plan.start + timedelta(weeks=6))
+        assert start_answer.names == later.names == {
+            "activity_1": "Sitting through a meeting", "activity_2": "Putting on socks"}
+        assert (start_answer.score.value, later.score.value) == (3.5, 6.5)
+        assert later.change.difference == 3.0 and later.change.meaningful
+        assert plans.plan_input(plan).revisions[0].spec.phases[1].exit.function.instrument \
+            == "psfs"
+        assert plan.suggestion_reason.endswith(
+            "and PSFS function score better by 3 points (3.5 to 6.5; 2 is a meaningful "
+            "change).")
     assert len(pain) >= 35 and pain[0] == 7 and set(pain[-7:]) <= {3, 4}
     assert done > 200 and 10 <= skipped <= done // 5
 
@@ -98,5 +113,6 @@ def test_the_demo_story_holds_whatever_the_weekday(app, offset):
         demo._history(plan, client, today, random.Random(demo.SEED))
         plan = Plan.get_by_id(plan.id)
         assert plan.suggestion == "step_down"
+        assert "PSFS function score better by 3 points" in plan.suggestion_reason
         assert schedule.phase_on(plans.plan_input(plan), today) == 1
         assert not PlanHold.select().exists()  # no flare-up or worsening on the way

@@ -84,6 +84,23 @@ WINDOW_DAYS = 7  # the starting level is the mean of the plan's first 7 days; tr
 MIN_CHECK_INS = 3  # fewer check-ins than this in a week say too little to act on
 SYMPTOM_PHASE_MIN_DAYS = 7  # a symptoms exit is judged after a full week in the phase
 
+# --- function (outcome questionnaires, issue 19) ----------------------------------------
+# domain.md, "Outcome measures": function is measured with a questionnaire that has a
+# published minimal clinically important difference (MCID), cited beside the instrument
+# (tracker.domain.instruments: PSFS 2 points for the mean, Stratford et al. 1995).
+# - A symptoms exit that also requires function is met when the score has improved by at
+#   least the instrument's MCID from the plan's first complete answer to the latest one
+#   (the first answer on or after the plan's start is its starting level, as the first
+#   week's mean is for pain). Fewer than two answers since the start: not met.
+# - A function flare-up: the latest complete answer, on the day it is given, is worse by at
+#   least the MCID than the answer before it or than the plan's first answer. These are the
+#   pain flare-up's two comparisons (last week; the start) with the instrument's own MCID
+#   in place of IMMPACT's 2 points (domain.md: "A flare-up can step a plan back up";
+#   "Tapering only on real, uncomplicated improvement ... never while ... a flare-up is
+#   open"). Comparing with the previous answer alone would miss a slow slide back to below
+#   the start; with the first alone, a sharp drop from a good level.
+FUNCTION_COMPARED_WITH = ("previous", "first")
+
 # --- side effects ------------------------------------------------------------------------
 # domain.md, "Safety": mild soreness, bruising or brief discomfort after a massage is
 # common and passes quickly; gentle stretching or heat helps. Soreness reported within

@@ -17,6 +17,7 @@ from itertools import pairwise
 from typing import Any, NoReturn
 
 from . import shapes
+from .instruments import ID_PATTERN
 from .text import MULTILINE, is_plain
 from .times import format_time_of_day, parse_time_of_day
 
@@ -26,7 +27,9 @@ __all__ = [
     "MANUAL", "MAX_EXIT_COUNT", "MAX_INTERVAL", "MAX_ITEMS_PER_PHASE", "MAX_PHASES", "MESSAGES",
     "MONTHLY", "MONTHLY_WEEKDAY", "ORDINALS", "SELF_MASSAGE", "SESSION", "STRETCH", "SYMPTOMS",
     "WEEKLY_DAYS",
-    "Cadence", "Dose", "ExitRule", "ItemSpec", "PhaseSpec", "PlanSpec", "SpecError",
+    "BY_MCID", "FUNCTION_BY",
+    "Cadence", "Dose", "ExitRule", "FunctionRequirement", "ItemSpec", "PhaseSpec", "PlanSpec",
+    "SpecError",
     "check_int", "check_one_of", "freeze",
 ]
 
@@ -43,6 +46,11 @@ ANCHORS = (CALENDAR, AFTER_DONE)
 AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL = (
     "after_sessions", "after_weeks", "symptoms", "manual")
 EXIT_KINDS = (AFTER_SESSIONS, AFTER_WEEKS, SYMPTOMS, MANUAL)
+# A symptoms exit may also require function to improve (issue 19): by how much. Only "at
+# least the instrument's own MCID" for now (its value and source live with the instrument,
+# tracker.domain.instruments); a tuple so a later rule is one more word, not a new shape.
+BY_MCID = "mcid"
+FUNCTION_BY = (BY_MCID,)
 
 MAX_PHASES = 10
 MAX_ITEMS_PER_PHASE = 60
@@ -84,6 +92,8 @@ MESSAGES = {
     "exit_n_unused": "{name} only applies to after_sessions and after_weeks",
     "threshold_unused": "{name} only applies to a symptoms exit",
     "threshold_range": "{name} must be a number from 0 to 10 or null",
+    "function_unused": "{name} only applies to a symptoms exit",
+    "instrument_id": "{name} must be a questionnaire id (lower-case letters, digits, _)",
     # phases and plans
     "too_many_items": "a phase holds at most {most} items (got {count})",
     "duplicate_keys": "duplicate item key(s): {keys}",
@@ -303,13 +313,42 @@ class Cadence:
 
 
 @dataclass(frozen=True, slots=True)
+class FunctionRequirement:
+    """A symptoms exit's second condition: function improves too, e.g. the PSFS up by at
+    least its MCID from the plan's first answer. Data only: whether the instrument exists
+    (built in or a clinic's file) is the caller's to check; the engine says "not met" for
+    one it has no answers or definition for."""
+
+    instrument: str
+    by: str = BY_MCID
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.instrument, str) or not ID_PATTERN.fullmatch(self.instrument):
+            raise SpecError("instrument_id", name="instrument", got=repr(self.instrument))
+        check_one_of(self.by, FUNCTION_BY, "by")
+
+    @classmethod
+    def from_dict(cls, data: Any) -> FunctionRequirement:
+        data = _fields(data, ("instrument", "by"), ("instrument",))
+        return cls(data["instrument"], data.get("by", BY_MCID))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"instrument": self.instrument, "by": self.by}
+
+
+@dataclass(frozen=True, slots=True)
 class ExitRule:
-    """When a phase hands over to the next one."""
+    """When a phase hands over to the next one.
+
+    A symptoms exit may carry ``function``: then leg pain AND function must both improve
+    (issue 19: "leg pain down 30% or 2 points, and PSFS up by at least its MCID").
+    """
 
     kind: str
     n: int | None = None
     threshold: float | None = None
     drop_pct: int = 30
+    function: FunctionRequirement | None = None
 
     def __post_init__(self) -> None:
         check_one_of(self.kind, EXIT_KINDS, "kind")
@@ -329,21 +368,38 @@ class ExitRule:
                 raise SpecError("threshold_range", name="threshold", got=repr(value))
             object.__setattr__(self, "threshold", float(value))
         check_int(self.drop_pct, 1, 100, "drop_pct")
+        if self.function is not None:
+            if self.kind != SYMPTOMS:
+                raise SpecError("function_unused", name="function")
+            if not isinstance(self.function, FunctionRequirement):
+                raise SpecError("wrong_type", name="function", expected="a FunctionRequirement")
 
     @classmethod
     def from_dict(cls, data: Any) -> ExitRule:
-        kind = _fields(data, ("kind", "n", "threshold", "drop_pct"), ("kind",))["kind"]
+        kind = _fields(data, ("kind", "n", "threshold", "drop_pct", "function"),
+                       ("kind",))["kind"]
         check_one_of(kind, EXIT_KINDS, "kind")
+        if kind != SYMPTOMS and "function" in data:
+            raise SpecError("function_unused", name="function")
         allowed = {AFTER_SESSIONS: ("kind", "n"), AFTER_WEEKS: ("kind", "n"),
-                   SYMPTOMS: ("kind", "threshold", "drop_pct"), MANUAL: ("kind",)}[kind]
+                   SYMPTOMS: ("kind", "threshold", "drop_pct", "function"),
+                   MANUAL: ("kind",)}[kind]
         data = _fields(data, allowed, allowed[:2] if kind in (AFTER_SESSIONS, AFTER_WEEKS) else ())
-        return cls(kind, data.get("n"), data.get("threshold"), data.get("drop_pct", 30))
+        function = None
+        if data.get("function") is not None:
+            with _at("function"):
+                function = FunctionRequirement.from_dict(data["function"])
+        return cls(kind, data.get("n"), data.get("threshold"), data.get("drop_pct", 30),
+                   function)
 
     def to_dict(self) -> dict[str, Any]:
         if self.kind in (AFTER_SESSIONS, AFTER_WEEKS):
             return {"kind": self.kind, "n": self.n}
         if self.kind == SYMPTOMS:
-            return {"kind": self.kind, "threshold": self.threshold, "drop_pct": self.drop_pct}
+            # "function" only when set, so stored pain-only exits keep the JSON they had
+            extra = {} if self.function is None else {"function": self.function.to_dict()}
+            return {"kind": self.kind, "threshold": self.threshold, "drop_pct": self.drop_pct,
+                    **extra}
         return {"kind": self.kind}
 
 

@@ -3,7 +3,9 @@ guard.
 
 Pure: check-ins are a mapping of day -> leg pain 0-10 (one per day); callers
 pass `today`. In sciatica the leg pain is the number that matters most, so it is
-the only input here. The thresholds and their sources are in tracker.domain.clinical.
+the pain input here. Function (issue 19) comes as :class:`FunctionScores`: one
+questionnaire's complete answers, day -> score, with the instrument that says its MCID and
+direction. The thresholds and their sources are in tracker.domain.clinical.
 """
 from __future__ import annotations
 
@@ -19,10 +21,12 @@ from .clinical import (
     SYMPTOM_PHASE_MIN_DAYS,
     WINDOW_DAYS,
 )
+from .instruments import Instrument, Score, change
 from .plan_spec import SYMPTOMS, ExitRule
 
-__all__ = ["MIN_CHECK_INS", "WINDOW_DAYS", "Verdict", "baseline", "flare_up",
-           "meaningful_drop", "ready_to_step_down", "seven_day_mean", "worse_than_start"]
+__all__ = ["MIN_CHECK_INS", "WINDOW_DAYS", "FunctionScores", "Verdict", "baseline", "flare_up",
+           "function_flare_up", "function_improved", "meaningful_drop", "ready_to_step_down",
+           "seven_day_mean", "worse_than_start"]
 _EPSILON = 1e-9  # means are floats: 10 * (1 - 0.3) must still count as 7
 
 
@@ -66,15 +70,32 @@ def meaningful_drop(start: float, mean: float) -> bool:
 
 
 def ready_to_step_down(rule: ExitRule, leg_pain: Mapping[date, int], plan_start: date,
-                       phase_start: date, today: date) -> Verdict:
+                       phase_start: date, today: date,
+                       function: FunctionScores | None = None) -> Verdict:
     """Whether a symptoms exit is met today.
 
     The phase has run 7 days (today included), the last 7 days have 3+ check-ins, their
     mean leg pain is a clinically meaningful drop from the starting level (2 points or
     30%), and it meets the therapist's own target: at or below the phase's threshold, or
     ``drop_pct`` percent below the start. A mean under the threshold alone is never enough
-    (a client who started at the threshold has not improved).
+    (a client who started at the threshold has not improved). When the rule also requires
+    function (``rule.function``), ``function`` must show it improved by at least its MCID
+    (:func:`function_improved`); without it the exit is not met.
     """
+    pain = _pain_ready(rule, leg_pain, plan_start, phase_start, today)
+    if not pain or rule.function is None:
+        return pain
+    if function is None or function.instrument_id != rule.function.instrument:
+        return Verdict(False, f"{pain.reason}, but there are no "
+                              f"{_label(rule.function.instrument)} answers to judge function")
+    better = function_improved(function, plan_start, today)
+    if not better:
+        return Verdict(False, f"{pain.reason}, but {better.reason}")
+    return Verdict(True, f"{pain.reason}, and {better.reason}")
+
+
+def _pain_ready(rule: ExitRule, leg_pain: Mapping[date, int], plan_start: date,
+                phase_start: date, today: date) -> Verdict:
     if rule.kind != SYMPTOMS:
         return Verdict(False, "this phase does not step down on symptoms")
     if (today - phase_start).days + 1 < SYMPTOM_PHASE_MIN_DAYS:
@@ -135,4 +156,97 @@ def flare_up(leg_pain: Mapping[date, int], plan_start: date, today: date) -> Ver
                              f"starting level {start:.1f}")
     if mean is not None and mean < start - _EPSILON and pain >= start - _EPSILON:
         return Verdict(True, f"leg pain {pain} is back at the starting level {start:.1f}")
+    return Verdict(False, "no flare-up")
+
+
+# --------------------------------------------------------------------------- function
+
+def _label(instrument_id: str) -> str:
+    """How an instrument is named in a reason: its id in capitals ("PSFS", "ODI")."""
+    return instrument_id.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionScores:
+    """One questionnaire's complete answers for a client (day -> score, at most one a day)
+    and the instrument they answer (its MCID and direction); ``instrument`` None: the rule
+    names one this app does not have (a clinic file removed)."""
+
+    instrument_id: str
+    instrument: Instrument | None
+    scores: Mapping[date, float]
+
+    @property
+    def label(self) -> str:
+        return _label(self.instrument_id)
+
+    def since(self, plan_start: date, today: date) -> list[tuple[date, float]]:
+        """The answers from the plan's start to today, oldest first."""
+        return sorted((d, v) for d, v in self.scores.items()
+                      if plan_start <= d <= today and v is not None)
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
+def _change(instrument: Instrument, before: float, after: float):
+    whole = len(instrument.items)  # the stored score is of a complete answer
+    return change(instrument, Score(instrument.id, before, whole, whole),
+                  Score(instrument.id, after, whole, whole))
+
+
+def _usable(function: FunctionScores) -> Verdict | None:
+    """Why the instrument cannot be judged, or None when it can."""
+    if function.instrument is None:
+        return Verdict(False, f"the {function.label} questionnaire is not available")
+    if function.instrument.mcid is None:
+        return Verdict(False, f"the {function.label} has no meaningful change (MCID) to judge by")
+    return None
+
+
+def function_improved(function: FunctionScores, plan_start: date, today: date) -> Verdict:
+    """Whether function improved by at least the instrument's MCID, from the plan's first
+    complete answer to its latest (clinical.FUNCTION_COMPARED_WITH); fewer than two
+    answers since the plan started is not met, and says so."""
+    unusable = _usable(function)
+    if unusable is not None:
+        return unusable
+    answers, label = function.since(plan_start, today), function.label
+    if not answers:
+        return Verdict(False, f"no {label} answered since the plan started")
+    if len(answers) == 1:
+        return Verdict(False, f"only one {label} answered since the plan started "
+                              "(a second shows the change)")
+    (_, first), (_, latest) = answers[0], answers[-1]
+    found = _change(function.instrument, first, latest)
+    mcid = function.instrument.mcid.value
+    if found.meaningful:
+        return Verdict(True, f"{label} function score better by {_points(found.difference)} "
+                             f"({first:g} to {latest:g}; {mcid:g} is a meaningful change)")
+    return Verdict(False, f"{label} function score not yet better by {_points(mcid)}, a "
+                          f"meaningful change ({first:g} to {latest:g})")
+
+
+def function_flare_up(function: FunctionScores, plan_start: date, today: date) -> Verdict:
+    """Whether today's complete answer is worse by at least the instrument's MCID than the
+    answer before it or than the plan's first answer (clinical.FUNCTION_COMPARED_WITH).
+    Like a pain flare-up it is read on the day it is answered."""
+    unusable = _usable(function)
+    if unusable is not None:
+        return Verdict(False, "no flare-up: " + unusable.reason)
+    answers, label = function.since(plan_start, today), function.label
+    if not answers or answers[-1][0] != today:
+        return Verdict(False, f"no {label} answered today")
+    if len(answers) < 2:
+        return Verdict(False, "no flare-up")
+    latest = answers[-1][1]
+    mcid = function.instrument.mcid.value
+    for what, before in (("the previous answer", answers[-2][1]),
+                         ("the first answer", answers[0][1])):
+        found = _change(function.instrument, before, latest)
+        if found.worse_meaningful:
+            return Verdict(True, f"{label} function score worse by "
+                                 f"{_points(-found.difference)} than {what} ({before:g} to "
+                                 f"{latest:g}; {mcid:g} is a meaningful change)")
     return Verdict(False, "no flare-up")

@@ -5,11 +5,12 @@ and about them by name on a therapist's ("Dana's first week ..."): `Voice` says 
 and the wording functions take it.
 """
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from tracker.domain import plan_spec, schedule, times
+from tracker.domain.instruments import BUILT_IN, Instrument
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -107,9 +108,33 @@ def cadence_text(cadence: plan_spec.Cadence) -> str:
     return text
 
 
-def exit_text(rule: plan_spec.ExitRule, voice: Voice = YOU) -> str:
+def function_goal(instrument_id: str, instruments: Mapping[str, Instrument] = BUILT_IN,
+                  *, plain: bool = False) -> str:
+    """How much a function questionnaire must improve, in its own direction: "PSFS up by
+    at least 2 points (its MCID)"; "ODI down by ..." for a lower-is-better one. ``plain``
+    (said to a client): "(a meaningful change)" instead of the abbreviation."""
+    label, found = instrument_id.upper(), instruments.get(instrument_id)
+    why = "a meaningful change" if plain else "its MCID"
+    if found is None or found.mcid is None:
+        return f"{label} better by {why}"
+    way = "up" if found.higher_is_better else "down"
+    points = f"{found.mcid.value:g} point" + ("" if found.mcid.value == 1 else "s")
+    return f"{label} {way} by at least {points} ({why})"
+
+
+def function_choice(instrument_id: str,
+                    instruments: Mapping[str, Instrument] = BUILT_IN) -> str:
+    """The builder's label for a symptoms exit that requires function too."""
+    return "and function improves: " + function_goal(instrument_id, instruments)
+
+
+def exit_text(rule: plan_spec.ExitRule, voice: Voice = YOU,
+              instruments: Mapping[str, Instrument] = BUILT_IN) -> str:
     """What ends a phase, said as a condition: "after 4 weeks"; "when your 7-day average
-    leg pain ..." to the client, "when Dana's 7-day average leg pain ..." to a therapist."""
+    leg pain ..." to the client, "when Dana's 7-day average leg pain ..." to a therapist.
+    A symptoms exit that requires function adds "as long as your PSFS function score is
+    also up by at least 2 points (a meaningful change) from your first answer" ("(its
+    MCID)" to a therapist)."""
     if rule.kind == plan_spec.AFTER_WEEKS:
         return "after 1 week" if rule.n == 1 else f"after {rule.n} weeks"
     if rule.kind == plan_spec.AFTER_SESSIONS:
@@ -122,7 +147,14 @@ def exit_text(rule: plan_spec.ExitRule, voice: Voice = YOU) -> str:
                          "or lower")
         first = voice.their if named else voice.possessive
         parts.append(f"it has dropped at least {rule.drop_pct}% from {first} first week")
-        return "when " + ", or ".join(parts) + ", and the change is confirmed"
+        also = ""
+        if rule.function is not None:
+            goal = function_goal(rule.function.instrument, instruments,
+                                 plain=voice.viewer_is_client)
+            label = rule.function.instrument.upper()
+            goal = goal.replace(label, f"{voice.their} {label} function score is also", 1)
+            also = f", as long as {goal} from {voice.their} first answer"
+        return "when " + ", or ".join(parts) + also + ", and the change is confirmed"
     return f"when {voice.possessive} plan is changed by hand"
 
 
@@ -160,13 +192,17 @@ class PhaseCard:
     self_care: tuple[str, ...]
     exit: str  # what ends it, said to the client ("" for the last phase)
     exit_rule: plan_spec.ExitRule | None = None  # None for the last phase
+    # the instruments whose MCIDs a function exit names (None: the built-ins)
+    instruments: Mapping[str, Instrument] | None = field(default=None, compare=False)
 
     def exit_for(self, voice: Voice) -> str:
         """What ends this phase in the reader's voice ("" for the last phase)."""
-        return "" if self.exit_rule is None else exit_text(self.exit_rule, voice)
+        return ("" if self.exit_rule is None
+                else exit_text(self.exit_rule, voice, self.instruments or BUILT_IN))
 
 
-def phase_cards(plan: schedule.PlanInput, today: date, voice: Voice = YOU) -> list[PhaseCard]:
+def phase_cards(plan: schedule.PlanInput, today: date, voice: Voice = YOU,
+                instruments: Mapping[str, Instrument] = BUILT_IN) -> list[PhaseCard]:
     """The plan's phase timeline with what each phase holds and what ends it (``exit`` in
     ``voice``; `PhaseCard.exit_for` says it to another reader)."""
     cards = []
@@ -201,8 +237,9 @@ def phase_cards(plan: schedule.PlanInput, today: date, voice: Voice = YOU) -> li
                     for i in spec.items
                     if not i.is_session
                 ),
-                exit="" if is_last else exit_text(spec.exit, voice),
+                exit="" if is_last else exit_text(spec.exit, voice, instruments),
                 exit_rule=None if is_last else spec.exit,
+                instruments=instruments,
             )
         )
     return cards

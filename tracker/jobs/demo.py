@@ -3,7 +3,10 @@
 The client's plan started six weeks ago: most items checked off, a few skipped ("No
 time") or missed, a daily check-in on most days with leg pain easing from about 7 to 4,
 the time-based step from "Acute" to "Improving" after four weeks, and, as the pain has
-come down to the therapist's target, a "ready to step down" suggestion waiting. The story
+come down to the therapist's target, a "ready to step down" suggestion waiting. The plan
+asks for the PSFS (issue 19) at the start and every six weeks; the client answered it on
+the first day and six weeks later, better by more than its MCID, and the "Improving" exit
+requires that as well as the pain target. The story
 is drawn from a seeded random generator, with a shared note on the last session and a short
 exchange of messages (all read), so each run tells it the same way (relative to
 the day it runs); it is written once, with the plan, so running the seed again changes
@@ -15,7 +18,16 @@ from datetime import date, time, timedelta
 
 from tracker.domain import day as day_model
 from tracker.domain import library
-from tracker.store import checkins, checkoffs, messages, notes, plans, queries, reminder_settings
+from tracker.store import (
+    checkins,
+    checkoffs,
+    messages,
+    notes,
+    plans,
+    queries,
+    questionnaires,
+    reminder_settings,
+)
 from tracker.store.db import database
 from tracker.store.migrations import upgrade
 from tracker.store.models import CLIENT, THERAPIST, CareLink, Message, Plan, User, utcnow
@@ -28,8 +40,15 @@ DEMO_ACCOUNTS = (
 DEMO_TEMPLATE = "acute-therapist-led"
 HISTORY_WEEKS = 6
 SEED = 15  # the random story's seed: the same history every run
-# The therapist's target for leaving "Improving": the 7-day leg pain at or below 4.
-IMPROVING_EXIT = {"kind": "symptoms", "threshold": 4.0, "drop_pct": 30}
+# The therapist's target for leaving "Improving": the 7-day leg pain at or below 4, and the
+# PSFS up by at least its MCID (2 points) from the first answer.
+IMPROVING_EXIT = {"kind": "symptoms", "threshold": 4.0, "drop_pct": 30,
+                  "function": {"instrument": "psfs", "by": "mcid"}}
+# The PSFS: asked at the start and every six weeks; two answers, six weeks apart, by day in
+# the plan: activity -> rating 0 (unable) to 10 (as before). The mean goes 3.5 -> 6.5.
+PSFS_EVERY_WEEKS = 6
+PSFS_ACTIVITIES = ("Sitting through a meeting", "Putting on socks")
+PSFS_ANSWERS = {0: (3, 4), 7 * PSFS_EVERY_WEEKS: (6, 7)}
 PAIN_FROM, PAIN_TO = 7, 4  # leg pain eases from about 7 to about 4 ...
 EASING_DAYS = 32  # ... over this many days, then stays about there
 STREAK_DAYS = 4  # the last days before today, all done
@@ -85,9 +104,23 @@ def _demo_plan(client: User, therapist: User, today: date) -> Plan:
     spec = copy.deepcopy(template["spec"])
     spec["phases"][1]["exit"] = dict(IMPROVING_EXIT)
     start = plans.monday_of(today - timedelta(weeks=HISTORY_WEEKS))
-    return plans.create_plan(client, spec, start, title=template["name"],
+    plan = plans.create_plan(client, spec, start, title=template["name"],
                              created_by=therapist, therapist=therapist,
                              template_slug=DEMO_TEMPLATE)
+    questionnaires.assign(plan, "psfs", at_start=True, every_weeks=PSFS_EVERY_WEEKS)
+    return plan
+
+
+def _psfs(plan: Plan, client: User, day: date) -> None:
+    """The day's PSFS answer, if the story has one (saved as on that day: it re-reads the
+    plan, as a real answer does)."""
+    ratings = PSFS_ANSWERS.get((day - plan.start).days)
+    if ratings is None:
+        return
+    keys = [f"activity_{n}" for n in range(1, len(ratings) + 1)]
+    questionnaires.save_answers(client, "psfs", dict(zip(keys, ratings, strict=True)),
+                                names=dict(zip(keys, PSFS_ACTIVITIES, strict=True)),
+                                today=day, complete=True, plan=plan)
 
 
 def leg_pain_on(days_in: int, rng: random.Random) -> int:
@@ -113,7 +146,9 @@ def _history(plan: Plan, client: User, today: date, rng: random.Random) -> None:
                 numbness=days_in < 10 and rng.random() < 0.5, weakness=False,
                 anything_new=False, soreness=False, contraindications=[])
             checkins.update_suggestion(plan, day)
+        _psfs(plan, client, day)
         day += timedelta(days=1)
+    _psfs(plan, client, today)  # six weeks to the day: answered this morning
 
 
 def _day_of_checkoffs(plan: Plan, day: date, rng: random.Random, days_back: int) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from tracker.domain import clinical, safety, schedule, symptoms
+from tracker.domain.instruments import BUILT_IN, Instrument
 from tracker.store import plans, queries, safety_reports
 from tracker.store.db import Prepared, database
 from tracker.store.models import (
@@ -16,6 +17,7 @@ from tracker.store.models import (
     Plan,
     PlanHold,
     PlanPause,
+    QuestionnaireResponse,
     SafetyCheck,
     User,
     utcnow,
@@ -117,6 +119,7 @@ def open_pauses(plan: Plan | None) -> list[PlanPause]:
 
 def record_checkin(client: User, day: date, areas: Iterable[str] = (), *,
                    today: date | None = None,
+                   instruments: Mapping[str, Instrument] = BUILT_IN,
                    **fields) -> tuple[CheckIn, SafetyCheck | None, bool]:
     """Save the day's check-in and act on it: a problem in the treated area becomes a
     report (it pauses sessions and the self-care on that area), the plan may get a
@@ -140,7 +143,7 @@ def record_checkin(client: User, day: date, areas: Iterable[str] = (), *,
             report = safety_reports.record(client, today, safety.assess({}, new, areas))
         plan = queries.current_plan(client).first()
         if plan is not None:
-            update_suggestion(plan, today)
+            update_suggestion(plan, today, instruments)
         ask = safety.should_ask(
             previous, checkin.numbness, checkin.weakness,
             # not answered (None) counts as yes: the questions are asked
@@ -156,7 +159,9 @@ def record_checkin(client: User, day: date, areas: Iterable[str] = (), *,
 
 def record_safety_answers(client: User, day: date, answers: Mapping[str, bool],
                           problems: Iterable[str] = (), areas: Iterable[str] = (),
-                          note: str = "") -> tuple[SafetyCheck, safety.Assessment]:
+                          note: str = "", *,
+                          instruments: Mapping[str, Instrument] = BUILT_IN,
+                          ) -> tuple[SafetyCheck, safety.Assessment]:
     """Store the warning-sign answers (from a check-in or "Something's wrong", any day)
     and act on them: a report pauses the plan, and tapering waits while it is open."""
     assessment = safety.assess(answers, problems, areas)
@@ -164,14 +169,40 @@ def record_safety_answers(client: User, day: date, answers: Mapping[str, bool],
         check = safety_reports.record(client, day, assessment, answers=answers, note=note)
         plan = queries.current_plan(client).first()
         if plan is not None and assessment.reported:
-            update_suggestion(plan, day)
+            update_suggestion(plan, day, instruments)
     return check, assessment
 
 
-def update_suggestion(plan: Plan, today: date) -> str | None:
-    """Read the plan's pain trend on ``today``: suggest a step down (a symptoms exit met
-    with real improvement and nothing open), a step back (a flare-up after the first
-    phase) or a review (a flare-up in the first phase), and open or close the taper holds.
+def function_scores(plan: Plan, today: date,
+                    instruments: Mapping[str, Instrument] = BUILT_IN,
+                    ) -> dict[str, symptoms.FunctionScores]:
+    """The client's complete questionnaire answers from the plan's start to ``today``, by
+    instrument (day -> the score stored when saved), in one query. Every instrument
+    answered counts, on the plan's schedule or not: a worsening is a worsening."""
+    found: dict[str, dict[date, float]] = {}
+    rows = (QuestionnaireResponse
+            .select(QuestionnaireResponse.instrument, QuestionnaireResponse.day,
+                    QuestionnaireResponse.score)
+            .where((QuestionnaireResponse.client == plan.client_id)
+                   & (QuestionnaireResponse.status == QuestionnaireResponse.COMPLETE)
+                   & QuestionnaireResponse.score.is_null(False)
+                   & (QuestionnaireResponse.day >= plan.start)
+                   & (QuestionnaireResponse.day <= today))
+            .tuples())
+    for instrument_id, day, value in rows:
+        found.setdefault(instrument_id, {})[day] = value
+    return {i: symptoms.FunctionScores(i, instruments.get(i), scores)
+            for i, scores in found.items()}
+
+
+def update_suggestion(plan: Plan, today: date,
+                      instruments: Mapping[str, Instrument] = BUILT_IN) -> str | None:
+    """Read the plan's pain trend and function answers on ``today``: suggest a step down (a
+    symptoms exit met with real improvement, of function too when the exit requires it,
+    and nothing open), a step back (a flare-up after the first phase) or a review (a
+    flare-up in the first phase), and open or close the taper holds. A flare-up is one of
+    leg pain, or a questionnaire answered since the start worse by its MCID on the day
+    answered (tracker.domain.clinical.FUNCTION_COMPARED_WITH).
 
     Never changes the phase. A suggestion made earlier today that no longer holds (the
     check-in was edited) is withdrawn; older ones wait for a person. Returns the
@@ -185,7 +216,8 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
                & (CheckIn.day <= today))
         .tuples()
     )
-    flare = symptoms.flare_up(leg_pain, plan.start, today)
+    function = function_scores(plan, today, instruments)
+    flare = _flare_up(leg_pain, function, plan.start, today)
     _set_hold(plan, PlanHold.FLARE_UP, today, bool(flare), _cap(f"Flare-up: {flare.reason}."),
               keep_open=True)
     worse = symptoms.worse_than_start(leg_pain, plan.start, today)
@@ -196,7 +228,7 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
     current = next((s for s in schedule.timeline(plan_input, today) if s.current), None)
     if current is None:  # after the end
         return None
-    suggestion, reason = _suggest(plan, plan_input, current, leg_pain, today, flare)
+    suggestion, reason = _suggest(plan, plan_input, current, leg_pain, function, today, flare)
     if suggestion is not None:
         plan.suggestion, plan.suggestion_reason, plan.suggested_on = suggestion, reason, today
     elif plan.suggestion is not None and (
@@ -207,6 +239,19 @@ def update_suggestion(plan: Plan, today: date) -> str | None:
         return None
     plan.save(only=[Plan.suggestion, Plan.suggestion_reason, Plan.suggested_on])
     return suggestion
+
+
+def _flare_up(leg_pain: Mapping[date, int], function: Mapping[str, symptoms.FunctionScores],
+              plan_start: date, today: date) -> symptoms.Verdict:
+    """Leg pain's flare-up first, then each questionnaire's, in id order."""
+    pain = symptoms.flare_up(leg_pain, plan_start, today)
+    if pain:
+        return pain
+    for instrument_id in sorted(function):
+        found = symptoms.function_flare_up(function[instrument_id], plan_start, today)
+        if found:
+            return found
+    return pain
 
 
 def _set_hold(plan: Plan, kind: str, today: date, holds: bool, reason: str,
@@ -227,8 +272,8 @@ def _set_hold(plan: Plan, kind: str, today: date, holds: bool, reason: str,
 
 
 def _suggest(plan: Plan, plan_input: schedule.PlanInput, current: schedule.PhaseSpan,
-             leg_pain: Mapping[date, int], today: date,
-             flare: symptoms.Verdict) -> tuple[str | None, str]:
+             leg_pain: Mapping[date, int], function: Mapping[str, symptoms.FunctionScores],
+             today: date, flare: symptoms.Verdict) -> tuple[str | None, str]:
     # A flare-up comes first, in every phase: stepping down on the day pain jumps would be
     # the wrong advice; in the first phase there is nothing to step back to, so it asks
     # for a review.
@@ -237,8 +282,10 @@ def _suggest(plan: Plan, plan_input: schedule.PlanInput, current: schedule.Phase
         return (STEP_BACK if phase > 0 else REVIEW), _cap(f"Flare-up: {flare.reason}.")
     spec = schedule.spec_on(plan_input, today)
     if phase + 1 < len(spec.phases) and not safety_reports.plan_held(plan, today):
+        rule = spec.phase(phase).exit
         ready = symptoms.ready_to_step_down(
-            spec.phase(phase).exit, leg_pain, plan.start, current.start, today
+            rule, leg_pain, plan.start, current.start, today,
+            function.get(rule.function.instrument) if rule.function else None,
         )
         if ready:
             return STEP_DOWN, _cap(f"Ready for the next phase: {ready.reason}.")

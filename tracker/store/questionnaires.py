@@ -27,7 +27,8 @@ from tracker.domain.instruments import (
     score,
 )
 from tracker.domain.text import is_plain
-from tracker.store import plans
+from tracker.store import checkins, plans, queries
+from tracker.store.db import database
 from tracker.store.models import Plan, QuestionnaireResponse, QuestionnaireSchedule, User, utcnow
 
 MAX_EVERY_WEEKS = 52
@@ -198,19 +199,39 @@ def save_answers(client: User, instrument_id: str, answers: Mapping[str, Any], *
     }
     if plan is not None:
         fields["plan"] = plan
-    # One upsert on the unique key: a double tap or two devices at once leave one row.
-    now = utcnow()
-    (QuestionnaireResponse
-     .insert(client=client, instrument=instrument_id, day=day, created_at=now, updated_at=now,
-             **fields)
-     .on_conflict(conflict_target=_RESPONSE_KEY,
-                  update={**{getattr(QuestionnaireResponse, k): v for k, v in fields.items()},
-                          QuestionnaireResponse.updated_at: now})
-     .execute())
+    with database.atomic():
+        # One upsert on the unique key: a double tap or two devices at once leave one row.
+        now = utcnow()
+        # Only a score judged by an MCID can meet a function exit or signal a flare-up.
+        judged = instrument.mcid is not None
+        was_complete = judged and not complete and QuestionnaireResponse.select().where(
+            (QuestionnaireResponse.client == client)
+            & (QuestionnaireResponse.instrument == instrument_id)
+            & (QuestionnaireResponse.day == day)
+            & (QuestionnaireResponse.status == QuestionnaireResponse.COMPLETE)).exists()
+        (QuestionnaireResponse
+         .insert(client=client, instrument=instrument_id, day=day, created_at=now,
+                 updated_at=now, **fields)
+         .on_conflict(conflict_target=_RESPONSE_KEY,
+                      update={**{getattr(QuestionnaireResponse, k): v
+                                 for k, v in fields.items()},
+                              QuestionnaireResponse.updated_at: now})
+         .execute())
+        if judged and (complete or was_complete):  # a score came or went: read it again
+            _reread_plan(client, today, instruments)
     return QuestionnaireResponse.get(
         (QuestionnaireResponse.client == client)
         & (QuestionnaireResponse.instrument == instrument_id)
         & (QuestionnaireResponse.day == day))
+
+
+def _reread_plan(client: User, today: date, instruments: Mapping[str, Instrument]) -> None:
+    """A complete answer (or one taken back to a draft) can meet a symptoms exit that
+    requires function, or be a flare-up signal: the current plan's suggestion and taper
+    holds are read again, as a check-in does."""
+    current = queries.current_plan(client).first()
+    if current is not None:
+        checkins.update_suggestion(current, today, instruments)
 
 
 def last_names(client: User, instrument_id: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ by its ``code``, never by matching the engine's text.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from tracker.domain import plan_spec
@@ -16,14 +16,16 @@ from tracker.domain import plan_spec
 from .draft import DOSE_FIELDS, LABELS, Draft, FieldErrors, ItemDraft, Technique, to_spec
 
 
-def check(draft: Draft, techniques: Mapping[str, Technique]
+def check(draft: Draft, techniques: Mapping[str, Technique],
+          functions: Collection[str] | None = None,
           ) -> tuple[dict[str, Any] | None, dict[str, str]]:
     """Validate the draft: (the spec as the engine normalises it, {}) or (None, errors).
 
     Each part goes through the engine's own parser (Cadence, Dose, ExitRule, ItemSpec,
     PhaseSpec, then PlanSpec.from_dict), so every bad field gets its message at once,
     next to that field, in the engine's words with the form's labels. Text refused while
-    parsing (control characters) is an error too.
+    parsing (control characters) is an error too. ``functions``: the questionnaires a
+    symptoms exit may require (the clinic's, with an MCID); None does not check.
     """
     spec, found = to_spec(draft)
     errors = FieldErrors()
@@ -33,6 +35,10 @@ def check(draft: Draft, techniques: Mapping[str, Technique]
     for i, (phase, raw_phase) in enumerate(zip(draft.phases, spec["phases"], strict=True)):
         base = (f"phases[{i}]",)
         rule = raw_phase["exit"]
+        wanted = rule.get("function")
+        if functions is not None and wanted and wanted["instrument"] not in functions:
+            errors.add(f"{phase.prefix}-exit_function",
+                       "Choose a function questionnaire from the list, or leg pain only.")
         # One part at a time, as the engine stops at the first bad one.
         for name in [name for name in rule if name != "kind"]:
             _engine(plan_spec.ExitRule.from_dict, {"kind": rule["kind"], name: rule[name]},
@@ -83,7 +89,8 @@ def _engine(parse_part, data: Any, path: tuple[str, ...], errors: FieldErrors) -
 _CADENCE_TARGETS = {"interval": "interval", "kind": "cadence_kind", "anchor": "anchor",
                     "weekdays": "weekdays", "ordinal": "ordinal"}
 _EXIT_TARGETS = {"kind": "exit_kind", "n": "exit_n", "threshold": "exit_threshold",
-                 "drop_pct": "exit_drop_pct"}
+                 "drop_pct": "exit_drop_pct", "function": "exit_function"}
+_FUNCTION_TARGETS = {"instrument": "exit_function", "by": "exit_function"}
 _ITEM_TARGETS = {"name": "technique", "technique": "technique", "key": "technique",
                  "kind": "technique", "time_of_day": "time_of_day", "note": "note"}
 # Engine errors the form words its own way, by code; the others keep the engine's template.
@@ -116,6 +123,8 @@ def _locate(exc: plan_spec.SpecError) -> tuple[str, str]:
         targets = {name: name for name in (*DOSE_FIELDS, "per_side")}
     elif rest == ["exit"]:
         targets = _EXIT_TARGETS
+    elif rest == ["exit", "function"]:
+        targets = _FUNCTION_TARGETS
     elif "-items-" in prefix:
         targets = _ITEM_TARGETS
     elif prefix:

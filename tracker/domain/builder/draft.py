@@ -20,7 +20,8 @@ from tracker.domain.text import CONTROL_MESSAGE, MULTILINE, is_plain
 from tracker.domain.times import format_time_of_day, parse_time_of_day
 
 DOSE_FIELDS = ("hold_seconds", "repetitions", "sets", "minutes")
-PHASE_FIELDS = ("name", "exit_kind", "exit_n", "exit_threshold", "exit_drop_pct")
+PHASE_FIELDS = ("name", "exit_kind", "exit_n", "exit_threshold", "exit_drop_pct",
+                "exit_function")
 ITEM_FIELDS = (
     "key", "technique", "technique_was", "name", "kind", "cadence_kind", "interval",
     "weekdays", "anchor", "ordinal", *DOSE_FIELDS, "per_side", "time_of_day", "note", "search",
@@ -54,6 +55,7 @@ LABELS = {
     "repetitions": "Repetitions", "sets": "Sets", "minutes": "Minutes",
     "per_side": "Each side", "time_of_day": "Time of day", "note": "Note",
     "threshold": "Pain threshold", "drop_pct": "Drop", "n": "Number",
+    "instrument": "Function", "by": "Function", "function": "Function",
 }
 # Fields posted but not shown as a control of their own: an error on one shows on technique.
 _HIDDEN = {"key": "technique", "technique_was": "technique", "name": "technique",
@@ -133,6 +135,7 @@ class PhaseDraft:
     exit_n: str = ""
     exit_threshold: str = ""
     exit_drop_pct: str = "30"
+    exit_function: str = ""  # a symptoms exit's questionnaire id ("": leg pain only)
     items: list[ItemDraft] = field(default_factory=list)
     prefix: str = ""
     index: int = 0
@@ -185,12 +188,14 @@ def draft_from_spec(spec: Mapping[str, Any]) -> Draft:
     for raw_phase in spec.get("phases", ()):
         rule = raw_phase.get("exit", {})
         threshold = rule.get("threshold")
+        function = rule.get("function") or {}
         phase = PhaseDraft(
             name=raw_phase.get("name", ""),
             exit_kind=rule.get("kind", plan_spec.MANUAL),
             exit_n=_text_of(rule.get("n")),
             exit_threshold="" if threshold is None else f"{threshold:g}",
             exit_drop_pct=_text_of(rule.get("drop_pct", 30)),
+            exit_function=_text_of(function.get("instrument")),
         )
         for raw in raw_phase.get("items", ()):
             cadence, dose = raw.get("cadence", {}), raw.get("dose") or {}
@@ -475,7 +480,11 @@ def _exit_dict(phase: PhaseDraft, errors: FieldErrors) -> dict[str, Any]:
             errors.add(f"{phase.prefix}-exit_threshold",
                        "Pain threshold must be a number from 0 to 10, like 3 or 2.5.")
         drop = _int(phase.exit_drop_pct, f"{phase.prefix}-exit_drop_pct", "Drop", errors, 30)
-        return {"kind": kind, "threshold": threshold, "drop_pct": 30 if drop is None else drop}
+        rule = {"kind": kind, "threshold": threshold, "drop_pct": 30 if drop is None else drop}
+        if phase.exit_function.strip():
+            rule["function"] = {"instrument": phase.exit_function.strip(),
+                                "by": plan_spec.BY_MCID}
+        return rule
     return {"kind": kind}
 
 

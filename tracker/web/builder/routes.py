@@ -22,6 +22,7 @@ from tracker.web.access import get_object_or_404, require_plan_author, role_requ
 from tracker.web.builder.forms import BuilderForm
 from tracker.web.library.routes import KIND_HEADINGS
 from tracker.web.pages import render, submitted_status, wants_fragment
+from tracker.web.questionnaires import catalogue as questionnaire_catalogue
 
 bp = Blueprint("builder", __name__, url_prefix="/plans")
 
@@ -89,6 +90,18 @@ def _groups_for(catalogue: dict[str, builder.Technique]):
     return groups_for
 
 
+def _function_ids() -> list[str]:
+    """The questionnaires a symptoms exit may require: the clinic's with an MCID."""
+    found = questionnaire_catalogue().instruments
+    return [key for key, instrument in found.items() if instrument.mcid is not None]
+
+
+def _function_choices() -> list[tuple[str, str]]:
+    found = questionnaire_catalogue().instruments
+    return [("", "Leg pain only")] + [(key, wording.function_choice(key, found))
+                                      for key in _function_ids()]
+
+
 def _headings() -> dict[str, str]:
     return {kind: KIND_HEADINGS[kind] for kind in KIND_ORDER}
 
@@ -101,6 +114,7 @@ def _controls(catalogue) -> dict:
         "anchor_choices": builder.ANCHOR_CHOICES,
         "ordinal_choices": builder.ORDINAL_CHOICES,
         "exit_choices": builder.EXIT_CHOICES,
+        "function_choices": _function_choices(),
         "weekdays": wording.SHORT_WEEKDAYS,
     }
 
@@ -197,7 +211,8 @@ def _preview_of(spec: dict, first: date, plan: Plan | None, client: User | None)
     return {
         "weeks": weeks,
         "nothing_due": not any(week.sessions or week.self_care for week in weeks),
-        "cards": wording.phase_cards(plan_in, max(first, _today(client))),
+        "cards": wording.phase_cards(plan_in, max(first, _today(client)),
+                                     instruments=questionnaire_catalogue().instruments),
         "changes": changes,
     }
 
@@ -206,7 +221,7 @@ def _live_preview(draft: builder.Draft, form: BuilderForm, catalogue, plan: Plan
                   client: User | None) -> dict:
     """The preview as the draft stands, marking no field: the weeks, or what is missing
     (``waiting``: target id and message, as the error summary words them)."""
-    spec, errors = builder.check(draft, catalogue)
+    spec, errors = builder.check(draft, catalogue, _function_ids())
     waiting = builder.error_list(draft, errors)
     first = form.date_for_preview(plan.start if plan else None)
     if first is None:
@@ -325,7 +340,7 @@ def update():
         return _page(draft, form, catalogue, plan=plan, client=client, errors=draft.errors)
     if name == "preview" and request.form.get("live") and wants_fragment():
         return _live(draft, form, catalogue, plan, client)
-    spec, errors = builder.check(draft, catalogue)
+    spec, errors = builder.check(draft, catalogue, _function_ids())
     step = {"preview": _preview, "assign": _assign, "save-changes": _save_changes,
             "save-template": _save_template}[name]
     return step(draft, form, catalogue, plan, client, spec, errors)

@@ -11,6 +11,7 @@ from tracker.store.models import CLIENT
 from tracker.web.access import role_required
 from tracker.web.checkin.forms import CheckedForm, CheckInForm, ResumeForm, SafetyForm
 from tracker.web.pages import render, submitted_status
+from tracker.web.questionnaires import catalogue
 from tracker.web.templating import long_date, short_date
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -49,7 +50,8 @@ def form():
     offline.apply_once(
         current_user, form.op_id.data,
         lambda: recorded.append(
-            checkins.record_checkin(current_user, day, today=today, **form.values())),
+            checkins.record_checkin(current_user, day, today=today,
+                                    instruments=catalogue().instruments, **form.values())),
     )
     if not recorded:  # a replay of a check-in saved already
         return redirect(url_for("today.today"))
@@ -110,7 +112,8 @@ def safety():
                       questions_due=current_user.safety_questions_due,
                       status=submitted_status(form))
     report, assessment = checkins.record_safety_answers(
-        current_user, plans.local_today(current_user), **form.values())
+        current_user, plans.local_today(current_user), **form.values(),
+        instruments=catalogue().instruments)
     kind = safety_reports.alert_kind(report)
     if kind:
         safety_reports.announce(report, [kind])

@@ -8,6 +8,7 @@ from tracker.store.models import CLIENT, Plan, PlanEvent
 from tracker.web.access import get_object_or_404, role_required
 from tracker.web.pages import render, submitted_status
 from tracker.web.plans.forms import FinishPlanForm, StartPlanForm, SuggestionForm
+from tracker.web.questionnaires import catalogue
 
 bp = Blueprint("plans", __name__)
 
@@ -31,7 +32,7 @@ def plan():
     if current is None:
         return _choice(StartPlanForm(today, offered))
     plan_input = plans.plan_input(current)
-    cards = wording.phase_cards(plan_input, today)
+    cards = wording.phase_cards(plan_input, today, instruments=catalogue().instruments)
     now, upcoming = wording.now_and_next(cards)
     events = current.events.order_by(PlanEvent.at.desc(), PlanEvent.id.desc()).limit(5)
     switch_form = StartPlanForm(today, offered) if current.self_guided else None
