@@ -1,5 +1,7 @@
 """Technique figures on pages: the template globals that put a built-in technique's
 figure (tracker/domain/figures) inline, and which pose the hold timer shows in each phase."""
+from functools import lru_cache
+
 from flask import Flask
 from markupsafe import Markup
 
@@ -9,9 +11,11 @@ from tracker.domain import figures
 _REST_WORDS = ("release", "relax", "rest", "lower", "between")
 
 
+@lru_cache(maxsize=4096)
 def figure(slug: str | None, view: str = "animated", uid: str = "figure",
            pose: int = 0) -> Markup:
-    """The technique's figure as inline SVG, or nothing when it has none."""
+    """The technique's figure as inline SVG, or nothing when it has none. Remembered: the
+    drawing is pure and the same for the same arguments (it was half of /today's CPU)."""
     fig = figures.for_technique(slug)
     return figures.render(fig, view=view, uid=uid, pose=pose) if fig else Markup("")
 
