@@ -78,9 +78,12 @@ def test_today_renders_every_pose_hidden_for_the_hold_timer(world, client):
 
 
 def test_timer_roles_follow_the_pose_names():
-    fig = figures.Figure("x", "X", "words", ("Hold, right side", "Release", "Hold, left side"))
+    from dataclasses import replace
+
+    base = figures.for_technique("piriformis-stretch")
+    fig = replace(base, pose_names=("Hold, right side", "Release", "Hold, left side"))
     assert timer_roles(fig) == ["hold-right", "rest", "hold-left"]
-    fig = figures.Figure("x", "X", "words", ("Hold", "Relax"))
+    fig = replace(base, pose_names=("Hold", "Relax"))
     assert timer_roles(fig) == ["hold", "rest"]
 
 
