@@ -34,7 +34,7 @@ __all__ = [
     "CHANNELS", "DEFAULT_WINDOW", "EMAIL", "PUSH", "SELFCARE_1", "SELFCARE_2",
     "SESSION_EVE",
     "DayState", "Fire", "Preferences", "Reminder", "ReminderItem",
-    "claim_key", "day_state", "fire_times", "next_fire_at", "select",
+    "claim_key", "day_state", "due_days", "fire_times", "next_fire_at", "select",
 ]
 
 SELFCARE_1, SELFCARE_2, SESSION_EVE = "selfcare-1", "selfcare-2", "session-eve"
@@ -281,14 +281,8 @@ def next_fire_at(prefs: Preferences, after_utc: datetime) -> datetime | None:
     raise AssertionError("a day without any fire")  # pragma: no cover
 
 
-def select(now_utc: datetime, prefs: Preferences, day_items: Callable[[date], DayState],
-           user_key: Hashable, window: timedelta = DEFAULT_WINDOW) -> list[Reminder]:
-    """The reminders whose slot fires in (now_utc - window, now_utc], one per channel.
-
-    `day_items(local_date)` is asked at most once per local day, and only for a day
-    with a slot in the window. Nothing is sent for a paused day, a self-care slot with
-    nothing left to do, or a session-eve slot without a session the next day.
-    """
+def _due(now_utc: datetime, prefs: Preferences, window: timedelta) -> list[Fire]:
+    """The fires in (now_utc - window, now_utc], earliest first."""
     _check_aware(now_utc, "now_utc")
     if window <= _ZERO:
         raise ValueError(f"window must be positive (got {window!r})")
@@ -302,6 +296,25 @@ def select(now_utc: datetime, prefs: Preferences, day_items: Callable[[date], Da
         due.extend(f for f in _fires(prefs, tz, day) if since < f.at <= now_utc)
         day += _DAY
     due.sort(key=lambda f: f.at)
+    return due
+
+
+def due_days(now_utc: datetime, prefs: Preferences,
+             window: timedelta = DEFAULT_WINDOW) -> frozenset[date]:
+    """The local days `select(now_utc, prefs, day_items, ..., window)` asks `day_items`
+    about: exactly those, whatever it answers (so a caller can load them all first)."""
+    return frozenset(f.local_date for f in _due(now_utc, prefs, window))
+
+
+def select(now_utc: datetime, prefs: Preferences, day_items: Callable[[date], DayState],
+           user_key: Hashable, window: timedelta = DEFAULT_WINDOW) -> list[Reminder]:
+    """The reminders whose slot fires in (now_utc - window, now_utc], one per channel.
+
+    `day_items(local_date)` is asked at most once per local day, and only for a day
+    with a slot in the window. Nothing is sent for a paused day, a self-care slot with
+    nothing left to do, or a session-eve slot without a session the next day.
+    """
+    due = _due(now_utc, prefs, window)
     states: dict[date, DayState] = {}
     reminders: list[Reminder] = []
     for slot, local_date, at in due:

@@ -72,3 +72,17 @@ def retake(query: ModelSelect, now: datetime) -> Iterator[Model]:
         )
         if taken:
             yield row
+
+
+def take(query: ModelSelect, row_id: int, lease_end: datetime, now: datetime) -> Model | None:
+    """The row ``row_id`` of ``query``, taken under a new lease if it is still "claimed"
+    with the lease that ends at ``lease_end`` (the one its claimer gave it); None when it
+    was sent already or taken by someone else (``retake`` after the lease ran out)."""
+    model = query.model
+    taken = (
+        model.update(next_attempt_at=now + CLAIM_LEASE)
+        .where((model.id == row_id) & (model.status == CLAIMED)
+               & (model.next_attempt_at == lease_end))
+        .execute()
+    )
+    return query.where(model.id == row_id).get() if taken else None

@@ -15,6 +15,7 @@ from flask import current_app
 
 from tracker.domain import day as day_model
 from tracker.domain import reminder_select as select
+from tracker.domain import schedule
 from tracker.domain.push_payload import build_payload
 from tracker.jobs import claims
 from tracker.jobs import email as email_channel
@@ -40,6 +41,37 @@ def day_state(plan: Plan | None, local_day: date) -> select.DayState:
     return select.day_state(
         plans.day_view(plan, local_day), plans.day_view(plan, local_day + timedelta(days=1))
     )
+
+
+class DayStates:
+    """The day states of a tick's due users, loaded for the whole batch at once.
+
+    ``day_state`` costs a plan load per user (five queries); a busy minute has thousands
+    of users due. This loads every due user's plan input and the marks on the days their
+    reminders ask about (and the day after each, for tomorrow's sessions) in a fixed
+    number of queries (``plans.load_days``), then answers ``of(plan, day)`` with the pure
+    engine: the same DayState as ``day_state(plan, day)``."""
+
+    def __init__(self, plans_by_user: dict[int, Plan],
+                 days_by_user: dict[int, frozenset[date]]) -> None:
+        wanted = [plan for user, plan in plans_by_user.items() if days_by_user.get(user)]
+        days = {day + timedelta(days=extra) for user in plans_by_user
+                for day in days_by_user.get(user, ()) for extra in (0, 1)}
+        self.inputs, self.marks = plans.load_days(wanted, days)
+
+    def of(self, plan: Plan | None, local_day: date) -> select.DayState:
+        if plan is None:
+            return select.DayState()
+        plan_input = self.inputs[plan.id]
+        if any(p.scope in schedule.WHOLE_PLAN_SCOPES and p.start <= local_day
+               and (p.end is None or p.end > local_day) for p in plan_input.pauses):
+            return select.DayState(paused=True)
+        return select.day_state(self._view(plan_input, plan.id, local_day),
+                                self._view(plan_input, plan.id, local_day + timedelta(days=1)))
+
+    def _view(self, plan_input, plan_id: int, day: date) -> day_model.DayView:
+        occurrences = schedule.occurrences(plan_input, day, day)
+        return day_model.build_day(day, occurrences, self.marks.get((plan_id, day), {}))
 
 
 @dataclass
@@ -152,11 +184,33 @@ def _reminder_from_claim(claim: ReminderClaim) -> select.Reminder:
     )
 
 
-def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
-    """One worker tick: send what is due by ``now`` (exactly once), retry what failed."""
+def tick(now: datetime, *, dry_run: bool = False,
+         enqueue: Callable[[int, datetime], None] | None = None) -> list[Outcome]:
+    """One worker tick: send what is due by ``now`` (exactly once), retry what failed.
+
+    With ``enqueue``, each reminder is claimed here and handed on as
+    ``enqueue(claim id, lease end)`` for a worker to send (``send_claimed``), so many
+    workers share a busy minute's sends; without it the tick sends them itself."""
     if now.tzinfo is None:  # astimezone would read it as the machine's local time
         raise ValueError(f"tick needs an aware now (got {now!r})")
     now = now.astimezone(UTC)
+    due_rows, states = select_due(now)
+    users = _users([row.user for row, _prefs, reminders in due_rows if reminders])
+    outcomes: list[Outcome] = []
+    for row, _prefs, reminders in due_rows:
+        if reminders:
+            outcomes += _send_user(users[row.user], reminders, now, dry_run, enqueue)
+    if not dry_run:
+        _store_next_fires(
+            [(row.id, select.next_fire_at(prefs, now)) for row, prefs, _r in due_rows], now)
+        outcomes += _retry_failed(now)
+    return outcomes
+
+
+def select_due(now: datetime) -> tuple[list[tuple], DayStates]:
+    """The users whose next fire time has come, each as (settings row, Preferences, the
+    reminders due), and the DayStates they were selected with: a fixed number of queries
+    however many users are due (the indexed query, then batches of ``plans.CHUNK``)."""
     # Plain rows, not model objects: a busy minute has thousands of users due.
     due = list(
         ReminderPreference.select(ReminderPreference, User.timezone)
@@ -166,16 +220,30 @@ def tick(now: datetime, *, dry_run: bool = False) -> list[Outcome]:
         .namedtuples()
     )
     current_plans = plans.current_plans([row.user for row in due])
-    outcomes: list[Outcome] = []
-    rescheduled = []
+    windows, days = [], {}
     for row in due:
         prefs = preferences_of(row, row.timezone)
-        outcomes += _tick_user(row, prefs, current_plans.get(row.user), now, dry_run)
-        rescheduled.append((row.id, select.next_fire_at(prefs, now)))
-    if not dry_run:
-        _store_next_fires(rescheduled, now)
-        outcomes += _retry_failed(now)
-    return outcomes
+        since = max(row.checked_until or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
+        window = max(now - since, timedelta(seconds=1))
+        windows.append((prefs, window))
+        days[row.user] = select.due_days(now, prefs, window)
+    states = DayStates({user: plan for user, plan in current_plans.items() if days.get(user)},
+                       days)
+    selected = []
+    for row, (prefs, window) in zip(due, windows, strict=True):
+        plan = current_plans.get(row.user)
+        reminders = select.select(now, prefs, lambda day, plan=plan: states.of(plan, day),
+                                  row.user, window)
+        selected.append((row, prefs, reminders))
+    return selected, states
+
+
+def _users(ids: list[int]) -> dict[int, User]:
+    found: dict[int, User] = {}
+    for first in range(0, len(ids), plans.CHUNK):
+        for user in User.select().where(User.id.in_(ids[first:first + plans.CHUNK])):
+            found[user.id] = user
+    return found
 
 
 def _store_next_fires(rows: list[tuple[int, datetime | None]], now: datetime) -> None:
@@ -186,16 +254,9 @@ def _store_next_fires(rows: list[tuple[int, datetime | None]], now: datetime) ->
             ).where(ReminderPreference.id == pref_id).execute()
 
 
-def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
-               dry_run: bool) -> list[Outcome]:
-    """Select and send one user's due reminders; ``row`` is their settings, ``prefs`` the
-    same as the pure selection reads them."""
-    since = max(row.checked_until or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
-    window = max(now - since, timedelta(seconds=1))
-    reminders = select.select(now, prefs, lambda day: day_state(plan, day), row.user, window)
-    if not reminders:
-        return []
-    user = User.get_by_id(row.user)
+def _send_user(user: User, reminders: list[select.Reminder], now: datetime, dry_run: bool,
+               enqueue: Callable[[int, datetime], None] | None) -> list[Outcome]:
+    """Claim and send (or hand on) one user's due reminders."""
     outcomes = []
     for reminder in reminders:
         outcome = Outcome(user.email, reminder.slot, reminder.local_date, reminder.channel, "")
@@ -203,10 +264,25 @@ def _tick_user(row, prefs: select.Preferences, plan: Plan | None, now: datetime,
             outcome.status = "dry-run"
         elif (claim := _claim(user, reminder, now)) is None:
             outcome.status = "claimed-elsewhere"
+        elif enqueue is not None:
+            enqueue(claim.id, claim.next_attempt_at)
+            outcome.status = "queued"
         else:
             outcome.status = _attempt(claim, user, reminder, now)
         outcomes.append(outcome)
     return outcomes
+
+
+def send_claimed(claim_id: int, lease_end: datetime, now: datetime) -> str:
+    """Send a reminder the tick claimed and queued (``tick(enqueue=...)``), once: the claim
+    is taken only while it is still the tick's lease (``claims.take``), so a second
+    delivery of the same job, or a retry that took the claim after its lease ran out,
+    does not send it again. Returns "sent", "failed", "gave_up" or "claimed-elsewhere"."""
+    claim = claims.take(ReminderClaim.select(ReminderClaim, User).join(User), claim_id,
+                        lease_end, now)
+    if claim is None:
+        return "claimed-elsewhere"
+    return _attempt(claim, claim.user, _reminder_from_claim(claim), now)
 
 
 def _retry_failed(now: datetime) -> list[Outcome]:

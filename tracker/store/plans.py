@@ -208,13 +208,71 @@ def _load(plan_list: list[Plan], day: date | None = None):
     return inputs, marks
 
 
+CHUNK = 500  # ids in one IN list: well under SQLite's parameter limit
+
+
+def load_days(plan_list: list[Plan], days) -> tuple[
+        dict[int, schedule.PlanInput], dict[tuple[int, date], dict[str, today_model.Mark]]]:
+    """The engine's input for many plans and their marks on each of ``days``, as
+    ``day_view`` loads them one plan at a time, in a fixed number of queries for each
+    CHUNK plans (revisions, the UNION of changes, check-offs; the therapists' own
+    techniques too when an area pause needs them): a batch's queries do not grow with
+    its plans. Returns the inputs by plan id and the marks by (plan id, day).
+
+    Each plan's completions are of its own "after done" items only, exactly as
+    ``plan_input`` gives them for that plan alone."""
+    wanted_days = set(days)
+    days = sorted(wanted_days)
+    inputs: dict[int, schedule.PlanInput] = {}
+    marks: dict[tuple[int, date], dict[str, today_model.Mark]] = defaultdict(dict)
+    for first in range(0, len(plan_list), CHUNK):
+        chunk = plan_list[first:first + CHUNK]
+        ids = [p.id for p in chunk]
+        revisions: dict[int, list[schedule.Revision]] = defaultdict(list)
+        for plan_id, effective_from, spec in (
+                PlanRevision.select(PlanRevision.plan, PlanRevision.effective_from,
+                                    PlanRevision.spec)
+                .where(PlanRevision.plan.in_(ids))
+                .order_by(PlanRevision.effective_from, PlanRevision.id).tuples()):
+            revisions[plan_id].append(schedule.Revision(effective_from, parsed_spec(spec)))
+        transitions, pauses, holds, bookings = _changes(ids)
+        keys_of = {plan_id: _after_done_keys(revs) for plan_id, revs in revisions.items()}
+        keys = set().union(*keys_of.values())
+        done: dict[int, list[schedule.Completion]] = defaultdict(list)
+        wanted = [CheckOff.day.in_(days)] if days else []
+        if keys:
+            wanted.append((CheckOff.status == CheckOff.DONE)
+                          & CheckOff.item_key.in_(sorted(keys)))
+        if wanted:
+            for plan_id, item_key, on, status, skip_reason in (
+                    CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day,
+                                    CheckOff.status, CheckOff.skip_reason)
+                    .where(CheckOff.plan.in_(ids) & reduce(operator.or_, wanted))
+                    .order_by(CheckOff.day).tuples()):
+                if status == CheckOff.DONE and item_key in keys_of.get(plan_id, ()):
+                    done[plan_id].append(schedule.Completion(item_key, on))
+                if on in wanted_days:
+                    marks[(plan_id, on)][item_key] = today_model.Mark(status, skip_reason)
+        for plan in chunk:
+            inputs[plan.id] = schedule.PlanInput(
+                start=plan.start,
+                revisions=tuple(revisions[plan.id]),
+                transitions=tuple(transitions[plan.id]),
+                pauses=tuple(_with_items(pauses[plan.id], revisions[plan.id])),
+                completions=tuple(done[plan.id]),
+                moves=tuple(bookings[plan.id]),
+                holds=tuple(holds[plan.id]),
+            )
+    return inputs, marks
+
+
 def current_plans(client_ids: list[int]) -> dict[int, Plan]:
     """Each client's current plan (as queries.current_plan picks it), in batched queries."""
     found: dict[int, Plan] = {}
-    for start in range(0, len(client_ids), 500):  # stay under SQLite's parameter limit
+    for start in range(0, len(client_ids), CHUNK):  # stay under SQLite's parameter limit
         query = (
             Plan.select()
-            .where(Plan.client.in_(client_ids[start:start + 500])
+            .where(Plan.client.in_(client_ids[start:start + CHUNK])
                    & (Plan.status != Plan.FINISHED))
             .order_by(Plan.start.desc(), Plan.id.desc())
         )
