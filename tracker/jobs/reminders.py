@@ -58,6 +58,9 @@ class DayStates:
         days = {day + timedelta(days=extra) for user in plans_by_user
                 for day in days_by_user.get(user, ()) for extra in (0, 1)}
         self.inputs, self.marks = plans.load_days(wanted, days)
+        # The day's occurrences by what decides them: plans copied from one template on the
+        # same day, with no history the engine reads, share them (the engine is pure).
+        self._occurrences: dict[tuple, list] = {}
 
     def of(self, plan: Plan | None, local_day: date) -> select.DayState:
         if plan is None:
@@ -70,7 +73,15 @@ class DayStates:
                                 self._view(plan_input, plan.id, local_day + timedelta(days=1)))
 
     def _view(self, plan_input, plan_id: int, day: date) -> day_model.DayView:
-        occurrences = schedule.occurrences(plan_input, day, day)
+        # Specs are one object per stored text (plans.load_days), alive as long as self
+        # is: their ids stand for them in the key, as hashing a whole spec would cost more.
+        key = (day, plan_input.start, plan_input.end,
+               tuple((r.effective_from, id(r.spec)) for r in plan_input.revisions),
+               plan_input.transitions, plan_input.pauses, plan_input.completions,
+               plan_input.moves, plan_input.holds)
+        occurrences = self._occurrences.get(key)
+        if occurrences is None:
+            occurrences = self._occurrences[key] = schedule.occurrences(plan_input, day, day)
         return day_model.build_day(day, occurrences, self.marks.get((plan_id, day), {}))
 
 

@@ -66,6 +66,21 @@ def parsed_spec(data: dict) -> plan_spec.PlanSpec:
     return spec
 
 
+_SPEC_TEXTS: dict[str, plan_spec.PlanSpec] = {}
+
+
+def _spec_of_text(text: str) -> plan_spec.PlanSpec:
+    """``parsed_spec`` for a revision's stored JSON text: equal texts (plans copied from
+    one template) share one PlanSpec object, found without decoding the JSON again."""
+    spec = _SPEC_TEXTS.get(text)
+    if spec is None:
+        spec = parsed_spec(json.loads(text))
+        if len(_SPEC_TEXTS) >= _SPECS_MAX:
+            _SPEC_TEXTS.clear()
+        _SPEC_TEXTS[text] = spec
+    return spec
+
+
 def _changes(ids: list[int]):
     """The plans' phase transitions, pauses, taper holds and booked sessions, in one query.
 
@@ -229,12 +244,12 @@ def load_days(plan_list: list[Plan], days) -> tuple[
         chunk = plan_list[first:first + CHUNK]
         ids = [p.id for p in chunk]
         revisions: dict[int, list[schedule.Revision]] = defaultdict(list)
-        for plan_id, effective_from, spec in (
+        for plan_id, effective_from, text in (  # the JSON as stored: see _spec_of_text
                 PlanRevision.select(PlanRevision.plan, PlanRevision.effective_from,
-                                    PlanRevision.spec)
+                                    PlanRevision.spec.cast("TEXT"))
                 .where(PlanRevision.plan.in_(ids))
                 .order_by(PlanRevision.effective_from, PlanRevision.id).tuples()):
-            revisions[plan_id].append(schedule.Revision(effective_from, parsed_spec(spec)))
+            revisions[plan_id].append(schedule.Revision(effective_from, _spec_of_text(text)))
         transitions, pauses, holds, bookings = _changes(ids)
         keys_of = {plan_id: _after_done_keys(revs) for plan_id, revs in revisions.items()}
         keys = set().union(*keys_of.values())
