@@ -95,7 +95,9 @@ def test_batched_day_states_equal_the_per_user_ones(app, seed):
         days = [TODAY + timedelta(days=d) for d in range(-3, 3)]
         # Sunday TODAY for all (the weekly sessions are on Mondays), two more days each
         wanted = {user.id: frozenset({TODAY, *rng.sample(days, 2)}) for user, _plan in people}
-        batch = service.DayStates({u.id: p for u, p in people if p is not None}, wanted)
+        batch = service.DayStates({u.id: p for u, p in people if p is not None},
+                                  {user: {day: None for day in days}
+                                   for user, days in wanted.items()})
         compared = 0
         for user, plan in people:
             for day in sorted(wanted[user.id]):

@@ -34,7 +34,7 @@ __all__ = [
     "CHANNELS", "DEFAULT_WINDOW", "EMAIL", "PUSH", "SELFCARE_1", "SELFCARE_2",
     "SESSION_EVE",
     "DayState", "Fire", "Preferences", "Reminder", "ReminderItem",
-    "claim_key", "day_state", "due_days", "fire_times", "next_fire_at", "select",
+    "claim_key", "day_state", "due_slots", "fire_times", "next_fire_at", "select",
 ]
 
 SELFCARE_1, SELFCARE_2, SESSION_EVE = "selfcare-1", "selfcare-2", "session-eve"
@@ -299,11 +299,17 @@ def _due(now_utc: datetime, prefs: Preferences, window: timedelta) -> list[Fire]
     return due
 
 
-def due_days(now_utc: datetime, prefs: Preferences,
-             window: timedelta = DEFAULT_WINDOW) -> frozenset[date]:
+def due_slots(now_utc: datetime, prefs: Preferences,
+              window: timedelta = DEFAULT_WINDOW) -> dict[date, frozenset[str]]:
     """The local days `select(now_utc, prefs, day_items, ..., window)` asks `day_items`
-    about: exactly those, whatever it answers (so a caller can load them all first)."""
-    return frozenset(f.local_date for f in _due(now_utc, prefs, window))
+    about, whatever it answers (so a caller can load them all first), each with the slots
+    firing for it. What `select` reads of a day's DayState follows from its slots: `paused`
+    always, `self_care_due_not_done` for a self-care slot, `sessions_tomorrow` for
+    SESSION_EVE; the rest may be left empty without changing its answer."""
+    slots: dict[date, set[str]] = {}
+    for fire in _due(now_utc, prefs, window):
+        slots.setdefault(fire.local_date, set()).add(fire.slot)
+    return {day: frozenset(names) for day, names in slots.items()}
 
 
 def select(now_utc: datetime, prefs: Preferences, day_items: Callable[[date], DayState],

@@ -48,29 +48,50 @@ class DayStates:
 
     ``day_state`` costs a plan load per user (five queries); a busy minute has thousands
     of users due. This loads every due user's plan input and the marks on the days their
-    reminders ask about (and the day after each, for tomorrow's sessions) in a fixed
-    number of queries (``plans.load_days``), then answers ``of(plan, day)`` with the pure
-    engine: the same DayState as ``day_state(plan, day)``."""
+    reminders ask about in a fixed number of queries (``plans.load_days``), then answers
+    ``of(plan, day)`` with the pure engine: the same DayState as ``day_state(plan, day)``.
+
+    ``slots_by_user`` gives each user's days and the slots firing on them
+    (``reminder_select.due_slots``): a day's view is built only when a self-care slot fires
+    (its items) and the next day's only for a session-eve slot (its sessions), which is all
+    ``reminder_select.select`` reads of a DayState; ``of(..., slots=None)`` builds both."""
 
     def __init__(self, plans_by_user: dict[int, Plan],
-                 days_by_user: dict[int, frozenset[date]]) -> None:
-        wanted = [plan for user, plan in plans_by_user.items() if days_by_user.get(user)]
-        days = {day + timedelta(days=extra) for user in plans_by_user
-                for day in days_by_user.get(user, ()) for extra in (0, 1)}
+                 slots_by_user: dict[int, dict[date, frozenset[str] | None]]) -> None:
+        wanted, days = [], set()
+        for user, plan in plans_by_user.items():
+            slots = slots_by_user.get(user)
+            if not slots:
+                continue
+            wanted.append(plan)
+            for day, names in slots.items():
+                days.update(self._days(day, names))
         self.inputs, self.marks = plans.load_days(wanted, days)
         # The day's occurrences by what decides them: plans copied from one template on the
         # same day, with no history the engine reads, share them (the engine is pure).
         self._occurrences: dict[tuple, list] = {}
 
-    def of(self, plan: Plan | None, local_day: date) -> select.DayState:
+    @staticmethod
+    def _days(day: date, slots: frozenset[str] | None) -> tuple[date, ...]:
+        tomorrow = day + timedelta(days=1)
+        if slots is None:
+            return day, tomorrow
+        return ((day,) if slots - {select.SESSION_EVE} else ()) + (
+            (tomorrow,) if select.SESSION_EVE in slots else ())
+
+    def of(self, plan: Plan | None, local_day: date,
+           slots: frozenset[str] | None = None) -> select.DayState:
         if plan is None:
             return select.DayState()
         plan_input = self.inputs[plan.id]
         if any(p.scope in schedule.WHOLE_PLAN_SCOPES and p.start <= local_day
                and (p.end is None or p.end > local_day) for p in plan_input.pauses):
             return select.DayState(paused=True)
-        return select.day_state(self._view(plan_input, plan.id, local_day),
-                                self._view(plan_input, plan.id, local_day + timedelta(days=1)))
+        wanted = self._days(local_day, slots)
+        return select.day_state(*(
+            self._view(plan_input, plan.id, day) if day in wanted
+            else day_model.build_day(day, (), {})  # a day select will not read
+            for day in (local_day, local_day + timedelta(days=1))))
 
     def _view(self, plan_input, plan_id: int, day: date) -> day_model.DayView:
         # Specs are one object per stored text (plans.load_days), alive as long as self
@@ -231,20 +252,20 @@ def select_due(now: datetime) -> tuple[list[tuple], DayStates]:
         .namedtuples()
     )
     current_plans = plans.current_plans([row.user for row in due])
-    windows, days = [], {}
+    windows, slots = [], {}
     for row in due:
         prefs = preferences_of(row, row.timezone)
         since = max(row.checked_until or now - select.DEFAULT_WINDOW, now - LOOKBACK_LIMIT)
         window = max(now - since, timedelta(seconds=1))
         windows.append((prefs, window))
-        days[row.user] = select.due_days(now, prefs, window)
-    states = DayStates({user: plan for user, plan in current_plans.items() if days.get(user)},
-                       days)
+        slots[row.user] = select.due_slots(now, prefs, window)
+    states = DayStates(current_plans, slots)
     selected = []
     for row, (prefs, window) in zip(due, windows, strict=True):
-        plan = current_plans.get(row.user)
-        reminders = select.select(now, prefs, lambda day, plan=plan: states.of(plan, day),
-                                  row.user, window)
+        plan, due_slots = current_plans.get(row.user), slots[row.user]
+        reminders = select.select(
+            now, prefs, lambda day, plan=plan, due=due_slots: states.of(plan, day, due[day]),
+            row.user, window)
         selected.append((row, prefs, reminders))
     return selected, states
 
