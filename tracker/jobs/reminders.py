@@ -70,6 +70,7 @@ class DayStates:
         # The day's occurrences by what decides them: plans copied from one template on the
         # same day, with no history the engine reads, share them (the engine is pure).
         self._occurrences: dict[tuple, list] = {}
+        self._states: dict[tuple, select.DayState] = {}
 
     @staticmethod
     def _days(day: date, slots: frozenset[str] | None) -> tuple[date, ...]:
@@ -79,27 +80,40 @@ class DayStates:
         return ((day,) if slots - {select.SESSION_EVE} else ()) + (
             (tomorrow,) if select.SESSION_EVE in slots else ())
 
-    def of(self, plan: Plan | None, local_day: date,
-           slots: frozenset[str] | None = None) -> select.DayState:
+    def of(self, plan, local_day: date, slots: frozenset[str] | None = None) -> select.DayState:
+        """``day_state(plan, local_day)`` (``plan``: a Plan or a row with its id); with
+        ``slots``, only the parts that slots read (see the class)."""
         if plan is None:
             return select.DayState()
         plan_input = self.inputs[plan.id]
         if any(p.scope in schedule.WHOLE_PLAN_SCOPES and p.start <= local_day
                and (p.end is None or p.end > local_day) for p in plan_input.pauses):
             return select.DayState(paused=True)
+        # Users on one template who started the same day, with no history the engine reads
+        # and the same marks, have the same state: worked out once (the engine is pure).
         wanted = self._days(local_day, slots)
-        return select.day_state(*(
-            self._view(plan_input, plan.id, day) if day in wanted
-            else day_model.build_day(day, (), {})  # a day select will not read
-            for day in (local_day, local_day + timedelta(days=1))))
+        key = (local_day, wanted, *(self._key(plan_input, day) for day in wanted),
+               *(tuple(self.marks.get((plan.id, day), {}).items()) for day in wanted))
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = select.day_state(*(
+                self._view(plan_input, plan.id, day) if day in wanted
+                else day_model.build_day(day, (), {})  # a day select will not read
+                for day in (local_day, local_day + timedelta(days=1))))
+        return state
+
+    @staticmethod
+    def _key(plan_input: schedule.PlanInput, day: date) -> tuple:
+        """What decides the plan's occurrences on ``day``. Specs are one object per stored
+        text (plans.load_days), alive as long as self is: their ids stand for them, as
+        hashing a whole spec would cost more."""
+        return (day, plan_input.start, plan_input.end,
+                tuple((r.effective_from, id(r.spec)) for r in plan_input.revisions),
+                plan_input.transitions, plan_input.pauses, plan_input.completions,
+                plan_input.moves, plan_input.holds)
 
     def _view(self, plan_input, plan_id: int, day: date) -> day_model.DayView:
-        # Specs are one object per stored text (plans.load_days), alive as long as self
-        # is: their ids stand for them in the key, as hashing a whole spec would cost more.
-        key = (day, plan_input.start, plan_input.end,
-               tuple((r.effective_from, id(r.spec)) for r in plan_input.revisions),
-               plan_input.transitions, plan_input.pauses, plan_input.completions,
-               plan_input.moves, plan_input.holds)
+        key = self._key(plan_input, day)
         occurrences = self._occurrences.get(key)
         if occurrences is None:
             occurrences = self._occurrences[key] = schedule.occurrences(plan_input, day, day)
@@ -251,7 +265,7 @@ def select_due(now: datetime) -> tuple[list[tuple], DayStates]:
         .order_by(ReminderPreference.next_fire_at)
         .namedtuples()
     )
-    current_plans = plans.current_plans([row.user for row in due])
+    current_plans = plans.current_plan_rows([row.user for row in due])
     windows, slots = [], {}
     for row in due:
         prefs = preferences_of(row, row.timezone)

@@ -81,6 +81,13 @@ def _spec_of_text(text: str) -> plan_spec.PlanSpec:
     return spec
 
 
+def _id_list(ids: list[int]) -> SQL:
+    """``(1,2,3)`` for ``field.in_(...)``: row ids written into the SQL as integers (each
+    through ``int``), so a batch of hundreds costs no bound parameter each, which peewee
+    builds one by one (most of a large IN query's cost)."""
+    return SQL("(" + ",".join(str(int(i)) for i in ids) + ")")
+
+
 def _changes(ids: list[int]):
     """The plans' phase transitions, pauses, taper holds and booked sessions, in one query.
 
@@ -88,23 +95,23 @@ def _changes(ids: list[int]):
     round trips. Columns: kind, plan, first day, second day, phase, text, time (a pause's
     areas), id. Area pauses come back as (pause, areas) to be resolved to items.
     """
-    null = SQL("NULL")
+    null, listed = SQL("NULL"), _id_list(ids)
     query = (
         PhaseTransition.select(Value("t"), PhaseTransition.plan, PhaseTransition.on, null,
                                PhaseTransition.to_phase, PhaseTransition.reason, null,
                                PhaseTransition.id)
-        .where(PhaseTransition.plan.in_(ids))
+        .where(PhaseTransition.plan.in_(listed))
         .union_all(PlanPause.select(Value("p"), PlanPause.plan, PlanPause.start, PlanPause.end,
                                     null, PlanPause.scope, PlanPause.areas, PlanPause.id)
-                   .where(PlanPause.plan.in_(ids)))
+                   .where(PlanPause.plan.in_(listed)))
         .union_all(PlanHold.select(Value("h"), PlanHold.plan, PlanHold.start, PlanHold.end,
                                    null, PlanHold.kind, null, PlanHold.id)
-                   .where(PlanHold.plan.in_(ids)))
+                   .where(PlanHold.plan.in_(listed)))
         .union_all(SessionBooking.select(Value("b"), SessionBooking.plan,
                                          SessionBooking.original_day, SessionBooking.day, null,
                                          SessionBooking.item_key, SessionBooking.time,
                                          SessionBooking.id)
-                   .where(SessionBooking.plan.in_(ids)))
+                   .where(SessionBooking.plan.in_(listed)))
         .order_by(SQL("1"), SQL("3"), SQL("8"))  # each kind by its first day, then id
         .tuples()
     )
@@ -247,7 +254,7 @@ def load_days(plan_list: list[Plan], days) -> tuple[
         for plan_id, effective_from, text in (  # the JSON as stored: see _spec_of_text
                 PlanRevision.select(PlanRevision.plan, PlanRevision.effective_from,
                                     PlanRevision.spec.cast("TEXT"))
-                .where(PlanRevision.plan.in_(ids))
+                .where(PlanRevision.plan.in_(_id_list(ids)))
                 .order_by(PlanRevision.effective_from, PlanRevision.id).tuples()):
             revisions[plan_id].append(schedule.Revision(effective_from, _spec_of_text(text)))
         transitions, pauses, holds, bookings = _changes(ids)
@@ -262,7 +269,7 @@ def load_days(plan_list: list[Plan], days) -> tuple[
             for plan_id, item_key, on, status, skip_reason in (
                     CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day,
                                     CheckOff.status, CheckOff.skip_reason)
-                    .where(CheckOff.plan.in_(ids) & reduce(operator.or_, wanted))
+                    .where(CheckOff.plan.in_(_id_list(ids)) & reduce(operator.or_, wanted))
                     .order_by(CheckOff.day).tuples()):
                 if status == CheckOff.DONE and item_key in keys_of.get(plan_id, ()):
                     done[plan_id].append(schedule.Completion(item_key, on))
@@ -279,6 +286,23 @@ def load_days(plan_list: list[Plan], days) -> tuple[
                 holds=tuple(holds[plan.id]),
             )
     return inputs, marks
+
+
+def current_plan_rows(client_ids: list[int]) -> dict:
+    """Each client's current plan as ``current_plans`` picks it, as a plain row (id,
+    client, start: what ``load_days`` reads), for batches of thousands."""
+    found: dict = {}
+    for start in range(0, len(client_ids), CHUNK):
+        query = (
+            Plan.select(Plan.id, Plan.client, Plan.start)
+            .where(Plan.client.in_(_id_list(client_ids[start:start + CHUNK]))
+                   & (Plan.status != Plan.FINISHED))
+            .order_by(Plan.start.desc(), Plan.id.desc())
+            .namedtuples()
+        )
+        for plan in query:
+            found.setdefault(plan.client, plan)
+    return found
 
 
 def current_plans(client_ids: list[int]) -> dict[int, Plan]:
