@@ -240,6 +240,12 @@ def test_a_queued_reminder_is_sent_once_by_whichever_worker_takes_it(app):
         assert {o.status for o in outcomes} == {"queued"}
         assert len(queued) == len(expected) >= 2
         assert {c.status for c in ReminderClaim.select()} == {"claimed"}
+        # another tick (another host) for the same minute finds them claimed
+        ReminderPreference.update(next_fire_at=now - timedelta(minutes=1),
+                                  checked_until=now - timedelta(hours=1)).execute()
+        again = service.tick(now, enqueue=lambda claim_id, lease: queued.append(None))
+        assert [o.status for o in again] == ["claimed-elsewhere"] * len(expected)
+        assert len(queued) == len(expected) == ReminderClaim.select().count()
         first, *rest = queued
         sent = [service.send_claimed(claim_id, lease, now) for claim_id, lease in rest]
         twice = [service.send_claimed(claim_id, lease, now) for claim_id, lease in rest]
