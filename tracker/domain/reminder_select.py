@@ -230,7 +230,14 @@ def _quiet_end(prefs: Preferences, local: datetime) -> tuple[date, time] | None:
     return (local.date(), end) if t < end else None
 
 
-def _fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> list[Fire]:
+def _fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> tuple[Fire, ...]:
+    return _day_fires(prefs, tz, local_day)
+
+
+# Users share their settings (a zone, 08:00): a tick asks for the same few days' fires
+# thousands of times. The answer depends only on the arguments (Preferences is frozen).
+@lru_cache(maxsize=16384)
+def _day_fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> tuple[Fire, ...]:
     fires: list[Fire] = []
     for name, t in _times(prefs):
         at, local = _resolve(local_day, t, tz)
@@ -241,7 +248,7 @@ def _fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> list[Fire]:
             continue  # the same message at the same instant as selfcare-1: send it once
         fires.append(Fire(name, local_day, at))
     fires.sort(key=lambda f: f.at)  # stable: slot order on ties
-    return fires
+    return tuple(fires)
 
 
 def fire_times(prefs: Preferences, local_day: date) -> list[Fire]:
@@ -252,7 +259,7 @@ def fire_times(prefs: Preferences, local_day: date) -> list[Fire]:
     the end of quiet hours) is dropped. A fire may land on the next local day when
     quiet hours wrap midnight; it keeps `local_day` as its `local_date`.
     """
-    return _fires(prefs, prefs.zone, local_day)
+    return list(_fires(prefs, prefs.zone, local_day))
 
 
 def _wraps(prefs: Preferences) -> bool:

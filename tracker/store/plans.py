@@ -262,8 +262,10 @@ def load_days(plan_list: list[Plan], days) -> tuple[
         keys = set().union(*keys_of.values())
         done: dict[int, list[schedule.Completion]] = defaultdict(list)
         wanted = [CheckOff.day.in_(days)] if days else []
-        if keys:
-            wanted.append((CheckOff.status == CheckOff.DONE)
+        if keys:  # only the plans with such items: the others' history is not read
+            wanted.append(CheckOff.plan.in_(_id_list(
+                              [plan_id for plan_id, own in keys_of.items() if own]))
+                          & (CheckOff.status == CheckOff.DONE)
                           & CheckOff.item_key.in_(sorted(keys)))
         if wanted:
             for plan_id, item_key, on, status, skip_reason in (
