@@ -193,7 +193,7 @@ def seed(therapists: int, clients: int, days: int, today: date, rng: random.Rand
             if rng.random() < 0.7:
                 checkins.append((row["client"], (start + timedelta(days=d)).isoformat(),
                                  rng.randint(0, 8), rng.randint(0, 8), False, False, "", "[]",
-                                 "[]", logged_at, logged_at))
+                                 "[]", False, logged_at, logged_at))
         prefs.append({"user": client_ids[i], "email": True,
                       "selfcare_time": f"{rng.randint(6, 21):02d}:00"})
     _insert(PlanRevision, revisions)
@@ -201,7 +201,8 @@ def seed(therapists: int, clients: int, days: int, today: date, rng: random.Rand
                      CheckOff.logged_at], checkoffs)
     _bulk(CheckIn, [CheckIn.client, CheckIn.day, CheckIn.back_pain, CheckIn.leg_pain,
                     CheckIn.numbness, CheckIn.weakness, CheckIn.note, CheckIn.red_flags,
-                    CheckIn.contraindications, CheckIn.created_at, CheckIn.updated_at], checkins)
+                    CheckIn.contraindications, CheckIn.soreness, CheckIn.created_at,
+                    CheckIn.updated_at], checkins)
     _insert(ReminderPreference, prefs)
     return {"users": len(people), "plans": len(plan_ids), "check-offs": len(checkoffs),
             "check-ins": len(checkins), "seconds": clock.perf_counter() - started}
