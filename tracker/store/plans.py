@@ -268,11 +268,18 @@ def load_days(plan_list: list[Plan], days) -> tuple[
                           & (CheckOff.status == CheckOff.DONE)
                           & CheckOff.item_key.in_(sorted(keys)))
         if wanted:
-            for plan_id, item_key, on, status, skip_reason in (
-                    CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day,
-                                    CheckOff.status, CheckOff.skip_reason)
-                    .where(CheckOff.plan.in_(_id_list(ids)) & reduce(operator.or_, wanted))
-                    .order_by(CheckOff.day).tuples()):
+            query = (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day,
+                                     CheckOff.status, CheckOff.skip_reason)
+                     .where(CheckOff.plan.in_(_id_list(ids)) & reduce(operator.or_, wanted))
+                     .order_by(CheckOff.day))
+            # The cursor's own rows: tens of thousands, and peewee's per-row conversion
+            # costs more than the query. Only the day needs one (text on SQLite).
+            dates: dict = {}
+            for plan_id, item_key, day, status, skip_reason in database.execute_sql(
+                    *query.sql()):
+                on = dates.get(day)
+                if on is None:
+                    on = dates[day] = _day(day)
                 if status == CheckOff.DONE and item_key in keys_of.get(plan_id, ()):
                     done[plan_id].append(schedule.Completion(item_key, on))
                 if on in wanted_days:
