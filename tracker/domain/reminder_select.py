@@ -34,7 +34,7 @@ __all__ = [
     "CHANNELS", "DEFAULT_WINDOW", "EMAIL", "PUSH", "SELFCARE_1", "SELFCARE_2",
     "SESSION_EVE",
     "DayState", "Fire", "Preferences", "Reminder", "ReminderItem",
-    "claim_key", "day_state", "fire_times", "next_fire_at", "select",
+    "claim_key", "day_state", "due_slots", "fire_times", "next_fire_at", "select",
 ]
 
 SELFCARE_1, SELFCARE_2, SESSION_EVE = "selfcare-1", "selfcare-2", "session-eve"
@@ -230,7 +230,14 @@ def _quiet_end(prefs: Preferences, local: datetime) -> tuple[date, time] | None:
     return (local.date(), end) if t < end else None
 
 
-def _fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> list[Fire]:
+def _fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> tuple[Fire, ...]:
+    return _day_fires(prefs, tz, local_day)
+
+
+# Users share their settings (a zone, 08:00): a tick asks for the same few days' fires
+# thousands of times. The answer depends only on the arguments (Preferences is frozen).
+@lru_cache(maxsize=16384)
+def _day_fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> tuple[Fire, ...]:
     fires: list[Fire] = []
     for name, t in _times(prefs):
         at, local = _resolve(local_day, t, tz)
@@ -241,7 +248,7 @@ def _fires(prefs: Preferences, tz: ZoneInfo, local_day: date) -> list[Fire]:
             continue  # the same message at the same instant as selfcare-1: send it once
         fires.append(Fire(name, local_day, at))
     fires.sort(key=lambda f: f.at)  # stable: slot order on ties
-    return fires
+    return tuple(fires)
 
 
 def fire_times(prefs: Preferences, local_day: date) -> list[Fire]:
@@ -252,7 +259,7 @@ def fire_times(prefs: Preferences, local_day: date) -> list[Fire]:
     the end of quiet hours) is dropped. A fire may land on the next local day when
     quiet hours wrap midnight; it keeps `local_day` as its `local_date`.
     """
-    return _fires(prefs, prefs.zone, local_day)
+    return list(_fires(prefs, prefs.zone, local_day))
 
 
 def _wraps(prefs: Preferences) -> bool:
@@ -281,14 +288,8 @@ def next_fire_at(prefs: Preferences, after_utc: datetime) -> datetime | None:
     raise AssertionError("a day without any fire")  # pragma: no cover
 
 
-def select(now_utc: datetime, prefs: Preferences, day_items: Callable[[date], DayState],
-           user_key: Hashable, window: timedelta = DEFAULT_WINDOW) -> list[Reminder]:
-    """The reminders whose slot fires in (now_utc - window, now_utc], one per channel.
-
-    `day_items(local_date)` is asked at most once per local day, and only for a day
-    with a slot in the window. Nothing is sent for a paused day, a self-care slot with
-    nothing left to do, or a session-eve slot without a session the next day.
-    """
+def _due(now_utc: datetime, prefs: Preferences, window: timedelta) -> list[Fire]:
+    """The fires in (now_utc - window, now_utc], earliest first."""
     _check_aware(now_utc, "now_utc")
     if window <= _ZERO:
         raise ValueError(f"window must be positive (got {window!r})")
@@ -302,6 +303,31 @@ def select(now_utc: datetime, prefs: Preferences, day_items: Callable[[date], Da
         due.extend(f for f in _fires(prefs, tz, day) if since < f.at <= now_utc)
         day += _DAY
     due.sort(key=lambda f: f.at)
+    return due
+
+
+def due_slots(now_utc: datetime, prefs: Preferences,
+              window: timedelta = DEFAULT_WINDOW) -> dict[date, frozenset[str]]:
+    """The local days `select(now_utc, prefs, day_items, ..., window)` asks `day_items`
+    about, whatever it answers (so a caller can load them all first), each with the slots
+    firing for it. What `select` reads of a day's DayState follows from its slots: `paused`
+    always, `self_care_due_not_done` for a self-care slot, `sessions_tomorrow` for
+    SESSION_EVE; the rest may be left empty without changing its answer."""
+    slots: dict[date, set[str]] = {}
+    for fire in _due(now_utc, prefs, window):
+        slots.setdefault(fire.local_date, set()).add(fire.slot)
+    return {day: frozenset(names) for day, names in slots.items()}
+
+
+def select(now_utc: datetime, prefs: Preferences, day_items: Callable[[date], DayState],
+           user_key: Hashable, window: timedelta = DEFAULT_WINDOW) -> list[Reminder]:
+    """The reminders whose slot fires in (now_utc - window, now_utc], one per channel.
+
+    `day_items(local_date)` is asked at most once per local day, and only for a day
+    with a slot in the window. Nothing is sent for a paused day, a self-care slot with
+    nothing left to do, or a session-eve slot without a session the next day.
+    """
+    due = _due(now_utc, prefs, window)
     states: dict[date, DayState] = {}
     reminders: list[Reminder] = []
     for slot, local_date, at in due:

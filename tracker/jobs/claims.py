@@ -72,3 +72,37 @@ def retake(query: ModelSelect, now: datetime) -> Iterator[Model]:
         )
         if taken:
             yield row
+
+
+def take(query: ModelSelect, row_id: int, lease_end: datetime, now: datetime) -> Model | None:
+    """The row ``row_id`` of ``query``, taken under a new lease if it is still "claimed"
+    with the lease that ends at ``lease_end`` (the one its claimer gave it); None when it
+    was sent already or taken by someone else (``retake`` after the lease ran out)."""
+    model = query.model
+    taken = (
+        model.update(next_attempt_at=now + CLAIM_LEASE)
+        .where((model.id == row_id) & (model.status == CLAIMED)
+               & (model.next_attempt_at == lease_end))
+        .execute()
+    )
+    return query.where(model.id == row_id).get() if taken else None
+
+
+def claim_many(model: type[Model], now: datetime, rows: list[dict],
+               key: tuple[str, ...], chunk: int = 200) -> dict[tuple, int]:
+    """``claim`` for many rows at once: an INSERT that skips the keys taken already (ON
+    CONFLICT DO NOTHING, SQLite 3.35+ and PostgreSQL) and returns the rows it made, each
+    chunk in its own transaction. Returns the new rows' ids by their ``key`` fields' values;
+    a row missing from it was claimed by another worker or an earlier run."""
+    lease = now + CLAIM_LEASE
+    columns = [getattr(model, name) for name in key]
+    claimed: dict[tuple, int] = {}
+    for first in range(0, len(rows), chunk):
+        batch = [{**row, "status": CLAIMED, "next_attempt_at": lease}
+                 for row in rows[first:first + chunk]]
+        with database.atomic():
+            query = (model.insert_many(batch).on_conflict_ignore()
+                     .returning(model.id, *columns).tuples())
+            for row_id, *values in query.execute():
+                claimed[tuple(values)] = row_id
+    return claimed

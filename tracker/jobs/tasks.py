@@ -23,8 +23,8 @@ INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 
 def _make_huey():
     redis_url = os.environ.get("TRACKER_REDIS_URL")
-    if redis_url:
-        return RedisHuey("tracker", url=redis_url)
+    if redis_url:  # TRACKER_HUEY_NAME: another queue on the same Redis (a benchmark's)
+        return RedisHuey(os.environ.get("TRACKER_HUEY_NAME") or "tracker", url=redis_url)
     if os.environ.get("TRACKER_JOBS_IMMEDIATE") == "1":
         # Jobs run at once in the process that enqueues them (tests, a one-process demo).
         return SqliteHuey("tracker", immediate=True)
@@ -84,8 +84,27 @@ def reminder_tick(now: str | None = None) -> int:
     from tracker.store.db import database
 
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    # A queue other workers read: each claimed reminder becomes its own send_reminder job,
+    # so a busy minute's sends are shared by all the workers. Immediate (tests, a
+    # one-process demo): the tick sends them itself.
+    enqueue = None if huey.immediate else _enqueue_reminder
     with app().app_context(), database.connection_context():
-        return len(service.tick(moment))
+        return len(service.tick(moment, enqueue=enqueue))
+
+
+def _enqueue_reminder(claim_id: int, lease_end: datetime) -> None:
+    send_reminder(claim_id, lease_end.isoformat())
+
+
+@huey.task(retries=0)
+def send_reminder(claim_id: int, lease_end: str) -> str:
+    """Send one reminder the tick claimed (exactly once: tracker.jobs.reminders.send_claimed);
+    a failed send is retried by the tick from its claim, not by huey."""
+    from tracker.jobs import reminders as service
+
+    with _app_context():
+        return service.send_claimed(claim_id, datetime.fromisoformat(lease_end),
+                                    datetime.now(UTC))
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -68,6 +68,28 @@ def parsed_spec(data: dict) -> plan_spec.PlanSpec:
     return spec
 
 
+_SPEC_TEXTS: dict[str, plan_spec.PlanSpec] = {}
+
+
+def _spec_of_text(text: str) -> plan_spec.PlanSpec:
+    """``parsed_spec`` for a revision's stored JSON text: equal texts (plans copied from
+    one template) share one PlanSpec object, found without decoding the JSON again."""
+    spec = _SPEC_TEXTS.get(text)
+    if spec is None:
+        spec = parsed_spec(json.loads(text))
+        if len(_SPEC_TEXTS) >= _SPECS_MAX:
+            _SPEC_TEXTS.clear()
+        _SPEC_TEXTS[text] = spec
+    return spec
+
+
+def _id_list(ids: list[int]) -> SQL:
+    """``(1,2,3)`` for ``field.in_(...)``: row ids written into the SQL as integers (each
+    through ``int``), so a batch of hundreds costs no bound parameter each, which peewee
+    builds one by one (most of a large IN query's cost)."""
+    return SQL("(" + ",".join(str(int(i)) for i in ids) + ")")
+
+
 def _changes(ids: list[int]):
     """The plans' phase transitions, pauses, taper holds and booked sessions, in one query.
 
@@ -75,23 +97,23 @@ def _changes(ids: list[int]):
     round trips. Columns: kind, plan, first day, second day, phase, text, time (a pause's
     areas), id. Area pauses come back as (pause, areas) to be resolved to items.
     """
-    null = SQL("NULL")
+    null, listed = SQL("NULL"), _id_list(ids)
     query = (
         PhaseTransition.select(Value("t"), PhaseTransition.plan, PhaseTransition.on, null,
                                PhaseTransition.to_phase, PhaseTransition.reason, null,
                                PhaseTransition.id)
-        .where(PhaseTransition.plan.in_(ids))
+        .where(PhaseTransition.plan.in_(listed))
         .union_all(PlanPause.select(Value("p"), PlanPause.plan, PlanPause.start, PlanPause.end,
                                     null, PlanPause.scope, PlanPause.areas, PlanPause.id)
-                   .where(PlanPause.plan.in_(ids)))
+                   .where(PlanPause.plan.in_(listed)))
         .union_all(PlanHold.select(Value("h"), PlanHold.plan, PlanHold.start, PlanHold.end,
                                    null, PlanHold.kind, null, PlanHold.id)
-                   .where(PlanHold.plan.in_(ids)))
+                   .where(PlanHold.plan.in_(listed)))
         .union_all(SessionBooking.select(Value("b"), SessionBooking.plan,
                                          SessionBooking.original_day, SessionBooking.day, null,
                                          SessionBooking.item_key, SessionBooking.time,
                                          SessionBooking.id)
-                   .where(SessionBooking.plan.in_(ids)))
+                   .where(SessionBooking.plan.in_(listed)))
         .order_by(SQL("1"), SQL("3"), SQL("8"))  # each kind by its first day, then id
         .tuples()
     )
@@ -274,13 +296,97 @@ def _load(plan_list: list[Plan], day: date | None = None):
     return inputs, marks
 
 
+CHUNK = 500  # ids in one IN list: well under SQLite's parameter limit
+
+
+def load_days(plan_list: list[Plan], days) -> tuple[
+        dict[int, schedule.PlanInput], dict[tuple[int, date], dict[str, today_model.Mark]]]:
+    """The engine's input for many plans and their marks on each of ``days``, as
+    ``day_view`` loads them one plan at a time, in a fixed number of queries for each
+    CHUNK plans (revisions, the UNION of changes, check-offs; the therapists' own
+    techniques too when an area pause needs them): a batch's queries do not grow with
+    its plans. Returns the inputs by plan id and the marks by (plan id, day).
+
+    Each plan's completions are of its own "after done" items only, exactly as
+    ``plan_input`` gives them for that plan alone."""
+    wanted_days = set(days)
+    days = sorted(wanted_days)
+    inputs: dict[int, schedule.PlanInput] = {}
+    marks: dict[tuple[int, date], dict[str, today_model.Mark]] = defaultdict(dict)
+    for first in range(0, len(plan_list), CHUNK):
+        chunk = plan_list[first:first + CHUNK]
+        ids = [p.id for p in chunk]
+        revisions: dict[int, list[schedule.Revision]] = defaultdict(list)
+        for plan_id, effective_from, text in (  # the JSON as stored: see _spec_of_text
+                PlanRevision.select(PlanRevision.plan, PlanRevision.effective_from,
+                                    PlanRevision.spec.cast("TEXT"))
+                .where(PlanRevision.plan.in_(_id_list(ids)))
+                .order_by(PlanRevision.effective_from, PlanRevision.id).tuples()):
+            revisions[plan_id].append(schedule.Revision(effective_from, _spec_of_text(text)))
+        transitions, pauses, holds, bookings = _changes(ids)
+        keys_of = {plan_id: _after_done_keys(revs) for plan_id, revs in revisions.items()}
+        keys = set().union(*keys_of.values())
+        done: dict[int, list[schedule.Completion]] = defaultdict(list)
+        wanted = [CheckOff.day.in_(days)] if days else []
+        if keys:  # only the plans with such items: the others' history is not read
+            wanted.append(CheckOff.plan.in_(_id_list(
+                              [plan_id for plan_id, own in keys_of.items() if own]))
+                          & (CheckOff.status == CheckOff.DONE)
+                          & CheckOff.item_key.in_(sorted(keys)))
+        if wanted:
+            query = (CheckOff.select(CheckOff.plan, CheckOff.item_key, CheckOff.day,
+                                     CheckOff.status, CheckOff.skip_reason)
+                     .where(CheckOff.plan.in_(_id_list(ids)) & reduce(operator.or_, wanted))
+                     .order_by(CheckOff.day))
+            # The cursor's own rows: tens of thousands, and peewee's per-row conversion
+            # costs more than the query. Only the day needs one (text on SQLite).
+            dates: dict = {}
+            for plan_id, item_key, day, status, skip_reason in database.execute_sql(
+                    *query.sql()):
+                on = dates.get(day)
+                if on is None:
+                    on = dates[day] = _day(day)
+                if status == CheckOff.DONE and item_key in keys_of.get(plan_id, ()):
+                    done[plan_id].append(schedule.Completion(item_key, on))
+                if on in wanted_days:
+                    marks[(plan_id, on)][item_key] = today_model.Mark(status, skip_reason)
+        for plan in chunk:
+            inputs[plan.id] = schedule.PlanInput(
+                start=plan.start,
+                revisions=tuple(revisions[plan.id]),
+                transitions=tuple(transitions[plan.id]),
+                pauses=tuple(_with_items(pauses[plan.id], revisions[plan.id])),
+                completions=tuple(done[plan.id]),
+                moves=tuple(bookings[plan.id]),
+                holds=tuple(holds[plan.id]),
+            )
+    return inputs, marks
+
+
+def current_plan_rows(client_ids: list[int]) -> dict:
+    """Each client's current plan as ``current_plans`` picks it, as a plain row (id,
+    client, start: what ``load_days`` reads), for batches of thousands."""
+    found: dict = {}
+    for start in range(0, len(client_ids), CHUNK):
+        query = (
+            Plan.select(Plan.id, Plan.client, Plan.start)
+            .where(Plan.client.in_(_id_list(client_ids[start:start + CHUNK]))
+                   & (Plan.status != Plan.FINISHED))
+            .order_by(Plan.start.desc(), Plan.id.desc())
+            .namedtuples()
+        )
+        for plan in query:
+            found.setdefault(plan.client, plan)
+    return found
+
+
 def current_plans(client_ids: list[int]) -> dict[int, Plan]:
     """Each client's current plan (as queries.current_plan picks it), in batched queries."""
     found: dict[int, Plan] = {}
-    for start in range(0, len(client_ids), 500):  # stay under SQLite's parameter limit
+    for start in range(0, len(client_ids), CHUNK):  # stay under SQLite's parameter limit
         query = (
             Plan.select()
-            .where(Plan.client.in_(client_ids[start:start + 500])
+            .where(Plan.client.in_(client_ids[start:start + CHUNK])
                    & (Plan.status != Plan.FINISHED))
             .order_by(Plan.start.desc(), Plan.id.desc())
         )
