@@ -63,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.offline import routes as offline
     from tracker.web.plans import routes as plans
     from tracker.web.progress import routes as progress
+    from tracker.web.questionnaires import routes as questionnaires
     from tracker.web.push import routes as push
     from tracker.web.settings import alert_routes as alerts
     from tracker.web.settings import audit_routes as audit
@@ -89,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(push.bp)
     app.register_blueprint(offline.bp)
     app.register_blueprint(messages.bp)
+    app.register_blueprint(questionnaires.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app
