@@ -63,8 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.offline import routes as offline
     from tracker.web.plans import routes as plans
     from tracker.web.progress import routes as progress
-    from tracker.web.questionnaires import routes as questionnaires
     from tracker.web.push import routes as push
+    from tracker.web.questionnaires import routes as questionnaires
     from tracker.web.settings import alert_routes as alerts
     from tracker.web.settings import audit_routes as audit
     from tracker.web.settings import reminder_routes as reminders
