@@ -155,7 +155,7 @@ def test_the_psfs_asks_five_activities_by_label_with_last_names_filled_in(world,
 
 def test_a_draft_is_saved_and_reopens_then_completes(world, app):
     ann = _as(app, "a@example.org")
-    response = _post(ann, "/questionnaires/psfs", action="draft",
+    response = _post(ann, "/questionnaires/psfs", save="draft",
                      **_psfs(activity_1=("Sitting through a meeting", 3)))
     assert response.status_code == 302 and response.headers["Location"] == "/questionnaires"
     saved = _response(world)
@@ -167,7 +167,7 @@ def test_a_draft_is_saved_and_reopens_then_completes(world, app):
     assert 'value="Sitting through a meeting"' in html
     assert 'id="activity_1-3" value="3" checked' in html
     assert "Your answers saved for later are filled in below." in html
-    response = _post(ann, "/questionnaires/psfs", action="complete",
+    response = _post(ann, "/questionnaires/psfs", save="complete",
                      **_psfs(activity_1=("Sitting through a meeting", 3),
                              activity_2=("Putting on socks", 6)))
     assert response.status_code == 302
@@ -180,9 +180,9 @@ def test_a_draft_is_saved_and_reopens_then_completes(world, app):
 
 def test_todays_answers_are_corrected_today(world, app):
     ann = _as(app, "a@example.org")
-    assert _post(ann, "/questionnaires/groc", action="complete", change="1").status_code == 302
+    assert _post(ann, "/questionnaires/groc", save="complete", change="1").status_code == 302
     assert "You answered this today" in ann.get("/questionnaires/groc").get_data(as_text=True)
-    assert _post(ann, "/questionnaires/groc", action="complete", change="2").status_code == 302
+    assert _post(ann, "/questionnaires/groc", save="complete", change="2").status_code == 302
     with database.connection_context():
         rows = list(QuestionnaireResponse.select().where(
             QuestionnaireResponse.instrument == "groc"))
@@ -196,7 +196,7 @@ def test_answers_of_another_day_are_refused(world, app):
     with database.connection_context():
         store.save_answers(world["ann"], "groc", {"change": 1}, today=yesterday, complete=True)
     ann = _as(app, "a@example.org")
-    response = _post(ann, "/questionnaires/groc", action="complete", change="3",
+    response = _post(ann, "/questionnaires/groc", save="complete", change="3",
                      day=yesterday.isoformat())
     assert response.status_code == 400
     assert (f"These answers were given on {yesterday:%-d %B}: answers can only be given or "
@@ -217,7 +217,7 @@ def test_answers_of_another_day_are_refused(world, app):
 ])
 def test_bad_answers_are_400_with_the_form_kept(world, app, data, message):
     ann = _as(app, "a@example.org")
-    response = _post(ann, "/questionnaires/psfs", action="complete",
+    response = _post(ann, "/questionnaires/psfs", save="complete",
                      name_activity_3="Walking the dog", activity_3="7", **data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -228,7 +228,7 @@ def test_bad_answers_are_400_with_the_form_kept(world, app, data, message):
 
 
 def test_finishing_with_nothing_answered_is_refused(world, app):
-    response = _post(_as(app, "a@example.org"), "/questionnaires/psfs", action="complete",
+    response = _post(_as(app, "a@example.org"), "/questionnaires/psfs", save="complete",
                      name_activity_1="Sitting")
     assert response.status_code == 400
     assert "Not saved yet: Answer at least 1 of 5 to finish." in response.get_data(as_text=True)
@@ -238,13 +238,13 @@ def test_finishing_with_nothing_answered_is_refused(world, app):
 
 @pytest.mark.parametrize("data", [{"change": "4"}, {"change": "-4"}, {"change": "much"}])
 def test_a_choice_out_of_range_is_400(world, app, data):
-    response = _post(_as(app, "a@example.org"), "/questionnaires/groc", action="complete",
+    response = _post(_as(app, "a@example.org"), "/questionnaires/groc", save="complete",
                      **data)
     assert response.status_code == 400
     assert "Please choose one of the answers listed." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("data", [{"action": "publish"}, {"op_id": "x"}, {"day": "soon"}])
+@pytest.mark.parametrize("data", [{"save": "publish"}, {"op_id": "x"}, {"day": "soon"}])
 def test_a_malformed_post_is_400_never_500(world, app, data):
     response = _post(_as(app, "a@example.org"), "/questionnaires/groc", change="1", **data)
     assert response.status_code == 400
@@ -261,10 +261,10 @@ def test_without_the_csrf_token_nothing_is_saved(world, app):
 def test_a_replayed_offline_post_is_applied_once(world, app):
     ann = _as(app, "a@example.org")
     key = "op-questionnaire-0001"
-    assert _post(ann, "/questionnaires/groc", action="complete", change="1",
+    assert _post(ann, "/questionnaires/groc", save="complete", change="1",
                  op_id=key).status_code == 302
     # the same queued change again (a lost response, a second tab): not applied twice
-    assert _post(ann, "/questionnaires/groc", action="complete", change="3",
+    assert _post(ann, "/questionnaires/groc", save="complete", change="3",
                  op_id=key).status_code == 302
     saved = _response(world, "groc")
     assert saved.answers == {"change": 1}
@@ -276,7 +276,7 @@ def test_the_client_reads_earlier_answers_with_the_change_from_the_first(world, 
                            names={"activity_1": "Sitting", "activity_2": "Socks"},
                            today=world["today"] - timedelta(days=14), complete=True)
     ann = _as(app, "a@example.org")
-    assert _post(ann, "/questionnaires/psfs", action="complete",
+    assert _post(ann, "/questionnaires/psfs", save="complete",
                  **_psfs(activity_1=("Sitting", 6), activity_2=("Socks", 7))).status_code == 302
     html = ann.get("/questionnaires/psfs/history").get_data(as_text=True)
     assert ("Score <strong>6.5</strong> of 10 (2 of 5 answered), +3 since your first answer "
@@ -303,8 +303,8 @@ def test_a_due_questionnaire_shows_on_today_until_answered(world, app):
     assert "A questionnaire is due" in html
     assert '<a class="button primary" href="/questionnaires/psfs">Answer the Patient-Specific' \
         in html
-    _post(ann, "/questionnaires/psfs", action="complete", **_psfs(activity_1=("Sitting", 5)))
-    _post(ann, "/questionnaires/groc", action="complete", change="0")
+    _post(ann, "/questionnaires/psfs", save="complete", **_psfs(activity_1=("Sitting", 5)))
+    _post(ann, "/questionnaires/groc", save="complete", change="0")
     assert "A questionnaire is due" not in ann.get("/today").get_data(as_text=True)
 
 

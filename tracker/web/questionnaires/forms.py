@@ -26,7 +26,8 @@ class AnswerForm(OfflineForm):
     """The CSRF token, the offline key, which button was pressed and, from a phone that
     queued the answers offline, the day they were given."""
 
-    action = StringField(validators=[Optional(), AnyOf([DRAFT, COMPLETE])])
+    # not "action": a field by that name would hide the form's own action property from JS
+    save = StringField(validators=[Optional(), AnyOf([DRAFT, COMPLETE])])
     day = DateField(validators=[Optional()], invalid_value_message="Please give a valid date.")
 
 

@@ -96,7 +96,7 @@ def answer(instrument_id: str):
     if posted.errors:
         return _form(instrument, today, existing, posted, form, status=400,
                      error="Please correct the answers marked below; nothing was saved yet.")
-    complete = form.action.data in (None, "", COMPLETE)
+    complete = form.save.data in (None, "", COMPLETE)
     try:
         offline.apply_once(current_user, form.op_id.data, lambda: store.save_answers(
             current_user, instrument.id, posted.answers, today=today, names=posted.names,
