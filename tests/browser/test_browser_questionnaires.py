@@ -68,6 +68,15 @@ def demo_client_with_psfs(page: Page, live_server):
     expect(page.get_by_text("Demo Client will be asked the Patient-Specific Functional "
                             "Scale at the start and every 2 weeks.")).to_be_visible()
     no_axe_violations(page)
+    page.locator("#questionnaires").scroll_into_view_if_needed()
+    shoot(page, "client-page")
+    page.get_by_role("link", name="Remove the Patient-Specific Functional Scale").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Take the Patient-Specific Functional Scale off Demo Client's plan?")
+    no_axe_violations(page)
+    page.get_by_role("link", name="Cancel, keep it").click()  # asked first: still there
+    expect(page.locator("#questionnaires")).to_contain_text(
+        "Patient-Specific Functional Scale: at the start and every 2 weeks")
     page.context.clear_cookies()
     log_in(page, live_server, "client@example.com", PASSWORD)
     yield client_id
@@ -132,6 +141,8 @@ def test_answers_given_offline_are_sent_once_when_back_online(
     email = f"questionnaire{next(_numbers)}@example.org"
     register_with_plan(page, live_server, email, "Quinn Offline")
     page.goto(f"{live_server}/today")
+    no_axe_violations(page)
+    shoot(page, "today")
     page.get_by_role("link", name="Answer the Patient-Specific Functional Scale").click()
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now through the worker, which stores the page
