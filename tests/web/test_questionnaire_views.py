@@ -1,5 +1,6 @@
 """Questionnaires on the web (issue 19): the client's list, answer and history pages, the
 questionnaire due on /today, and the plan author's add/remove on the client page."""
+import json
 import re
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ import pytest
 
 from tests.conftest import Auth, csrf_token, make_user
 from tracker.domain import library
-from tracker.store import plans
+from tracker.store import instruments, plans
 from tracker.store import questionnaires as store
 from tracker.store.db import database
 from tracker.store.models import (
@@ -360,6 +361,8 @@ def test_the_author_sees_adds_and_removes_questionnaires(world, app):
      "Please give a number of weeks from 1 to 52, or leave it empty."),
     ({"questionnaire-instrument": "groc", "questionnaire-every_weeks": "0"},
      "Please give a number of weeks from 1 to 52, or leave it empty."),
+    ({"questionnaire-instrument": "groc", "questionnaire-every_weeks": "two"},
+     "Please give a number of weeks from 1 to 52, or leave it empty."),
     ({"questionnaire-instrument": "groc"},
      "Please choose when it is asked: at the start, every few weeks or at each phase change."),
 ])
@@ -376,3 +379,44 @@ def test_the_second_therapist_sees_the_questionnaires_read_only(world, app):
     html = _as(app, "s@example.org").get(f"/clients/{world['ann'].id}").get_data(as_text=True)
     assert "<strong>Global rating of change</strong>: at the start" in html
     assert "/questionnaires/groc/remove" not in html and "Add the questionnaire" not in html
+
+
+# --- a clinic's own instrument ------------------------------------------------------------
+
+def _yes_no_file(folder):
+    """A clinic's licensed 24-statement yes/no questionnaire (placeholder statements)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "disability.json").write_text(json.dumps({
+        "id": "disability", "name": "Back disability index",
+        "items": [{"key": f"s{n}", "text": f"Statement {n} about today.",
+                   "response": {"kind": "yes_no"}} for n in range(1, 25)],
+        "scoring": {"method": "sum"}, "range": [0, 24], "higher_is_better": False,
+        "mcid": None, "source": "A clinic's licensed copy.", "licence": "Licensed to us."}))
+
+
+def test_a_clinics_yes_no_questionnaire_is_a_list_that_works(world, app, tmp_path):
+    _yes_no_file(tmp_path / "instruments")
+    app.extensions["instruments"] = instruments.load(tmp_path / "instruments")
+    with database.connection_context():
+        store.assign(world["plan"], "disability",
+                     instruments=app.extensions["instruments"].instruments)
+    ann = _as(app, "a@example.org")
+    html = ann.get("/questionnaires/disability").get_data(as_text=True)
+    assert html.count('<fieldset class="pain-scale q-answer q-yes_no"') == 24
+    assert '<legend>Statement 24 about today.</legend>' in html
+    assert 'id="s1-no" value="no"' in html and 'id="s1-yes" value="yes"' in html
+    some = {f"s{n}": "yes" if n <= 3 else "no" for n in range(1, 11)}
+    assert _post(ann, "/questionnaires/disability", save="draft", **some).status_code == 302
+    saved = _response(world, "disability")
+    assert (saved.status, saved.score, len(saved.answers)) == ("draft", None, 10)
+    response = _post(ann, "/questionnaires/disability", save="complete", **some)
+    assert response.status_code == 400  # a sum needs every statement
+    assert "Not saved yet: Answer at least 24 of 24 to finish." in response.get_data(
+        as_text=True)
+    assert 'id="s3-yes" value="yes" checked' in response.get_data(as_text=True)
+    every = {f"s{n}": "yes" if n <= 3 else "no" for n in range(1, 25)}
+    assert _post(ann, "/questionnaires/disability", save="complete", **every).status_code == 302
+    assert (_response(world, "disability").status, _response(world, "disability").score) == (
+        "complete", 3.0)
+    bad = _post(ann, "/questionnaires/disability", save="complete", **{**every, "s5": "maybe"})
+    assert bad.status_code == 400 and "Please answer yes or no." in bad.get_data(as_text=True)

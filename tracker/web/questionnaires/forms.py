@@ -90,6 +90,20 @@ def read_answers(instrument: Instrument, formdata) -> Answers:
     return result
 
 
+WEEKS_MESSAGE = (f"Please give a number of weeks from 1 to {MAX_EVERY_WEEKS}, or leave it "
+                 "empty.")
+
+
+class _WeeksField(IntegerField):
+    """Every N weeks; text that is not a whole number gets the same plain message."""
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(WEEKS_MESSAGE) from None
+
+
 class AssignForm(FlaskForm):
     """Add a questionnaire to a client's plan, or change when it is asked."""
 
@@ -97,10 +111,8 @@ class AssignForm(FlaskForm):
                              validate_choice=True,
                              invalid_choice_message="Please choose a questionnaire listed.")
     at_start = BooleanField("At the start of the plan")
-    every_weeks = IntegerField(
-        "Then every … weeks", validators=[Optional(), NumberRange(
-            1, MAX_EVERY_WEEKS, message=f"Please give a number of weeks from 1 to "
-                                        f"{MAX_EVERY_WEEKS}, or leave it empty.")])
+    every_weeks = _WeeksField("Then every … weeks", validators=[
+        Optional(), NumberRange(1, MAX_EVERY_WEEKS, message=WEEKS_MESSAGE)])
     at_phase_change = BooleanField("At each phase change")
 
     def validate(self, extra_validators=None) -> bool:
