@@ -32,7 +32,7 @@ def no_horizontal_scroll(page: Page) -> None:
 
 def shoot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (360, 1280):
+    for width in (320, 360, 1280):  # 320 must not break either
         page.set_viewport_size({"width": width, "height": 900})
         no_horizontal_scroll(page)
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
