@@ -27,7 +27,8 @@ const PAGES_CACHE = `pages-${VERSION}`;
 const OFFLINE_PAGE = PRECACHE[PRECACHE.length - 1];
 // Pages kept for offline use, by path prefix: the day's plan, the plan, the check-in,
 // progress and the how-to instructions.
-const OFFLINE_PAGES = ["/today", "/plan", "/checkin", "/progress", "/library/"];
+const OFFLINE_PAGES = ["/today", "/plan", "/checkin", "/progress", "/library/",
+  "/questionnaires"];
 // Stored again when a new version takes over, so they work offline straight away.
 const WARM_PAGES = ["/today", "/plan", "/checkin"];
 

@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from tracker.web.plans import routes as plans
     from tracker.web.progress import routes as progress
     from tracker.web.push import routes as push
+    from tracker.web.questionnaires import routes as questionnaires
     from tracker.web.settings import alert_routes as alerts
     from tracker.web.settings import audit_routes as audit
     from tracker.web.settings import reminder_routes as reminders
@@ -92,6 +93,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(offline.bp)
     app.register_blueprint(messages.bp)
     app.register_blueprint(handout.bp)
+    app.register_blueprint(questionnaires.bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

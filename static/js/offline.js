@@ -9,6 +9,8 @@
   const user = body.dataset.user;
   const Outbox = window.Outbox;
   const canQueue = Boolean(user && Outbox && window.indexedDB);
+  // Forms posted without htmx that queue offline, by their data-offline kind.
+  const PLAIN_FORMS = ["checkin", "questionnaire"];
 
   // --- the service worker ---
 
@@ -140,10 +142,13 @@
 
   // --- queueing ---
 
-  function fieldsOf(form) {
-    return [...new FormData(form)].filter(
+  // The button pressed counts too: "Save answers" and "Save for later" post the same form.
+  function fieldsOf(form, submitter) {
+    const fields = [...new FormData(form)].filter(
       ([name, value]) => name !== "csrf_token" && name !== "op_id" && typeof value === "string",
     );
+    if (submitter && submitter.name) fields.push([submitter.name, submitter.value]);
+    return fields;
   }
 
   function localDate() {
@@ -152,17 +157,19 @@
     return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
   }
 
-  async function queue(form, key) {
+  async function queue(form, key, submitter) {
     const change = {
       key: key || Outbox.newKey(),
       user,
       url: new URL(form.action).pathname,
-      fields: fieldsOf(form),
+      fields: fieldsOf(form, submitter),
       kind: form.dataset.offline,
       label: form.dataset.label || "",
     };
-    if (change.kind === "checkin" && !change.fields.some(([name]) => name === "day")) {
-      change.fields.push(["day", localDate()]);  // a missed day filled in keeps its own
+    if (PLAIN_FORMS.includes(change.kind) && !change.fields.some(([name]) => name === "day")) {
+      // a missed day filled in keeps its own; questionnaire answers are refused on a later
+      // day (the server says so), never saved as that day's
+      change.fields.push(["day", localDate()]);
     }
     await Outbox.add(change);
     show(form, change);
@@ -204,13 +211,13 @@
       const form = offlineForm(event.detail.elt);
       if (form) queue(form, form.dataset.opKey);
     });
-    // Plain forms (the check-in) queue when submitted offline.
+    // Plain forms (the check-in, a questionnaire's answers) queue when submitted offline.
     body.addEventListener("submit", (event) => {
       const form = event.target;
-      if (navigator.onLine || form.dataset.offline !== "checkin") return;
+      if (navigator.onLine || !PLAIN_FORMS.includes(form.dataset.offline)) return;
       event.preventDefault();
-      queue(form).then(() => {
-        const saved = document.getElementById("checkin-saved-offline");
+      queue(form, null, event.submitter).then(() => {
+        const saved = document.getElementById(`${form.dataset.offline}-saved-offline`);
         if (saved) {
           saved.hidden = false;
           form.hidden = true;

@@ -290,7 +290,9 @@ def test_reminder_done_action_checks_items_off_without_a_session(app, service, u
         detail = reminders.SENDERS[select.PUSH](user, reminder(user, ["s0", "s1", "s3"]))
     assert detail == "push: 1 sent, 0 gone, 0 failed"
     [payload] = service.payloads
-    assert payload["body"] == "Stretch 0, Stretch 1 and Stretch 3"
+    # the plan is self-guided and starts today: its default questionnaire is due (issue 19)
+    assert payload["body"] == ("Stretch 0, Stretch 1 and Stretch 3. A short questionnaire is "
+                               "due today.")
     assert payload["url"] == "/today" and payload["tag"].startswith("selfcare-")
     response = app.test_client().post(payload["done_url"])  # no login, no CSRF token
     assert response.status_code == 200
@@ -308,7 +310,7 @@ def test_done_checks_off_the_listed_item_not_another_with_the_same_name(app, ser
                                  created_by=user)
         reminders.SENDERS[select.PUSH](user, reminder(user, ["a"], names={"a": "Stretch"}))
     [payload] = service.payloads
-    assert payload["body"] == "Stretch"
+    assert payload["body"] == "Stretch. A short questionnaire is due today."
     response = app.test_client().post(payload["done_url"])
     assert response.status_code == 200 and response.json == {"checked": ["a"]}
     with database.connection_context():
@@ -330,6 +332,19 @@ def test_session_reminder_payload(app, service, user, plan):
         reminders.SENDERS[select.PUSH](user, session)
     [payload] = service.payloads
     assert payload["title"] == "Your session is tomorrow" and "done_url" not in payload
+
+
+def test_the_push_reminder_mentions_it(app, service, user, plan):
+    """The plan is self-guided and starts today: the PSFS is due (the default)."""
+    subscribe_device(service, user)
+    with app.app_context(), database.connection_context():
+        reminders.SENDERS[select.PUSH](user, reminder(user, ["s0"]))
+        session = reminder(user, (), session="Deep tissue massage at 10:00")
+        reminders.SENDERS[select.PUSH](user, session)
+    first, second = service.payloads
+    assert first["body"] == "Stretch 0. A short questionnaire is due today."
+    assert second["body"] == "Deep tissue massage at 10:00"
+
 
 
 # --- GET /sw.js ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import PASSWORD, Auth, _close, csrf_token, new_app
 from tests.images import transparent_png
 from tracker.domain import library
-from tracker.store import invites, photos, plans
+from tracker.store import invites, photos, plans, questionnaires
 from tracker.store.db import database
 from tracker.store.models import (
     CareLink,
@@ -145,6 +145,11 @@ MATRIX = {
     "messages.client_thread": (OWNER_T, {"client_id": "{a}"}),
     "handout.own": (CLIENT, {}),
     "handout.client": (OWNER_T, {"client_id": "{a}"}),
+    "questionnaires.index": (CLIENT, {}),
+    "questionnaires.answer": (A_AS_CLIENT, {"instrument_id": "psfs"}),  # on A's plan only
+    "questionnaires.history": (CLIENT, {"instrument_id": "psfs"}),
+    "questionnaires.assign": (OWNER_T, {"client_id": "{a}"}),
+    "questionnaires.unassign": (OWNER_T, {"client_id": "{a}", "instrument_id": "psfs"}),
 }
 
 
@@ -205,6 +210,7 @@ def world_db(tmp_path_factory):
         today = plans.local_today(a)
         plan = plans.assign(a, library.template("acute-therapist-led")["spec"],
                             plans.monday_of(today), therapist=t, title="Ann's plan")
+        questionnaires.assign(plan, "psfs")
         CheckIn.create(client=a, day=today - timedelta(days=1), back_pain=2, leg_pain=5,
                        note=A_SECRET)
         note = SessionNote.create(plan=plan, client=a, therapist=t, item_key="massage",
@@ -336,6 +342,8 @@ SECOND_THERAPIST = {
     "notes.new": {"GET": 200, "POST": 422},  # their own notes (an empty form: 422)
     "notes.edit": {"GET": 404, "POST": 404},  # T's note
     "notes.delete": {"GET": 404, "POST": 404},
+    "questionnaires.assign": {"POST": 403},  # the plan's questionnaires are T's to change
+    "questionnaires.unassign": {"GET": 403, "POST": 403},
 }
 
 

@@ -22,7 +22,7 @@ from peewee import CharField, DateField, DateTimeField, TextField
 from tests.conftest import PASSWORD, Auth, csrf_token, make_user
 from tests.images import transparent_png
 from tracker.domain import builder, library
-from tracker.store import accounts, invites, photos, plans, tokens
+from tracker.store import accounts, invites, photos, plans, questionnaires, tokens
 from tracker.store.db import database
 from tracker.store.models import (
     ALL_MODELS,
@@ -139,6 +139,12 @@ ROUTES = {
     "push.unsubscribe": (A, {}, {"endpoint": "text"}),
     "messages.thread": (A, {"therapist_id": "{t}"}, {"body": "text"}),
     "messages.client_thread": (T, {"client_id": "{a}"}, {"body": "text"}),
+    "questionnaires.answer": (A, {"instrument_id": "psfs"}, {
+        "name_activity_1": "text", "activity_1": "pain", "name_activity_2": "text",
+        "activity_2": "pain", "save": ["draft", "complete"], "day": "date", "op_id": "text"}),
+    "questionnaires.assign": (T, {"client_id": "{a}"}, {
+        "questionnaire-instrument": ["psfs", "groc"], "questionnaire-at_start": "bool",
+        "questionnaire-every_weeks": "int", "questionnaire-at_phase_change": "bool"}),
 }
 ROUTES["library.edit"] = (T, {"technique_id": "{technique}"}, ROUTES["library.new"][2])
 # The photo's file itself is tested in tests/web/test_photo_views.py; here its words.
@@ -168,6 +174,7 @@ NO_FIELDS = {
     "settings.export": (A, {}),
     "settings.sign_out_device": (A, {"session_id": "1"}),
     "settings.sign_out_everywhere": (A, {}),
+    "questionnaires.unassign": (T, {"client_id": "{a}", "instrument_id": "psfs"}),
 }
 # The builder's fields are many and numbered: fuzzed separately from a real draft.
 BUILDER = {"builder.update"}
@@ -189,6 +196,7 @@ def _world(app) -> dict:
         today = plans.local_today(a)
         plan = plans.assign(a, library.template("acute-therapist-led")["spec"],
                             plans.monday_of(today), therapist=t, title="Ann's plan")
+        questionnaires.assign(plan, "psfs")
         CheckIn.create(client=a, day=today - timedelta(days=1), back_pain=2, leg_pain=5)
         technique = Technique.create(slug="theos-own-abc123", name="Theo's own stretch",
                                      kind="stretch", owner=t, instructions=["Hold it."])

@@ -16,6 +16,7 @@ def build_payload(
     url: str = "/today",
     session: str | None = None,
     tag: str | None = None,
+    questionnaire_due: bool = False,
 ) -> dict:
     """The JSON the service worker shows (see static/sw.js).
 
@@ -27,8 +28,11 @@ def build_payload(
     if session:
         payload = {"title": "Your session is tomorrow", "body": session, "url": url}
     else:
-        payload = {"title": "Time for your stretches", "body": items_line(reminder_items),
-                   "url": url}
+        body = items_line(reminder_items)
+        if questionnaire_due:  # issue 19: a questionnaire due today is mentioned too
+            note = "A short questionnaire is due today."
+            body = f"{body}. {note}" if reminder_items else note
+        payload = {"title": "Time for your stretches", "body": body, "url": url}
         if done_url and reminder_items:
             payload["actions"] = [{"action": "done", "title": "Done all"}]
             payload["done_url"] = done_url

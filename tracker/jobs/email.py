@@ -10,6 +10,7 @@ import smtplib
 import ssl
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -22,13 +23,26 @@ from tracker.domain.reminder_select import SESSION_EVE, Reminder
 from tracker.store import files
 
 
-def subject_and_lines(reminder: Reminder) -> tuple[str, list[str]]:
-    """What the message says, in plain words."""
+def subject_and_lines(reminder: Reminder,
+                      questionnaires: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """What the message says, in plain words; ``questionnaires``: the names of those due
+    today (issue 19), said after the items."""
     if reminder.slot == SESSION_EVE:
         return "Your session is tomorrow", [f"Tomorrow: {reminder.session}."]
     count = len(reminder.items)
     noun = "item" if count == 1 else "items"
-    return f"Today's plan: {count} {noun} to do", list(reminder.item_names)
+    lines = list(reminder.item_names)
+    if questionnaires:
+        lines.append(questionnaire_line(questionnaires))
+    return f"Today's plan: {count} {noun} to do", lines
+
+
+def questionnaire_line(names: Sequence[str]) -> str:
+    """ "A short questionnaire is due today: the Patient-Specific Functional Scale." """
+    if len(names) == 1:
+        return f"A short questionnaire is due today: the {names[0]}."
+    listed = ", ".join(f"the {n}" for n in names[:-1]) + f" and the {names[-1]}"
+    return f"Short questionnaires are due today: {listed}."
 
 
 # Control characters, invisible format characters and the Unicode line and paragraph
@@ -80,9 +94,9 @@ def _html(subject: str, body: str) -> str:
 
 def compose(
     *, to_name: str, to_email: str, sender: str, reminder: Reminder, today_url: str,
-    unsubscribe_url: str,
+    unsubscribe_url: str, questionnaires: Sequence[str] = (),
 ) -> EmailMessage:
-    subject, lines = subject_and_lines(reminder)
+    subject, lines = subject_and_lines(reminder, questionnaires)
     message = EmailMessage()
     # The same reminder always has the same Message-ID, so in the rare case it is sent again
     # (the worker died after the mail server took it, before the claim was marked sent),

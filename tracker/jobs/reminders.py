@@ -21,7 +21,7 @@ from tracker.domain.push_payload import build_payload
 from tracker.jobs import claims
 from tracker.jobs import email as email_channel
 from tracker.jobs.links import external_url, page_path
-from tracker.store import plans, queries
+from tracker.store import plans, queries, questionnaires
 from tracker.store.db import database
 from tracker.store.models import Plan, ReminderClaim, ReminderPreference, User
 from tracker.store.reminder_settings import preferences_of
@@ -142,6 +142,7 @@ def _send_email(user: User, reminder: select.Reminder) -> str:
         sender=config["MAIL_FROM"],
         reminder=reminder,
         today_url=external_url("today.today"),
+        questionnaires=questionnaires_due(user, reminder),
         unsubscribe_url=external_url("reminders.unsubscribe", token=unsubscribe_token(user)),
     )
     outbox = Path(current_app.instance_path) / "outbox"
@@ -164,7 +165,8 @@ def _send_push(user: User, reminder: select.Reminder) -> str:
         payload = build_payload((), url=today_path, session=reminder.session, tag=tag)
     else:
         payload = build_payload(reminder.item_names, _done_path(user, reminder),
-                                url=today_path, tag=tag)
+                                url=today_path, tag=tag,
+                                questionnaire_due=bool(questionnaires_due(user, reminder)))
     result = push.send_to_user(user, payload, current_app.config)
     if result.errors and not result.sent:
         raise push.PushFailed(f"{result.summary}: {result.errors[0].error}")
@@ -186,6 +188,19 @@ def _done_path(user: User, reminder: select.Reminder) -> str | None:
     token = done_token(current_app.config["SECRET_KEY"], user, plan.id, reminder.local_date,
                        keys)
     return page_path("push.done", token=token)
+
+
+def questionnaires_due(user: User, reminder: select.Reminder) -> tuple[str, ...]:
+    """The names of the questionnaires due on the reminder's day and not yet answered
+    (issue 19): a day's self-care reminder mentions them; the session-eve one does not."""
+    if reminder.session:
+        return ()
+    plan = queries.current_plan(user).first()
+    if plan is None:
+        return ()
+    offered = current_app.extensions["instruments"].instruments
+    return tuple(offered[i].name for i in questionnaires.due(plan, reminder.local_date,
+                                                             offered))
 
 
 SENDERS: dict[str, Callable[[User, select.Reminder], str]] = {

@@ -11,6 +11,7 @@ from tracker.store.models import CLIENT, Plan
 from tracker.web.access import role_required
 from tracker.web.checkin.routes import safety_screen
 from tracker.web.pages import render, wants_fragment
+from tracker.web.questionnaires.routes import questionnaires_due
 from tracker.web.today.forms import BookForm, CheckForm, SkipForm
 
 bp = Blueprint("today", __name__)
@@ -49,6 +50,7 @@ def _page(plan: Plan | None, day: date, today: date, status: int = 200,
         next_day=day + timedelta(days=1) if day < today else None,
         forms=_forms(),
         booking=booking,
+        questionnaires_due=questionnaires_due(plan, today) if plan and day == today else [],
         **safety_screen(checkins.status_context(current_user, plan, today)),
     )
 
