@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 DEVICES = ["desktop", "pixel"]
 CLIENT_PAGES = ["/today", "/plan", "/progress", "/settings"]
-COLUMNS = ["Name", "Flags", "Adherence (14 days)", "Last check-in", "Leg pain", "Phase",
+COLUMNS = ["Name", "Flags", "Adherence (14 days)", "Last check-in", "Leg pain", "Function", "Phase",
            "Next session", "Archive"]
 
 
@@ -134,8 +134,8 @@ def test_the_roster_is_a_table_on_a_wide_screen(pages, live_server):
     cells = [row.locator(f".col-{key}").bounding_box() for key in ("name", "flags", "pain")]
     assert cells[0]["y"] == cells[1]["y"] == cells[2]["y"]  # one line, side by side
     assert cells[0]["x"] < cells[1]["x"] < cells[2]["x"]
-    expect(row.locator("svg.sparkline")).to_be_visible()
-    assert row.locator("svg.sparkline").get_attribute("aria-label").startswith(
+    expect(row.locator(".col-pain svg.sparkline")).to_be_visible()
+    assert row.locator(".col-pain svg.sparkline").get_attribute("aria-label").startswith(
         "Leg pain, last 14 days: ")
     expect(page.get_by_label("Sort by")).to_be_hidden()  # the headers sort here
 
