@@ -59,6 +59,12 @@ def demo_client_with_psfs(page: Page, live_server):
     """The demo therapist adds the PSFS (every 2 weeks) to the demo client's plan on the
     client page; afterwards the demo accounts are left as they were found."""
     [(client_id,)] = live_server.rows("SELECT id FROM user WHERE email = 'client@example.com'")
+    # The demo's own PSFS story (two answers six weeks apart) is put aside for the test, so
+    # the change measured is from this test's first answer, and put back afterwards.
+    for table, where in _DEMO_ROWS:
+        live_server.rows(f"CREATE TABLE kept_{table} AS SELECT * FROM {table} WHERE {where}",
+                         client_id)
+        live_server.rows(f"DELETE FROM {table} WHERE {where}", client_id)
     log_in(page, live_server, "therapist@example.com", PASSWORD)
     page.goto(f"{live_server}/clients/{client_id}")
     card = page.locator("#questionnaires")
@@ -80,9 +86,14 @@ def demo_client_with_psfs(page: Page, live_server):
     page.context.clear_cookies()
     log_in(page, live_server, "client@example.com", PASSWORD)
     yield client_id
-    live_server.rows("DELETE FROM questionnaireresponse WHERE client_id = ?", client_id)
-    live_server.rows("DELETE FROM questionnaireschedule WHERE plan_id IN "
-                     "(SELECT id FROM plan WHERE client_id = ?)", client_id)
+    for table, where in _DEMO_ROWS:
+        live_server.rows(f"DELETE FROM {table} WHERE {where}", client_id)
+        live_server.rows(f"INSERT INTO {table} SELECT * FROM kept_{table}")
+        live_server.rows(f"DROP TABLE kept_{table}")
+
+
+_DEMO_ROWS = (("questionnaireresponse", "client_id = ?"),
+              ("questionnaireschedule", "plan_id IN (SELECT id FROM plan WHERE client_id = ?)"))
 
 
 def test_the_psfs_twice_two_weeks_apart_shows_a_meaningful_change(
@@ -133,6 +144,18 @@ def test_the_psfs_twice_two_weeks_apart_shows_a_meaningful_change(
     expect(first.locator("dl")).to_contain_text("Putting on socks")
     no_axe_violations(page)
     shoot(page, "history")
+
+    # The therapist's client page: the PSFS chart beside pain, the change marked meaningful.
+    page.context.clear_cookies()
+    log_in(page, live_server, "therapist@example.com", PASSWORD)
+    page.goto(f"{live_server}/clients/{client_id}")
+    card = page.locator("#function")
+    expect(card.get_by_role("heading", name="Patient-Specific Functional Scale")).to_be_visible()
+    expect(card.locator(".function-summary")).to_contain_text("meaningful")
+    expect(card.locator(".function-summary")).to_contain_text("Demo Client")
+    card.scroll_into_view_if_needed()
+    no_axe_violations(page)
+    shoot(page, "therapist-function")
 
 
 def test_answers_given_offline_are_sent_once_when_back_online(
