@@ -187,7 +187,7 @@ def test_the_summary_shows_each_answer(answered, app):
 
 def test_the_summary_without_answers(world, app):
     html = page(app, "t@example.org", f"/clients/{world['ann'].id}/summary")
-    part = html[html.index('<section class="summary-function"'):]
+    part = html[html.index('<section class="summary-function summary-function--empty"'):]
     assert words(part[:part.index("</section>")]).strip() == (
         "Function (questionnaires) No questionnaire answers yet.")
 
