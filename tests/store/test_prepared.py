@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import make_user
-from tracker.store import checkins, messages, plans, queries, safety_reports
+from tracker.store import checkins, messages, plans, queries, questionnaires, safety_reports
 from tracker.store.db import Prepared, database
 from tracker.store.models import CheckOff, Plan
 
@@ -27,6 +27,8 @@ PREPARED = {
     "open pauses": (checkins._OPEN_PAUSES, st.tuples(st.integers(1, 10**9))),
     "open reports": (safety_reports._OPEN_REPORTS, st.tuples(st.integers(1, 10**9))),
     "unread messages": (messages._UNREAD_TOTAL, st.tuples(st.integers(1, 10**9))),
+    "questionnaires due": (questionnaires._DUE_ROWS,
+                           st.tuples(st.integers(1, 10**9), st.integers(1, 10**9), days)),
 }
 
 
@@ -40,7 +42,8 @@ def test_every_prepared_query_is_checked_here():
     from tracker.store import db as db_module
 
     found = set()
-    for module in (queries, plans, checkins, safety_reports, messages, db_module):
+    for module in (queries, plans, checkins, safety_reports, messages, questionnaires,
+                   db_module):
         found |= {id(v) for v in vars(module).values() if isinstance(v, Prepared)}
     assert found == {id(p) for p, _ in PREPARED.values()}
 

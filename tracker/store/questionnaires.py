@@ -30,7 +30,7 @@ from tracker.domain.instruments import (
 )
 from tracker.domain.text import is_plain
 from tracker.store import checkins, plans, queries
-from tracker.store.db import database
+from tracker.store.db import Prepared, database
 from tracker.store.models import Plan, QuestionnaireResponse, QuestionnaireSchedule, User, utcnow
 
 MAX_EVERY_WEEKS = 52
@@ -158,6 +158,30 @@ def _wanted(plan: Plan, today: date, plan_rules, instruments) -> list[str]:
     return wanted
 
 
+def _due_rows_query(plan_id: int, client_id: int, today: date):
+    """The plan's schedule and the client's answers completed on ``today``, one query."""
+    schedule_rows = QuestionnaireSchedule.select(
+        Value(0).alias("done"), QuestionnaireSchedule.instrument,
+        QuestionnaireSchedule.at_start, QuestionnaireSchedule.every_weeks,
+        QuestionnaireSchedule.at_phase_change, QuestionnaireSchedule.id.alias("seq"),
+    ).where(QuestionnaireSchedule.plan == plan_id)
+    done_rows = QuestionnaireResponse.select(
+        Value(1).alias("done"), QuestionnaireResponse.instrument,
+        Value(False).alias("at_start"), Cast(Value(None), "INTEGER").alias("every_weeks"),
+        Value(False).alias("at_phase_change"), QuestionnaireResponse.id.alias("seq"),
+    ).where((QuestionnaireResponse.client == client_id)
+            & (QuestionnaireResponse.day == today)
+            & (QuestionnaireResponse.status == QuestionnaireResponse.COMPLETE))
+    return schedule_rows.union_all(done_rows).order_by(SQL("1"), SQL("6"))
+
+
+# Read on every /today: its SQL built once (tests/store/test_prepared.py checks it).
+_DUE_ROWS = Prepared(
+    _due_rows_query,
+    lambda plan_id, client_id, today: [0, plan_id, 1, False, None, False, client_id, today,
+                                       QuestionnaireResponse.COMPLETE])
+
+
 def due_now(plan: Plan, today: date,
             instruments: Mapping[str, Instrument] = BUILT_IN) -> list[str]:
     """:func:`due`, in one query for a page read on every visit (/today): the plan's
@@ -165,25 +189,13 @@ def due_now(plan: Plan, today: date,
     reads the plan's phases too, only when nothing else made it due)."""
     if not _may_be_due(plan, today):
         return []
-    schedule_rows = QuestionnaireSchedule.select(
-        Value(0).alias("done"), QuestionnaireSchedule.instrument,
-        QuestionnaireSchedule.at_start, QuestionnaireSchedule.every_weeks,
-        QuestionnaireSchedule.at_phase_change, QuestionnaireSchedule.id.alias("seq"),
-    ).where(QuestionnaireSchedule.plan == plan)
-    done_rows = QuestionnaireResponse.select(
-        Value(1).alias("done"), QuestionnaireResponse.instrument,
-        Value(False).alias("at_start"), Cast(Value(None), "INTEGER").alias("every_weeks"),
-        Value(False).alias("at_phase_change"), QuestionnaireResponse.id.alias("seq"),
-    ).where((QuestionnaireResponse.client == plan.client_id)
-            & (QuestionnaireResponse.day == today)
-            & (QuestionnaireResponse.status == QuestionnaireResponse.COMPLETE))
+    rows = _DUE_ROWS.rows(plan.id, plan.client_id, today)
     own, done = [], set()
-    for row in schedule_rows.union_all(done_rows).order_by(SQL("1"), SQL("6")).dicts():
-        if row["done"]:
-            done.add(row["instrument"])
+    for is_done, instrument, at_start, every_weeks, at_phase_change, _seq in rows:
+        if is_done:
+            done.add(instrument)
         else:
-            own.append(Rule(row["instrument"], bool(row["at_start"]), row["every_weeks"],
-                            bool(row["at_phase_change"])))
+            own.append(Rule(instrument, bool(at_start), every_weeks, bool(at_phase_change)))
     plan_rules = tuple(own) or (SELF_GUIDED_DEFAULT if plan.self_guided else ())
     return [i for i in _wanted(plan, today, plan_rules, instruments) if i not in done]
 
