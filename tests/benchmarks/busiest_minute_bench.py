@@ -159,8 +159,8 @@ def seed(n: int, rng: random.Random) -> dict:
             start = TODAY - timedelta(days=rng.randint(1, 120))
             plans.append((user_id, slug, start))
         _bulk(Plan, [Plan.client, Plan.created_by, Plan.title, Plan.template_slug, Plan.start,
-                     Plan.status, Plan.suggestion_reason, Plan.created_at],
-              [(u, u, library.template(s)["name"], s, start, Plan.ACTIVE, "", stamp)
+                     Plan.status, Plan.suggestion_reason, Plan.created_at, Plan.version],
+              [(u, u, library.template(s)["name"], s, start, Plan.ACTIVE, "", stamp, 0)
                for u, s, start in plans])
         plan_ids = [p.id for p in Plan.select(Plan.id).order_by(Plan.id)]
         revisions, transitions, pauses, checkoffs, prefs = [], [], [], [], []
