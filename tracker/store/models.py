@@ -6,6 +6,7 @@ from functools import cache
 
 from flask_login import UserMixin
 from peewee import (
+    SQL,
     BlobField,
     BooleanField,
     CharField,
@@ -284,7 +285,8 @@ class Plan(BaseModel):
     # Raised by the database itself (triggers: plan_version_triggers) on every write to the
     # plan's revisions, phase changes, pauses, holds and bookings, so a cached engine input
     # (tracker.store.plans) is known stale whoever wrote, on whichever host.
-    version = IntegerField(default=0)
+    # DEFAULT 0 in the database too: rows inserted by plain SQL (bulk loads, old tests' fixtures)
+    version = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
     @property
     def self_guided(self) -> bool:
