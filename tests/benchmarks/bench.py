@@ -374,6 +374,7 @@ def main() -> None:
             with database.connection_context():
                 counts = seed(args.therapists, args.clients, args.days,
                               datetime.now(UTC).date(), rng)
+                busiest_minute_bench.analyze()  # PostgreSQL: the planner's statistics
         _close_database()
         print(f"  seeded {counts['users']:,} users, {counts['plans']:,} plans, "
               f"{counts['check-offs']:,} check-offs, {counts['check-ins']:,} check-ins "

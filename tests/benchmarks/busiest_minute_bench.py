@@ -53,6 +53,8 @@ HUEY_NAME = f"busiest-minute-bench-{os.getpid()}"
 os.environ["TRACKER_REDIS_URL"] = REDIS_URL
 os.environ["TRACKER_HUEY_NAME"] = HUEY_NAME
 
+from peewee import PostgresqlDatabase  # noqa: E402
+
 from tracker import create_app  # noqa: E402
 from tracker.domain import library, plan_spec, schedule  # noqa: E402
 from tracker.domain import reminder_select as select  # noqa: E402
@@ -410,6 +412,15 @@ def fresh_database(url: str | None):
         admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def analyze() -> None:
+    """PostgreSQL: statistics for the planner after the bulk load, as autovacuum's
+    autoanalyze gives a live database after large changes. Without them the planner guesses
+    at tables it thinks are empty (the selection took 2.2 s of wall time for 0.78 s of its
+    own CPU; 0.9 s with them). SQLite is left as the app runs it (no ANALYZE)."""
+    if isinstance(database.obj, PostgresqlDatabase):
+        database.execute_sql("ANALYZE")
+
+
 def run(users: int, db_url: str | None, send: bool, workers: int) -> dict:
     rng = random.Random(20)
     plan_minute(datetime.now(UTC))
@@ -419,6 +430,7 @@ def run(users: int, db_url: str | None, send: bool, workers: int) -> dict:
         with app.app_context(), database.connection_context():
             migrations.upgrade()
             counts = seed(users, rng)
+            analyze()
             print("  seeded " + ", ".join(f"{v:,} {k}" for k, v in counts.items()
                                           if k != "seconds") + f" in {counts['seconds']:.1f} s")
             selection = time_selection()
