@@ -35,6 +35,7 @@ It prints a summary and exits non-zero when a check fails.
 from __future__ import annotations
 
 import argparse
+import http.client
 import http.cookiejar
 import os
 import random
@@ -70,6 +71,10 @@ ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"
 CSRF_FORM = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CSRF_HEADER = re.compile(r'"X-CSRFToken": "([^"]+)"')
 CHECK_ACTION = re.compile(r'action="/today/(\d{4}-\d\d-\d\d)/([^"/]+)"')
+
+# What a request can die of when its host does: a refused or reset connection (OSError), or
+# a response cut off after its headers (http.client.IncompleteRead and its kin).
+LOST = (OSError, http.client.HTTPException)
 
 HAPROXY_CFG = """\
 # The load balancer of `make test-cluster` (README: "Running in production").
@@ -295,21 +300,21 @@ def journey(browser: Browser, stop: threading.Event, killed: threading.Event, re
             rng: random.Random) -> None:
     done: set[tuple[str, str]] = set()
     while not stop.is_set():
-        phase_killed = killed.is_set()
-
-        def note(ok: bool, served: str = "", phase_killed: bool = phase_killed) -> None:
+        def note(ok: bool, served: str = "") -> None:
+            # An answer that fails once the kill has begun (the flag is set just before it)
+            # counts after it: a response cut off mid-body by the dying host is one of those.
             with record.lock:
                 record.requests += 1
                 record.served[served or "?"] += 1
                 if not ok:
-                    if phase_killed:
+                    if killed.is_set():
                         record.errors_after += 1
                     else:
                         record.errors_before += 1
 
         try:
             status, page, served = browser.request("/today")
-        except OSError:
+        except LOST:
             note(False)
             continue
         note(status == 200, served)
@@ -324,7 +329,7 @@ def journey(browser: Browser, stop: threading.Event, killed: threading.Event, re
                     f"/today/{day}/{key}", {"done": "1", "op_id": secrets.token_hex(8)},
                     {"X-CSRFToken": browser.csrf, "HX-Request": "true"})
                 ok = status == 200
-            except OSError:
+            except LOST:
                 ok, served = False, ""
             note(ok, served)
             if ok:
@@ -340,7 +345,7 @@ def journey(browser: Browser, stop: threading.Event, killed: threading.Event, re
             form["csrf_token"] = token
             status, _, served = browser.request("/checkin", form)
             ok = status in (200, 302, 303)
-        except OSError:
+        except LOST:
             ok, served = False, ""
         note(ok, served)
         with record.lock:
@@ -484,8 +489,8 @@ def main() -> None:
         for thread in threads:
             thread.start()
         clock.sleep(args.seconds / 2)
+        killed.set()  # first: whatever fails from here on failed at or after the kill
         os.killpg(hosts["b"].pid, signal.SIGKILL)
-        killed.set()
         kill_at = clock.monotonic()
         clock.sleep(args.seconds / 2)
         stop.set()
