@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import busiest_minute_bench  # noqa: E402  (first: it names the jobs' queue before tracker loads)
+from busiest_minute_bench import fresh_database  # noqa: E402,F401 (today_profile.py too)
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from tracker import create_app  # noqa: E402
@@ -79,35 +80,6 @@ TARGETS = {"today_floor_ratio": ">= 0.5", "checkoff_floor_ratio": ">= 0.5",
 
 
 # --- the database ---------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_database(url: str | None, suffix: str = ""):
-    """A new empty database's URL: a temp SQLite file, or a PostgreSQL database made anew."""
-    if not url:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench{suffix}.db"
-        return
-    import psycopg2
-
-    parts = urllib.parse.urlsplit(url)
-    name = (parts.path.strip("/") or "tracker_bench") + suffix
-    admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-
-    def admin(sql: str) -> None:
-        conn = psycopg2.connect(admin_url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-        conn.close()
-
-    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        _close_database()
-        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _close_database() -> None:

@@ -381,16 +381,18 @@ def send_minute(db_url: str, tmp: Path, expected: int, workers: int) -> dict:
 
 
 @contextmanager
-def fresh_database(url: str | None):
-    """A temp SQLite file, or a PostgreSQL database made anew on ``url``'s server."""
+def fresh_database(url: str | None, name: str | None = None):
+    """A new empty database's URL: a temp SQLite file, or a PostgreSQL database made anew
+    on ``url``'s server, named ``name`` (else the URL's own, else "tracker_bench"), dropped
+    at the end. tests/benchmarks/bench.py and today_profile.py use it too."""
     if not url:
         with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/busiest.db"
+            yield f"sqlite:///{tmp}/{name or 'bench'}.db"
         return
     import psycopg2
 
     parts = urllib.parse.urlsplit(url)
-    name = "tracker_busiest_minute"
+    name = name or parts.path.strip("/") or "tracker_bench"
     admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
 
     def admin(sql: str) -> None:
@@ -424,7 +426,8 @@ def analyze() -> None:
 def run(users: int, db_url: str | None, send: bool, workers: int) -> dict:
     rng = random.Random(20)
     plan_minute(datetime.now(UTC))
-    with fresh_database(db_url) as url, tempfile.TemporaryDirectory() as tmp:
+    with fresh_database(db_url, "tracker_busiest_minute") as url, \
+            tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
                           "INSTANCE_PATH": str(Path(tmp) / "instance")})
         with app.app_context(), database.connection_context():
