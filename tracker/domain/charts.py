@@ -221,24 +221,32 @@ def date_ticks(first: date, last: date) -> list[date]:
 
 def _date_labels(first: date, last: date, x: Callable[[date], float]) -> list[str]:
     """The evenly spaced dates under the plot; a label at either end is aligned inwards."""
+    return date_axis(first, last, x, _P_LEFT, _P_RIGHT, _P_BOTTOM)
+
+
+def date_axis(first: date, last: date, x: Callable[[date], float], left: float,
+              right: float, bottom: float) -> list[str]:
+    """SVG for the dates under a plot spanning ``left``..``right`` above ``bottom``: a short
+    mark at each of ``date_ticks`` and its label, a label at either end aligned inwards (the
+    pain chart and the questionnaire charts)."""
     half_label = _MAX_FONT * 1.7  # "28 Oct" is about 3.3 em wide
     ticks = date_ticks(first, last)
     # A short mark at each date shows the even spacing where an end label is aligned inwards.
     parts = ['<g class="chart-ticks" stroke="currentColor" stroke-opacity="0.5">']
-    parts += [f'<line x1="{_n(x(day))}" y1="{_P_BOTTOM}" x2="{_n(x(day))}" '
-              f'y2="{_P_BOTTOM + 5}"/>' for day in ticks]
+    parts += [f'<line x1="{_n(x(day))}" y1="{_n(bottom)}" x2="{_n(x(day))}" '
+              f'y2="{_n(bottom + 5)}"/>' for day in ticks]
     parts.append('</g><g class="chart-axis">')
     for day in ticks:
         at = x(day)
         if first == last:
             anchor = "middle"
-        elif day == last or at > _P_RIGHT - half_label:
+        elif day == last or at > right - half_label:
             anchor = "end"
-        elif at < _P_LEFT + half_label:
+        elif at < left + half_label:
             anchor = "start"
         else:
             anchor = "middle"
-        parts.append(f'<text x="{_n(at)}" y="{_P_BOTTOM + 22}" '
+        parts.append(f'<text x="{_n(at)}" y="{_n(bottom + 22)}" '
                      f'text-anchor="{anchor}">{escape(_day(day))}</text>')
     parts.append("</g>")
     return parts

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from markupsafe import Markup, escape
 
-from .charts import date_ticks
+from .charts import date_axis
 from .instruments import Change, Instrument, Score, change
 from .wording import YOU, Voice
 
@@ -367,26 +367,7 @@ def _legend(instrument: Instrument, meaningful: bool, worse: bool) -> list[str]:
 
 
 def _date_labels(first: date, last: date, x: Callable[[date], float]) -> list[str]:
-    half_label = _MAX_FONT * 1.7
-    ticks = date_ticks(first, last)
-    parts = ['<g class="chart-ticks" stroke="currentColor" stroke-opacity="0.5">']
-    parts += [f'<line x1="{_n(x(d))}" y1="{BOTTOM}" x2="{_n(x(d))}" y2="{BOTTOM + 5}"/>'
-              for d in ticks]
-    parts.append('</g><g class="chart-axis">')
-    for d in ticks:
-        at = x(d)
-        if first == last:
-            anchor = "middle"
-        elif d == last or at > RIGHT - half_label:
-            anchor = "end"
-        elif at < LEFT + half_label:
-            anchor = "start"
-        else:
-            anchor = "middle"
-        parts.append(f'<text x="{_n(at)}" y="{BOTTOM + 22}" '
-                     f'text-anchor="{anchor}">{escape(_day(d))}</text>')
-    parts.append("</g>")
-    return parts
+    return date_axis(first, last, x, LEFT, RIGHT, BOTTOM)
 
 
 def function_table(instrument: Instrument, answers: Sequence[Reading]) -> Markup:
