@@ -250,6 +250,29 @@ def test_a_value_typed_while_the_technique_swap_is_on_its_way_is_saved(browser, 
     context.close()
 
 
+def test_a_technique_chosen_the_moment_its_item_arrives_still_fills_the_dose(browser,
+                                                                             live_server):
+    """What a swap brings is live at once: a select changed in the very task that added its
+    item (before any timer could run) still sends its request. With htmx's default 20 ms
+    settle delay the new select was not wired yet and the change was lost (a CI failure)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in_therapist(page, live_server)
+    page.goto(f"{live_server}/plans/new?template=acute-therapist-led")
+    page.evaluate("""() => new MutationObserver((records, observer) => {
+      const select = document.getElementById("phases-1-items-8-technique");
+      if (!select) return;
+      observer.disconnect();
+      select.value = "foam-roller";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }).observe(document.body, { childList: true, subtree: true })""")
+    page.locator("#phases-1").get_by_role("button", name="Add an item").click()
+    added = page.locator("#phases-1-items-8-row")
+    expect(added.get_by_label("Minutes")).to_have_value("3")
+    expect(added.locator(".item-title")).to_have_text("Foam roller")
+    context.close()
+
+
 def test_typing_in_an_item_renumbered_by_a_removal_on_its_way_lands_in_that_item(
         browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
