@@ -5,7 +5,8 @@ Not a test. Seeds `make bench`'s data at a small scale (``--clients``) in a temp
 (``/offline/session``: the session, the user, a CSRF token), ``/today`` and the check-off POST
 (htmx), as the best of ``--rounds`` rounds of ``--requests`` requests each, spread over the
 clients. Prints ms per request and the ratios to the floor; ``--profile`` adds a cProfile of
-/today (the functions taking most time, cumulative).
+/today (``--profile check-off``: of the check-off), the functions taking most time;
+``--only`` a regular expression the listed functions' paths must match.
 
     .venv/bin/python tests/benchmarks/today_profile.py [--profile] [--requests 400]
 """
@@ -66,7 +67,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--db-url", default=None)
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile", nargs="?", const="today", choices=["today", "check-off"],
+                        help="a cProfile of /today (the default) or of the check-off")
+    parser.add_argument("--only", default=None,
+                        help="with --profile: list only functions whose path matches this")
     args = parser.parse_args()
     with fresh_database(args.db_url) as db_url, tempfile.TemporaryDirectory() as tmp:
         config = {"DATABASE_URL": db_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False,
@@ -111,11 +115,11 @@ def main() -> None:
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
-            today(args.requests)
+            (today if args.profile == "today" else checkoff)(args.requests)
             profiler.disable()
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-            stats.print_stats(45)
+            stats.print_stats(*([args.only] if args.only else []), 45)
             print(out.getvalue())
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)

@@ -71,8 +71,11 @@ def _unread() -> int:
 
 def warning_open() -> bool:
     """A client with an open warning sign sees a link to the urgent-care screen on every
-    page (the full screen is on /today and /checkin/urgent)."""
+    page (the full screen is on /today and /checkin/urgent). Not asked for an htmx
+    fragment: it has no page around it to show the link in."""
     if not current_user.is_authenticated or current_user.role == THERAPIST:
+        return False
+    if wants_fragment():
         return False
     if request.blueprint == "checkin" or request.endpoint == "today.today":
         return False

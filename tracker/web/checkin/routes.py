@@ -134,11 +134,13 @@ def _safety_page(template: str, show, status: int = 200, resume_form=None):
 
 
 def safety_screen(context: dict, resume_form=None) -> dict:
-    """What the safety screens (and /today, while a report is open) show."""
+    """What the safety screens (and /today, while a report is open) show. The buttons'
+    forms only while a report is open: they are the report's (checkin/_actions.html)."""
+    reports = bool(context["reports"])
     return {
         **context,
-        "resume_form": resume_form or ResumeForm(),
-        "checked_form": CheckedForm(),
+        "resume_form": resume_form or (ResumeForm() if reports else None),
+        "checked_form": CheckedForm() if reports else None,
         "emergency_number": emergency_number(),
         "texts": library,
     }

@@ -12,9 +12,11 @@ from tracker.web.access import role_required
 from tracker.web.checkin.routes import safety_screen
 from tracker.web.pages import render, wants_fragment
 from tracker.web.questionnaires.routes import questionnaires_due
+from tracker.web.today import items
 from tracker.web.today.forms import BookForm, CheckForm, SkipForm
 
 bp = Blueprint("today", __name__)
+bp.add_app_template_global(items.today_item)
 
 LATE_DAYS = checkins.LATE_DAYS  # how far back a client may still check things off
 
@@ -48,15 +50,10 @@ def _page(plan: Plan | None, day: date, today: date, status: int = 200,
         technique_ids=ids,
         previous_day=day - timedelta(days=1) if day > first else None,
         next_day=day + timedelta(days=1) if day < today else None,
-        forms=_forms(),
         booking=booking,
         questionnaires_due=questionnaires_due(plan, today) if plan and day == today else [],
         **safety_screen(checkins.status_context(current_user, plan, today)),
     )
-
-
-def _forms() -> dict:
-    return {"check": CheckForm(), "skip": SkipForm(), "book": BookForm()}
 
 
 @bp.get("/today")
@@ -113,7 +110,6 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
         view=view,
         day=day,
         technique_ids=plans.technique_ids([view.item(item_key).technique]),
-        forms=_forms(),
     )
 
 

@@ -1,0 +1,52 @@
+"""A day's item as markup, rendered once per what it shows (issue 20: /today near the floor).
+
+``templates/today/_item.html`` is a function of the item alone (a frozen ``TodayItem``: its
+name, dose, time, state, skip reason...), the day, the technique's library id and the app's
+URLs. The visitor's CSRF token is the one per-visitor part: it is rendered as a placeholder
+and put in on the way out. So each item is rendered once and later visits reuse the markup:
+the same client opening the day again, or checking an item off and back, and other clients
+with the same item that day. Nothing else is kept: there is nothing to invalidate, as a
+changed item (a check-off, a skip, a new dose) is another key.
+
+A booking refused for this item (``booking``: the typed values and why) is never cached.
+The page and the htmx answer both render through ``today_item``, so they are the same
+markup; ``tests/web/test_today_items.py`` holds the cached markup to a fresh render.
+"""
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from flask import current_app, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from tracker.domain.day import SKIP_REASONS, TodayItem
+
+# Never a real token (those are URL-safe base64 and dots), and nothing escapes it.
+_TOKEN = "csrf-token-placeholder-7d3c0a"
+CACHED_ITEMS = 4096  # a few KB each (the figure is most of it): ~10 MB per worker at most
+
+
+def today_item(item: TodayItem, day: date, technique_ids: dict[str, int],
+               booking: dict | None = None) -> Markup:
+    """``_item.html`` for ``item`` on ``day``, with this visitor's CSRF token."""
+    technique_id = technique_ids.get(item.technique)
+    if booking and booking.get("key") == item.key:
+        html = _render(item, day, technique_id, booking)
+    else:
+        html = _cached(item, day, technique_id, request.script_root)
+    return Markup(html.replace(_TOKEN, generate_csrf()))
+
+
+@lru_cache(maxsize=CACHED_ITEMS)
+def _cached(item: TodayItem, day: date, technique_id: int | None, script_root: str) -> str:
+    return _render(item, day, technique_id, None)
+
+
+def _render(item: TodayItem, day: date, technique_id: int | None,
+            booking: dict | None) -> str:
+    template = current_app.jinja_env.get_template("today/_item.html")
+    return template.render(
+        item=item, day=day, booking=booking, csrf=_TOKEN, skip_reasons=SKIP_REASONS,
+        technique_ids={item.technique: technique_id} if technique_id is not None else {})
