@@ -4,14 +4,22 @@ Each prepared query's SQL is built once per database kind and shape; these tests
 again with peewee for many arguments and compare, SQL and parameters, on SQLite and (with
 TRACKER_TEST_POSTGRES_URL) PostgreSQL, and check the rows are the ones peewee returns.
 """
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import make_user
-from tracker.store import checkins, messages, plans, queries, questionnaires, safety_reports
+from tracker.store import (
+    checkins,
+    checkoffs,
+    messages,
+    plans,
+    queries,
+    questionnaires,
+    safety_reports,
+)
 from tracker.store.db import Prepared, database
 from tracker.store.models import CheckOff, Plan
 
@@ -29,6 +37,12 @@ PREPARED = {
     "unread messages": (messages._UNREAD_TOTAL, st.tuples(st.integers(1, 10**9))),
     "questionnaires due": (questionnaires._DUE_ROWS,
                            st.tuples(st.integers(1, 10**9), st.integers(1, 10**9), days)),
+    "check-off written": (checkoffs._UPSERT, st.tuples(
+        st.integers(1, 10**9), st.text(min_size=1, max_size=64), days,
+        st.sampled_from(["done", "skipped"]), st.none() | st.text(max_size=32),
+        st.datetimes(timezones=st.just(UTC)))),
+    "check-off undone": (checkoffs._DELETE,
+                         st.tuples(st.integers(1, 10**9), st.text(min_size=1, max_size=64), days)),
 }
 
 
@@ -42,8 +56,8 @@ def test_every_prepared_query_is_checked_here():
     from tracker.store import db as db_module
 
     found = set()
-    for module in (queries, plans, checkins, safety_reports, messages, questionnaires,
-                   db_module):
+    for module in (queries, plans, checkins, checkoffs, safety_reports, messages,
+                   questionnaires, db_module):
         found |= {id(v) for v in vars(module).values() if isinstance(v, Prepared)}
     assert found == {id(p) for p, _ in PREPARED.values()}
 

@@ -83,6 +83,11 @@ class Prepared:
         sql, params = self.sql(*args)
         return list(database.execute_sql(sql, params).fetchall())
 
+    def run(self, *args) -> None:
+        """A write (insert, update, delete): sent, nothing read back."""
+        sql, params = self.sql(*args)
+        database.execute_sql(sql, params)
+
 
 def open_database(url: str, max_connections: int | None = None, stale_timeout: int = 300):
     """A peewee database for a URL, with SQLite's pragmas when it is SQLite.
