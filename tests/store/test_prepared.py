@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import make_user
 from tracker.store import (
+    accounts,
     checkins,
     checkoffs,
     messages,
@@ -41,6 +42,8 @@ PREPARED = {
         st.integers(1, 10**9), st.text(min_size=1, max_size=64), days,
         st.sampled_from(["done", "skipped"]), st.none() | st.text(max_size=32),
         st.datetimes(timezones=st.just(UTC)))),
+    "live sign-in": (accounts._LIVE_SESSION, st.tuples(st.text("0123456789abcdef", min_size=64,
+                                                                max_size=64))),
     "check-off undone": (checkoffs._DELETE,
                          st.tuples(st.integers(1, 10**9), st.text(min_size=1, max_size=64), days)),
 }
@@ -56,7 +59,7 @@ def test_every_prepared_query_is_checked_here():
     from tracker.store import db as db_module
 
     found = set()
-    for module in (queries, plans, checkins, checkoffs, safety_reports, messages,
+    for module in (accounts, queries, plans, checkins, checkoffs, safety_reports, messages,
                    questionnaires, db_module):
         found |= {id(v) for v in vars(module).values() if isinstance(v, Prepared)}
     assert found == {id(p) for p, _ in PREPARED.values()}
@@ -91,3 +94,20 @@ def test_rows_equal_peeweees(db):
     assert sorted((r[1], r[3], r[4]) for r in rows) == [
         ("knee-to-chest", "skipped", "pain"), ("piriformis", "done", None)]
     assert messages.unread_total(client) == 0
+
+
+def test_a_joined_prepared_query_reads_what_peewee_reads(db):
+    """The sign-in and its user, from one prepared query, as peewee's own query reads them."""
+    client = make_user()
+    token = accounts.start_session(client, "Firefox on Linux")
+    digest = accounts.hash_token(token)
+    (found,) = accounts._LIVE_SESSION.joined(digest)
+    peewee_found = accounts._LIVE_SESSION.build(digest).first()
+    assert (found.id, found.token_hash, found.device, found.last_seen_at, found.user.id,
+            found.user.email, found.user.role, found.user.timezone) == (
+        peewee_found.id, peewee_found.token_hash, peewee_found.device,
+        peewee_found.last_seen_at, client.id, client.email, client.role, client.timezone)
+    assert accounts.user_for_session(token).id == client.id
+    assert accounts._LIVE_SESSION.joined("0" * 64) == []
+    accounts.end_session(token)
+    assert accounts._LIVE_SESSION.joined(digest) == []

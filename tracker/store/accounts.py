@@ -21,7 +21,7 @@ from peewee import IntegrityError
 
 from tracker.domain.devices import device_label
 from tracker.store import reminder_settings, tokens
-from tracker.store.db import database
+from tracker.store.db import Prepared, database
 from tracker.store.models import (
     LoginSession,
     PasswordReset,
@@ -75,15 +75,23 @@ def start_session(user: User, user_agent: str = "", now: datetime | None = None)
     return token
 
 
+# Read on every logged-in request: its SQL built once (tests/store/test_prepared.py).
+_LIVE_SESSION = Prepared(
+    lambda digest: (LoginSession.select(LoginSession, User).join(User)
+                    .where((LoginSession.token_hash == digest)
+                           & LoginSession.revoked_at.is_null())
+                    .limit(1)),
+    lambda digest: [digest, 1],
+)
+
+
 def user_for_session(token, now: datetime | None = None) -> User | None:
     """The user of a live sign-in, or None when the token is malformed, unknown or revoked.
     Notes when the sign-in was last seen (at most every few minutes)."""
     if not _well_formed(token):
         return None
     digest = hash_token(token)
-    found = (LoginSession.select(LoginSession, User).join(User)
-             .where((LoginSession.token_hash == digest) & LoginSession.revoked_at.is_null())
-             .first())
+    found = next(iter(_LIVE_SESSION.joined(digest)), None)
     if found is None or not hmac.compare_digest(found.token_hash, digest):
         return None
     now = now or utcnow()

@@ -65,14 +65,18 @@ class Prepared:
 
     def __init__(self, build, params, shape=lambda *args: None):
         self.build, self.params, self.shape = build, params, shape
-        self._sql: dict = {}
+        self._built: dict = {}  # (database kind, shape) -> (the query built once, its SQL)
+
+    def _query_and_sql(self, *args) -> tuple:
+        key = (type(database.obj), self.shape(*args))
+        built = self._built.get(key)
+        if built is None:
+            query = self.build(*args)
+            built = self._built[key] = (query, query.sql()[0])
+        return built
 
     def sql(self, *args) -> tuple[str, list]:
-        key = (type(database.obj), self.shape(*args))
-        sql = self._sql.get(key)
-        if sql is None:
-            sql = self._sql[key] = self.build(*args).sql()[0]
-        return sql, self.params(*args)
+        return self._query_and_sql(*args)[1], self.params(*args)
 
     def models(self, model, *args) -> list:
         """The rows as ``model`` instances (the query must select only its columns)."""
@@ -82,6 +86,13 @@ class Prepared:
     def rows(self, *args) -> list[tuple]:
         sql, params = self.sql(*args)
         return list(database.execute_sql(sql, params).fetchall())
+
+    def joined(self, *args) -> list:
+        """The rows as peewee makes them for the query, joined models included
+        (``session.user``): read by the cursor wrapper of the query built once."""
+        query, sql = self._query_and_sql(*args)
+        cursor = database.execute_sql(sql, self.params(*args))
+        return list(query._get_cursor_wrapper(cursor))
 
     def run(self, *args) -> None:
         """A write (insert, update, delete): sent, nothing read back."""
