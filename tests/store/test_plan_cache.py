@@ -4,6 +4,7 @@ A plan's revisions and changes are kept per process under the plan's version, wh
 database raises on every write to them (triggers, so a write by another process or host
 counts too); this process's own writes also empty the cache at once. Also on PostgreSQL.
 """
+import copy
 from datetime import date, time, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import make_user
 from tracker.domain import library
-from tracker.store import plans
+from tracker.store import checkoffs, plans
 from tracker.store.db import database
 from tracker.store.models import (
     PhaseTransition,
@@ -36,8 +37,10 @@ def db(app):
 def cache_on(monkeypatch):
     monkeypatch.setattr(plans, "CACHE_PLAN_INPUTS", True)
     plans._STATIC.clear()
+    plans._DAYS.clear()
     yield
     plans._STATIC.clear()
+    plans._DAYS.clear()
 
 
 def fresh(plan: Plan) -> Plan:
@@ -117,7 +120,17 @@ def test_a_plan_object_read_before_its_own_write_sees_the_write(db):
     assert plans.day_view(plan, day).items == ()
 
 
-OPS = ("pause", "resume", "step", "revise", "book", "hold", "end_hold")
+OPS = ("pause", "resume", "step", "revise", "book", "hold", "end_hold", "check", "uncheck")
+
+
+def after_done_spec() -> dict:
+    """The template with each phase's first item due 2 days after it was last done: its
+    days then hang on the check-offs, which the day's cache keys on."""
+    spec = copy.deepcopy(library.template("acute-therapist-led")["spec"])
+    for phase in spec["phases"]:
+        phase["items"][0]["cadence"] = {"kind": "every_n_days", "interval": 2, "weekdays": [],
+                                        "anchor": "after_done"}
+    return spec
 
 
 @settings(max_examples=40, deadline=None,
@@ -125,10 +138,13 @@ OPS = ("pause", "resume", "step", "revise", "book", "hold", "end_hold")
 @given(ops=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 27)), max_size=6),
        look=st.lists(st.integers(0, 34), min_size=1, max_size=4))
 def test_day_views_with_the_cache_equal_those_without(db, ops, look):
-    """Any sequence of changes, each followed by reading some days: cached == uncached."""
+    """Any sequence of changes (check-offs too: some items are due 2 days after they
+    were done), each followed by reading some days: cached == uncached."""
     n = next(_counter)
     client, therapist, plan = new_plan(n)
-    spec = library.template("acute-therapist-led")["spec"]
+    spec = after_done_spec()
+    keys = sorted({i["key"] for p in spec["phases"] for i in p["items"]})
+    plans.revise(plan, spec, START, therapist)
     for op, offset in ops:
         day = START + timedelta(days=offset)
         current = fresh(plan)
@@ -146,6 +162,8 @@ def test_day_views_with_the_cache_equal_those_without(db, ops, look):
                                   ).on_conflict_ignore().execute()
         elif op == "hold":
             PlanHold.create(plan=plan, kind=PlanHold.FLARE_UP, start=day)
+        elif op in ("check", "uncheck"):
+            checkoffs.set_done(current, keys[offset % len(keys)], day, op == "check")
         elif op == "end_hold":
             PlanHold.update(end=day).where((PlanHold.plan == plan) & PlanHold.end.is_null()
                                            & (PlanHold.start < day)).execute()

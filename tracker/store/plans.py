@@ -395,11 +395,35 @@ def current_plans(client_ids: list[int]) -> dict[int, Plan]:
     return found
 
 
+# A day's occurrences per plan, under the same key as its engine input (plus its start,
+# the day and what was done of its "after done" items, the rest of the engine's input):
+# /today, the check-off and the next /today ask the engine the same question.
+_DAYS: OrderedDict[tuple, tuple] = OrderedDict()
+_DAYS_MAX = 4096
+
+
+def _forget_days() -> None:
+    _DAYS.clear()
+
+
+PLAN_WRITE_HOOKS.append(_forget_days)
+
+
 def day_view(plan: Plan, day: date) -> today_model.DayView:
     """The plan's items for ``day`` with what the client recorded (a fixed number of queries:
     the engine's input and the day's marks come from the same five)."""
     inputs, marks = _load([plan], day)
-    occurrences = schedule.occurrences(inputs[plan.id], day, day)
+    plan_input = inputs[plan.id]
+    use = CACHE_PLAN_INPUTS and not database.in_transaction()
+    key = (_static_key(plan), plan.start, day, plan_input.completions)
+    occurrences = _DAYS.get(key) if use else None
+    if occurrences is None:
+        occurrences = tuple(schedule.occurrences(plan_input, day, day))
+        if use:
+            _DAYS[key] = occurrences
+            if len(_DAYS) > _DAYS_MAX:
+                with suppress(KeyError):  # another thread may have emptied it meanwhile
+                    _DAYS.popitem(last=False)
     return today_model.build_day(day, occurrences, marks[plan.id])
 
 
