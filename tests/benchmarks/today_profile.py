@@ -104,9 +104,13 @@ def main() -> None:
                 if i % len(posts) == len(posts) - 1:
                     state["done"] = "0" if state["done"] == "1" else "1"
 
-        results = {name: best_ms(run, args.requests, args.rounds)
-                   for name, run in (("floor", floor), ("/today", today),
-                                     ("check-off", checkoff))}
+        # Rounds interleaved (floor, /today, check-off, again...), so a busy spell on the
+        # machine touches all three alike; the best round of each counts.
+        runs = (("floor", floor), ("/today", today), ("check-off", checkoff))
+        results = {name: float("inf") for name, _ in runs}
+        for _ in range(args.rounds):
+            for name, run in runs:
+                results[name] = min(results[name], best_ms(run, args.requests, 1))
         size = len(visitors[0][0].get("/today").get_data())
         print(f"in process (CPU time), best of {args.rounds} x {args.requests} requests "
               f"({args.clients} clients, {args.days} days of history; /today {size:,} bytes)")

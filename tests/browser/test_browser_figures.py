@@ -86,6 +86,9 @@ def test_the_hold_timer_shows_the_pose_of_each_phase(client_today: Page):
     assert len(visible) == 1
     assert poses.nth(visible[0]).get_attribute("data-role") in ("hold-left", "hold")
     expect(poses.nth(visible[0]).get_by_role("img")).to_be_visible()
+    pose = poses.nth(visible[0]).bounding_box()
+    count = item.locator(".timer .status").bounding_box()
+    assert pose["y"] + pose["height"] <= count["y"] + 1  # the pose, then the count under it
     item.get_by_role("button", name="Stop timer").click()
     expect(item.locator(".timer-poses")).to_be_hidden()
 
