@@ -25,7 +25,7 @@ from tracker.domain.day import SKIP_REASONS, TodayItem
 
 # Never a real token (those are URL-safe base64 and dots), and nothing escapes it.
 _TOKEN = "csrf-token-placeholder-7d3c0a"
-CACHED_ITEMS = 4096  # a few KB each (the figure is most of it): ~10 MB per worker at most
+CACHED_ITEMS = 1024  # 4-10 KB each (the figures most of it): ~10 MB per worker at most
 
 
 def today_item(item: TodayItem, day: date, technique_ids: dict[str, int],
