@@ -27,7 +27,13 @@ def client_with_plan(client, email: str) -> None:
     Auth(client).login(email)
 
 
+HEADER_TOKEN = re.compile(r'"X-CSRFToken": "[^"]*"')
+
+
 def without_tokens(html: str) -> str:
+    """The page with its CSRF tokens blanked: a token is signed with the second it was made,
+    so two requests a second apart carry different ones."""
+    html = HEADER_TOKEN.sub('"X-CSRFToken": ""', html)
     return TOKEN_VALUE.sub('name="csrf_token" type="hidden" value=""', html)
 
 
