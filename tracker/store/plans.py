@@ -222,15 +222,33 @@ def plan_inputs(plan_list: list[Plan]) -> dict[int, schedule.PlanInput]:
 # them (models.install_plan_version_triggers), so an entry read under another version is
 # never used. The key holds the plan's creation time too: tests reuse ids in emptied tables.
 _STATIC: OrderedDict[tuple, tuple] = OrderedDict()
-_STATIC_MAX = 4096
+# A day's occurrences per plan, under the same key (plus its start, the day and what was done
+# of its "after done" items, the rest of the engine's input): /today, the check-off and the
+# next /today ask the engine the same question.
+_DAYS: OrderedDict[tuple, tuple] = OrderedDict()
+_CACHE_MAX = 4096  # entries in each
 CACHE_PLAN_INPUTS = True  # False: every load reads the database (the property tests compare)
 
 
-def _forget_static() -> None:
+def _forget() -> None:
     _STATIC.clear()
+    _DAYS.clear()
 
 
-PLAN_WRITE_HOOKS.append(_forget_static)
+PLAN_WRITE_HOOKS.append(_forget)
+
+
+def _caching() -> bool:
+    """Whether to use the caches: not inside a transaction, where the reader may have
+    written (what it reads may yet be rolled back), so it reads afresh and keeps nothing."""
+    return CACHE_PLAN_INPUTS and not database.in_transaction()
+
+
+def _keep(cache: OrderedDict, key: tuple, value) -> None:
+    cache[key] = value
+    if len(cache) > _CACHE_MAX:
+        with suppress(KeyError):  # another thread may have emptied it meanwhile
+            cache.popitem(last=False)
 
 
 def _static_key(plan: Plan) -> tuple:
@@ -242,9 +260,7 @@ def _read_static(plan_list: list[Plan]) -> dict[int, tuple]:
     plans whose version it holds, else in two queries for all the others."""
     found: dict[int, tuple] = {}
     missing = []
-    # Inside a transaction the reader may have written: it reads afresh and keeps nothing
-    # (what it reads may yet be rolled back).
-    use = CACHE_PLAN_INPUTS and not database.in_transaction()
+    use = _caching()
     for plan in plan_list:
         cached = _STATIC.get(_static_key(plan)) if use else None
         if cached is None:
@@ -266,10 +282,7 @@ def _read_static(plan_list: list[Plan]) -> dict[int, tuple]:
                  tuple(pauses[plan.id]), tuple(holds[plan.id]), tuple(bookings[plan.id]))
         found[plan.id] = entry
         if use:
-            _STATIC[_static_key(plan)] = entry
-            if len(_STATIC) > _STATIC_MAX:
-                with suppress(KeyError):  # another thread may have emptied it meanwhile
-                    _STATIC.popitem(last=False)
+            _keep(_STATIC, _static_key(plan), entry)
     return found
 
 
@@ -395,35 +408,18 @@ def current_plans(client_ids: list[int]) -> dict[int, Plan]:
     return found
 
 
-# A day's occurrences per plan, under the same key as its engine input (plus its start,
-# the day and what was done of its "after done" items, the rest of the engine's input):
-# /today, the check-off and the next /today ask the engine the same question.
-_DAYS: OrderedDict[tuple, tuple] = OrderedDict()
-_DAYS_MAX = 4096
-
-
-def _forget_days() -> None:
-    _DAYS.clear()
-
-
-PLAN_WRITE_HOOKS.append(_forget_days)
-
-
 def day_view(plan: Plan, day: date) -> today_model.DayView:
     """The plan's items for ``day`` with what the client recorded (a fixed number of queries:
     the engine's input and the day's marks come from the same five)."""
     inputs, marks = _load([plan], day)
     plan_input = inputs[plan.id]
-    use = CACHE_PLAN_INPUTS and not database.in_transaction()
+    use = _caching()
     key = (_static_key(plan), plan.start, day, plan_input.completions)
     occurrences = _DAYS.get(key) if use else None
     if occurrences is None:
         occurrences = tuple(schedule.occurrences(plan_input, day, day))
         if use:
-            _DAYS[key] = occurrences
-            if len(_DAYS) > _DAYS_MAX:
-                with suppress(KeyError):  # another thread may have emptied it meanwhile
-                    _DAYS.popitem(last=False)
+            _keep(_DAYS, key, occurrences)
     return today_model.build_day(day, occurrences, marks[plan.id])
 
 

@@ -104,13 +104,9 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
     """
     if not wants_fragment():
         return redirect(_item_url(day, item_key))
-    return render(
-        "today/_item_swap.html",
-        item=view.item(item_key),
-        view=view,
-        day=day,
-        technique_ids=plans.technique_ids([view.item(item_key).technique]),
-    )
+    item = view.item(item_key)
+    return render("today/_item_swap.html", item=item, view=view, day=day,
+                  technique_ids=plans.technique_ids([item.technique]))
 
 
 def _mark(day: date, view: day_model.DayView, item_key: str, op_id: str, write,
