@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from tracker import config
     from tracker.store import db, models
-    from tracker.web import assets, extensions, figures, nav, security, templating
+    from tracker.web import assets, extensions, figures, kept, nav, security, templating
 
     app = Flask(
         __name__,
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.init_app(app)
     security.init_app(app)
     nav.init_app(app)
+    kept.init_app(app)
     templating.init_app(app)
     figures.init_app(app)
     assets.init_app(app)

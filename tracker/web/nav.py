@@ -3,7 +3,7 @@ a wide screen (one list, placed by the stylesheet); and the page's classes that 
 A client's "Messages" tab carries its unread count."""
 from typing import NamedTuple
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 from peewee import DatabaseError, InterfaceError, fn
 
@@ -88,6 +88,16 @@ def warning_open() -> bool:
         return False
 
 
+def frame() -> dict:
+    """What the page frame (base.html) shows besides the page: the navigation, the warning
+    link and the body's classes (a kept page keys on them: tracker/web/kept.py, which
+    puts the ones it keyed on in ``g._frame`` while it renders, so they are read once)."""
+    kept = g.get("_frame")
+    if kept is not None:
+        return kept
+    return {"nav_items": nav_items(), "warning_open": warning_open(),
+            "page_classes": page_classes()}
+
+
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"nav_items": nav_items(), "warning_open": warning_open(),
-                                   "page_classes": page_classes()})
+    app.context_processor(frame)

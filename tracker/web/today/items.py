@@ -18,13 +18,12 @@ from datetime import date
 from functools import lru_cache
 
 from flask import current_app, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tracker.domain.day import SKIP_REASONS, TodayItem
+from tracker.web.kept import TOKEN as _TOKEN
+from tracker.web.kept import with_token
 
-# Never a real token (those are URL-safe base64 and dots), and nothing escapes it.
-_TOKEN = "csrf-token-placeholder-7d3c0a"
 CACHED_ITEMS = 1024  # 4-10 KB each (the figures most of it): ~10 MB per worker at most
 
 
@@ -36,7 +35,7 @@ def today_item(item: TodayItem, day: date, technique_ids: dict[str, int],
         html = _render(item, day, technique_id, booking)
     else:
         html = _cached(item, day, technique_id, request.script_root)
-    return Markup(html.replace(_TOKEN, generate_csrf()))
+    return with_token(html)
 
 
 @lru_cache(maxsize=CACHED_ITEMS)

@@ -1,5 +1,6 @@
 """Today: the client's items for a day, check-offs, skips and session bookings."""
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -8,6 +9,7 @@ from tracker.domain import day as day_model
 from tracker.domain import phases, times
 from tracker.store import checkins, checkoffs, offline, plans, queries
 from tracker.store.models import CLIENT, Plan
+from tracker.web import kept
 from tracker.web.access import role_required
 from tracker.web.checkin.routes import safety_screen
 from tracker.web.pages import render, wants_fragment
@@ -35,24 +37,53 @@ def _parse_day(text: str, today: date) -> date | None:
     return day if first <= day <= last else None
 
 
-def _page(plan: Plan | None, day: date, today: date, status: int = 200,
-          booking: dict | None = None):
+class CheckInGlance(NamedTuple):
+    """Today's check-in as /today shows it."""
+    leg_pain: int
+    back_pain: int
+
+
+class PauseGlance(NamedTuple):
+    """A pause as /today shows it."""
+    id: int
+    scope: str
+    start: date
+    reason: str
+
+
+def _page(plan: Plan | None, day: date, today: date, booking: dict | None = None):
     view = plans.day_view(plan, day) if plan else None
-    ids = plans.technique_ids(i.technique for i in view.items) if view else {}
     first, _ = _window(today)
-    return render(
-        "today/today.html",
-        status=status,
-        plan=plan,
+    context = dict(
         view=view,
         day=day,
         today=today,
-        technique_ids=ids,
+        technique_ids=plans.technique_ids(i.technique for i in view.items) if view else {},
         previous_day=day - timedelta(days=1) if day > first else None,
         next_day=day + timedelta(days=1) if day < today else None,
-        booking=booking,
         questionnaires_due=questionnaires_due(plan, today) if plan and day == today else [],
-        **safety_screen(checkins.status_context(current_user, plan, today)),
+    )
+    status_context = checkins.status_context(current_user, plan, today)
+    if booking or status_context["reports"]:
+        # A refused booking (what was typed) and an open report (its forms) are shown
+        # afresh each time: never a kept page.
+        return render("today/today.html", status=422 if booking else 200, plan=plan,
+                      booking=booking,
+                      **context, **safety_screen(status_context))
+    checkin = status_context["checkin"]
+    return kept.render_kept(
+        "today/today.html",
+        plan=plan is not None,
+        booking=None,
+        checkin=CheckInGlance(checkin.leg_pain, checkin.back_pain) if checkin else None,
+        pauses=tuple(PauseGlance(p.id, p.scope, p.start, p.reason)
+                     for p in status_context["pauses"]),
+        reports=(),
+        safety=status_context["safety"],
+        questions_due=bool(status_context["questions_due"]),
+        sore_after_session=bool(status_context["sore_after_session"]),
+        **{k: v for k, v in safety_screen({"reports": ()}).items() if k != "reports"},
+        **context,
     )
 
 
@@ -176,4 +207,4 @@ def _booking_refused(plan: Plan, day: date, item: day_model.TodayItem, form: Boo
         "at": times.format_time_of_day(form.at.data) or "",  # the typed time, if it is one
         "error": message,
     }
-    return _page(plan, day, plans.local_today(current_user), status=422, booking=booking)
+    return _page(plan, day, plans.local_today(current_user), booking=booking)
