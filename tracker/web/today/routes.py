@@ -68,8 +68,7 @@ def _page(plan: Plan | None, day: date, today: date, booking: dict | None = None
         # A refused booking (what was typed) and an open report (its forms) are shown
         # afresh each time: never a kept page.
         return render("today/today.html", status=422 if booking else 200, plan=plan,
-                      booking=booking,
-                      **context, **safety_screen(status_context))
+                      booking=booking, **context, **safety_screen(status_context))
     checkin = status_context["checkin"]
     return kept.render_kept(
         "today/today.html",
@@ -78,11 +77,10 @@ def _page(plan: Plan | None, day: date, today: date, booking: dict | None = None
         checkin=CheckInGlance(checkin.leg_pain, checkin.back_pain) if checkin else None,
         pauses=tuple(PauseGlance(p.id, p.scope, p.start, p.reason)
                      for p in status_context["pauses"]),
-        reports=(),
         safety=status_context["safety"],
         questions_due=bool(status_context["questions_due"]),
         sore_after_session=bool(status_context["sore_after_session"]),
-        **{k: v for k, v in safety_screen({"reports": ()}).items() if k != "reports"},
+        **safety_screen({"reports": ()}),  # no report open: no forms, the texts
         **context,
     )
 
