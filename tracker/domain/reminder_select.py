@@ -288,13 +288,16 @@ def next_fire_at(prefs: Preferences, after_utc: datetime) -> datetime | None:
     raise AssertionError("a day without any fire")  # pragma: no cover
 
 
-def _due(now_utc: datetime, prefs: Preferences, window: timedelta) -> list[Fire]:
-    """The fires in (now_utc - window, now_utc], earliest first."""
+@lru_cache(maxsize=1024)
+def _due(now_utc: datetime, prefs: Preferences, window: timedelta) -> tuple[Fire, ...]:
+    """The fires in (now_utc - window, now_utc], earliest first. Remembered: a tick asks
+    it twice per user due (``due_slots``, ``select``), and users who share their settings
+    and zone share the answer (everything here is a frozen value)."""
     _check_aware(now_utc, "now_utc")
     if window <= _ZERO:
         raise ValueError(f"window must be positive (got {window!r})")
     if not prefs.channels:
-        return []
+        return ()
     tz, since = prefs.zone, now_utc - window
     day = since.astimezone(tz).date() - (_DAY if _wraps(prefs) else _ZERO)
     last = now_utc.astimezone(tz).date()  # later days fire after `now` (see next_fire_at)
@@ -303,7 +306,7 @@ def _due(now_utc: datetime, prefs: Preferences, window: timedelta) -> list[Fire]
         due.extend(f for f in _fires(prefs, tz, day) if since < f.at <= now_utc)
         day += _DAY
     due.sort(key=lambda f: f.at)
-    return due
+    return tuple(due)
 
 
 def due_slots(now_utc: datetime, prefs: Preferences,

@@ -274,13 +274,22 @@ def tick(now: datetime, *, dry_run: bool = False,
     return outcomes
 
 
+# What select_due reads of a due user's settings row: the settings and the claims' mark
+# (not next_fire_at or updated_at, each a datetime to convert on thousands of rows).
+_SELECTED = (ReminderPreference.id, ReminderPreference.user, ReminderPreference.selfcare_time,
+             ReminderPreference.second_time, ReminderPreference.session_day_before,
+             ReminderPreference.session_day_before_time, ReminderPreference.quiet_start,
+             ReminderPreference.quiet_end, ReminderPreference.email, ReminderPreference.push,
+             ReminderPreference.checked_until)
+
+
 def select_due(now: datetime) -> tuple[list[tuple], DayStates]:
     """The users whose next fire time has come, each as (settings row, Preferences, the
     reminders due), and the DayStates they were selected with: a fixed number of queries
     however many users are due (the indexed query, then batches of ``plans.CHUNK``)."""
     # Plain rows, not model objects: a busy minute has thousands of users due.
     due = list(
-        ReminderPreference.select(ReminderPreference, User.timezone)
+        ReminderPreference.select(*_SELECTED, User.timezone)
         .join(User)
         .where(ReminderPreference.next_fire_at <= now)
         .order_by(ReminderPreference.next_fire_at)

@@ -4,6 +4,7 @@ fires (stored, so the worker's tick reads only the users due; tracker.jobs.remin
 The rules of what is due live in ``tracker.domain.reminder_select`` (pure).
 """
 from datetime import datetime
+from functools import lru_cache
 
 from tracker.domain import reminder_select as select
 from tracker.store.models import ReminderPreference, User, utcnow
@@ -11,18 +12,21 @@ from tracker.store.models import ReminderPreference, User, utcnow
 
 def preferences_of(pref, timezone: str) -> select.Preferences:
     """The pure selection's view of a settings row (a model or a plain row)."""
-    channels = tuple(c for c, on in ((select.PUSH, pref.push), (select.EMAIL, pref.email)) if on)
-    return select.Preferences(
-        timezone=timezone,
-        selfcare_time=pref.selfcare_time or ReminderPreference.selfcare_time.default,
-        second_time=pref.second_time,
-        session_day_before=pref.session_day_before,
-        session_day_before_time=(pref.session_day_before_time
-                                 or ReminderPreference.session_day_before_time.default),
-        quiet_start=pref.quiet_start,
-        quiet_end=pref.quiet_end,
-        channels=channels,
+    return _preferences(
+        timezone,
+        pref.selfcare_time or ReminderPreference.selfcare_time.default,
+        pref.second_time,
+        pref.session_day_before,
+        pref.session_day_before_time or ReminderPreference.session_day_before_time.default,
+        pref.quiet_start,
+        pref.quiet_end,
+        tuple(c for c, on in ((select.PUSH, pref.push), (select.EMAIL, pref.email)) if on),
     )
+
+
+# Users share settings (most keep the defaults, many pick 08:00): a busy minute's thousands
+# of rows make a few distinct Preferences, each checked once (they are frozen values).
+_preferences = lru_cache(maxsize=1024)(select.Preferences)
 
 
 def preference_for(user: User) -> ReminderPreference:
