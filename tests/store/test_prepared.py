@@ -111,3 +111,31 @@ def test_a_joined_prepared_query_reads_what_peewee_reads(db):
     assert accounts._LIVE_SESSION.joined("0" * 64) == []
     accounts.end_session(token)
     assert accounts._LIVE_SESSION.joined(digest) == []
+
+
+def test_prepared_models_are_the_models_peewee_makes(db):
+    """``Prepared.models`` fills each model as peewee's own query does: the same data, field
+    by field (dates, JSON lists, foreign keys), nothing dirty, for every query that uses it."""
+    client = make_user()
+    plan = plans.create_from_template(client, "self-guided-relief", date(2026, 11, 2),
+                                      created_by=client)
+    day = date(2026, 11, 3)
+    checkins.record_checkin(client, day, ["glutes_hips"], back_pain=2, leg_pain=5,
+                            contraindications=["severe_pain"])
+    plans.pause(Plan.get_by_id(plan.id), day, client, "A break")
+    cases = [
+        (queries._CURRENT_PLAN, Plan, (client.id,)),
+        (checkins._CHECKIN_ON, checkins.CheckIn, (client.id, day)),
+        (checkins._OPEN_PAUSES, checkins.PlanPause, (plan.id,)),
+        (safety_reports._OPEN_REPORTS, safety_reports.SafetyCheck, (client.id,)),
+    ]
+    for prepared, model, args in cases:
+        ours = prepared.models(model, *args)
+        peewees = list(prepared.build(*args))
+        assert ours, model.__name__
+        assert [type(m) for m in ours] == [model] * len(peewees)
+        assert [m.__data__ for m in ours] == [m.__data__ for m in peewees], model.__name__
+        assert all(not m._dirty for m in ours)
+    assert safety_reports.open_reports(client)[0].problems == ["severe_pain"]
+    assert sorted(p.reason for p in checkins.open_pauses(plan)) == [
+        "A break", "In the treated area (buttocks and hips): severe pain."]

@@ -66,6 +66,7 @@ class Prepared:
     def __init__(self, build, params, shape=lambda *args: None):
         self.build, self.params, self.shape = build, params, shape
         self._built: dict = {}  # (database kind, shape) -> (the query built once, its SQL)
+        self._columns: dict = {}  # (model, database kind, shape) -> [(field name, converter)]
 
     def _query_and_sql(self, *args) -> tuple:
         key = (type(database.obj), self.shape(*args))
@@ -79,9 +80,23 @@ class Prepared:
         return self._query_and_sql(*args)[1], self.params(*args)
 
     def models(self, model, *args) -> list:
-        """The rows as ``model`` instances (the query must select only its columns)."""
+        """The rows as ``model`` instances, as peewee makes them (the query must select only
+        the model's columns): each column's field and converter are looked up once per
+        shape, not once per query as peewee's cursor wrapper does."""
         sql, params = self.sql(*args)
-        return list(model.raw(sql, *params))
+        cursor = database.execute_sql(sql, params)
+        key = (model, type(database.obj), self.shape(*args))
+        columns = self._columns.get(key)
+        if columns is None:
+            columns = self._columns[key] = _model_columns(model, cursor.description)
+        found = []
+        for row in cursor.fetchall():
+            instance = model(__no_default__=1)  # no defaults, nothing dirty: peewee's way
+            data = instance.__data__
+            for (name, convert), value in zip(columns, row, strict=True):
+                data[name] = value if convert is None else convert(value)
+            found.append(instance)
+        return found
 
     def rows(self, *args) -> list[tuple]:
         sql, params = self.sql(*args)
@@ -98,6 +113,20 @@ class Prepared:
         """A write (insert, update, delete): sent, nothing read back."""
         sql, params = self.sql(*args)
         database.execute_sql(sql, params)
+
+
+def _model_columns(model, description) -> list[tuple[str, object]]:
+    """Each result column's field name and converter (its ``python_value``), resolved as
+    peewee resolves a raw query's columns against the model."""
+    columns = []
+    for item in description:
+        column = item[0]
+        column = column[column.rfind(".") + 1:].strip('()"`')
+        field = model._meta.combined.get(column)
+        if field is None:
+            raise ValueError(f"{column!r} is not a column of {model.__name__}")
+        columns.append((field.name, field.python_value if field._coerce else None))
+    return columns
 
 
 def open_database(url: str, max_connections: int | None = None, stale_timeout: int = 300):
