@@ -117,3 +117,23 @@ def test_a_refused_booking_shows_what_was_typed_and_is_not_kept(app):
     assert 'value="2026-13-01"' in refused and "Not a date." in refused
     assert '<details class="action-details book-details" open>' in refused
     assert "Not a date." not in plain
+
+
+def test_a_check_offs_answer_is_the_pages_item_and_progress(client):
+    """The htmx answer (items.item_swap: kept pieces) is what the page shows after the same
+    change: the item's markup and the progress, here carried out of band."""
+    client_with_plan(client, "client@example.org")
+    page = client.get("/today").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page)[1]
+    action = re.search(r'action="(/today/[^"]+/s1)"', page)[1]
+    answer = client.post(action, data={"done": "1"},
+                         headers={"X-CSRFToken": token, "HX-Request": "true"})
+    swap = answer.get_data(as_text=True)
+    after = client.get("/today").get_data(as_text=True)
+    item = re.search(r'<li id="item-s1".*?</li>\s*(?=<li|</ul>)', after, re.S)[0].strip()
+    assert without_tokens(swap).lstrip().startswith(without_tokens(item))
+    progress = re.search(r'<div id="day-progress".*?</div>', after, re.S)[0]
+    oob = re.search(r'<div id="day-progress".*?</div>', swap, re.S)[0]
+    assert oob == progress.replace('aria-live="polite">', 'aria-live="polite" '
+                                   'hx-swap-oob="innerHTML">')
+    assert "1 of 4" in oob

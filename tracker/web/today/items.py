@@ -20,7 +20,7 @@ from functools import lru_cache
 from flask import current_app, request
 from markupsafe import Markup
 
-from tracker.domain.day import SKIP_REASONS, TodayItem
+from tracker.domain.day import SKIP_REASONS, Progress, TodayItem
 from tracker.web.kept import TOKEN as _TOKEN
 from tracker.web.kept import with_token
 
@@ -36,6 +36,19 @@ def today_item(item: TodayItem, day: date, technique_ids: dict[str, int],
     else:
         html = _cached(item, day, technique_id, request.script_root)
     return with_token(html)
+
+
+def item_swap(item: TodayItem, progress: Progress, day: date,
+              technique_ids: dict[str, int]) -> Markup:
+    """A check-off's (or skip's) htmx answer: the item as it now stands, and the day's
+    progress out of band (``_progress.html``, the page's own, kept per what it shows)."""
+    return today_item(item, day, technique_ids) + _progress_oob(progress)
+
+
+@lru_cache(maxsize=256)
+def _progress_oob(progress: Progress) -> Markup:
+    template = current_app.jinja_env.get_template("today/_progress.html")
+    return Markup(template.render(progress=progress, oob=True))
 
 
 @lru_cache(maxsize=CACHED_ITEMS)

@@ -12,7 +12,7 @@ from tracker.store.models import CLIENT, Plan
 from tracker.web import kept
 from tracker.web.access import role_required
 from tracker.web.checkin.routes import safety_screen
-from tracker.web.pages import render, render_partial, wants_fragment
+from tracker.web.pages import fragment, render, wants_fragment
 from tracker.web.questionnaires.routes import questionnaires_due
 from tracker.web.today import items
 from tracker.web.today.forms import BookForm, CheckForm, SkipForm
@@ -134,8 +134,8 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
     if not wants_fragment():
         return redirect(_item_url(day, item_key))
     item = view.item(item_key)
-    return render_partial("today/_item_swap.html", item=item, view=view, day=day,
-                          technique_ids=plans.technique_ids([item.technique]))
+    return fragment(items.item_swap(item, view.progress, day,
+                                    plans.technique_ids([item.technique])))
 
 
 def _mark(day: date, view: day_model.DayView, item_key: str, op_id: str, write,
