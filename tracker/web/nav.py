@@ -41,9 +41,9 @@ def nav_items() -> list[NavItem]:
         return []
     entries = _THERAPIST if current_user.role == THERAPIST else _CLIENT
     # A tab stays lit on every page of its blueprint (a technique's page is in Library).
-    here = request.blueprint
+    here, endpoint = request.blueprint, request.endpoint
     return [
-        NavItem(e, label, icon, e == request.endpoint or e.split(".")[0] == here != "main",
+        NavItem(e, label, icon, e == endpoint or e.split(".")[0] == here != "main",
                 _unread() if e == "messages.index" else None)
         for e, label, icon in entries
     ]
