@@ -259,3 +259,28 @@ def test_a_queued_reminder_is_sent_once_by_whichever_worker_takes_it(app):
     assert twice == ["claimed-elsewhere"] * len(rest)
     assert set(claims_now.values()) == {("sent", 1)}
     assert len(list((Path(app.instance_path) / "outbox").glob("*.eml"))) == len(expected)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_selection_pauses_the_cycle_collector_and_restores_it(app, monkeypatch, enabled):
+    """select_due runs with Python's cycle collector off (its objects have no cycles) and
+    leaves it as it found it, also when the selection fails."""
+    import gc
+
+    seen = []
+    monkeypatch.setattr(service, "_select_due",
+                        lambda now: seen.append(gc.isenabled()) or ([], None))
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert service.select_due(datetime(2026, 11, 29, 8, tzinfo=UTC)) == ([], None)
+        assert seen == [False] and gc.isenabled() is enabled
+
+        def fails(now):
+            raise RuntimeError("database gone")
+
+        monkeypatch.setattr(service, "_select_due", fails)
+        with pytest.raises(RuntimeError):
+            service.select_due(datetime(2026, 11, 29, 8, tzinfo=UTC))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
