@@ -23,12 +23,13 @@ import threading
 from collections import OrderedDict
 from types import ModuleType
 
-from flask import Flask, Response, g, make_response, render_template, request, session
+from flask import Flask, Response, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tracker.web import nav
+from tracker.web.pages import rendered
 
 # Never a real token (those are URL-safe base64 and dots), and nothing escapes it.
 TOKEN = "csrf-token-placeholder-7d3c0a"
@@ -111,7 +112,7 @@ def render_kept(page: str, **context) -> Response:
     """``page`` rendered with ``context`` (values only), kept and reused for the same
     values and frame; with this visitor's CSRF token."""
     if session.get("_flashes"):
-        return _response(render_template(page, **context))
+        return rendered(render_template(page, **context))
     frame = nav.frame()
     key = (page, request.script_root, current_user.id, current_user.role,
            value_key(frame), value_key(context))
@@ -123,7 +124,7 @@ def render_kept(page: str, **context) -> Response:
         finally:
             g._rendering_kept, g._frame = False, None
         pages.put(key, html)
-    return _response(html.replace(TOKEN, generate_csrf()))
+    return rendered(html.replace(TOKEN, generate_csrf()))
 
 
 def init_app(app: Flask) -> None:
@@ -131,9 +132,3 @@ def init_app(app: Flask) -> None:
     # see) and through a context processor (what pages see); this one runs after it.
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
-
-
-def _response(html: str) -> Response:
-    response = make_response(html)
-    response.vary.add("HX-Request")
-    return response

@@ -11,14 +11,13 @@ def wants_fragment() -> bool:
 def render(page: str, fragment: str | None = None, status: int = 200, **context) -> Response:
     """Render the full page, or only ``fragment`` when htmx asked for a swap."""
     template = fragment if fragment and wants_fragment() else page
-    response = make_response(render_template(template, **context), status)
-    response.vary.add("HX-Request")
-    return response
+    return rendered(render_template(template, **context), status)
 
 
-def fragment(html: str) -> Response:
-    """An htmx answer made of markup already rendered (kept pieces: tracker/web/today/items.py)."""
-    response = make_response(html)
+def rendered(html: str, status: int = 200) -> Response:
+    """Markup as an answer (a page or an htmx fragment, kept ones too: tracker/web/kept.py),
+    which a cache must keep apart by HX-Request."""
+    response = make_response(html, status)
     response.vary.add("HX-Request")
     return response
 

@@ -12,7 +12,7 @@ from tracker.store.models import CLIENT, Plan
 from tracker.web import kept
 from tracker.web.access import role_required
 from tracker.web.checkin.routes import safety_screen
-from tracker.web.pages import fragment, render, wants_fragment
+from tracker.web.pages import render, rendered, wants_fragment
 from tracker.web.questionnaires.routes import questionnaires_due
 from tracker.web.today import items
 from tracker.web.today.forms import BookForm, CheckForm, SkipForm
@@ -134,7 +134,7 @@ def _answer(day: date, view: day_model.DayView, item_key: str):
     if not wants_fragment():
         return redirect(_item_url(day, item_key))
     item = view.item(item_key)
-    return fragment(items.item_swap(item, view.progress, day,
+    return rendered(items.item_swap(item, view.progress, day,
                                     plans.technique_ids([item.technique])))
 
 
