@@ -124,7 +124,7 @@ def render_kept(page: str, **context) -> Response:
         finally:
             g._rendering_kept, g._frame = False, None
         pages.put(key, html)
-    return rendered(html.replace(TOKEN, generate_csrf()))
+    return rendered(with_token(html))
 
 
 def init_app(app: Flask) -> None:
