@@ -36,11 +36,9 @@ def db(app):
 @pytest.fixture(autouse=True)
 def cache_on(monkeypatch):
     monkeypatch.setattr(plans, "CACHE_PLAN_INPUTS", True)
-    plans._STATIC.clear()
-    plans._DAYS.clear()
+    plans._forget()
     yield
-    plans._STATIC.clear()
-    plans._DAYS.clear()
+    plans._forget()
 
 
 def fresh(plan: Plan) -> Plan:

@@ -227,6 +227,9 @@ _STATIC: OrderedDict[tuple, tuple] = OrderedDict()
 # of its "after done" items, the rest of the engine's input): /today, the check-off and the
 # next /today ask the engine the same question.
 _DAYS: OrderedDict[tuple, tuple] = OrderedDict()
+# The day's view built from those occurrences and the day's marks (a frozen value), under the
+# same key plus the marks: the check-off's answer and the /today after it build the same one.
+_VIEWS: OrderedDict[tuple, today_model.DayView] = OrderedDict()
 _CACHE_MAX = 4096  # entries in each
 CACHE_PLAN_INPUTS = True  # False: every load reads the database (the property tests compare)
 
@@ -234,6 +237,7 @@ CACHE_PLAN_INPUTS = True  # False: every load reads the database (the property t
 def _forget() -> None:
     _STATIC.clear()
     _DAYS.clear()
+    _VIEWS.clear()
 
 
 PLAN_WRITE_HOOKS.append(_forget)
@@ -428,12 +432,20 @@ def day_view(plan: Plan, day: date) -> today_model.DayView:
     plan_input = inputs[plan.id]
     use = _caching()
     key = (_static_key(plan), plan.start, day, plan_input.completions)
+    day_marks = marks[plan.id]
+    view_key = (key, tuple(sorted(day_marks.items())))
+    view = _VIEWS.get(view_key) if use else None
+    if view is not None:
+        return view
     occurrences = _DAYS.get(key) if use else None
     if occurrences is None:
         occurrences = tuple(schedule.occurrences(plan_input, day, day))
         if use:
             _keep(_DAYS, key, occurrences)
-    return today_model.build_day(day, occurrences, marks[plan.id])
+    view = today_model.build_day(day, occurrences, day_marks)
+    if use:
+        _keep(_VIEWS, view_key, view)
+    return view
 
 
 # Built-in techniques' page ids by slug, per database: built-ins are seeded once and never
