@@ -6,6 +6,8 @@ import re
 from datetime import date, time, timedelta
 
 import pytest
+from flask import g, session
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -214,3 +216,62 @@ def test_values_make_equal_keys_and_different_values_different_keys():
     for change in ({"day": date(2026, 11, 28)}, {"ids": {"x": 2}}, {"due": []},
                    {"due": (("q", "ODI"),)}, {"safety": safety.Assessment(("cauda",))}):
         assert kept.value_key({**a, **change}) != kept.value_key(a), change
+
+
+class _AnHourAgo(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return super().get_timestamp() - 3600
+
+
+def token_signed_an_hour_ago(client, app) -> str:
+    """A good token for ``client``'s session, signed an hour ago: one signed now would
+    differ from it."""
+    assert client.get("/today").status_code == 200  # the session's secret made
+    with client.session_transaction() as session:
+        secret = session["csrf_token"]
+    return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token",
+                                  signer=_AnHourAgo).dumps(secret)
+
+
+def check_off(client, token: str):
+    return client.post(f"/today/{date.today()}/s0", data={"done": "1"},
+                       headers={"X-CSRFToken": token, "HX-Request": "true"})
+
+
+def test_a_posts_answer_hands_back_the_token_the_check_accepted(client, app):
+    """Nothing new is signed for the answer to a post: the token it carried is good for as
+    long as one signed now (no time limit) and for the same session."""
+    story = Story(client)
+    old = token_signed_an_hour_ago(client, app)
+    answer = check_off(client, old)
+    assert answer.status_code == 200
+    assert set(TOKEN_VALUE.findall(answer.get_data(as_text=True))) == {old}
+    assert check_off(client, old).status_code == 200  # and it is still accepted
+    page = story.page()  # a page asked for with GET: a newly signed one
+    assert old not in page and len(set(TOKEN_VALUE.findall(page))) == 1
+
+
+def test_with_a_time_limit_the_answer_carries_a_newly_signed_token(client, app):
+    Story(client)
+    app.config["WTF_CSRF_TIME_LIMIT"] = 24 * 3600
+    old = token_signed_an_hour_ago(client, app)
+    answer = check_off(client, old)
+    assert answer.status_code == 200
+    tokens = set(TOKEN_VALUE.findall(answer.get_data(as_text=True)))
+    assert len(tokens) == 1 and old not in tokens
+
+
+def test_a_bad_token_is_refused_and_never_handed_back(client, app):
+    Story(client)
+    answer = check_off(client, token_signed_an_hour_ago(client, app) + "x")
+    assert answer.status_code == 400
+    assert "x\"" not in answer.get_data(as_text=True)
+
+
+def test_the_accepted_token_is_not_handed_back_once_the_session_secret_changed(app):
+    with app.test_request_context("/"):
+        session["csrf_token"] = "the secret now"
+        g._checked_csrf = ("the secret it was checked against", "accepted-token")
+        assert kept.visitor_token() != "accepted-token"
+        g._checked_csrf = ("the secret now", "accepted-token")
+        assert kept.visitor_token() == "accepted-token"

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from types import ModuleType
 
-from flask import Flask, Response, g, render_template, request, session
+from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -37,9 +37,20 @@ KEPT_PAGES = 256  # ~35 KB each (a day of /today): ~9 MB per worker at most
 _SCALARS = (str, int, float, bool, type(None), dt.date, dt.time, dt.timedelta)
 
 
+def visitor_token() -> str:
+    """This visitor's CSRF token: on a post, the one it carried and the CSRF check accepted
+    (``extensions._CSRFProtect``), while the session's secret is still the one it was
+    checked against (a login replaces it); otherwise Flask-WTF's ``generate_csrf``."""
+    checked = g.get("_checked_csrf")
+    if checked is not None and checked[0] is not None and checked[0] == session.get(
+            current_app.config["WTF_CSRF_FIELD_NAME"]):
+        return checked[1]
+    return generate_csrf()
+
+
 def csrf_token() -> str:
     """The templates' ``csrf_token()``: the placeholder while a page to keep is rendered."""
-    return TOKEN if g.get("_rendering_kept") else generate_csrf()
+    return TOKEN if g.get("_rendering_kept") else visitor_token()
 
 
 def with_token(html: str) -> Markup:
@@ -47,7 +58,7 @@ def with_token(html: str) -> Markup:
     page around it is itself being rendered to keep)."""
     if g.get("_rendering_kept"):
         return Markup(html)
-    return Markup(html.replace(TOKEN, generate_csrf()))
+    return Markup(html.replace(TOKEN, visitor_token()))
 
 
 def value_key(value):

@@ -15,6 +15,12 @@ class OfflineForm(FlaskForm):
 
     op_id = StringField(validators=[Optional(), Regexp(KEY_PATTERN)])
 
+    class Meta:
+        # CSRFProtect checks the page-wide token on every POST (its header or field); a
+        # per-form token would only be a duplicate (as in tracker/web/clients/forms.py),
+        # and these are the app's most frequent posts.
+        csrf = False
+
 
 class CheckForm(OfflineForm):
     """Check an item off ("1") or undo it ("0"): the wanted state, so retries are harmless."""
