@@ -7,9 +7,9 @@ from datetime import date, time, timedelta
 
 import pytest
 from flask import g, session
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.conftest import Auth, csrf_token, make_user
 from tests.web.test_today_items import TOKEN_VALUE, without_tokens

@@ -7,6 +7,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
+
 class _CSRFProtect(CSRFProtect):
     """Flask-WTF's CSRF check on every post, remembering the token it accepted.
 
