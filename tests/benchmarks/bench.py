@@ -293,9 +293,10 @@ def wrk(url: str, connections: int, seconds: int, script: Path | None = None) ->
 # --- counted in-process -------------------------------------------------------------------
 
 
-def today_queries(url: str, email: str) -> int:
+def today_queries(url: str, email: str, instance: Path) -> int:
     """SQL statements of one /today for a logged-in client (the second visit: warm)."""
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False,
+                      "INSTANCE_PATH": str(instance)})
     client = app.test_client()
     token = CSRF_FORM.search(client.get("/login").get_data(as_text=True))[1]
     client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
@@ -345,7 +346,9 @@ def main() -> None:
     results: dict[str, dict] = {}
     with fresh_database(url) as db_url, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": SECRET_KEY})
+        instance = tmp / "instance"  # never the repository's instance/ folder
+        app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": SECRET_KEY,
+                          "INSTANCE_PATH": str(instance)})
         with app.app_context():
             migrations.upgrade()
             with database.connection_context():
@@ -357,12 +360,13 @@ def main() -> None:
               f"{counts['check-offs']:,} check-offs, {counts['check-ins']:,} check-ins "
               f"in {counts['seconds']:.1f} s")
         env = {**os.environ, "TRACKER_DATABASE_URL": db_url, "TRACKER_SECRET_KEY": SECRET_KEY,
-               "TRACKER_RATELIMIT_ENABLED": "false", "TRACKER_WORKERS": workers}
+               "TRACKER_RATELIMIT_ENABLED": "false", "TRACKER_WORKERS": workers,
+               "TRACKER_INSTANCE_PATH": str(instance)}
         env.pop("TRACKER_REDIS_URL", None)
         env.pop("TRACKER_HUEY_NAME", None)
         visitors_emails = [f"client{i}@bench.example"
                            for i in rng.sample(range(args.clients), args.visitors)]
-        queries = today_queries(db_url, visitors_emails[0])
+        queries = today_queries(db_url, visitors_emails[0], instance)
         _close_database()
         with gunicorn("ok_app:app", env, tmp / "ok.log", str(ROOT / "tests/benchmarks")) as base:
             wrk(base + "/", args.connections, 2)  # warm-up

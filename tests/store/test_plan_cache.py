@@ -167,7 +167,10 @@ def test_day_views_with_the_cache_equal_those_without(db, ops, look):
                                            & (PlanHold.start < day)).execute()
         for d in look:
             shown = START + timedelta(days=d)
-            assert plans.day_view(fresh(plan), shown) == view_without_cache(plan, shown)
+            wanted = view_without_cache(plan, shown)
+            assert plans.day_view(fresh(plan), shown) == wanted
+            found, view = plans.current_day(client.id, shown)  # the plan and its day at once
+            assert (found.id, found.version, view) == (plan.id, fresh(plan).version, wanted)
 
 
 def _numbers():
@@ -178,3 +181,22 @@ def _numbers():
 
 
 _counter = _numbers()
+
+
+def test_the_plan_and_its_day_at_once_count_what_was_done_of_after_done_items(db):
+    """``current_day`` reads the plan and the day's marks in one query, and what was done
+    of the "after done" items (due a while after they were last done) in another."""
+    client, therapist, plan = new_plan()
+    spec = after_done_spec()
+    first = spec["phases"][0]["items"][0]["key"]
+    plans.revise(plan, spec, START, therapist)
+    checkoffs.set_done(fresh(plan), first, START + timedelta(days=1), True)
+    for offset in range(5):
+        day = START + timedelta(days=offset)
+        assert plans.current_day(client.id, day) == (fresh(plan), view_without_cache(plan, day))
+    assert plans.current_day(client.id + 1000, START) == (None, None)
+    # Done a day early, it is next due two days after that, not every other day from the
+    # start (0, 2, 4): the check-off counts.
+    due = [offset for offset in range(5) if any(
+        i.key == first for i in view_without_cache(plan, START + timedelta(offset)).items)]
+    assert due == [0, 3]

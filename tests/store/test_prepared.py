@@ -32,6 +32,7 @@ PREPARED = {
     "current plan": (queries._CURRENT_PLAN, st.tuples(st.integers(1, 10**9))),
     "check-offs": (plans._CHECKOFFS,
                    st.tuples(ids, keys, st.none() | days).filter(lambda a: a[1] or a[2])),
+    "current plan and day": (plans._CURRENT_DAY, st.tuples(st.integers(1, 10**9), days)),
     "check-in of a day": (checkins._CHECKIN_ON, st.tuples(st.integers(1, 10**9), days)),
     "open pauses": (checkins._OPEN_PAUSES, st.tuples(st.integers(1, 10**9))),
     "open reports": (safety_reports._OPEN_REPORTS, st.tuples(st.integers(1, 10**9))),
@@ -139,3 +140,24 @@ def test_prepared_models_are_the_models_peewee_makes(db):
     assert safety_reports.open_reports(client)[0].problems == ["severe_pain"]
     assert sorted(p.reason for p in checkins.open_pauses(plan)) == [
         "A break", "In the treated area (buttocks and hips): severe pain."]
+
+
+def test_prepared_models_and_the_rest_are_what_peewee_reads(db):
+    """``Prepared.models_and_rest``: the plan as peewee makes it, and the joined check-off's
+    columns as read, row by row (a plan without a check-off that day: one row, Nones)."""
+    client = make_user()
+    plan = plans.create_from_template(client, "self-guided-relief", date(2026, 11, 2),
+                                      created_by=client)
+    day = date(2026, 11, 3)
+    CheckOff.create(plan=plan, item_key="piriformis", day=day)
+    CheckOff.create(plan=plan, item_key="knee-to-chest", day=day, status=CheckOff.SKIPPED,
+                    skip_reason="pain")
+    CheckOff.create(plan=plan, item_key="piriformis", day=day - timedelta(days=1))
+    for on, wanted in [(day, [("knee-to-chest", "skipped", "pain"), ("piriformis", "done", None)]),
+                       (day + timedelta(days=1), [(None, None, None)])]:
+        ours = plans._CURRENT_DAY.models_and_rest(Plan, client.id, on)
+        peewees = list(plans._CURRENT_DAY.build(client.id, on))
+        assert [m.__data__ for m, _ in ours] == [m.__data__ for m in peewees]
+        assert all(type(m) is Plan and not m._dirty for m, _ in ours)
+        assert sorted(rest for _, rest in ours) == wanted
+    assert plans._CURRENT_DAY.models_and_rest(Plan, client.id + 1, day) == []

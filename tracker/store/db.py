@@ -66,7 +66,8 @@ class Prepared:
     def __init__(self, build, params, shape=lambda *args: None):
         self.build, self.params, self.shape = build, params, shape
         self._built: dict = {}  # (database kind, shape) -> (the query built once, its SQL)
-        self._columns: dict = {}  # (model, database kind, shape) -> [(field name, converter)]
+        # (model, database kind, shape, width) -> [(field name, converter)]
+        self._columns: dict = {}
 
     def _query_and_sql(self, *args) -> tuple:
         key = (type(database.obj), self.shape(*args))
@@ -83,19 +84,27 @@ class Prepared:
         """The rows as ``model`` instances, as peewee makes them (the query must select only
         the model's columns): each column's field and converter are looked up once per
         shape, not once per query as peewee's cursor wrapper does."""
+        return [instance for instance, _ in self._models(model, None, args)]
+
+    def models_and_rest(self, model, *args) -> list[tuple]:
+        """The rows of a query selecting all of ``model``'s columns first, then others: each
+        as (the ``model`` instance, as ``models`` makes it; the other columns, as read)."""
+        return self._models(model, len(model._meta.sorted_fields), args)
+
+    def _models(self, model, width: int | None, args: tuple) -> list[tuple]:
         sql, params = self.sql(*args)
         cursor = database.execute_sql(sql, params)
-        key = (model, type(database.obj), self.shape(*args))
+        key = (model, type(database.obj), self.shape(*args), width)
         columns = self._columns.get(key)
         if columns is None:
-            columns = self._columns[key] = _model_columns(model, cursor.description)
+            columns = self._columns[key] = _model_columns(model, cursor.description[:width])
         found = []
         for row in cursor.fetchall():
             instance = model(__no_default__=1)  # no defaults, nothing dirty: peewee's way
             data = instance.__data__
-            for (name, convert), value in zip(columns, row, strict=True):
+            for (name, convert), value in zip(columns, row[:width], strict=True):
                 data[name] = value if convert is None else convert(value)
-            found.append(instance)
+            found.append((instance, row[width:] if width else ()))
         return found
 
     def rows(self, *args) -> list[tuple]:

@@ -14,12 +14,12 @@ from functools import reduce
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from peewee import SQL, Value
+from peewee import JOIN, SQL, Value
 
 from tracker.domain import day as today_model
 from tracker.domain import library, plan_spec, safety, schedule, wording
 from tracker.domain.times import parse_time_of_day
-from tracker.store import audit, safety_reports
+from tracker.store import audit, queries, safety_reports
 from tracker.store.db import Prepared, database
 from tracker.store.models import (
     PLAN_WRITE_HOOKS,
@@ -299,6 +299,11 @@ def _load(plan_list: list[Plan], day: date | None = None):
     static = _read_static(plan_list)
     keys = set().union(*(_after_done_keys(entry[0]) for entry in static.values()))
     done, marks = _checkoffs(ids, keys, day)
+    return _inputs(plan_list, static, done), marks
+
+
+def _inputs(plan_list: list[Plan], static: dict[int, tuple],
+            done: dict[int, list[schedule.Completion]]) -> dict[int, schedule.PlanInput]:
     inputs = {}
     for plan in plan_list:
         revisions, transitions, pauses, holds, bookings = static[plan.id]
@@ -307,11 +312,11 @@ def _load(plan_list: list[Plan], day: date | None = None):
             revisions=revisions,
             transitions=transitions,
             pauses=tuple(_with_items(list(pauses), list(revisions))),
-            completions=tuple(done[plan.id]),
+            completions=tuple(done.get(plan.id, ())),
             moves=bookings,
             holds=holds,
         )
-    return inputs, marks
+    return inputs
 
 
 CHUNK = 500  # ids in one IN list: well under SQLite's parameter limit
@@ -374,7 +379,7 @@ def load_days(plan_list: list[Plan], days) -> tuple[
                 revisions=tuple(revisions[plan.id]),
                 transitions=tuple(transitions[plan.id]),
                 pauses=tuple(_with_items(pauses[plan.id], revisions[plan.id])),
-                completions=tuple(done[plan.id]),
+                completions=tuple(done.get(plan.id, ())),
                 moves=tuple(bookings[plan.id]),
                 holds=tuple(holds[plan.id]),
             )
@@ -429,10 +434,45 @@ def day_view(plan: Plan, day: date) -> today_model.DayView:
     """The plan's items for ``day`` with what the client recorded (a fixed number of queries:
     the engine's input and the day's marks come from the same five)."""
     inputs, marks = _load([plan], day)
-    plan_input = inputs[plan.id]
+    return _view(plan, day, inputs[plan.id], marks[plan.id])
+
+
+def _current_day_query(client_id: int, day: date):
+    current = queries.current_plan(client_id).select(Plan.id).limit(1)
+    return (Plan.select(Plan, CheckOff.item_key, CheckOff.status, CheckOff.skip_reason)
+            .join(CheckOff, JOIN.LEFT_OUTER,
+                  on=(CheckOff.plan == Plan.id) & (CheckOff.day == day))
+            .where(Plan.id == current))
+
+
+# The two pages read most, /today and the check-off, begin with it.
+_CURRENT_DAY = Prepared(
+    _current_day_query,
+    lambda client_id, day: [day, client_id, Plan.FINISHED, 1],
+)
+
+
+def current_day(client_id: int, day: date) -> tuple[Plan | None, today_model.DayView | None]:
+    """``queries.current_plan_of(client)`` and its ``day_view`` for ``day``: the plan and
+    the day's marks in one query. The rest of the engine's input is cached
+    (``_read_static``) but for the done check-offs of "after done" items, which a plan
+    with such items reads in a second query."""
+    found = _CURRENT_DAY.models_and_rest(Plan, client_id, day)
+    if not found:
+        return None, None
+    plan = found[0][0]
+    static = _read_static([plan])
+    keys = _after_done_keys(static[plan.id][0])
+    done = _checkoffs([plan.id], keys, None)[0] if keys else {}
+    marks = {item_key: today_model.Mark(status, skip_reason)
+             for _, (item_key, status, skip_reason) in found if item_key is not None}
+    return plan, _view(plan, day, _inputs([plan], static, done)[plan.id], marks)
+
+
+def _view(plan: Plan, day: date, plan_input: schedule.PlanInput,
+          day_marks: dict[str, today_model.Mark]) -> today_model.DayView:
     use = _caching()
     key = (_static_key(plan), plan.start, day, plan_input.completions)
-    day_marks = marks[plan.id]
     view_key = (key, tuple(sorted(day_marks.items())))
     view = _VIEWS.get(view_key) if use else None
     if view is not None:

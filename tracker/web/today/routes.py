@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from tracker.domain import day as day_model
 from tracker.domain import phases, times
-from tracker.store import checkins, checkoffs, offline, plans, queries
+from tracker.store import checkins, checkoffs, offline, plans
 from tracker.store.models import CLIENT, Plan
 from tracker.web import kept
 from tracker.web.access import role_required
@@ -51,8 +51,8 @@ class PauseGlance(NamedTuple):
     reason: str
 
 
-def _page(plan: Plan | None, day: date, today: date, booking: dict | None = None):
-    view = plans.day_view(plan, day) if plan else None
+def _page(plan: Plan | None, view: day_model.DayView | None, day: date, today: date,
+          booking: dict | None = None):
     first, _ = _window(today)
     context = dict(
         view=view,
@@ -91,7 +91,6 @@ def today():
     """Items due today (or another of the last 7 days), in the order they are done."""
     if current_user.is_therapist:  # their nav's first page: a therapist's start is home
         return redirect(url_for("main.home"))
-    plan = queries.current_plan_of(current_user.id)
     local_today = plans.local_today(current_user)
     day = local_today
     if "day" in request.args:
@@ -99,18 +98,17 @@ def today():
         if day is None:
             flash("You can open today and the 7 days before it.", "error")
             return redirect(url_for("today.today"))
-    return _page(plan, day, local_today)
+    return _page(*plans.current_day(current_user.id, day), day, local_today)
 
 
 def _due_item(day_text: str, item_key: str):
     """The plan, the day, the day's view and the item due that day, or 404."""
-    plan = queries.current_plan_of(current_user.id)
-    if plan is None:
-        abort(404)
     day = _parse_day(day_text, plans.local_today(current_user))
-    view = plans.day_view(plan, day) if day else None
+    if day is None:  # no such day to change
+        abort(404)
+    plan, view = plans.current_day(current_user.id, day)
     item = view.item(item_key) if view else None
-    if item is None:  # no such day to change, or nothing by that key due on it
+    if item is None:  # no plan, or nothing by that key due that day
         abort(404)
     return plan, day, view, item
 
@@ -205,4 +203,5 @@ def _booking_refused(plan: Plan, day: date, item: day_model.TodayItem, form: Boo
         "at": times.format_time_of_day(form.at.data) or "",  # the typed time, if it is one
         "error": message,
     }
-    return _page(plan, day, plans.local_today(current_user), booking=booking)
+    return _page(plan, plans.day_view(plan, day), day, plans.local_today(current_user),
+                 booking=booking)
