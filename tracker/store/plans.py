@@ -379,7 +379,7 @@ def load_days(plan_list: list[Plan], days) -> tuple[
                 revisions=tuple(revisions[plan.id]),
                 transitions=tuple(transitions[plan.id]),
                 pauses=tuple(_with_items(pauses[plan.id], revisions[plan.id])),
-                completions=tuple(done.get(plan.id, ())),
+                completions=tuple(done[plan.id]),
                 moves=tuple(bookings[plan.id]),
                 holds=tuple(holds[plan.id]),
             )
@@ -471,6 +471,8 @@ def current_day(client_id: int, day: date) -> tuple[Plan | None, today_model.Day
 
 def _view(plan: Plan, day: date, plan_input: schedule.PlanInput,
           day_marks: dict[str, today_model.Mark]) -> today_model.DayView:
+    """The day's view from the plan's engine input and the day's marks (kept: ``_DAYS``,
+    ``_VIEWS``)."""
     use = _caching()
     key = (_static_key(plan), plan.start, day, plan_input.completions)
     view_key = (key, tuple(sorted(day_marks.items())))

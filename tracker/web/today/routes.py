@@ -177,16 +177,17 @@ def skip(day_text: str, item_key: str):
 @role_required(CLIENT)
 def book(day_text: str, item_key: str):
     """Move a professional session to the date and time it is booked for."""
-    plan, day, _, item = _due_item(day_text, item_key)
+    plan, day, view, item = _due_item(day_text, item_key)
     if not item.is_session:
         abort(404)
     form = BookForm(data={"at": item.time})
     if not form.validate_on_submit():
-        return _booking_refused(plan, day, item, form, (form.day.errors + form.at.errors)[0])
+        return _booking_refused(plan, view, day, item, form,
+                                (form.day.errors + form.at.errors)[0])
     refusal = phases.booking_refusal(plans.plan_input(plan), day, form.day.data,
                                      plans.local_today(current_user), late_days=LATE_DAYS)
     if refusal:
-        return _booking_refused(plan, day, item, form, refusal)
+        return _booking_refused(plan, view, day, item, form, refusal)
     checkoffs.book(plan, item.key, item.booked_from or day, form.day.data, form.at.data)
     flash(f"{item.name} booked for {form.day.data:%A} {form.day.data.day} {form.day.data:%B}.",
           "success")
@@ -194,8 +195,8 @@ def book(day_text: str, item_key: str):
 
 
 
-def _booking_refused(plan: Plan, day: date, item: day_model.TodayItem, form: BookForm,
-                     message: str):
+def _booking_refused(plan: Plan, view: day_model.DayView, day: date,
+                     item: day_model.TodayItem, form: BookForm, message: str):
     """The day again (422) with the item's booking form open, as it was typed, and why."""
     booking = {
         "key": item.key,
@@ -203,5 +204,4 @@ def _booking_refused(plan: Plan, day: date, item: day_model.TodayItem, form: Boo
         "at": times.format_time_of_day(form.at.data) or "",  # the typed time, if it is one
         "error": message,
     }
-    return _page(plan, plans.day_view(plan, day), day, plans.local_today(current_user),
-                 booking=booking)
+    return _page(plan, view, day, plans.local_today(current_user), booking=booking)
