@@ -76,7 +76,8 @@ def test_sql_and_parameters_equal_peeweees(db, name, data):
     assert prepared.sql(*args) == prepared.build(*args).sql()
 
 
-def test_rows_equal_peeweees(db):
+def plan_with_a_day_marked() -> tuple:
+    """A client's plan with one item done and one skipped on its second day."""
     client = make_user()
     plan = plans.create_from_template(client, "self-guided-relief", date(2026, 11, 2),
                                       created_by=client)
@@ -84,6 +85,11 @@ def test_rows_equal_peeweees(db):
     CheckOff.create(plan=plan, item_key="piriformis", day=day)
     CheckOff.create(plan=plan, item_key="knee-to-chest", day=day, status=CheckOff.SKIPPED,
                     skip_reason="pain")
+    return client, plan, day
+
+
+def test_rows_equal_peeweees(db):
+    client, plan, day = plan_with_a_day_marked()
     checkins.save_checkin(client, day, back_pain=2, leg_pain=5)
     assert queries.current_plan_of(client) == queries.current_plan(client).first()
     assert queries.current_plan_of(client.id).version == Plan.get_by_id(plan.id).version
@@ -145,13 +151,7 @@ def test_prepared_models_are_the_models_peewee_makes(db):
 def test_prepared_models_and_the_rest_are_what_peewee_reads(db):
     """``Prepared.models_and_rest``: the plan as peewee makes it, and the joined check-off's
     columns as read, row by row (a plan without a check-off that day: one row, Nones)."""
-    client = make_user()
-    plan = plans.create_from_template(client, "self-guided-relief", date(2026, 11, 2),
-                                      created_by=client)
-    day = date(2026, 11, 3)
-    CheckOff.create(plan=plan, item_key="piriformis", day=day)
-    CheckOff.create(plan=plan, item_key="knee-to-chest", day=day, status=CheckOff.SKIPPED,
-                    skip_reason="pain")
+    client, plan, day = plan_with_a_day_marked()
     CheckOff.create(plan=plan, item_key="piriformis", day=day - timedelta(days=1))
     for on, wanted in [(day, [("knee-to-chest", "skipped", "pain"), ("piriformis", "done", None)]),
                        (day + timedelta(days=1), [(None, None, None)])]:
