@@ -29,7 +29,6 @@ keys = st.lists(st.text("abcdefgh-", min_size=1, max_size=12), max_size=4, uniqu
 days = st.dates(date(2020, 1, 1), date(2030, 12, 31))
 
 PREPARED = {
-    "current plan": (queries._CURRENT_PLAN, st.tuples(st.integers(1, 10**9))),
     "check-offs": (plans._CHECKOFFS,
                    st.tuples(ids, keys, st.none() | days).filter(lambda a: a[1] or a[2])),
     "current plan and day": (plans._CURRENT_DAY, st.tuples(st.integers(1, 10**9), days)),
@@ -91,8 +90,8 @@ def plan_with_a_day_marked() -> tuple:
 def test_rows_equal_peeweees(db):
     client, plan, day = plan_with_a_day_marked()
     checkins.save_checkin(client, day, back_pain=2, leg_pain=5)
-    assert queries.current_plan_of(client) == queries.current_plan(client).first()
-    assert queries.current_plan_of(client.id).version == Plan.get_by_id(plan.id).version
+    assert plans.current_day(client.id, day)[0] == queries.current_plan(client).first()
+    assert plans.current_day(client.id, day)[0].version == Plan.get_by_id(plan.id).version
     got = checkins.today_for(client, day)
     assert (got.id, got.day, got.leg_pain, got.red_flags) == (
         checkins.CheckIn.get(checkins.CheckIn.client == client).id, day, 5, [])
@@ -131,7 +130,6 @@ def test_prepared_models_are_the_models_peewee_makes(db):
                             contraindications=["severe_pain"])
     plans.pause(Plan.get_by_id(plan.id), day, client, "A break")
     cases = [
-        (queries._CURRENT_PLAN, Plan, (client.id,)),
         (checkins._CHECKIN_ON, checkins.CheckIn, (client.id, day)),
         (checkins._OPEN_PAUSES, checkins.PlanPause, (plan.id,)),
         (safety_reports._OPEN_REPORTS, safety_reports.SafetyCheck, (client.id,)),

@@ -453,8 +453,8 @@ _CURRENT_DAY = Prepared(
 
 
 def current_day(client_id: int, day: date) -> tuple[Plan | None, today_model.DayView | None]:
-    """``queries.current_plan_of(client)`` and its ``day_view`` for ``day``: the plan and
-    the day's marks in one query. The rest of the engine's input is cached
+    """``queries.current_plan(client).first()`` and its ``day_view`` for ``day``: the plan
+    and the day's marks in one query. The rest of the engine's input is cached
     (``_read_static``) but for the done check-offs of "after done" items, which a plan
     with such items reads in a second query."""
     found = _CURRENT_DAY.models_and_rest(Plan, client_id, day)

@@ -4,7 +4,6 @@ The web layer fetches "this user's X, or 404" with
 ``get_object_or_404(scope(user), Model.id == x_id)``: ownership is in the query, never
 checked after it, so another person's row and a missing one look the same.
 """
-from tracker.store.db import Prepared
 from tracker.store.models import (
     CareLink,
     Invite,
@@ -53,22 +52,6 @@ def current_plan(client):
         .where(Plan.status != Plan.FINISHED)
         .order_by(Plan.start.desc(), Plan.id.desc())
     )
-
-
-def _id(thing) -> int:
-    return thing if isinstance(thing, int) else thing.id
-
-
-# current_plan(client).first(), its SQL built once (the two pages read most, /today and the
-# check-off, begin with it).
-_CURRENT_PLAN = Prepared(lambda client_id: current_plan(client_id).limit(1),
-                         lambda client_id: [client_id, Plan.FINISHED, 1])
-
-
-def current_plan_of(client) -> Plan | None:
-    """``current_plan(client).first()``: the same scope, its SQL prepared."""
-    found = _CURRENT_PLAN.models(Plan, _id(client))
-    return found[0] if found else None
 
 
 def plans_in_care_of(therapist):
